@@ -1,0 +1,72 @@
+"""normalise_alert_title / alert_key / name_key: one alert, one key, however it was decorated."""
+import pytest
+
+from utils import alert_key, name_key, name_words, normalise_alert_title
+
+
+@pytest.mark.parametrize("title, expected", [
+    ("Triggered #4821: [FIRING:2] KubePodCrashLooping (api-7f9 default critical)", "KubePodCrashLooping"),
+    ("[#4821] KubePodCrashLooping", "KubePodCrashLooping"),
+    ("Resolved #77 - [RESOLVED] TargetDown (kubelet 10.0.0.1:10250 kube-system)", "TargetDown"),
+    ("[FIRING:1] etcdNoLeader (etcd-0 openshift-etcd critical)", "etcdNoLeader"),
+    ("[P2] etcd has no leader on prod-east", "etcd has no leader"),
+    ("[Triggered on {host:web-01,env:prod}] High CPU on web-01.prod.example.com", "High CPU"),
+    ('ALARM: "prod-api-5xx" in US East (N. Virginia)', "api-5xx"),
+    ('OK: "checkout-latency" in EU (Ireland)', "checkout-latency"),
+    ("|Payments API| Disk 95% full on ip-10-0-1-2.ec2.internal", "Disk full"),
+    ("prod.KubePodCrashLooping", "KubePodCrashLooping"),
+    ("KubePodCrashLooping-staging", "KubePodCrashLooping"),
+    ("kube_pod_crash_looping_prod", "kube_pod_crash_looping"),
+    ("Pod default/api-7f9 is crash looping.", "Pod is crash looping"),
+    ("[Alerting] Queue depth above 10000 for job 3f9a2c1d7e", "Queue depth above for job"),
+    ("Triggered #12: [P1] [Triggered on {service:db}] Replication lag 45s on db-replica-2", "Replication lag"),
+])
+def test_it_strips_what_varies_between_firings(title, expected):
+    assert normalise_alert_title(title) == expected
+
+
+def test_it_keeps_status_classes_and_short_product_names():
+    assert normalise_alert_title("S3 bucket returns 5xx") == "S3 bucket returns 5xx"
+    assert normalise_alert_title("EC2 instance k8s node down") == "EC2 instance k8s node down"
+
+
+@pytest.mark.parametrize("title", [
+    "KubePodCrashLooping", "kube_pod_crash_looping", "kube-pod-crash-looping", "Kube Pod Crash Looping",
+    "[FIRING:3] KubePodCrashLooping (web-1 prod warning)", "Triggered #9: prod.KubePodCrashLooping",
+])
+def test_every_spelling_of_an_alert_has_one_key(title):
+    assert alert_key(title) == "kube pod crash looping"
+    assert name_key(alert_key(title)) == name_key("KubePodCrashLooping")
+
+
+def test_the_same_alert_on_different_hosts_has_one_key():
+    first = alert_key("[Triggered on {host:web-01}] Disk 91% full on web-01.example.com")
+    second = alert_key("[Triggered on {host:db-7}] Disk 97% full on db-7.example.com")
+    assert first == second == "disk full"
+
+
+def test_different_alerts_keep_different_keys():
+    assert alert_key("KubePodCrashLooping") != alert_key("KubePodNotReady")
+    assert alert_key("etcd has no leader") != alert_key("etcd high commit durations")
+
+
+def test_a_title_of_only_ids_still_has_a_key():
+    assert alert_key("#4821: 10.0.0.1") != ""
+    assert alert_key("") == "unknown"
+
+
+def test_name_words_split_camel_case_acronyms_and_snake_case():
+    assert name_words("KubeAPIDown") == ["kube", "api", "down"]
+    assert name_words("etcdHighNumberOfFailedGRPCRequests") == ["etcd", "high", "number", "of", "failed", "grpc", "requests"]
+    assert name_words("node_filesystem-space FillingUp") == ["node", "filesystem", "space", "filling", "up"]
+
+
+def test_name_key_ignores_case_and_separators_only():
+    assert name_key("MDSCPUUsageHigh") == name_key("MDSCpuUsageHigh") == "mdscpuusagehigh"
+    assert name_key("KubeAPIDown") != name_key("KubeAPIErrorBudgetBurn")
+
+
+def test_odd_unicode_and_control_characters_do_not_break_it():
+    assert normalise_alert_title("Kube\u200bPodCrashLooping\x00") == "KubePodCrashLooping"
+    assert normalise_alert_title("ＫｕｂｅＰｏｄＣｒａｓｈＬｏｏｐｉｎｇ") == "KubePodCrashLooping"
+    assert normalise_alert_title(None) == ""
