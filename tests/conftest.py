@@ -3,9 +3,9 @@ import itertools
 import os
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
-import psycopg2.extensions
 import pytest
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -25,7 +25,8 @@ def pg_server_url(tmp_path_factory):
 
 
 def url_for_database(server_url, name):
-    return psycopg2.extensions.make_dsn(server_url, dbname=name)
+    """The same server's URL with another database name, e.g. postgresql://postgres:@/NAME?host=..."""
+    return urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
 
 
 @pytest.fixture

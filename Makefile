@@ -1,0 +1,28 @@
+# `make demo` and `make test` work on a fresh machine: each creates .venv and installs
+# requirements.txt first (again only when requirements.txt changes).
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+STAMP := $(VENV)/.requirements-installed
+# Procfile commands say `python3`; this makes that the venv's.
+RUN_ENV := PATH="$(abspath $(VENV))/bin:$$PATH" PYTHONUNBUFFERED=1
+
+.PHONY: demo test run bench venv
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt
+	test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $(STAMP)
+
+demo: venv
+	$(RUN_ENV) $(PYTHON) deploy/run_procfile.py --env-file sandbox/demo.env
+
+run: venv
+	$(RUN_ENV) $(PYTHON) deploy/run_procfile.py --skip sandbox
+
+test: venv
+	$(PYTHON) -m pytest
+
+bench: venv
+	@for bench in benchmarks/bench_*.py; do echo "== $$bench"; $(PYTHON) $$bench || exit 1; done
