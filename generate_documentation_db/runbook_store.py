@@ -1,0 +1,198 @@
+"""Reading runbooks back: lookup by alert name, ranked full-text search, whole runbooks.
+
+This is the interface the alert matcher (Slack bot) builds on.  Every function takes an
+open psycopg2 connection, runs read-only queries in their own transaction, and returns
+plain dataclasses.  None of them write.
+
+How the index is built (migration 0010): each runbook's ``search_vector`` holds its
+title (weight A), its section headings and alert names (weight B) and its body text
+(weight C), English-stemmed, with CamelCase / snake_case identifiers split into words
+*and* kept whole.  `search` and `query_lexemes` pass the query text through the very
+same function, so ``kube_pod_crash_looping`` and ``KubePodCrashLooping`` meet.
+"""
+from dataclasses import dataclass
+
+from generate_documentation_db.alert_keys import canonical_key
+
+# Non-deprecated, real runbooks before pointers and stubs; title keys before slugs and aliases.
+_KIND_ORDER = "CASE r.kind WHEN 'runbook' THEN 0 WHEN 'stub' THEN 1 WHEN 'pointer' THEN 2 ELSE 3 END"
+_SOURCE_ORDER = "CASE k.source WHEN 'title' THEN 0 WHEN 'slug' THEN 1 ELSE 2 END"
+_RUNBOOK_COLUMNS = "r.id, r.title, r.alert_name, r.url, r.kind, r.points_to, r.summary"
+
+
+@dataclass(frozen=True)
+class RunbookRef:
+    """A runbook found by alert key.
+
+    `kind` is 'runbook', 'stub' (no steps yet), 'pointer' (only points at `points_to`)
+    or 'deprecated'; `matched_name` is the spelling whose key matched and
+    `key_source` where it came from ('title', 'slug' of the URL/file name, or 'alias').
+    """
+
+    runbook_id: int
+    title: str
+    alert_name: str | None
+    url: str
+    kind: str
+    points_to: str | None
+    summary: str
+    matched_name: str
+    key_source: str
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A full-text search hit.
+
+    `rank` is ts_rank with length normalisation (comparable within one query only);
+    `matched_lexemes` are the query's lexemes the runbook contains and `query_lexemes`
+    all of the query's lexemes, so a caller can weigh what the query says that the
+    runbook does not.  `alert_keys` are all canonical keys of the runbook.
+    """
+
+    runbook_id: int
+    title: str
+    alert_name: str | None
+    url: str
+    kind: str
+    points_to: str | None
+    summary: str
+    rank: float
+    matched_lexemes: tuple
+    query_lexemes: tuple
+    alert_keys: tuple
+
+
+@dataclass(frozen=True)
+class StoredSection:
+    title: str
+    anchor: str | None
+    level: int
+    heading_path: tuple
+    text: str
+    mrkdwn: str
+
+
+@dataclass(frozen=True)
+class StoredRunbook:
+    """A whole runbook: what a reply is built from.  `mrkdwn` is the entire runbook in
+    Slack mrkdwn; `sections` carry each heading's own text and mrkdwn."""
+
+    runbook_id: int
+    title: str
+    alert_name: str | None
+    url: str
+    kind: str
+    points_to: str | None
+    summary: str
+    page_url: str
+    mrkdwn: str
+    alert_keys: tuple  # of (key, name, source)
+    sections: tuple  # of StoredSection
+
+
+def find_by_alert_key(conn, name):
+    """Runbooks whose title, URL slug or stated alias has the same key as `name`.
+
+    `name` may be any spelling (``KubePodCrashLooping``, ``kube_pod_crash_looping``,
+    ``Kube Pod Crash Looping``) or already a canonical key.  Returns [RunbookRef], real
+    runbooks first (then stubs, pointers, deprecated), title matches before slug and alias
+    matches; [] when nothing matches.  An alert documented in two places returns both.
+    """
+    return find_by_alert_keys(conn, [name]).get(canonical_key(name), [])
+
+
+def find_by_alert_keys(conn, names):
+    """Batch form of `find_by_alert_key`: {canonical_key: [RunbookRef]} for the keys that match.
+
+    Handy for trying every run of consecutive words of a human alert title at once.
+    """
+    keys = sorted({canonical_key(name) for name in names} - {""})
+    if not keys:
+        return {}
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            f"SELECT DISTINCT ON (k.alert_key, r.id) k.alert_key, {_RUNBOOK_COLUMNS}, k.name, k.source, "
+            f" {_KIND_ORDER} AS kind_order, {_SOURCE_ORDER} AS source_order "
+            "FROM runbook_alert_keys k JOIN runbooks r ON r.id = k.runbook_id "
+            "WHERE k.alert_key = ANY(%s) ORDER BY k.alert_key, r.id, source_order",
+            (keys,),
+        )
+        rows = sorted(cur.fetchall(), key=lambda row: (row[10], row[11], row[1]))
+    found = {}
+    for row in rows:
+        found.setdefault(row[0], []).append(RunbookRef(*row[1:10]))
+    return found
+
+
+def search(conn, text, limit=10):
+    """Ranked full-text search for runbooks relevant to `text` (an alert title, a question).
+
+    Any word may match; runbooks matching more words, and in the title, rank higher.
+    Returns up to `limit` [Candidate], best first; [] when `text` has no searchable word
+    (stop words and punctuation only) or nothing matches.
+    """
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            f"WITH q AS (SELECT docs_any_words_query(%(text)s) AS query, "
+            "            tsvector_to_array(docs_tsvector(%(text)s)) AS lexemes), "
+            f"hits AS (SELECT {_RUNBOOK_COLUMNS}, ts_rank(r.search_vector, q.query, 1) AS rank, r.search_vector "
+            "          FROM runbooks r, q WHERE q.query IS NOT NULL AND r.search_vector @@ q.query "
+            "          ORDER BY rank DESC, r.id LIMIT %(limit)s) "
+            "SELECT h.id, h.title, h.alert_name, h.url, h.kind, h.points_to, h.summary, h.rank, "
+            " ARRAY(SELECT l FROM unnest(q.lexemes) l WHERE l = ANY(tsvector_to_array(h.search_vector))), "
+            " q.lexemes, "
+            " ARRAY(SELECT alert_key FROM runbook_alert_keys WHERE runbook_id = h.id ORDER BY alert_key) "
+            "FROM hits h, q ORDER BY h.rank DESC, h.id",
+            {"text": text, "limit": limit},
+        )
+        return [Candidate(*row[:7], float(row[7]), tuple(row[8]), tuple(row[9]), tuple(row[10]))
+                for row in cur.fetchall()]
+
+
+def query_lexemes(conn, text):
+    """The lexemes the index would see for `text` (split, stemmed, stop words dropped), sorted."""
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT tsvector_to_array(docs_tsvector(%s))", (text,))
+        return tuple(sorted(cur.fetchone()[0]))
+
+
+def runbook_lexemes(conn, runbook_id):
+    """Every lexeme in the runbook's search document (title, headings, keys, body), sorted."""
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT tsvector_to_array(search_vector) FROM runbooks WHERE id = %s", (runbook_id,))
+        row = cur.fetchone()
+    return tuple(sorted(row[0])) if row else ()
+
+
+def runbook_by_id(conn, runbook_id):
+    """The whole runbook with its sections and alert keys, or None when it no longer exists
+    (a re-crawl replaces a changed page's runbooks with new ids)."""
+    with conn, conn.cursor() as cur:
+        cur.execute(f"SELECT {_RUNBOOK_COLUMNS}, p.url, r.mrkdwn FROM runbooks r "
+                    "JOIN doc_pages p ON p.id = r.page_id WHERE r.id = %s", (runbook_id,))
+        row = cur.fetchone()
+        if row is None:
+            return None
+        cur.execute("SELECT alert_key, name, source FROM runbook_alert_keys WHERE runbook_id = %s "
+                    "ORDER BY source, alert_key", (runbook_id,))
+        keys = tuple(tuple(key) for key in cur.fetchall())
+        cur.execute("SELECT title, anchor, level, heading_path, body_text, mrkdwn FROM runbook_sections "
+                    "WHERE runbook_id = %s ORDER BY position", (runbook_id,))
+        sections = tuple(StoredSection(s[0], s[1], s[2], tuple(s[3]), s[4], s[5]) for s in cur.fetchall())
+    return StoredRunbook(*row, alert_keys=keys, sections=sections)
+
+
+def list_runbooks(conn):
+    """[(title, alert_name, kind, url)] of every stored runbook, by title."""
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT title, alert_name, kind, url FROM runbooks ORDER BY lower(title), url")
+        return cur.fetchall()
+
+
+def recent_changes(conn, limit=50):
+    """[(changed_at, change, page_url, runbook_titles)] newest first."""
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT changed_at, change, page_url, runbooks FROM doc_changes "
+                    "ORDER BY changed_at DESC, id DESC LIMIT %s", (limit,))
+        return [(row[0], row[1], row[2], tuple(row[3])) for row in cur.fetchall()]
