@@ -14,7 +14,8 @@ human title can be tried too: ``etcd no leader`` -> ``etcdnoleader``.
 """
 import re
 
-_SEPARATORS = re.compile(r"[^0-9a-z]+")
+from utils import name_key
+
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _WORD_SPLIT = re.compile(r"[^0-9A-Za-z]+")
 # An alert-like identifier: one token, at least two word parts (CamelCase or snake_case).
@@ -29,9 +30,10 @@ def canonical_key(name):
     >>> canonical_key("Kube Pod Crash Looping")
     'kubepodcrashlooping'
 
-    Returns '' for a name with no letter or digit.
+    Returns '' for a name with no letter or digit.  The same function as utils.name_key
+    (the alert-title side), so both sides of a lookup agree by construction.
     """
-    return _SEPARATORS.sub("", (name or "").lower())
+    return name_key(name)
 
 
 def split_words(name):
