@@ -1,0 +1,62 @@
+"""`make demo` runs the suite in the foreground and Ctrl-C leaves nothing behind."""
+import os
+import signal
+import subprocess
+import time
+
+import psutil
+import pytest
+
+from tests.conftest import PROJECT_DIR
+
+pytestmark = pytest.mark.timeout(240)
+
+
+def wait_for_line(stream, text, seconds):
+    seen = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        line = stream.readline()
+        if not line:
+            break
+        seen.append(line)
+        if text in line:
+            return seen
+    raise AssertionError(f"{text!r} not printed within {seconds}s; got:\n{''.join(seen)}")
+
+
+def family(root):
+    """The demo's processes: every descendant, plus servers they started in their own sessions."""
+    members = {root.pid}
+    for proc in root.children(recursive=True):
+        members.add(proc.pid)
+    return members
+
+
+def test_make_demo_prints_its_logs_and_ctrl_c_stops_every_process(tmp_path):
+    data_dir = tmp_path / "data"
+    env = dict(os.environ, DATA_DIR=str(data_dir))
+    demo = subprocess.Popen(
+        ["make", "--no-print-directory", "demo"], cwd=PROJECT_DIR, env=env, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        printed = "".join(wait_for_line(demo.stdout, "stop:      Ctrl-C", 180))
+        assert "logs:" in printed and str(PROJECT_DIR / "logs") in printed
+        started = family(psutil.Process(demo.pid))
+        postmasters = [p for p in psutil.process_iter(["name", "cmdline"])
+                       if p.info["name"] == "postgres" and str(data_dir) in " ".join(p.info["cmdline"] or [])]
+        assert postmasters, "the demo runs the embedded PostgreSQL under DATA_DIR"
+        started |= {p.pid for p in postmasters}
+
+        os.killpg(demo.pid, signal.SIGINT)  # what a terminal does on Ctrl-C
+        rest, _ = demo.communicate(timeout=60)
+        assert "all processes stopped" in rest
+    finally:
+        if demo.poll() is None:
+            os.killpg(demo.pid, signal.SIGKILL)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(psutil.pid_exists(pid) for pid in started):
+        time.sleep(0.2)
+    left = [pid for pid in started if psutil.pid_exists(pid) and psutil.Process(pid).status() != "zombie"]
+    assert left == [], f"processes left behind: {left}"
