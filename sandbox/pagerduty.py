@@ -1,0 +1,323 @@
+"""A PagerDuty REST API v2 stand-in on loopback: /incidents, /log_entries, /services.
+
+It keeps the real API's awkward rules so the client must handle them:
+- classic pagination (`limit` up to 100, `offset`, `more`, `total` only when `total=true`);
+- HTTP 400 when offset + limit exceeds 10,000 (the real error body);
+- HTTP 400 when `since`..`until` spans more than 6 months;
+- `Authorization: Token token=...` checked (401 otherwise);
+- `statuses[]`, `service_ids[]`, `team_ids[]`, `urgencies[]`, `time_zone`, `is_overview` filters;
+- faults: 429 with Retry-After or 5xx, on a schedule (`--fault-every N`) or through the
+  control endpoint `POST /_sandbox/faults`.
+
+The account's history comes from `sandbox.pagerduty_history`.  The server shows it as of
+its clock (real time unless `POST /_sandbox/clock` pins it): incidents created later are
+not there yet, and acknowledgements/resolves after the clock have not happened.
+
+    python -m sandbox.pagerduty --port 8102 [--incidents 3000 --days 90 --seed 7 --token T]
+"""
+import argparse
+import bisect
+import json
+import logging
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sandbox.pagerduty_history import DAY, generate_history
+from sandbox.pagerduty_json import incident_json, log_entry_json, render_time, service_reference, team_reference
+
+log = logging.getLogger(__name__)
+
+OFFSET_CAP = 10_000
+MAX_SPAN_DAYS = 183  # "6 months"
+DEFAULT_TOKEN = "sandbox-pagerduty-token"
+OFFSET_CAP_ERROR = {
+    "message": "Arguments Caused Error",
+    "code": 2002,
+    "errors": [
+        "Offset+limit exceeds maximum allowed value of 10000. Please try to refine your search to "
+        "reduce the returned set of records below this number, like adding a date range."
+    ],
+}
+
+
+class BadRequest(Exception):
+    def __init__(self, errors, message="Invalid Input Provided", code=2001):
+        super().__init__(message)
+        self.body = {"message": message, "code": code, "errors": errors}
+
+
+def parse_time(text, field):
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadRequest([f"{field} is not a valid date"]) from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
+
+
+class Account:
+    """The history as the API shows it at `now()`, plus request statistics and pending faults."""
+
+    def __init__(self, history, token=DEFAULT_TOKEN, fault_every=0, fault_status=429, retry_after=1):
+        self.history = history
+        self.token = token
+        self.clock = None
+        self.lock = threading.Lock()
+        self.fault_every = fault_every
+        self.scheduled_fault = {"status": fault_status, "retry_after": retry_after}
+        self.faults = []  # pending injected faults, served first-come
+        self.reset_stats()
+
+    def now(self):
+        return self.clock if self.clock is not None else time.time()
+
+    def reset_stats(self):
+        with self.lock:
+            self.stats = {"requests": 0, "by_path": {}, "faults_served": 0, "errors_400": 0,
+                          "max_offset_plus_limit": 0, "last_fault_at": None, "retry_gaps": [],
+                          "records_served": {"incidents": 0, "log_entries": 0}, "queries": []}
+
+    def next_fault(self):
+        """The fault to answer this request with, if any (counts the request too)."""
+        with self.lock:
+            self.stats["requests"] += 1
+            if self.stats["last_fault_at"] is not None:
+                self.stats["retry_gaps"].append(time.monotonic() - self.stats["last_fault_at"])
+                self.stats["last_fault_at"] = None
+            fault = None
+            if self.faults:
+                if self.faults[0].get("after_requests", 0) > 0:
+                    self.faults[0]["after_requests"] -= 1
+                else:
+                    fault = self.faults[0]
+                    fault["count"] -= 1
+                    if fault["count"] <= 0:
+                        self.faults.pop(0)
+            elif self.fault_every and self.stats["requests"] % self.fault_every == 0:
+                fault = self.scheduled_fault
+            if fault:
+                self.stats["faults_served"] += 1
+                self.stats["last_fault_at"] = time.monotonic()
+            return fault
+
+    def status_at(self, incident, now):
+        if incident.resolved_at is not None and incident.resolved_at <= now:
+            return "resolved"
+        if incident.acknowledged_at is not None and incident.acknowledged_at <= now:
+            return "acknowledged"
+        return "triggered"
+
+
+def _window(query, now):
+    """(since, until) seconds from the query; defaults and the 6-month rule as the real API."""
+    if query.get("date_range") == ["all"]:
+        return float("-inf"), now
+    until = min(parse_time(query["until"][0], "until"), now) if "until" in query else now
+    since = parse_time(query["since"][0], "since") if "since" in query else until - 30 * DAY
+    if until - since > MAX_SPAN_DAYS * DAY:
+        raise BadRequest(["The maximum range of since and until is 6 months"])
+    return since, until
+
+
+def _paging(query):
+    try:
+        limit = min(max(int(query.get("limit", ["25"])[0]), 1), 100)
+        offset = max(int(query.get("offset", ["0"])[0]), 0)
+    except ValueError:
+        raise BadRequest(["limit and offset must be integers"]) from None
+    if offset + limit > OFFSET_CAP:
+        raise BadRequest(OFFSET_CAP_ERROR["errors"], OFFSET_CAP_ERROR["message"], OFFSET_CAP_ERROR["code"])
+    return limit, offset
+
+
+def _zone(query):
+    name = query.get("time_zone", ["UTC"])[0]
+    if name in ("UTC", "Etc/UTC"):
+        return timezone.utc
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise BadRequest(["time_zone is not a valid time zone"]) from None
+
+
+def _page(records, query, key):
+    limit, offset = _paging(query)
+    page = records[offset:offset + limit]
+    total = len(records) if query.get("total", ["false"])[0] == "true" else None
+    return page, {"limit": limit, "offset": offset, "total": total, "more": offset + limit < len(records)}
+
+
+def list_incidents(account, query, base):
+    now = account.now()
+    since, until = _window(query, now)
+    zone = _zone(query)
+    history = account.history
+    low = bisect.bisect_left(history.created_times, since)
+    high = bisect.bisect_left(history.created_times, until)
+    incidents = history.incidents[low:high]
+    wanted = {name: set(query.get(f"{name}[]", [])) for name in ("statuses", "service_ids", "team_ids", "urgencies")}
+    if any(wanted.values()):
+        incidents = [
+            incident for incident in incidents
+            if (not wanted["statuses"] or account.status_at(incident, now) in wanted["statuses"])
+            and (not wanted["service_ids"] or incident.service.id in wanted["service_ids"])
+            and (not wanted["team_ids"] or incident.service.team_id in wanted["team_ids"])
+            and (not wanted["urgencies"] or incident.urgency in wanted["urgencies"])
+        ]
+    if query.get("sort_by", ["created_at:asc"])[0].endswith(":desc"):
+        incidents = incidents[::-1]
+    page, paging = _page(incidents, query, "incidents")
+    with account.lock:
+        account.stats["records_served"]["incidents"] += len(page)
+    return {"incidents": [incident_json(incident, account.status_at(incident, now), zone, base) for incident in page], **paging}
+
+
+OVERVIEW_KINDS = {"trigger", "acknowledge", "resolve"}
+
+
+def list_log_entries(account, query, base):
+    now = account.now()
+    since, until = _window(query, now)
+    zone = _zone(query)
+    history = account.history
+    low = bisect.bisect_left(history.log_times, since)
+    high = bisect.bisect_left(history.log_times, until)
+    entries = history.log_entries[low:high][::-1]  # newest first, as the real endpoint
+    teams = set(query.get("team_ids[]", []))
+    overview = query.get("is_overview", ["false"])[0] == "true"
+    if teams or overview:
+        entries = [
+            entry for entry in entries
+            if (not overview or entry.kind in OVERVIEW_KINDS)
+            and (not teams or history.incidents[entry.incident_index].service.team_id in teams)
+        ]
+    page, paging = _page(entries, query, "log_entries")
+    with account.lock:
+        account.stats["records_served"]["log_entries"] += len(page)
+    return {"log_entries": [log_entry_json(entry, history.incidents[entry.incident_index], zone, base) for entry in page], **paging}
+
+
+def list_services(account, query, base):
+    services = list(account.history.services)
+    page, paging = _page(services, query, "services")
+    return {"services": [{**service_reference(service, base), "type": "service", "name": service.name,
+                          "teams": [team_reference(service, base)]} for service in page], **paging}
+
+
+ROUTES = {"/incidents": list_incidents, "/log_entries": list_log_entries, "/services": list_services}
+
+
+class Handler(BaseHTTPRequestHandler):
+    server_version = "pagerduty-sandbox/1"
+    protocol_version = "HTTP/1.1"
+
+    @property
+    def account(self):
+        return self.server.account
+
+    def log_message(self, fmt, *args):
+        log.debug("%s " + fmt, self.address_string(), *args)
+
+    def send_json(self, status, body, headers=()):
+        payload = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        for name, value in headers:
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def do_GET(self):
+        url = urlsplit(self.path)
+        if url.path == "/_sandbox/stats":
+            with self.account.lock:
+                return self.send_json(200, self.account.stats)
+        route = ROUTES.get(url.path)
+        if route is None:
+            return self.send_json(404, {"error": {"message": "Not Found", "code": 2100}})
+        if self.headers.get("Authorization", "") != f"Token token={self.account.token}":
+            return self.send_json(401, {"error": {"message": "Authentication failed", "code": 2006}})
+        fault = self.account.next_fault()
+        if fault:
+            headers = [("Retry-After", str(fault["retry_after"]))] if fault.get("retry_after") is not None else []
+            return self.send_json(fault["status"], {"error": {"message": "Injected fault", "code": 2020}}, headers)
+        self.answer(route, parse_qs(url.query))
+
+    def answer(self, route, query):
+        with self.account.lock:
+            self.account.stats["by_path"][route.__name__] = self.account.stats["by_path"].get(route.__name__, 0) + 1
+            self.account.stats["queries"].append({key: values for key, values in query.items()})
+            limit, offset = int(query.get("limit", ["25"])[0] or 0), int(query.get("offset", ["0"])[0] or 0)
+            self.account.stats["max_offset_plus_limit"] = max(self.account.stats["max_offset_plus_limit"], offset + min(limit, 100))
+        try:
+            body = route(self.account, query, self.server.base_url)
+        except BadRequest as error:
+            with self.account.lock:
+                self.account.stats["errors_400"] += 1
+            return self.send_json(400, {"error": error.body})
+        self.send_json(200, body)
+
+    def do_POST(self):
+        url = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = json.loads(self.rfile.read(length) or b"{}")
+        if url.path == "/_sandbox/faults":
+            with self.account.lock:
+                self.account.faults = [] if body.get("clear") else [*self.account.faults, {
+                    "status": int(body.get("status", 429)), "count": int(body.get("count", 1)),
+                    "retry_after": body.get("retry_after"), "after_requests": int(body.get("after_requests", 0))}]
+            return self.send_json(200, {"pending": len(self.account.faults)})
+        if url.path == "/_sandbox/clock":
+            self.account.clock = parse_time(body["now"], "now") if body.get("now") else None
+            return self.send_json(200, {"now": render_time(self.account.now(), timezone.utc)})
+        if url.path == "/_sandbox/stats/reset":
+            self.account.reset_stats()
+            return self.send_json(200, {})
+        self.send_json(404, {"error": {"message": "Not Found", "code": 2100}})
+
+
+class SandboxServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, account, host="127.0.0.1", port=0):
+        super().__init__((host, port), Handler)
+        self.account = account
+        self.base_url = f"http://{host}:{self.server_address[1]}"
+
+
+def serve_in_thread(account, port=0):
+    """Start the stand-in on loopback in a daemon thread; returns the server (`.base_url`)."""
+    server = SandboxServer(account, port=port)
+    threading.Thread(target=server.serve_forever, name="pagerduty-sandbox", daemon=True).start()
+    return server
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="PagerDuty REST API v2 stand-in on 127.0.0.1.")
+    parser.add_argument("--port", type=int, default=8102)
+    parser.add_argument("--token", default=DEFAULT_TOKEN, help="the API token clients must send")
+    parser.add_argument("--incidents", type=int, default=3000, help="size of the generated history")
+    parser.add_argument("--days", type=float, default=90, help="days of history before now")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--fault-every", type=int, default=0, help="answer every Nth API request with a fault")
+    parser.add_argument("--fault-status", type=int, default=429, help="status of scheduled faults (429 or 5xx)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    history = generate_history(seed=args.seed, days=args.days, count=args.incidents)
+    account = Account(history, args.token, args.fault_every, args.fault_status)
+    server = SandboxServer(account, port=args.port)
+    log.info("PagerDuty sandbox on %s with %d incidents over %g days.", server.base_url, len(history.incidents), args.days)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+if __name__ == "__main__":
+    main()
