@@ -1,0 +1,237 @@
+"""Recognising a PagerDuty alert in a Slack message event (pure functions).
+
+PagerDuty's Slack app posts bot messages whose `text` is often empty: the incident sits
+in `attachments` (fallback "Triggered #4821: …", a title linking to …/incidents/<ID>,
+fields) or in `blocks`.  Other monitors post their own bot messages.  People talk in the
+same channel and name alerts in passing; a person's message is never an alert.
+"""
+import html
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# Slack's own cap on a message's text; anything longer is not a message Slack sent us.
+MAX_TEXT_CHARS = 40_000
+MAX_TITLE_CHARS = 300
+
+_INCIDENT_NUMBER = re.compile(r"(?:^|[\s\[(])#(\d{1,9})\b")
+_INCIDENT_ID = re.compile(r"/incidents/([A-Z0-9]{5,20})\b")
+_ALERT_MARKERS = re.compile(
+    r"\[(?:FIRING|RESOLVED)\b|\bTriggered\b|/incidents/|(?:^|\s)#\d+\b|^(?:ALARM|OK|INSUFFICIENT_DATA):"
+    r"|\[(?:P[0-5]|Alerting|Warn|Recovered)\b|\[#\d+\]",
+    re.IGNORECASE | re.MULTILINE,
+)
+_STATUS_WORDS = re.compile(
+    r"\b(re-?triggered|triggered|acknowledged|escalated|reassigned|resolved|firing|recovered)\b|^(ALARM|OK):",
+    re.IGNORECASE | re.MULTILINE,
+)
+_STATUS_NAMES = {"retriggered": "triggered", "re-triggered": "triggered", "firing": "triggered",
+                 "alarm": "triggered", "recovered": "resolved", "ok": "resolved"}
+# Statuses after which the incident is being (or has been) handled: never worth a first reply.
+FOLLOW_UP_STATUSES = frozenset({"acknowledged", "escalated", "reassigned", "resolved"})
+# Conversation, not a monitor: questions, people, thanks.
+_CHATTER = re.compile(
+    r"\?\s*$|\b(?:I|I'm|I've|we|we're|you|your|anyone|anybody|someone|my|our|us|lol|thanks|thx|pls|please"
+    r"|looking into|on it|ack'?d|fyi|btw|hey|hi)\b",
+    re.IGNORECASE,
+)
+_SLACK_LINK = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
+
+
+@dataclass(frozen=True)
+class AlertMessage:
+    """A message recognised as an alert: where it is, what it says, which incident."""
+
+    channel: str
+    ts: str
+    title: str
+    status: str
+    incident_number: int | None
+    incident_id: str | None
+    incident_url: str | None
+
+    @property
+    def incident_claims(self):
+        """The names this incident goes by; one reply per incident is claimed on all of them."""
+        claims = []
+        if self.incident_id:
+            claims.append(f"id:{self.incident_id}")
+        if self.incident_number is not None:
+            claims.append(f"number:{self.incident_number}")
+        return claims or [f"message:{self.channel}/{self.ts}"]
+
+    @property
+    def wants_reply(self):
+        return self.status not in FOLLOW_UP_STATUSES
+
+
+class MalformedEvent(ValueError):
+    """An event that cannot be a message we act on; the reason is safe to log."""
+
+
+def slack_to_plain(text):
+    """Slack's wire format to plain text: <url|label> -> label, <@U1> -> @U1, &lt; -> <."""
+    def replace(match):
+        target, label = match.group(1), match.group(2)
+        if label:
+            return label
+        if target.startswith("!"):
+            return "@" + target[1:].split("^")[0]
+        return target
+    return html.unescape(_SLACK_LINK.sub(replace, text or ""))
+
+
+def clean_text(text):
+    """NFKC, no control or format characters, no lone surrogates, whitespace collapsed per line."""
+    text = str(text).encode("utf-8", "replace").decode("utf-8")
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co"))
+    return "\n".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
+
+
+def block_texts(blocks):
+    """Every piece of text inside Block Kit blocks, depth first (sections, fields, headers, rich text)."""
+    texts = []
+    for block in blocks if isinstance(blocks, list) else []:
+        _collect_block(block, texts)
+    return texts
+
+
+def _collect_block(node, texts):
+    if isinstance(node, list):
+        for item in node:
+            _collect_block(item, texts)
+    elif isinstance(node, dict):
+        if isinstance(node.get("text"), str) and node.get("type") in (None, "mrkdwn", "plain_text", "text", "link"):
+            texts.append(node["text"])
+        if node.get("type") == "link" and isinstance(node.get("url"), str) and not node.get("text"):
+            texts.append(node["url"])
+        for key in ("text", "fields", "elements", "blocks"):
+            if isinstance(node.get(key), (dict, list)):
+                _collect_block(node[key], texts)
+
+
+def attachment_texts(attachment):
+    """fallback, pretext, title (and its link), text, fields and nested blocks of one attachment."""
+    if not isinstance(attachment, dict):
+        return []
+    texts = [attachment.get(key) for key in ("fallback", "pretext", "title", "title_link", "text")]
+    for field in attachment.get("fields") or []:
+        if isinstance(field, dict):
+            texts.append(f"{field.get('title', '')}: {field.get('value', '')}")
+    texts.extend(block_texts(attachment.get("blocks")))
+    return [text for text in texts if isinstance(text, str) and text.strip()]
+
+
+def gathered_text(event):
+    """All the text a message carries, in reading order, as plain text."""
+    texts = [event.get("text")] if isinstance(event.get("text"), str) else []
+    texts.extend(block_texts(event.get("blocks")))
+    for attachment in event.get("attachments") or []:
+        texts.extend(attachment_texts(attachment))
+    return clean_text(slack_to_plain("\n".join(t for t in texts if t)))
+
+
+def incident_title(event):
+    """The incident's title: an attachment's title, else the first line of fallback, blocks or text."""
+    candidates = []
+    for attachment in event.get("attachments") or []:
+        if isinstance(attachment, dict):
+            candidates += [attachment.get("title"), _first_line(attachment.get("fallback")),
+                           _first_line(attachment.get("text"))]
+    candidates += [_first_line(event.get("text"))] + [_first_line(t) for t in block_texts(event.get("blocks"))]
+    for candidate in candidates:
+        title = clean_text(slack_to_plain(candidate)) if isinstance(candidate, str) else ""
+        if re.search(r"[^\W\d_]", title):
+            return title[:MAX_TITLE_CHARS]
+    return ""
+
+
+def _first_line(text):
+    return text.strip().splitlines()[0] if isinstance(text, str) and text.strip() else None
+
+
+def incident_status(text):
+    match = _STATUS_WORDS.search(text)
+    if not match:
+        return "unknown"
+    word = (match.group(1) or match.group(2)).lower()
+    return _STATUS_NAMES.get(word, word)
+
+
+def is_bot_message(event):
+    return bool(event.get("bot_id")) or event.get("subtype") == "bot_message"
+
+
+def looks_like_chatter(text):
+    """A line a person would write in the channel rather than a monitor."""
+    return bool(_CHATTER.search(text)) and not _ALERT_MARKERS.search(text)
+
+
+def skip_reason(event, own_ids=()):
+    """Why this event is not a new top-level message from someone else, or None when it is one."""
+    if event.get("type", "message") != "message":
+        return "not a message"
+    if event.get("subtype") in ("message_changed", "message_deleted", "message_replied"):
+        return "an edit or deletion"
+    if event.get("thread_ts") and event.get("thread_ts") != event.get("ts"):
+        return "a thread reply"
+    if own_ids and (event.get("bot_id") in own_ids or event.get("user") in own_ids):
+        return "our own message"
+    return None
+
+
+def check_well_formed(event):
+    """Raise MalformedEvent for what no handler should touch: missing places, absurd sizes, wrong types."""
+    if not isinstance(event, dict):
+        raise MalformedEvent("the event is not an object")
+    for key in ("channel", "ts"):
+        if not isinstance(event.get(key), str) or not event.get(key):
+            raise MalformedEvent(f"the event has no {key}")
+    for key in ("text",):
+        if key in event and event[key] is not None and not isinstance(event[key], str):
+            raise MalformedEvent(f"the event's {key} is not a string")
+    for key in ("attachments", "blocks"):
+        if key in event and event[key] is not None and not isinstance(event[key], list):
+            raise MalformedEvent(f"the event's {key} is not a list")
+    if len(str(event.get("text") or "")) > MAX_TEXT_CHARS:
+        raise MalformedEvent(f"the event's text is longer than Slack's {MAX_TEXT_CHARS} characters")
+
+
+def recognise_alert(event, pagerduty_bot_ids=(), own_ids=()):
+    """An AlertMessage when `event` is an alert from PagerDuty or a monitor, else None.
+
+    Raises MalformedEvent for an event that is broken rather than merely uninteresting.
+    """
+    check_well_formed(event)
+    if skip_reason(event, own_ids):
+        return None
+    text = gathered_text(event)
+    if not text or len(text) > MAX_TEXT_CHARS:
+        return None
+    from_pagerduty = event.get("bot_id") in pagerduty_bot_ids
+    if not from_pagerduty and not _is_monitor_text(event, text):
+        return None
+    return _alert_from(event, text)
+
+
+def _is_monitor_text(event, text):
+    if is_bot_message(event):
+        return bool(_ALERT_MARKERS.search(text))
+    # Neither a bot nor a person: the console's plain lines, taken as alert text unless they read as chatter.
+    return not event.get("user") and not looks_like_chatter(text)
+
+
+def _alert_from(event, text):
+    title = incident_title(event)
+    if not title:
+        return None
+    number = _INCIDENT_NUMBER.search(text)
+    incident_id = _INCIDENT_ID.search(text)
+    url = re.search(r"https?://\S+/incidents/[A-Z0-9]{5,20}\b", text)
+    return AlertMessage(
+        channel=event["channel"], ts=event["ts"], title=title, status=incident_status(text),
+        incident_number=int(number.group(1)) if number else None,
+        incident_id=incident_id.group(1) if incident_id else None,
+        incident_url=url.group(0) if url else None,
+    )

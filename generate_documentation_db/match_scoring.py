@@ -1,0 +1,85 @@
+"""How sure we are that a runbook is the one for an alert (pure functions).
+
+Recall is easy; knowing that there is *no* runbook is the hard half.  An alert from the
+same domain shares words with runbooks that are not its own, so the confidence weighs:
+
+* how much of the runbook's name the alert says (a runbook named "kube pod crash looping"
+  explains "Pod is crash looping" well), and how much of the alert its name explains;
+* what the alert says that the runbook never mentions at all: a specific term (a product,
+  a component) missing from the runbook is strong evidence of a different alert;
+* fuzzy similarity of the words, for spellings the stemmer does not join;
+* the margin over the best candidate for a *different* alert.
+
+Term weights are inverse document frequencies, so "kube", "high" and "alert" count for
+little and "kafka" or "etcd" for a lot.
+"""
+import math
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+# One unknown word is strong evidence, but must not outweigh everything else on its own.
+MAX_TERM_WEIGHT = 6.0
+# A candidate whose score is within this of a different alert's is a coin toss.
+CLEAR_MARGIN = 0.15
+
+
+@dataclass(frozen=True)
+class CandidateTerms:
+    """What scoring needs to know about one search hit."""
+
+    runbook_id: int
+    name: str  # the alert name (or title) the runbook is for
+    alert_keys: tuple  # canonical keys: two hits sharing one are the same alert
+    name_lexemes: frozenset  # stemmed words of the runbook's title and alert name
+    matched_lexemes: frozenset  # the alert's lexemes found anywhere in the runbook
+    name_words: str  # the runbook's name as spaced words, for fuzzy comparison
+
+
+@dataclass(frozen=True)
+class ScoredCandidate:
+    runbook_id: int
+    name: str
+    confidence: float
+    score: float
+
+
+def term_weight(document_frequency, total_documents):
+    """Inverse document frequency, capped: rare terms are specific, common ones generic."""
+    idf = math.log(1 + (total_documents + 1) / (document_frequency + 0.5))
+    return min(idf, MAX_TERM_WEIGHT)
+
+
+def weighted_share(part, whole, weights):
+    total = sum(weights.get(term, MAX_TERM_WEIGHT) for term in whole)
+    if total == 0:
+        return 0.0
+    return sum(weights.get(term, MAX_TERM_WEIGHT) for term in part & whole) / total
+
+
+def candidate_score(alert_lexemes, alert_words, candidate, weights):
+    """The evidence that `candidate` is the alert's runbook, in [0, 1], before the margin."""
+    if not alert_lexemes:
+        return 0.0
+    name_recall = weighted_share(alert_lexemes, candidate.name_lexemes, weights)
+    name_precision = weighted_share(candidate.name_lexemes, alert_lexemes, weights)
+    explained = weighted_share(candidate.matched_lexemes | (candidate.name_lexemes & alert_lexemes),
+                               alert_lexemes, weights)
+    similarity = fuzz.token_set_ratio(alert_words, candidate.name_words) / 100
+    evidence = 0.35 * name_recall + 0.25 * name_precision + 0.2 * explained + 0.2 * similarity
+    # What the alert says that the runbook never mentions: a different alert, most likely.
+    return evidence * explained ** 1.5
+
+
+def rank_candidates(alert_lexemes, alert_words, candidates, weights):
+    """[ScoredCandidate], best first, with confidence lowered when a different alert is close behind."""
+    scored = sorted(((candidate_score(alert_lexemes, alert_words, c, weights), c) for c in candidates),
+                    key=lambda pair: pair[0], reverse=True)
+    ranked = []
+    for score, candidate in scored:
+        rival = next((s for s, other in scored if not set(other.alert_keys) & set(candidate.alert_keys)
+                      and other.runbook_id != candidate.runbook_id), 0.0)
+        margin = min(1.0, max(0.0, score - rival) / CLEAR_MARGIN) if score >= rival else 0.0
+        confidence = score * (0.75 + 0.25 * margin)
+        ranked.append(ScoredCandidate(candidate.runbook_id, candidate.name, round(confidence, 4), score))
+    return sorted(ranked, key=lambda c: c.confidence, reverse=True)

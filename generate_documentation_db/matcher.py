@@ -1,0 +1,161 @@
+"""Alert title -> runbook: an exact name first, else ranked text search scored into a confidence.
+
+The knowledge base is read through `runbook_store` (issue 3).  An exact key match (any
+spelling of the alert's name, or a name the runbook states as an alias) wins outright.
+Otherwise the full-text hits are scored by `match_scoring`; only a confidence at or above
+the threshold names a runbook, and a few below it are offered as "possibly related".
+"""
+import threading
+import time
+from dataclasses import dataclass, field
+
+from generate_documentation_db import runbook_store
+from generate_documentation_db.alert_keys import canonical_key, looks_like_alert_name
+from generate_documentation_db.match_scoring import CandidateTerms, rank_candidates, term_weight
+from utils import alert_key, name_words, normalise_alert_title
+
+# Calibrated on benchmarks/bench_matching.py: a wrong runbook is worse than none.
+DEFAULT_THRESHOLD = 0.55
+RELATED_FLOOR = 0.2
+SEARCH_LIMIT = 8
+
+
+@dataclass(frozen=True)
+class Match:
+    """What the bot knows about an alert's runbook; `runbook_id` is None when there is no match."""
+
+    title: str
+    normalised: str
+    alert_key: str
+    runbook_id: int | None = None
+    matched: str | None = None
+    runbook_title: str | None = None
+    url: str | None = None
+    confidence: float = 0.0
+    reason: str = "none"  # 'exact name', 'text match' or 'none'
+    alternatives: tuple = field(default=())
+
+    @property
+    def found(self):
+        return self.runbook_id is not None
+
+
+def exact_key_names(normalised):
+    """Spellings worth an exact lookup: the whole title, and each identifier-like token in it."""
+    names = [normalised]
+    for token in normalised.split():
+        parts = [part for part in token.split(".") if part]
+        names += [part for part in parts if looks_like_alert_name(part) or len(normalised.split()) == 1]
+    return [name for name in dict.fromkeys(names) if canonical_key(name)]
+
+
+class TermFrequencies:
+    """Document frequency of lexemes across the runbooks, cached for a while (the KB changes slowly)."""
+
+    def __init__(self, ttl_seconds=600):
+        self.ttl_seconds = ttl_seconds
+        self._lock = threading.Lock()
+        self._frequencies = {}
+        self._total = (0, 0.0)
+
+    def weights(self, conn, lexemes):
+        """{lexeme: idf weight} for `lexemes`, querying only the ones not cached."""
+        now = time.monotonic()
+        with self._lock:
+            if now - self._total[1] > self.ttl_seconds:
+                self._frequencies, self._total = {}, (_count_runbooks(conn), now)
+            missing = [lexeme for lexeme in lexemes if lexeme not in self._frequencies]
+        if missing:
+            found = _document_frequencies(conn, missing)
+            with self._lock:
+                self._frequencies.update(found)
+        total = self._total[0]
+        return {lexeme: term_weight(self._frequencies.get(lexeme, 0), total) for lexeme in lexemes}
+
+
+def match_alert(conn, title, threshold=DEFAULT_THRESHOLD, frequencies=None):
+    """The runbook for an alert title (a Match; `.found` is False when none is sure enough)."""
+    normalised = normalise_alert_title(title)
+    base = Match(title=title, normalised=normalised, alert_key=alert_key(title))
+    if not normalised:
+        return base
+    exact = _exact_match(conn, base)
+    if exact:
+        return exact
+    return _ranked_match(conn, base, threshold, frequencies or TermFrequencies())
+
+
+def _exact_match(conn, base):
+    names = exact_key_names(base.normalised)
+    found = runbook_store.find_by_alert_keys(conn, names)
+    for name in names:
+        refs = found.get(canonical_key(name))
+        if refs:
+            best = refs[0]
+            others = tuple(dict.fromkeys(_ref_name(ref) for ref in refs[1:] if ref.url != best.url))
+            return _with_runbook(base, best.runbook_id, _ref_name(best), best.title, best.url,
+                                 1.0, "exact name", others)
+    return None
+
+
+def _ranked_match(conn, base, threshold, frequencies):
+    hits = runbook_store.search(conn, base.normalised, limit=SEARCH_LIMIT)
+    if not hits:
+        return base
+    # Lexemes of the words only: the index also keeps "KubePodCrashLooping" whole, which would count
+    # as a missing specific term against every near spelling of it.
+    alert_words = " ".join(name_words(base.normalised))
+    names = [" ".join(name_words(f"{hit.title} {hit.alert_name or ''}")) for hit in hits]
+    alert_lexemes, *name_lexemes = _lexemes_of(conn, [alert_words, *names])
+    weights = frequencies.weights(conn, sorted(alert_lexemes.union(*name_lexemes)))
+    candidates = [
+        CandidateTerms(hit.runbook_id, hit.alert_name or hit.title, tuple(hit.alert_keys) or (hit.runbook_id,),
+                       lexemes, frozenset(hit.matched_lexemes) & alert_lexemes, name)
+        for hit, lexemes, name in zip(hits, name_lexemes, names)
+    ]
+    ranked = rank_candidates(alert_lexemes, alert_words, candidates, weights)
+    by_id = {hit.runbook_id: hit for hit in hits}
+    best = ranked[0]
+    if best.confidence >= threshold:
+        hit = by_id[best.runbook_id]
+        others = _related(ranked[1:], RELATED_FLOOR, exclude=best.name)
+        return _with_runbook(base, hit.runbook_id, best.name, hit.title, hit.url, best.confidence,
+                             "text match", others)
+    return Match(**{**base.__dict__, "confidence": best.confidence,
+                    "alternatives": _related(ranked, RELATED_FLOOR)})
+
+
+def _related(ranked, floor, exclude=None, limit=3):
+    names = [c.name for c in ranked if c.confidence >= floor and c.name != exclude]
+    return tuple(dict.fromkeys(names))[:limit]
+
+
+def _with_runbook(base, runbook_id, matched, title, url, confidence, reason, alternatives):
+    return Match(title=base.title, normalised=base.normalised, alert_key=base.alert_key, runbook_id=runbook_id,
+                 matched=matched, runbook_title=title, url=url, confidence=round(confidence, 4),
+                 reason=reason, alternatives=tuple(alternatives))
+
+
+def _ref_name(ref):
+    return ref.alert_name or ref.matched_name or ref.title
+
+
+def _lexemes_of(conn, texts):
+    """The stemmed lexemes of each text, as the search index sees them (one round trip)."""
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT tsvector_to_array(docs_tsvector(t)) FROM unnest(%s::text[]) WITH ORDINALITY AS u(t, n) "
+                    "ORDER BY n", (list(texts),))
+        return [frozenset(row[0]) for row in cur.fetchall()]
+
+
+def _count_runbooks(conn):
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM runbooks")
+        return cur.fetchone()[0]
+
+
+def _document_frequencies(conn, lexemes):
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT l, (SELECT count(*) FROM runbooks WHERE search_vector @@ quote_literal(l)::tsquery) "
+                    "FROM unnest(%s::text[]) AS l", (list(lexemes),))
+        return dict(cur.fetchall())
