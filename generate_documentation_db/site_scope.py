@@ -1,0 +1,104 @@
+"""Which URLs belong to the docs site, and the links and sitemap entries that lead to them. Pure.
+
+Scope is the same scheme, host (and port) and path prefix as one of the start URLs.
+Links are normalised (fragment dropped, dot segments resolved) so one page is one URL;
+template shortcodes left in links by a site generator (``{{< ref "./Disk.md" >}}``) are
+resolved to the path they name, and links to images, archives and the like are skipped.
+"""
+import re
+from dataclasses import dataclass
+from posixpath import normpath
+from urllib.parse import urljoin, urlsplit, urlunsplit
+from xml.etree import ElementTree
+
+_SHORTCODE_REF = re.compile(r"""\{\{[<%]\s*(?:rel)?ref\s+["']?([^"'\s>%]+)["']?\s*[>%]\}\}""")
+_NON_PAGE = re.compile(r"\.(png|jpe?g|gif|svg|ico|webp|css|js|mjs|map|json|xml|txt|pdf|zip|gz|tgz|tar|woff2?|ttf|"
+                       r"eot|mp4|webm|mp3|csv|yaml|yml)$", re.IGNORECASE)
+_SKIPPED_SCHEMES = ("mailto:", "javascript:", "tel:", "data:", "ftp:")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def normalise_url(url):
+    """One spelling per page: lower-case scheme and host, no default port, no fragment,
+    dot segments resolved, an empty path as '/'."""
+    parts = urlsplit(url.strip())
+    scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+    netloc = host if parts.port in (None, _DEFAULT_PORTS.get(scheme)) else f"{host}:{parts.port}"
+    path = parts.path or "/"
+    if "." in path:
+        trailing = path.endswith("/")
+        path = normpath(path)
+        path = path + "/" if trailing and not path.endswith("/") else path
+        path = "/" + path.lstrip("/")
+    return urlunsplit((scheme, netloc, path, parts.query, ""))
+
+
+def resolve_href(base_url, href):
+    """The absolute, normalised URL a link points to, or None for a link that leads nowhere
+    crawlable (mailto:, javascript:, a bare #fragment, an unresolvable template)."""
+    href = (href or "").strip()
+    shortcode = _SHORTCODE_REF.search(href)
+    if shortcode:
+        href = shortcode.group(1)
+    if not href or href.startswith("#") or href.lower().startswith(_SKIPPED_SCHEMES) or "{{" in href:
+        return None
+    try:
+        url = urljoin(base_url, href)
+        return normalise_url(url) if urlsplit(url).scheme in ("http", "https") else None
+    except ValueError:  # a malformed link (bad port, stray bracket) is a dead link, not a crash
+        return None
+
+
+def page_links(soup, page_url):
+    """Every distinct page URL the document links to, in document order (any host)."""
+    base = soup.find("base", href=True)
+    base_url = urljoin(page_url, base["href"]) if base else page_url
+    links = []
+    for anchor in soup.find_all("a", href=True):
+        url = resolve_href(base_url, anchor["href"])
+        if url and not _NON_PAGE.search(urlsplit(url).path):
+            links.append(url)
+    return list(dict.fromkeys(links))
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The docs site: URLs under one of the start URLs' scheme, host and path prefix."""
+
+    prefixes: tuple  # of (scheme, netloc, path prefix)
+
+    @classmethod
+    def from_start_urls(cls, urls):
+        prefixes = []
+        for url in urls:
+            parts = urlsplit(normalise_url(url))
+            directory = parts.path if parts.path.endswith("/") else parts.path.rsplit("/", 1)[0] + "/"
+            prefixes.append((parts.scheme, parts.netloc, directory))
+        return cls(tuple(prefixes))
+
+    def contains(self, url):
+        parts = urlsplit(url)
+        return any(parts.scheme == scheme and parts.netloc == netloc and parts.path.startswith(prefix)
+                   for scheme, netloc, prefix in self.prefixes)
+
+    def sitemap_urls(self):
+        """Where each site's sitemap would be: under its prefix, and at the host's root."""
+        urls = []
+        for scheme, netloc, prefix in self.prefixes:
+            urls.append(urlunsplit((scheme, netloc, prefix + "sitemap.xml", "", "")))
+            urls.append(urlunsplit((scheme, netloc, "/sitemap.xml", "", "")))
+        return list(dict.fromkeys(urls))
+
+
+def parse_sitemap(xml_bytes):
+    """(page URLs, nested sitemap URLs) from a sitemap or sitemap index; ([], []) if unreadable."""
+    try:
+        root = ElementTree.fromstring(xml_bytes)
+    except ElementTree.ParseError:
+        return [], []
+    pages, sitemaps = [], []
+    for element in root.iter():
+        if element.tag.endswith("}loc") or element.tag == "loc":
+            parent_is_index = root.tag.endswith("sitemapindex")
+            (sitemaps if parent_is_index else pages).append((element.text or "").strip())
+    return [url for url in pages if url], [url for url in sitemaps if url]

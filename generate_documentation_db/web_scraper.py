@@ -1,0 +1,203 @@
+"""Parse a fetched docs page into runbooks and sections. Pure: HTML and URL in, values out.
+
+Three page shapes are recognised:
+- one runbook per page (title = alert name; Meaning / Impact / Diagnosis / Mitigation
+  below it) -> one runbook with all its sections;
+- the original prototype's many-alerts page (repeated ``<section class="main-section">``,
+  each a ``<header>`` with the alert title and ``<p>`` steps) -> one runbook per block;
+- a page whose title is a topic and whose ``<h2>`` headings are alert names
+  (``KubePodNotReady``, ``disk_full``) -> one runbook per ``<h2>``.
+"""
+import hashlib
+import re
+
+from bs4 import BeautifulSoup, Tag
+
+from generate_documentation_db import html_mrkdwn, runbook_facts
+from generate_documentation_db.alert_keys import looks_like_alert_name
+from generate_documentation_db.runbook_model import ParsedPage, Runbook, Section
+from generate_documentation_db.site_scope import page_links
+
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+# Page chrome; a <header> inside the content (an article's title block) is kept.
+CHROME = ("nav", "aside", "script", "style", "noscript", "template", "footer", "form", "iframe", "svg")
+CHROME_ROLES = ("navigation", "banner", "contentinfo", "search", "complementary")
+MAIN_SELECTORS = ("main", "[role=main]", "article", "#content", ".content", "#main", ".main-content", "body")
+_TITLE_SUFFIX = re.compile(r"\s+[|·–—-]\s+[^|·–—-]+$")
+_SPACES = re.compile(r"\s+")
+
+
+def parse_page(html, url):
+    """A ParsedPage: its title, runbooks, in-scope-or-not links and content hash."""
+    soup = BeautifulSoup(html, "lxml")
+    links = page_links(soup, url)
+    drop_chrome(soup)
+    main = main_content(soup)
+    title = page_title(soup, main)
+    runbooks = tuple(page_runbooks(main, title, url))
+    return ParsedPage(url, title, content_sha256(title, runbooks), runbooks, tuple(links))
+
+
+def drop_chrome(soup):
+    """Remove navigation, page header/footer, asides, scripts and styles, in place."""
+    for tag in soup.find_all(CHROME):
+        tag.decompose()
+    for tag in soup.find_all(attrs={"role": CHROME_ROLES}):
+        tag.decompose()
+    for header in soup.find_all("header"):
+        if not header.find_parent(("main", "article", "section")):
+            header.decompose()
+
+
+def main_content(soup):
+    """The element holding the page's content: <main>, an article, #content... else <body>."""
+    for selector in MAIN_SELECTORS:
+        found = soup.select_one(selector)
+        if found is not None and found.get_text(strip=True):
+            return found
+    return soup
+
+
+def page_title(soup, main):
+    """The first <h1> of the content, else <title> without its ' | Site name' suffix."""
+    heading = main.find("h1")
+    if heading and clean(heading.get_text()):
+        return clean(heading.get_text())
+    if soup.title and clean(soup.title.get_text()):
+        return _TITLE_SUFFIX.sub("", clean(soup.title.get_text()))
+    return ""
+
+
+def page_runbooks(main, title, url):
+    """The runbooks on a page, in one of the three shapes the module docstring names."""
+    blocks = main.select("section.main-section")
+    if blocks:
+        return [_block_runbook(block, title, url) for block in blocks if _block_title(block)]
+    sections = split_sections(main, title, url)
+    if not sections:
+        return []
+    per_alert = _alert_headings(sections)
+    if per_alert:
+        return [_runbook(group, group[0].title, url, page_level=False) for group in per_alert]
+    return [_runbook(sections, title or sections[0].title, url, page_level=True)]
+
+
+def split_sections(container, page_title_text, base_url):
+    """Sections at every heading: title, anchor, heading path, plain text, mrkdwn."""
+    chunks = []  # [heading tag or None, [content nodes]]
+    _collect(container, chunks)
+    sections, path = [], []
+    for heading, nodes in chunks:
+        if heading is None and not html_mrkdwn.to_text(nodes):
+            continue  # whitespace before the first heading
+        section = _section(heading, nodes, page_title_text, base_url, path)
+        if section is not None:
+            sections.append(section)
+    return sections
+
+
+def _collect(node, chunks):
+    """Walk in document order, starting a chunk at each heading, descending only into wrappers
+    that contain a heading, so every other element stays whole."""
+    for child in node.children:
+        if isinstance(child, Tag) and child.name in HEADINGS:
+            chunks.append([child, []])
+        elif isinstance(child, Tag) and child.find(HEADINGS) and child.name not in ("table", "ul", "ol"):
+            _collect(child, chunks)
+        else:
+            if not chunks:
+                chunks.append([None, []])
+            chunks[-1][1].append(child)
+
+
+def _section(heading, nodes, page_title_text, base_url, path):
+    level = int(heading.name[1]) if heading is not None else 1
+    title = clean(heading.get_text()) if heading is not None else page_title_text
+    text = html_mrkdwn.to_text(nodes)
+    if not title and not text:
+        return None
+    while path and path[-1][0] >= level:
+        path.pop()
+    path.append((level, title))
+    heading_path = tuple(name for _, name in path)
+    if heading_path[0] != page_title_text and page_title_text:
+        heading_path = (page_title_text, *heading_path)
+    mrkdwn = html_mrkdwn.to_mrkdwn(nodes, base_url)
+    return Section(title, anchor_of(heading), level, heading_path, text, mrkdwn)
+
+
+def anchor_of(heading):
+    """The id a link can jump to: the heading's, an inner anchor's, or its section's."""
+    if heading is None:
+        return None
+    if heading.get("id"):
+        return heading["id"]
+    inner = heading.find(lambda tag: tag.get("id") or (tag.name == "a" and tag.get("name")))
+    if inner is not None:
+        return inner.get("id") or inner.get("name")
+    parent = heading.parent
+    if parent is not None and parent.name in ("section", "article", "div") and parent.get("id"):
+        return parent["id"]
+    return None
+
+
+def _alert_headings(sections):
+    """Group sections per <h2> when the page is a topic whose h2s are all alert names."""
+    if looks_like_alert_name(sections[0].title) or len(sections) < 2:
+        return []
+    h2s = [section for section in sections if section.level == 2]
+    if len(h2s) < 2 or not all(looks_like_alert_name(section.title) for section in h2s):
+        return []
+    groups = []
+    for section in sections:
+        if section.level == 2:
+            groups.append([])
+        if groups:
+            groups[-1].append(section)
+    return groups
+
+
+def _block_title(block):
+    header = block.find("header") or block.find(HEADINGS)
+    return clean(header.get_text()) if header else ""
+
+
+def _block_runbook(block, page_title_text, url):
+    header = block.find("header") or block.find(HEADINGS)
+    title = _block_title(block)
+    header.extract()
+    anchor = block.get("id") or anchor_of(header.find(HEADINGS) if header.name == "header" else header)
+    body = split_sections(block, title, url)
+    intro = [s for s in body if s.title == title and s.level == 1][:1]
+    first = Section(title, anchor, 1, (page_title_text, title) if page_title_text else (title,),
+                    intro[0].text if intro else "", intro[0].mrkdwn if intro else "")
+    rest = tuple(Section(s.title, s.anchor, s.level + 1, (page_title_text, *s.heading_path), s.text, s.mrkdwn)
+                 for s in body if s not in intro)
+    return _runbook([first, *rest], title, url, page_level=False, anchor=anchor)
+
+
+def _runbook(sections, title, url, page_level, anchor=None):
+    facts = runbook_facts.describe(title, sections, url, page_level)
+    return Runbook(
+        title=facts.title,
+        alert_name=facts.alert_name,
+        anchor=anchor if anchor is not None else (None if page_level else sections[0].anchor),
+        alert_keys=facts.alert_keys,
+        sections=tuple(sections),
+        kind=facts.kind,
+        points_to=facts.points_to,
+        summary=facts.summary,
+    )
+
+
+def content_sha256(title, runbooks):
+    """SHA-256 of what is stored from the page: a changed footer or timestamp is not a change."""
+    digest = hashlib.sha256(title.encode())
+    for runbook in runbooks:
+        digest.update(repr(runbook).encode())
+    return digest.hexdigest()
+
+
+def clean(text):
+    """Whitespace collapsed, ends trimmed; the heading permalinks some generators add dropped."""
+    return _SPACES.sub(" ", text or "").strip().rstrip("¶#🔗").strip()
