@@ -117,6 +117,8 @@ def _make_incident(rng, number, created, end):
     service = SERVICES[alert_type[0]]
     title = alert_type[4](rng)
     acknowledged, responder, resolved, resolved_by = _response(rng, alert_type, created, end)
+    # The API shows whole seconds.
+    acknowledged, resolved = (None if t is None else float(int(t)) for t in (acknowledged, resolved))
     if number % 997 == 0 and created > end - 3 * DAY:  # a few stuck open: nobody resolved them yet
         resolved, resolved_by = None, None
     return Incident(

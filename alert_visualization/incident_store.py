@@ -1,0 +1,139 @@
+"""The incidents table and the sync's bookkeeping in PostgreSQL (every query of this package).
+
+Each function takes an open psycopg2 connection; callers own transactions.
+"""
+import pandas as pd
+from psycopg2.extras import execute_values
+
+INCIDENT_COLUMNS = (
+    "id", "incident_number", "title", "status", "urgency", "service_id", "service_name",
+    "created_at", "first_acknowledged_at", "resolved_at", "auto_resolved", "html_url", "source",
+)
+# Any fixed 64-bit number: the one PagerDuty sync running anywhere holds this lock.
+SYNC_LOCK_ID = 7_301_624_190_020
+
+
+def try_claim_sync(conn):
+    """Claim the sync for this connection's session; False when another process holds it.
+
+    A session-level advisory lock is released by PostgreSQL when the holder's connection
+    dies, so a crashed sync never blocks the next one.
+    """
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT pg_try_advisory_lock(%s)", (SYNC_LOCK_ID,))
+        return cur.fetchone()[0]
+
+
+def release_sync(conn):
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT pg_advisory_unlock(%s)", (SYNC_LOCK_ID,))
+
+
+def upsert_incidents(cur, incidents):
+    """Insert or update incidents by id.
+
+    Acknowledge and resolve times come from log entries, so an incident record never
+    clears them; a CSV row (source='csv') brings its own and may set them.
+    """
+    if not incidents:
+        return
+    rows = [tuple(incident.get(column) for column in INCIDENT_COLUMNS) for incident in incidents]
+    execute_values(cur, f"""
+        INSERT INTO incidents ({", ".join(INCIDENT_COLUMNS)}) VALUES %s
+        ON CONFLICT (id) DO UPDATE SET
+            incident_number = EXCLUDED.incident_number, title = EXCLUDED.title,
+            status = EXCLUDED.status, urgency = EXCLUDED.urgency,
+            service_id = EXCLUDED.service_id, service_name = EXCLUDED.service_name,
+            created_at = EXCLUDED.created_at, html_url = EXCLUDED.html_url,
+            first_acknowledged_at = COALESCE(EXCLUDED.first_acknowledged_at, incidents.first_acknowledged_at),
+            resolved_at = COALESCE(EXCLUDED.resolved_at, incidents.resolved_at),
+            auto_resolved = COALESCE(EXCLUDED.auto_resolved, incidents.auto_resolved),
+            synced_at = now()
+        """, rows, page_size=500)
+
+
+def apply_acknowledgements(cur, first_acks):
+    """{incident_id: time of a person's acknowledgement}: keep the earliest one."""
+    if first_acks:
+        execute_values(cur, """
+            UPDATE incidents SET
+                first_acknowledged_at = LEAST(COALESCE(incidents.first_acknowledged_at, v.at), v.at),
+                status = CASE WHEN incidents.status = 'triggered' THEN 'acknowledged' ELSE incidents.status END
+            FROM (VALUES %s) AS v(id, at) WHERE incidents.id = v.id
+            """, list(first_acks.items()), template="(%s, %s::timestamptz)", page_size=1000)
+
+
+def apply_resolutions(cur, resolutions):
+    """{incident_id: (resolved_at, auto_resolved)} from resolve log entries."""
+    if resolutions:
+        rows = [(incident_id, at, auto) for incident_id, (at, auto) in resolutions.items()]
+        execute_values(cur, """
+            UPDATE incidents SET resolved_at = v.at, auto_resolved = v.auto, status = 'resolved'
+            FROM (VALUES %s) AS v(id, at, auto) WHERE incidents.id = v.id
+            """, rows, template="(%s, %s::timestamptz, %s::boolean)", page_size=1000)
+
+
+def synced_until(cur, stream):
+    cur.execute("SELECT synced_until FROM pagerduty_sync_state WHERE stream = %s", (stream,))
+    row = cur.fetchone()
+    return row[0] if row else None
+
+
+def set_synced_until(cur, stream, moment):
+    cur.execute("""
+        INSERT INTO pagerduty_sync_state (stream, synced_until) VALUES (%s, %s)
+        ON CONFLICT (stream) DO UPDATE SET synced_until = EXCLUDED.synced_until, updated_at = now()
+        """, (stream, moment))
+
+
+def start_run(conn):
+    with conn, conn.cursor() as cur:
+        cur.execute("INSERT INTO pagerduty_sync_runs DEFAULT VALUES RETURNING id")
+        return cur.fetchone()[0]
+
+
+def finish_run(conn, run_id, outcome, incidents, log_entries, requests_made, error=None):
+    with conn, conn.cursor() as cur:
+        cur.execute("""
+            UPDATE pagerduty_sync_runs SET finished_at = now(), outcome = %s, incidents = %s,
+                log_entries = %s, requests = %s, error = %s WHERE id = %s
+            """, (outcome, incidents, log_entries, requests_made, error, run_id))
+
+
+def last_sync(conn):
+    """(finished_at, outcome) of the latest finished sync run, or (None, None)."""
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT finished_at, outcome FROM pagerduty_sync_runs WHERE finished_at IS NOT NULL"
+                    " ORDER BY finished_at DESC LIMIT 1")
+        return cur.fetchone() or (None, None)
+
+
+FRAME_COLUMNS = ("id", "incident_number", "title", "status", "urgency", "service_name",
+                 "created_at", "first_acknowledged_at", "resolved_at", "auto_resolved", "html_url")
+
+
+def load_incidents(conn, since, until):
+    """Incidents created in [since, until) as a DataFrame with UTC timestamps."""
+    with conn, conn.cursor() as cur:
+        cur.execute(f"""
+            SELECT {", ".join(FRAME_COLUMNS)} FROM incidents
+            WHERE created_at >= %s AND created_at < %s ORDER BY created_at
+            """, (since, until))
+        rows = cur.fetchall()
+    return incidents_frame(rows)
+
+
+def incidents_frame(rows):
+    """Rows in FRAME_COLUMNS order -> the DataFrame every metric takes."""
+    frame = pd.DataFrame.from_records(rows, columns=list(FRAME_COLUMNS))
+    for column in ("created_at", "first_acknowledged_at", "resolved_at"):
+        frame[column] = pd.to_datetime(frame[column], utc=True)
+    frame["auto_resolved"] = frame["auto_resolved"].astype("boolean")
+    frame["service_name"] = frame["service_name"].fillna("(no service)")
+    return frame
+
+
+def service_names(conn):
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT DISTINCT service_name FROM incidents WHERE service_name IS NOT NULL ORDER BY 1")
+        return [row[0] for row in cur.fetchall()]

@@ -1,0 +1,167 @@
+"""Incremental sync of PagerDuty incidents into Postgres.
+
+Two streams, each resuming from where the last sync got to (minus an overlap, so a
+record written at the edge is never missed; upserts make the repeat harmless):
+
+1. `/incidents` by creation time: new incidents and their current status.  The
+   high-water mark is saved after every page, so an interrupted sync resumes close to
+   where it stopped.
+2. `/log_entries` (overview entries) by time, in day-sized chunks: a person's first
+   acknowledgement and the resolve of each incident, whenever the incident was created,
+   so an incident acknowledged or resolved since the last sync is updated without
+   fetching it again, and without one request per incident.
+
+Only one sync runs at a time across processes (a Postgres advisory lock).
+"""
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from alert_visualization import incident_store
+from alert_visualization.pagerduty_api import parse_time, split_span
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SyncSettings:
+    initial_days: int = 90
+    overlap: timedelta = timedelta(minutes=10)
+    service_ids: tuple = ()
+    team_ids: tuple = ()
+    log_chunk: timedelta = timedelta(days=1)
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(
+            initial_days=config.integer("PAGERDUTY_SYNC_DAYS", 90, minimum=1),
+            overlap=timedelta(minutes=config.integer("PAGERDUTY_SYNC_OVERLAP_MINUTES", 10, minimum=0)),
+            service_ids=tuple(config.items("PAGERDUTY_SERVICE_IDS")),
+            team_ids=tuple(config.items("PAGERDUTY_TEAM_IDS")),
+        )
+
+
+@dataclass
+class SyncResult:
+    skipped: bool = False
+    incidents: int = 0
+    log_entries: int = 0
+    requests: int = 0
+    windows: list = field(default_factory=list)
+
+
+def incident_record(incident):
+    """An API incident object -> an incidents-table row (acknowledge/resolve come from log entries)."""
+    service = incident.get("service") or {}
+    return {
+        "id": incident["id"],
+        "incident_number": incident.get("incident_number"),
+        "title": incident.get("title") or incident.get("summary") or "",
+        "status": incident.get("status", "triggered"),
+        "urgency": incident.get("urgency") or "high",
+        "service_id": service.get("id"),
+        "service_name": service.get("summary") or service.get("name"),
+        "created_at": parse_time(incident["created_at"]),
+        "html_url": incident.get("html_url"),
+        "source": "api",
+    }
+
+
+def log_entry_changes(entries):
+    """Log entries -> ({incident: earliest acknowledgement by a person}, {incident: (resolved_at, auto)}).
+
+    A resolve by anything other than a person (an integration such as Alertmanager, or the
+    service's auto-resolve timeout) counts as auto-resolved.
+    """
+    first_acks, resolutions = {}, {}
+    for entry in entries:
+        incident_id = (entry.get("incident") or {}).get("id")
+        at = parse_time(entry.get("created_at"))
+        by_person = (entry.get("agent") or {}).get("type") == "user_reference"
+        if not incident_id or at is None:
+            continue
+        if entry.get("type") == "acknowledge_log_entry" and by_person:
+            first_acks[incident_id] = min(at, first_acks.get(incident_id, at))
+        elif entry.get("type") == "resolve_log_entry":
+            resolutions[incident_id] = (at, not by_person)
+    return first_acks, resolutions
+
+
+def _filters(settings):
+    params = {"time_zone": "UTC"}
+    if settings.service_ids:
+        params["service_ids[]"] = list(settings.service_ids)
+    if settings.team_ids:
+        params["team_ids[]"] = list(settings.team_ids)
+    return params
+
+
+def _resume_point(conn, stream, settings, now):
+    with conn, conn.cursor() as cur:
+        mark = incident_store.synced_until(cur, stream)
+    return mark - settings.overlap if mark else now - timedelta(days=settings.initial_days)
+
+
+def sync_incident_stream(conn, client, settings, now, progress):
+    """Fetch incidents created since the last mark; returns how many were upserted."""
+    since = _resume_point(conn, "incidents", settings, now)
+    params = {**_filters(settings), "sort_by": "created_at:asc"}
+    count = 0
+    for page in client.iter_window("/incidents", "incidents", since, now, params):
+        records = [incident_record(incident) for incident in page]
+        with conn, conn.cursor() as cur:
+            incident_store.upsert_incidents(cur, records)
+            if records:
+                incident_store.set_synced_until(cur, "incidents", max(r["created_at"] for r in records))
+        count += len(records)
+        progress("incidents", count)
+    with conn, conn.cursor() as cur:
+        incident_store.set_synced_until(cur, "incidents", now)
+    return count, (since, now)
+
+
+def sync_log_stream(conn, client, settings, now, progress):
+    """Apply acknowledgements and resolves logged since the last mark, a day at a time."""
+    since = _resume_point(conn, "log_entries", settings, now)
+    params = {"time_zone": "UTC", "is_overview": "true"}
+    if settings.team_ids:
+        params["team_ids[]"] = list(settings.team_ids)
+    count = 0
+    for start, end in split_span(since, now, settings.log_chunk):
+        for page in client.iter_window("/log_entries", "log_entries", start, end, params):
+            first_acks, resolutions = log_entry_changes(page)
+            with conn, conn.cursor() as cur:
+                incident_store.apply_acknowledgements(cur, first_acks)
+                incident_store.apply_resolutions(cur, resolutions)
+            count += len(page)
+            progress("log entries", count)
+        with conn, conn.cursor() as cur:
+            incident_store.set_synced_until(cur, "log_entries", end)
+    return count, (since, now)
+
+
+def sync(conn, client, settings, now=None, progress=None):
+    """One sync of both streams; SyncResult(skipped=True) when another process is syncing."""
+    now = (now or datetime.now(timezone.utc)).replace(microsecond=0)
+    progress = progress or (lambda stream, count: None)
+    if not incident_store.try_claim_sync(conn):
+        log.info("Another process is syncing PagerDuty incidents; skipping this round.")
+        return SyncResult(skipped=True)
+    run_id = incident_store.start_run(conn)
+    requests_before = client.requests_made
+    result = SyncResult()
+    try:
+        result.incidents, incident_window = sync_incident_stream(conn, client, settings, now, progress)
+        result.log_entries, log_window = sync_log_stream(conn, client, settings, now, progress)
+        result.windows = [incident_window, log_window]
+        result.requests = client.requests_made - requests_before
+        incident_store.finish_run(conn, run_id, "ok", result.incidents, result.log_entries, result.requests)
+        log.info("Synced %d incidents and %d log entries in %d requests.", result.incidents, result.log_entries, result.requests)
+        return result
+    except Exception as error:
+        conn.rollback()
+        incident_store.finish_run(conn, run_id, "failed", result.incidents, result.log_entries,
+                                  client.requests_made - requests_before, str(error)[:500])
+        raise
+    finally:
+        incident_store.release_sync(conn)

@@ -1,0 +1,143 @@
+"""The PagerDuty REST API v2 client: one `requests` Session, retries, classic pagination.
+
+PagerDuty's classic pagination refuses any request whose offset + limit passes 10,000
+(HTTP 400), and `since`..`until` may span at most 6 months.  `iter_window` therefore walks
+a time range in spans under 6 months and, when a span holds more records than the cap
+(the first page asks for `total`), bisects it in time and walks the halves instead.
+429s and 5xx are retried by urllib3's `Retry`, honouring `Retry-After`.
+"""
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "https://api.pagerduty.com"
+OFFSET_CAP = 10_000
+PAGE_LIMIT = 100
+# Under the API's 6-month since/until limit, whatever the months' lengths.
+MAX_SPAN = timedelta(days=179)
+# A window this short that still holds more than the cap cannot be split further.
+MIN_SPLIT = timedelta(seconds=1)
+
+
+class PagerDutyError(Exception):
+    """The API refused a request for a reason retrying will not fix (bad token, bad input)."""
+
+
+def retry_policy(total=6, backoff_factor=0.5):
+    """Retry 429 and 5xx on GETs; a Retry-After header wins over the backoff."""
+    return Retry(
+        total=total, connect=total, read=total, status=total,
+        backoff_factor=backoff_factor, backoff_max=60,
+        status_forcelist=(429, 500, 502, 503, 504),
+        allowed_methods=frozenset({"GET"}),
+        respect_retry_after_header=True,
+        raise_on_status=True,
+    )
+
+
+@dataclass
+class PagerDutyClient:
+    """A thin client: `get()` one resource page, `iter_window()` every record in a time range."""
+
+    token: str = field(repr=False)
+    base_url: str = DEFAULT_API_URL
+    timeout: float = 30.0
+    retry: Retry = field(default_factory=retry_policy)
+    requests_made: int = 0
+
+    def __post_init__(self):
+        self.base_url = self.base_url.rstrip("/")
+        self.session = requests.Session()
+        self.session.mount("http://", HTTPAdapter(max_retries=self.retry))
+        self.session.mount("https://", HTTPAdapter(max_retries=self.retry))
+        self.session.headers.update({
+            "Authorization": f"Token token={self.token}",
+            "Accept": "application/vnd.pagerduty+json;version=2",
+            "User-Agent": "oncall-helper-dashboard",
+        })
+
+    def get(self, path, params):
+        """One GET; a 4xx becomes PagerDutyError with the API's own message (never the token)."""
+        self.requests_made += 1
+        response = self.session.get(f"{self.base_url}{path}", params=params, timeout=self.timeout)
+        if response.status_code >= 400:
+            raise PagerDutyError(f"PagerDuty refused GET {path} with HTTP {response.status_code}: {_api_error(response)}")
+        return response.json()
+
+    def iter_window(self, path, key, since, until, params=None):
+        """Every record of `path` between since and until, in windows the API accepts."""
+        for start, end in split_span(since, until, MAX_SPAN):
+            yield from self._iter_capped(path, key, start, end, dict(params or {}))
+
+    def _iter_capped(self, path, key, since, until, params):
+        query = {**params, "since": iso(since), "until": iso(until), "limit": PAGE_LIMIT, "offset": 0, "total": "true"}
+        first = self.get(path, query)
+        total = first.get("total") or 0
+        if total > OFFSET_CAP and until - since > MIN_SPLIT:
+            middle = since + (until - since) / 2
+            log.debug("%s holds %d records between %s and %s; splitting.", path, total, since, until)
+            yield from self._iter_capped(path, key, since, middle, params)
+            yield from self._iter_capped(path, key, middle, until, params)
+            return
+        if total > OFFSET_CAP:
+            log.warning("%s holds %d records in one second at %s; only %d can be read.", path, total, since, OFFSET_CAP)
+        yield from self._pages(path, key, query, first)
+
+    def _pages(self, path, key, query, page):
+        while True:
+            yield page[key]
+            offset = query["offset"] + len(page[key])
+            if not page.get("more") or not page[key] or offset + PAGE_LIMIT > OFFSET_CAP:
+                return
+            query = {**query, "offset": offset, "total": "false"}
+            page = self.get(path, query)
+
+    def close(self):
+        self.session.close()
+
+
+def split_span(since, until, longest):
+    """[(start, end)] covering since..until, each no longer than `longest`."""
+    spans = []
+    start = since
+    while start < until:
+        end = min(start + longest, until)
+        spans.append((start, end))
+        start = end
+    return spans
+
+
+def iso(moment):
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(text):
+    """An API timestamp (any offset, or Z) as an aware UTC datetime; None stays None."""
+    if not text:
+        return None
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
+
+
+def _api_error(response):
+    try:
+        error = response.json().get("error", {})
+    except ValueError:
+        return response.reason or "no details"
+    details = "; ".join(error.get("errors") or [])
+    return f"{error.get('message', response.reason)}{' (' + details + ')' if details else ''}"
+
+
+def client_from_config(config):
+    """A client from PAGERDUTY_TOKEN / PAGERDUTY_API_URL / PAGERDUTY_TIMEOUT_SECONDS."""
+    config.require("PAGERDUTY_TOKEN", feature="the PagerDuty incident sync")
+    return PagerDutyClient(
+        token=config.text("PAGERDUTY_TOKEN"),
+        base_url=config.url("PAGERDUTY_API_URL", DEFAULT_API_URL),
+        timeout=config.number("PAGERDUTY_TIMEOUT_SECONDS", 30.0, minimum=1, maximum=600),
+    )

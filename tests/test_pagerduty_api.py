@@ -1,0 +1,197 @@
+"""The PagerDuty client and incremental sync against the sandbox stand-in on loopback."""
+from datetime import datetime, timedelta, timezone
+
+import psycopg2
+import pytest
+import requests
+
+from alert_visualization import csv_import, incident_store
+from alert_visualization.incident_sync import SyncSettings, sync
+from alert_visualization.pagerduty_api import PagerDutyClient, PagerDutyError, retry_policy
+from sandbox.pagerduty import DEFAULT_TOKEN, Account, serve_in_thread
+from sandbox.pagerduty_history import RESPONDERS, generate_history
+
+END = datetime(2026, 3, 20, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def start_sandbox():
+    servers = []
+
+    def start(count=400, days=30, seed=3, clock=END):
+        account = Account(generate_history(seed=seed, days=days, count=count, end=END))
+        account.clock = clock.timestamp()
+        server = serve_in_thread(account)
+        servers.append(server)
+        return account, server
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def control(server, path, body):
+    requests.post(f"{server.base_url}/_sandbox/{path}", json=body, timeout=5).raise_for_status()
+
+
+def client_for(server, retry=None):
+    return PagerDutyClient(DEFAULT_TOKEN, server.base_url, timeout=10, retry=retry or retry_policy(backoff_factor=0))
+
+
+def truth(account, clock):
+    """What the sandbox says each incident looks like at `clock`, computed from its history."""
+    expected = {}
+    for incident in account.history.incidents:
+        if incident.created_at >= clock.timestamp():
+            continue
+        acked = incident.acknowledged_at if incident.acknowledged_at and incident.acknowledged_at < clock.timestamp() else None
+        resolved = incident.resolved_at if incident.resolved_at and incident.resolved_at < clock.timestamp() else None
+        auto = None if resolved is None else incident.resolved_by not in RESPONDERS
+        status = "resolved" if resolved else ("acknowledged" if acked else "triggered")
+        expected[incident.id] = (status, _utc(acked), _utc(resolved), auto)
+    return expected
+
+
+def _utc(seconds):
+    return None if seconds is None else datetime.fromtimestamp(seconds, timezone.utc)
+
+
+def stored(db):
+    with db, db.cursor() as cur:
+        cur.execute("SELECT id, status, first_acknowledged_at, resolved_at, auto_resolved FROM incidents")
+        return {row[0]: tuple(row[1:]) for row in cur.fetchall()}
+
+
+def test_sync_stores_every_incident_with_first_ack_and_resolve(db, start_sandbox):
+    account, server = start_sandbox(count=400, days=30)
+    result = sync(db, client_for(server), SyncSettings(initial_days=31), now=END)
+    assert result.incidents == 400
+    assert stored(db) == truth(account, END)
+    with db, db.cursor() as cur:
+        cur.execute("SELECT count(*) FROM incidents WHERE auto_resolved")
+        assert cur.fetchone()[0] > 20  # the history's flapping alerts made it through
+
+
+def test_resync_fetches_only_what_is_new(db, start_sandbox):
+    earlier = END - timedelta(days=2)
+    account, server = start_sandbox(count=600, days=30, clock=earlier)
+    sync(db, client_for(server), SyncSettings(initial_days=31), now=earlier)
+    assert stored(db) == truth(account, earlier)
+
+    control(server, "clock", {"now": END.isoformat()})
+    control(server, "stats/reset", {})
+    result = sync(db, client_for(server), SyncSettings(initial_days=31, overlap=timedelta(minutes=10)), now=END)
+    window_start = (earlier - timedelta(minutes=10)).timestamp()
+    new_or_overlap = sum(1 for incident in account.history.incidents if window_start <= incident.created_at < END.timestamp())
+    assert result.incidents == new_or_overlap < 100
+    stats = requests.get(f"{server.base_url}/_sandbox/stats", timeout=5).json()
+    assert stats["records_served"]["incidents"] == new_or_overlap
+    # Incidents created before the re-sync window still got their later acknowledgements and resolves.
+    assert stored(db) == truth(account, END)
+
+
+def test_window_over_ten_thousand_incidents_is_split_and_synced_completely(db, start_sandbox):
+    account, server = start_sandbox(count=12_000, days=3)
+    result = sync(db, client_for(server), SyncSettings(initial_days=3), now=END)
+    assert result.incidents == 12_000
+    assert stored(db) == truth(account, END)
+    stats = requests.get(f"{server.base_url}/_sandbox/stats", timeout=5).json()
+    assert stats["errors_400"] == 0
+    assert stats["max_offset_plus_limit"] <= 10_000
+
+
+def test_offset_cap_is_reported_with_the_apis_message(start_sandbox):
+    _, server = start_sandbox(count=50)
+    with pytest.raises(PagerDutyError, match="exceeds maximum allowed value of 10000"):
+        client_for(server).get("/incidents", {"offset": 9950, "limit": 100})
+
+
+def test_a_429_is_waited_out_for_its_retry_after(db, start_sandbox):
+    account, server = start_sandbox(count=150)
+    control(server, "faults", {"status": 429, "count": 2, "retry_after": 1})
+    result = sync(db, client_for(server), SyncSettings(initial_days=31), now=END)
+    assert result.incidents == 150
+    stats = requests.get(f"{server.base_url}/_sandbox/stats", timeout=5).json()
+    assert stats["faults_served"] == 2
+    assert min(stats["retry_gaps"]) >= 0.95  # the client waited as long as Retry-After said
+    assert stored(db) == truth(account, END)
+
+
+def test_an_interrupted_sync_resumes_without_duplicates_or_refetching_everything(db, start_sandbox):
+    account, server = start_sandbox(count=1500, days=30)
+    control(server, "faults", {"status": 500, "count": 1000, "after_requests": 8})
+    with pytest.raises(requests.exceptions.RetryError):
+        sync(db, client_for(server, retry_policy(total=1, backoff_factor=0)), SyncSettings(initial_days=31), now=END)
+    partial = len(stored(db))
+    assert 0 < partial < 1500
+
+    control(server, "faults", {"clear": True})
+    control(server, "stats/reset", {})
+    result = sync(db, client_for(server), SyncSettings(initial_days=31), now=END)
+    assert result.incidents < 1500 - partial + 100  # resumed near the mark, not from the start
+    assert stored(db) == truth(account, END)
+    with db, db.cursor() as cur:
+        cur.execute("SELECT count(*), count(DISTINCT incident_number) FROM incidents")
+        assert cur.fetchone() == (1500, 1500)
+        cur.execute("SELECT outcome FROM pagerduty_sync_runs ORDER BY id")
+        assert [row[0] for row in cur.fetchall()] == ["failed", "ok"]
+
+
+def test_only_one_sync_runs_at_a_time(db, database_url, start_sandbox):
+    _, server = start_sandbox(count=20)
+    other = psycopg2.connect(database_url)
+    try:
+        assert incident_store.try_claim_sync(other)
+        assert sync(db, client_for(server), SyncSettings(initial_days=31), now=END).skipped
+        incident_store.release_sync(other)
+        assert not sync(db, client_for(server), SyncSettings(initial_days=31), now=END).skipped
+    finally:
+        other.close()
+
+
+def test_a_bad_token_is_refused_without_echoing_it(start_sandbox):
+    _, server = start_sandbox(count=5)
+    client = PagerDutyClient("wrong-secret-token-value", server.base_url, retry=retry_policy(backoff_factor=0))
+    with pytest.raises(PagerDutyError) as error:
+        client.get("/incidents", {})
+    assert "401" in str(error.value) and "wrong-secret-token-value" not in str(error.value)
+
+
+def test_service_filter_reaches_the_api(db, start_sandbox):
+    account, server = start_sandbox(count=300)
+    sync(db, client_for(server), SyncSettings(initial_days=31, service_ids=("PSVCPAY",)), now=END)
+    expected = {i.id for i in account.history.incidents if i.service.id == "PSVCPAY"}
+    assert set(stored(db)) == expected and expected
+
+
+CSV_EXPORT = """\
+Incident ID,#,Description,Status,Urgency,Service,Created On,Acknowledged On,Resolved On,Auto Resolved,Extra
+PABC123,101,"[FIRING:1] KubePodCrashLooping (api-1 default critical)",resolved,high,kubernetes-platform,2026-03-01T10:00:00Z,2026-03-01T10:04:00Z,2026-03-01T10:30:00Z,false,x
+PABC124,102,"ALARM: ""prod-api-5xx"" in EU (Ireland)",resolved,low,public-api,2026-03-01T11:00:00+01:00,,2026-03-01T10:02:00Z,true,y
+,103,Nightly billing export missing,triggered,high,data-pipeline,2026-03-02 09:00,,,,z
+PABC126,104,,resolved,high,search,2026-03-02T09:00:00Z,,,,no title: skipped
+"""
+
+
+def test_csv_import_finds_columns_by_name_and_tolerates_missing_ones(db, tmp_path):
+    path = tmp_path / "incidents.csv"
+    path.write_text(CSV_EXPORT, encoding="utf-8")
+    loaded, skipped = csv_import.import_csv(db, path, "Europe/Berlin")
+    assert (loaded, skipped) == (3, 1)
+    with db, db.cursor() as cur:
+        cur.execute("SELECT id, title, urgency, service_name, created_at, first_acknowledged_at, resolved_at,"
+                    " auto_resolved, source FROM incidents ORDER BY incident_number")
+        rows = cur.fetchall()
+    assert rows[0][:4] == ("PABC123", "[FIRING:1] KubePodCrashLooping (api-1 default critical)", "high", "kubernetes-platform")
+    assert rows[0][5] - rows[0][4] == timedelta(minutes=4)
+    assert rows[1][1] == 'ALARM: "prod-api-5xx" in EU (Ireland)'
+    assert rows[1][4] == datetime(2026, 3, 1, 10, 0, tzinfo=timezone.utc) and rows[1][7] is True
+    # No id: one is derived; a time without an offset is read in the team's timezone (CET = UTC+1).
+    assert rows[2][0].startswith("csv-") and rows[2][4] == datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
+    assert all(row[8] == "csv" for row in rows)
+    # Importing the same export again updates rather than duplicates.
+    assert csv_import.import_csv(db, path, "Europe/Berlin") == (3, 1)
+    with db, db.cursor() as cur:
+        cur.execute("SELECT count(*) FROM incidents")
+        assert cur.fetchone()[0] == 3
