@@ -29,6 +29,8 @@ _MRKDWN_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|[^>]*)?>")
 _TODO = re.compile(r"\bTODO\b|\bTBD\b|to be written", re.IGNORECASE)
 POINTER_MAX_WORDS = 40
 SUMMARY_CHARS = 300
+# A one-word slug shorter than this is a generic page name ('overview'), not an alert name.
+SLUG_MIN_WORD_CHARS = 12
 _INDEX_NAMES = {"index", "default", "readme", "_index"}
 
 
@@ -46,6 +48,7 @@ def describe(title, sections, url, page_level):
     """Facts about one runbook; `page_level` says the page is this runbook (its slug counts)."""
     clean_title = clean_title_text(title)
     slug = slug_name(url) if page_level else None
+    slug = slug if slug_is_a_name(slug, clean_title) else None
     aliases = stated_aliases(sections)
     keys = alert_keys(clean_title, slug, aliases)
     body_words = sum(len(section.text.split()) for section in sections)
@@ -72,6 +75,13 @@ def slug_name(url):
     if name.lower() in _INDEX_NAMES or not name:
         name, _ = splitext(basename(dirname(path.rstrip("/")) if not path.endswith("/") else ""))
     return name if canonical_key(name) else None
+
+
+def slug_is_a_name(slug, title):
+    """Whether a slug names the alert ('kubepodcrashlooping', 'disk-full', 'etcdNoLeader')
+    rather than a part of a multi-page runbook ('diagnosis', 'overview')."""
+    return bool(slug) and (looks_like_alert_name(slug) or canonical_key(slug) == canonical_key(title)
+                           or re.search(r"[-_.]", slug) is not None or len(slug) >= SLUG_MIN_WORD_CHARS)
 
 
 def stated_aliases(sections):

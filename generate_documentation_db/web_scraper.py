@@ -23,6 +23,9 @@ HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 CHROME = ("nav", "aside", "script", "style", "noscript", "template", "footer", "form", "iframe", "svg")
 CHROME_ROLES = ("navigation", "banner", "contentinfo", "search", "complementary")
 MAIN_SELECTORS = ("main", "[role=main]", "article", "#content", ".content", "#main", ".main-content", "body")
+# A page whose text is mostly link text is a table of contents, not a runbook.
+INDEX_LINK_SHARE = 0.5
+INDEX_MIN_LINKS = 5
 _TITLE_SUFFIX = re.compile(r"\s+[|·–—-]\s+[^|·–—-]+$")
 _SPACES = re.compile(r"\s+")
 
@@ -34,7 +37,7 @@ def parse_page(html, url):
     drop_chrome(soup)
     main = main_content(soup)
     title = page_title(soup, main)
-    runbooks = tuple(page_runbooks(main, title, url))
+    runbooks = () if is_index_page(main) else tuple(page_runbooks(main, title, url))
     return ParsedPage(url, title, content_sha256(title, runbooks), runbooks, tuple(links))
 
 
@@ -56,6 +59,32 @@ def main_content(soup):
         if found is not None and found.get_text(strip=True):
             return found
     return soup
+
+
+def html_problem(body):
+    """Why a 200 response cannot be trusted as a page ('garbage', 'truncated'), else None.
+
+    A cut-off page would otherwise replace good runbooks with half of them.
+    """
+    head = body[:200_000]
+    text = head.decode("utf-8", errors="replace")
+    if b"\x00" in head or text.count("\ufffd") > len(text) // 50 or "<" not in text:
+        return "garbage"
+    lowered = body[-4096:].decode("utf-8", errors="replace").lower()
+    opened = re.search(r"<(html|body)[\s>]", text[:8192], re.IGNORECASE)
+    if opened and "</html>" not in lowered and "</body>" not in lowered:
+        return "truncated"
+    return None
+
+
+def is_index_page(main):
+    """True for a table of contents: many links, and link text most of the text."""
+    links = main.find_all("a", href=True)
+    if len(links) < INDEX_MIN_LINKS:
+        return False
+    text = len(_SPACES.sub("", main.get_text()))
+    linked = sum(len(_SPACES.sub("", link.get_text())) for link in links)
+    return text > 0 and linked / text >= INDEX_LINK_SHARE
 
 
 def page_title(soup, main):

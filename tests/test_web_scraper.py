@@ -55,9 +55,9 @@ def test_navigation_header_aside_footer_and_scripts_are_dropped():
 
 
 def test_alert_keys_come_from_title_slug_and_stated_aliases():
-    [runbook] = sections_of(SINGLE_RUNBOOK, "http://docs.test/runbooks/crashloop.html")
+    [runbook] = sections_of(SINGLE_RUNBOOK, "http://docs.test/runbooks/crash-loop.html")
     assert [(key.name, key.source) for key in runbook.alert_keys] == [
-        ("KubePodCrashLooping", "title"), ("crashloop", "slug"), ("KubePodCrashLoopingLegacy", "alias")]
+        ("KubePodCrashLooping", "title"), ("crash-loop", "slug"), ("KubePodCrashLoopingLegacy", "alias")]
     assert runbook_facts.slug_name("http://docs.test/kubepodcrashlooping/") == "kubepodcrashlooping"
     assert runbook_facts.slug_name("http://docs.test/etcd/etcdNoLeader.html") == "etcdNoLeader"
     assert runbook_facts.slug_name("http://docs.test/disk-full/index.html") == "disk-full"
@@ -166,3 +166,9 @@ def test_mrkdwn_tables_become_aligned_text():
 def test_plain_text_keeps_words_and_drops_markup():
     assert html_mrkdwn.to_text(fragment("<p>Run <code>df -h</code></p><ul><li>one</li><li>two</li></ul>")) == \
         "Run df -h\none two"
+
+
+def test_a_generic_page_name_is_not_taken_for_an_alert_name():
+    html = "<main><h1>HighErrorRate5xx: diagnosis</h1><p>Find the failing upstream first.</p></main>"
+    [runbook] = sections_of(html, "http://docs.test/app/high-error-rate/diagnosis.html")
+    assert [key.source for key in runbook.alert_keys] == ["title"]

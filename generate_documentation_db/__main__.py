@@ -1,0 +1,127 @@
+"""`python3 -m generate_documentation_db`: the docs monitor.
+
+Polls the runbook site every DOCS_POLL_SECONDS and keeps the runbook tables current;
+`--list` and `--changes` print what is stored.
+"""
+import argparse
+import logging
+import sys
+
+import psycopg2
+
+import utils
+from generate_documentation_db import database_connection, runbook_store
+from generate_documentation_db.crawler import CrawlLimits
+from generate_documentation_db.docs_monitor import DocsMonitor
+from generate_documentation_db.progress import Progress
+
+log = logging.getLogger("generate_documentation_db")
+PROCESS_NAME = "docs_monitor"
+# After a failed poll the next try comes sooner than the poll interval, doubling each time.
+FIRST_RETRY_SECONDS = 10
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        prog="python3 -m generate_documentation_db",
+        description="Docs monitor: keep the runbook knowledge base in PostgreSQL in step with the docs site "
+                    "(DOCS_URL), polling every DOCS_POLL_SECONDS.")
+    parser.add_argument("--once", action="store_true", help="poll once and exit (for cron)")
+    parser.add_argument("--url", action="append", metavar="URL",
+                        help="docs site start URL, overriding DOCS_URL (repeat or comma-separate for several)")
+    parser.add_argument("--list", action="store_true", help="print the stored runbooks and exit")
+    parser.add_argument("--changes", action="store_true", help="print the latest page changes and exit")
+    parser.add_argument("--limit", type=int, default=50, help="rows printed by --changes (default 50)")
+    return parser.parse_args(argv)
+
+
+def start_urls(config, args):
+    """The site's start URLs from --url or DOCS_URL; a ConfigError names the bad one."""
+    if args.url:
+        urls = [url.strip() for value in args.url for url in value.split(",") if url.strip()]
+    else:
+        config.require("DOCS_URL", feature="the docs monitor")
+        urls = config.items("DOCS_URL")
+    for url in urls:
+        utils.Config({}, {"DOCS_URL": url}).url("DOCS_URL")  # one sentence naming DOCS_URL when bad
+    return urls
+
+
+def crawl_limits(config):
+    return CrawlLimits(
+        concurrency=config.integer("DOCS_CONCURRENCY", 8, minimum=1),
+        timeout_seconds=config.number("DOCS_TIMEOUT_SECONDS", 10.0, minimum=0.1, maximum=600),
+        max_page_bytes=config.integer("DOCS_MAX_PAGE_BYTES", 2_000_000, minimum=1024),
+        max_pages=config.integer("DOCS_MAX_PAGES", 5000, minimum=1),
+    )
+
+
+def next_wait(poll_seconds, failed_polls):
+    """Seconds until the next poll: the interval, or a doubling retry delay after failures."""
+    if failed_polls == 0:
+        return poll_seconds
+    return min(poll_seconds, FIRST_RETRY_SECONDS * 2 ** (failed_polls - 1))
+
+
+def format_changes(changes):
+    return [f"{at:%Y-%m-%d %H:%M:%S}  {change:<7}  {url}" + (f"  ({', '.join(titles)})" if titles else "")
+            for at, change, url, titles in changes]
+
+
+def format_runbooks(runbooks):
+    return [f"{title}  [{kind}]  {alert_name or '-'}  {url}" for title, alert_name, kind, url in runbooks]
+
+
+def main(argv):
+    args = parse_args(argv)
+    config = utils.load_config()
+    if args.list or args.changes:
+        conn = database_connection.connect(config)
+        rows = (format_changes(runbook_store.recent_changes(conn, args.limit)) if args.changes
+                else format_runbooks(runbook_store.list_runbooks(conn)))
+        print("\n".join(rows) if rows else "(none yet)")
+        return 0
+    urls = start_urls(config, args)
+    poll_seconds = config.integer("DOCS_POLL_SECONDS", 300, minimum=1)
+    monitor = DocsMonitor(urls, crawl_limits(config), progress=Progress.for_terminal())
+    utils.configure_logging(PROCESS_NAME, config)
+    return run(monitor, config, poll_seconds, once=args.once)
+
+
+def run(monitor, config, poll_seconds, once):
+    """Poll until stopped; the database going away is waited for, never half-written."""
+    stopping = utils.stop_event()
+    log.info("Docs monitor watching %s every %d s.", ", ".join(monitor.start_urls), poll_seconds)
+    conn, failed_polls, exit_code = None, 0, 0
+    while not stopping.is_set():
+        try:
+            conn = conn if conn is not None and not conn.closed else database_connection.connect(config)
+            report = monitor.poll(conn)
+            log.info(report.summary())
+            failed_polls = failed_polls + 1 if report.faults and not _any_success(report) else 0
+        except (psycopg2.OperationalError, psycopg2.InterfaceError, utils.ConfigError) as error:
+            if isinstance(error, utils.ConfigError) and once:
+                raise
+            log.warning("The database is unavailable (%s); waiting for it.", str(error).strip().splitlines()[0])
+            conn = _close(conn)
+            failed_polls, exit_code = failed_polls + 1, 1
+        if once:
+            break
+        stopping.wait(next_wait(poll_seconds, failed_polls))
+    _close(conn)
+    log.info("Docs monitor stopped.")
+    return exit_code if once else 0
+
+
+def _any_success(report):
+    return report.not_modified + report.unchanged + report.added + report.changed > 0
+
+
+def _close(conn):
+    if conn is not None and not conn.closed:
+        conn.close()
+    return None
+
+
+if __name__ == "__main__":
+    utils.run_main(main, sys.argv[1:])
