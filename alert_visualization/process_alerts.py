@@ -1,0 +1,257 @@
+"""On-call metrics over a DataFrame of incidents: pure pandas, no I/O.
+
+Shared by the dashboard and the handoff mailer.  Every function takes the incidents
+frame that `incident_store.incidents_frame` builds (columns: id, incident_number, title,
+status, urgency, service_name, created_at, first_acknowledged_at, resolved_at,
+auto_resolved, html_url; timestamps tz-aware UTC) and, where time of day matters, a
+`Period` whose timezone is the team's (ONCALL_TIMEZONE).
+
+Definitions (the one place they are written down):
+
+- **Period**: whole local days, first_day..last_day inclusive, in the team's timezone; an
+  incident belongs to it when it was *created* in [start, end).  The previous period is
+  the same number of local days just before (so a DST change inside it does not shift it).
+- **Totals**: incidents created in the period; split by urgency; `open` = not resolved now.
+- **Per day / per week**: incidents by their local creation day; weeks start on Monday.
+- **Alert key**: `utils.alert_key(title)` -- the title with what varies between firings
+  stripped (numbers, ids, hosts, label values, `[FIRING:n]`), the same key the Slack bot
+  records.  Two incidents of one alert share a key.
+- **Top alert keys**: the N most frequent keys in the period, each with its count in the
+  previous period and the change (count - previous count).
+- **MTTA**: mean of (first acknowledgement by a person - created) over the period's
+  incidents that a person acknowledged.  Incidents never acknowledged are left out.
+- **MTTR**: mean of (resolved - created) over incidents resolved by a person (or
+  resolved with no record of who).  **Auto-resolved** incidents (closed by the
+  integration or the service's timeout) are reported apart: their count, share and mean
+  time to resolve.
+- **Interruptions**: incidents by the local hour they were created, in PagerDuty's
+  windows: *sleep* 22:00-08:00 every day (sleep wins), *business* 08:00-18:00 Monday to
+  Friday, *off hours* the rest (evenings and weekend days).
+- **Hour x weekday**: counts by local weekday (Monday first) and local hour 0-23.
+- **Noisy alerts**: alert keys with at least `min_count` incidents in the period of which
+  at least `min_quick_share` auto-resolved within `quick_minutes` of being created.
+- **Runbook coverage**: the share of the period's incidents whose alert key has a runbook
+  (keys compared spelling-free, `utils.name_key`), and the most frequent keys without one.
+- **Change**: value in the period minus value in the previous period; `change_pct` is that
+  over the previous value (None when the previous value is 0 or missing).
+"""
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+
+import pandas as pd
+
+from utils import alert_key, name_key
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+URGENCIES = ("high", "low")
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local days first_day..last_day (inclusive) in `timezone`."""
+
+    first_day: date
+    last_day: date
+    timezone: str = "UTC"
+
+    @property
+    def start(self):
+        return _local_midnight(self.first_day, self.timezone)
+
+    @property
+    def end(self):
+        return _local_midnight(self.last_day + timedelta(days=1), self.timezone)
+
+    @property
+    def days(self):
+        return (self.last_day - self.first_day).days + 1
+
+    def previous(self):
+        return Period(self.first_day - timedelta(days=self.days), self.first_day - timedelta(days=1), self.timezone)
+
+    def label(self):
+        return f"{self.first_day.isoformat()} to {self.last_day.isoformat()}"
+
+
+def _local_midnight(day, timezone):
+    # Where a DST change skips midnight (some zones do), the day starts at the first real instant.
+    return pd.Timestamp(day).tz_localize(timezone, nonexistent="shift_forward", ambiguous=False)
+
+
+def last_days(days, today, timezone):
+    """The `days` local days ending with `today` (today included)."""
+    return Period(today - timedelta(days=days - 1), today, timezone)
+
+
+@lru_cache(maxsize=262_144)
+def _cached_alert_key(title):
+    return alert_key(title)
+
+
+def with_alert_keys(incidents):
+    """The frame with an `alert_key` column (computed once per distinct title)."""
+    keys = {title: _cached_alert_key(title) for title in incidents["title"].unique()}
+    return incidents.assign(alert_key=incidents["title"].map(keys))
+
+
+def in_period(incidents, period):
+    created = incidents["created_at"]
+    return incidents[(created >= period.start) & (created < period.end)]
+
+
+def local_created(incidents, timezone):
+    return incidents["created_at"].dt.tz_convert(timezone)
+
+
+def totals(incidents):
+    return {
+        "incidents": int(len(incidents)),
+        "high_urgency": int((incidents["urgency"] == "high").sum()),
+        "low_urgency": int((incidents["urgency"] == "low").sum()),
+        "open": int((incidents["status"] != "resolved").sum()),
+        "acknowledged": int(incidents["first_acknowledged_at"].notna().sum()),
+    }
+
+
+def _mean_minutes(durations):
+    durations = durations.dropna()
+    return None if durations.empty else round(durations.dt.total_seconds().mean() / 60, 2)
+
+
+def mtta_minutes(incidents):
+    return _mean_minutes(incidents["first_acknowledged_at"] - incidents["created_at"])
+
+
+def _auto_resolved_mask(incidents):
+    return incidents["auto_resolved"].fillna(False).astype(bool)
+
+
+def mttr_minutes(incidents):
+    resolved_by_person = incidents[incidents["resolved_at"].notna() & ~_auto_resolved_mask(incidents)]
+    return _mean_minutes(resolved_by_person["resolved_at"] - resolved_by_person["created_at"])
+
+
+def auto_resolved(incidents):
+    auto = incidents[_auto_resolved_mask(incidents) & incidents["resolved_at"].notna()]
+    return {
+        "count": int(len(auto)),
+        "share": round(len(auto) / len(incidents), 4) if len(incidents) else None,
+        "mean_minutes": _mean_minutes(auto["resolved_at"] - auto["created_at"]),
+    }
+
+
+def per_day(incidents, period):
+    """DataFrame: one row per local day of the period (zeros included), a column per urgency."""
+    days = pd.date_range(period.first_day, period.last_day, freq="D").date
+    local_day = local_created(incidents, period.timezone).dt.date
+    counts = pd.crosstab(local_day, incidents["urgency"]) if len(incidents) else pd.DataFrame()
+    counts = counts.reindex(index=days, fill_value=0)
+    for urgency in URGENCIES:
+        if urgency not in counts.columns:
+            counts[urgency] = 0
+    return counts.fillna(0).astype(int)
+
+
+def per_week(incidents, timezone):
+    """Series: incidents per local week, indexed by the week's Monday."""
+    local = local_created(incidents, timezone)
+    monday = (local.dt.normalize() - pd.to_timedelta(local.dt.day_of_week, unit="D")).dt.date
+    return incidents.groupby(monday).size().sort_index()
+
+
+def by_service(incidents):
+    return incidents["service_name"].value_counts().sort_values(ascending=False, kind="stable")
+
+
+def by_urgency(incidents):
+    return incidents["urgency"].value_counts().reindex(URGENCIES, fill_value=0)
+
+
+def top_alert_keys(current, previous, n=10):
+    """DataFrame alert_key, count, previous, change: the period's N most frequent keys."""
+    counts = current["alert_key"].value_counts()
+    before = previous["alert_key"].value_counts()
+    top = counts.sort_values(ascending=False, kind="stable").head(n)
+    frame = pd.DataFrame({"alert_key": top.index, "count": top.to_numpy()})
+    frame["previous"] = frame["alert_key"].map(before).fillna(0).astype(int)
+    frame["change"] = frame["count"] - frame["previous"]
+    return frame
+
+
+def hour_category(local_times):
+    """'sleep', 'business' or 'off' for local timestamps, in PagerDuty's windows (sleep wins)."""
+    hour, weekday = local_times.dt.hour, local_times.dt.day_of_week
+    category = pd.Series("off", index=local_times.index)
+    category[(weekday < 5) & (hour >= 8) & (hour < 18)] = "business"
+    category[(hour >= 22) | (hour < 8)] = "sleep"
+    return category
+
+
+def interruptions(incidents, timezone):
+    counts = hour_category(local_created(incidents, timezone)).value_counts()
+    return {name: int(counts.get(name, 0)) for name in ("business", "off", "sleep")}
+
+
+def hour_weekday_matrix(incidents, timezone):
+    """7 x 24 DataFrame of counts: rows Mon..Sun, columns local hours 0..23."""
+    local = local_created(incidents, timezone)
+    matrix = pd.crosstab(local.dt.day_of_week, local.dt.hour) if len(incidents) else pd.DataFrame()
+    matrix = matrix.reindex(index=range(7), columns=range(24), fill_value=0).fillna(0).astype(int)
+    matrix.index = list(WEEKDAYS)
+    return matrix
+
+
+def noisy_alerts(incidents, min_count=5, quick_minutes=5, min_quick_share=0.5, n=10):
+    """DataFrame alert_key, count, auto_resolved, quick_auto_resolved, quick_share (noisiest first)."""
+    minutes = (incidents["resolved_at"] - incidents["created_at"]).dt.total_seconds() / 60
+    auto = _auto_resolved_mask(incidents)
+    per_key = pd.DataFrame({
+        "alert_key": incidents["alert_key"], "auto_resolved": auto,
+        "quick_auto_resolved": auto & (minutes <= quick_minutes),
+    }).groupby("alert_key").agg(
+        count=("auto_resolved", "size"), auto_resolved=("auto_resolved", "sum"),
+        quick_auto_resolved=("quick_auto_resolved", "sum"))
+    per_key["quick_share"] = (per_key["quick_auto_resolved"] / per_key["count"]).round(4)
+    noisy = per_key[(per_key["count"] >= min_count) & (per_key["quick_share"] >= min_quick_share)]
+    noisy = noisy.sort_values(["count", "quick_share"], ascending=False, kind="stable").head(n)
+    return noisy.reset_index().astype({"auto_resolved": int, "quick_auto_resolved": int})
+
+
+def response_trend(incidents, timezone):
+    """DataFrame by local week (Monday): incidents, mtta_minutes, mttr_minutes."""
+    local = local_created(incidents, timezone)
+    week = (local.dt.normalize() - pd.to_timedelta(local.dt.day_of_week, unit="D")).dt.date
+    rows = [{"week": monday, "incidents": len(group), "mtta_minutes": mtta_minutes(group),
+             "mttr_minutes": mttr_minutes(group)} for monday, group in incidents.groupby(week)]
+    return pd.DataFrame(rows, columns=["week", "incidents", "mtta_minutes", "mttr_minutes"])
+
+
+def runbook_coverage(incidents, covered_keys, n=10):
+    """Share of incidents whose alert key has a runbook, and the top keys without one.
+
+    `covered_keys` holds spelling-free keys (`utils.name_key`) of alerts that have a runbook.
+    """
+    covered = {name_key(key) for key in covered_keys}
+    has_runbook = incidents["alert_key"].map(lambda key: name_key(key) in covered).astype(bool)
+    missing = incidents.loc[~has_runbook, "alert_key"].value_counts().sort_values(ascending=False, kind="stable")
+    return {
+        "incidents": int(len(incidents)),
+        "covered": int(has_runbook.sum()),
+        "share": round(float(has_runbook.mean()), 4) if len(incidents) else None,
+        "without_runbook": [{"alert_key": key, "count": int(count)} for key, count in missing.head(n).items()],
+    }
+
+
+def has_runbook(alert_keys, covered_keys):
+    covered = {name_key(key) for key in covered_keys}
+    return [name_key(key) in covered for key in alert_keys]
+
+
+def change(current, previous):
+    """{value, previous, change, change_pct} for a KPI card (None-safe)."""
+    if current is None or previous is None:
+        return {"value": current, "previous": previous, "change": None, "change_pct": None}
+    delta = round(current - previous, 2)
+    pct = round(100 * delta / previous, 1) if previous else None
+    return {"value": current, "previous": previous, "change": delta, "change_pct": pct}
