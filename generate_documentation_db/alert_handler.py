@@ -1,0 +1,154 @@
+"""The one message handler every transport feeds: recognise, match, record, claim, reply.
+
+`AlertHandler.handle(event)` returns an Outcome saying what happened, so the console can
+print it and tests can assert on it.  Posting goes through a `post_reply(channel,
+thread_ts, text, blocks) -> ts` callable, so the handler knows nothing of transports.
+"""
+import logging
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass
+
+import psycopg2
+
+from generate_documentation_db import alert_events, runbook_store
+from generate_documentation_db.alert_messages import MalformedEvent, recognise_alert
+from generate_documentation_db.matcher import DEFAULT_THRESHOLD, TermFrequencies, match_alert
+from generate_documentation_db.slack_reply import no_runbook_reply, runbook_reply
+
+log = logging.getLogger(__name__)
+
+DATABASE_RETRY_SECONDS = 10
+
+
+@dataclass(frozen=True)
+class BotSettings:
+    pagerduty_bot_ids: tuple = ()
+    own_ids: tuple = ()
+    channels: tuple = ()  # empty: every channel the bot is in
+    threshold: float = DEFAULT_THRESHOLD
+    reply_when_no_runbook: bool = False
+    steps_budget: int = 3500
+    claim_prefix: str = ""  # the console's claims live apart from the real channels'
+
+
+@dataclass(frozen=True)
+class Outcome:
+    is_alert: bool
+    alert: object = None
+    match: object = None
+    reply_text: str | None = None
+    reply_blocks: tuple | None = None
+    reply_ts: str | None = None
+    note: str = ""
+
+
+class Database:
+    """A connection per thread, re-opened after an outage; a call is retried for a short while."""
+
+    def __init__(self, connect, retry_seconds=DATABASE_RETRY_SECONDS):
+        self._connect = connect
+        self._local = threading.local()
+        self.retry_seconds = retry_seconds
+
+    def run(self, work):
+        deadline = time.monotonic() + self.retry_seconds
+        while True:
+            try:
+                return work(self._connection())
+            except (psycopg2.OperationalError, psycopg2.InterfaceError) as error:
+                self._forget()
+                if time.monotonic() >= deadline:
+                    raise
+                log.warning("Database unavailable (%s); retrying.", str(error).strip().splitlines()[0][:200])
+                time.sleep(1)
+
+    def _connection(self):
+        conn = getattr(self._local, "conn", None)
+        if conn is None or conn.closed:
+            conn = self._local.conn = self._connect()
+        return conn
+
+    def _forget(self):
+        conn = getattr(self._local, "conn", None)
+        self._local.conn = None
+        if conn is not None and not conn.closed:
+            try:
+                conn.close()
+            except psycopg2.Error:
+                pass
+
+
+class AlertHandler:
+    def __init__(self, database, settings, post_reply):
+        self.database = database
+        self.settings = settings
+        self.post_reply = post_reply
+        self.frequencies = TermFrequencies()
+        self.claimer = f"{socket.gethostname()}:{os.getpid()}"
+
+    def handle(self, event):
+        """Handle one message event; never raises (a broken event or outage is logged)."""
+        try:
+            return self._handle(event)
+        except MalformedEvent as error:
+            log.warning("Ignored a malformed message event: %s.", error)
+            return Outcome(False, note=f"malformed: {error}")
+        except psycopg2.Error as error:
+            log.error("Database unavailable; alert not handled: %s", str(error).strip().splitlines()[0][:200])
+            return Outcome(True, note="database unavailable")
+        except Exception:
+            log.exception("Failed to handle a message event.")
+            return Outcome(False, note="error")
+
+    def _handle(self, event):
+        settings = self.settings
+        alert = recognise_alert(event, settings.pagerduty_bot_ids, settings.own_ids)
+        if alert is None:
+            return Outcome(False, note="not an alert")
+        if settings.channels and alert.channel not in settings.channels:
+            return Outcome(False, note="channel not watched")
+        match = self.database.run(lambda conn: match_alert(conn, alert.title, settings.threshold, self.frequencies))
+        event_id = self.database.run(lambda conn: alert_events.record_alert(conn, alert, match))
+        if event_id is None:
+            log.info("Message %s in %s was already handled (redelivered).", alert.ts, alert.channel)
+            return Outcome(True, alert, match, note="duplicate delivery")
+        log.info("Alert %r -> %s (%s %.2f).", alert.title[:120], match.matched, match.reason, match.confidence)
+        if not alert.wants_reply:
+            return Outcome(True, alert, match, note=f"status update ({alert.status})")
+        if not match.found and not settings.reply_when_no_runbook:
+            return Outcome(True, alert, match, note="no runbook")
+        return self._reply(alert, match, event_id)
+
+    def _reply(self, alert, match, event_id):
+        claims = [f"{self.settings.claim_prefix}{claim}" for claim in alert.incident_claims]
+        owned = self.database.run(lambda conn: alert_events.claim_reply(conn, event_id, claims, self.claimer))
+        if not owned:
+            return Outcome(True, alert, match, note="already answered")
+        text, blocks = self._compose(match)
+        try:
+            reply_ts = self.post_reply(alert.channel, alert.ts, text, blocks)
+        except Exception:
+            log.exception("Could not post the reply for %r.", alert.title[:120])
+            self.database.run(lambda conn: alert_events.release_claim(conn, claims, self.claimer))
+            return Outcome(True, alert, match, text, tuple(blocks), note="post failed")
+        self.database.run(lambda conn: alert_events.record_reply(conn, event_id, claims, reply_ts))
+        return Outcome(True, alert, match, text, tuple(blocks), reply_ts, note="replied")
+
+    def _compose(self, match):
+        if not match.found:
+            return no_runbook_reply(match)
+        runbook, changed_at = self.database.run(lambda conn: _runbook_and_change(conn, match.runbook_id))
+        return runbook_reply(match, runbook, changed_at, self.settings.steps_budget)
+
+
+def _runbook_and_change(conn, runbook_id):
+    runbook = runbook_store.runbook_by_id(conn, runbook_id)
+    if runbook is None:
+        return None, None
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT changed_at FROM doc_pages WHERE url = %s", (runbook.page_url,))
+        row = cur.fetchone()
+    return runbook, row[0] if row else None

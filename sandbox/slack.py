@@ -1,0 +1,259 @@
+"""Sandbox Slack on loopback: the Web API, the RTM and Socket Mode websockets, and a control API.
+
+`python -m sandbox.slack --port 8103` serves the Web API at http://127.0.0.1:8103/api/
+(point SLACK_API_URL there) and the websockets on a second port.  It behaves as Slack
+does where that is awkward: 429 with Retry-After, sockets that drop, `disconnect`
+refresh requests, envelopes redelivered (`retry_attempt` > 0) when not acknowledged.
+
+Control API (for tests and the demo):
+  POST /_sandbox/incident {"channel", "title", "number", "id", "status"}  PagerDuty app posts an incident
+  POST /_sandbox/message  {"channel", "message": {...}}                     any message (a person, a bot)
+  GET  /_sandbox/posts?channel=C&thread_ts=T                               what apps posted (the log)
+  GET  /_sandbox/status                                                    connections and counters
+  POST /_sandbox/faults   {"drop_sockets", "rate_limit", "retry_after", "redeliver", "refresh", "fanout"}
+"""
+import argparse
+import asyncio
+import json
+import logging
+import threading
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
+
+from sandbox.slack_sockets import SocketHub
+from sandbox.slack_workspace import BOT_ID, BOT_USER_ID, TEAM_ID, Workspace, pagerduty_message
+
+log = logging.getLogger("sandbox.slack")
+
+MAX_BLOCKS = 50
+MAX_SECTION_TEXT = 3000
+
+
+class SlackSandbox:
+    """The workspace, the websocket hub and the fault switches, served over HTTP."""
+
+    def __init__(self, host="127.0.0.1", port=0, ws_port=0):
+        self.workspace = Workspace()
+        self.hub = SocketHub(host, ws_port)
+        self.http = ThreadingHTTPServer((host, port), _handler_for(self))
+        self.http.daemon_threads = True
+        self.rate_limited = 0
+        self.retry_after = 1
+        self.rate_limited_total = 0
+        self._lock = threading.Lock()
+
+    @property
+    def api_url(self):
+        return f"http://{self.http.server_address[0]}:{self.http.server_address[1]}/api/"
+
+    @property
+    def control_url(self):
+        return f"http://{self.http.server_address[0]}:{self.http.server_address[1]}/_sandbox/"
+
+    def start(self):
+        self.hub.start()
+        threading.Thread(target=self.http.serve_forever, name="slack-sandbox-http", daemon=True).start()
+        return self
+
+    def stop(self):
+        self.http.shutdown()
+        self.http.server_close()
+        self.hub.stop()
+
+    def post(self, channel, message):
+        """Put a message in a channel and deliver it as every connected app would receive it."""
+        event = self.workspace.add_message(channel, message)
+        self.hub.deliver(event)
+        return event
+
+    def take_rate_limit(self):
+        with self._lock:
+            if self.rate_limited > 0:
+                self.rate_limited -= 1
+                self.rate_limited_total += 1
+                return True
+        return False
+
+    def apply_faults(self, faults):
+        if faults.get("rate_limit"):
+            with self._lock:
+                self.rate_limited = int(faults["rate_limit"])
+                self.retry_after = int(faults.get("retry_after", 1))
+        if "fanout" in faults:
+            self.hub.fanout = bool(faults["fanout"])
+        if faults.get("drop_sockets"):
+            self.hub.drop_all()
+        if faults.get("refresh"):
+            self.hub.request_refresh()
+        if faults.get("redeliver"):
+            self.hub.redeliver_last()
+
+
+# --- Web API ---------------------------------------------------------------------------------
+
+def web_api(sandbox, method, params, token):
+    """(status, headers, body) for one Web API call."""
+    if method in ("auth.test", "rtm.connect", "chat.postMessage", "conversations.history", "conversations.replies"):
+        if not (token or "").startswith("xoxb-"):
+            return 200, {}, {"ok": False, "error": "invalid_auth" if token else "not_authed"}
+    if method == "apps.connections.open" and not (token or "").startswith("xapp-"):
+        return 200, {}, {"ok": False, "error": "invalid_auth"}
+    handler = _METHODS.get(method)
+    if handler is None:
+        return 404, {}, {"ok": False, "error": "unknown_method"}
+    return handler(sandbox, params)
+
+
+def _auth_test(sandbox, params):
+    return 200, {}, {"ok": True, "url": "https://sandbox.slack.test/", "team": "Sandbox", "user": "oncall-helper",
+                     "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": BOT_ID}
+
+
+def _rtm_connect(sandbox, params):
+    return 200, {}, {"ok": True, "url": sandbox.hub.url("rtm"), "team": {"id": TEAM_ID, "name": "Sandbox"},
+                     "self": {"id": BOT_USER_ID, "name": "oncall-helper"}}
+
+
+def _connections_open(sandbox, params):
+    return 200, {}, {"ok": True, "url": sandbox.hub.url("socket-mode")}
+
+
+def _post_message(sandbox, params):
+    if sandbox.take_rate_limit():
+        return 429, {"Retry-After": str(sandbox.retry_after)}, {"ok": False, "error": "ratelimited"}
+    blocks = params.get("blocks")
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    if not params.get("channel"):
+        return 200, {}, {"ok": False, "error": "channel_not_found"}
+    if not params.get("text") and not blocks:
+        return 200, {}, {"ok": False, "error": "no_text"}
+    if blocks and not _blocks_valid(blocks):
+        return 200, {}, {"ok": False, "error": "invalid_blocks"}
+    message = {"subtype": "bot_message", "bot_id": BOT_ID, "user": BOT_USER_ID, "text": params.get("text", ""),
+               "blocks": blocks or []}
+    if params.get("thread_ts"):
+        message["thread_ts"] = params["thread_ts"]
+    event = sandbox.post(params["channel"], message)
+    return 200, {}, {"ok": True, "channel": params["channel"], "ts": event["ts"], "message": event}
+
+
+def _blocks_valid(blocks):
+    if not isinstance(blocks, list) or len(blocks) > MAX_BLOCKS:
+        return False
+    for block in blocks:
+        text = (block.get("text") or {}).get("text", "") if isinstance(block, dict) else None
+        if text is None or len(text) > MAX_SECTION_TEXT or (block.get("type") == "header" and len(text) > 150):
+            return False
+    return True
+
+
+def _history(sandbox, params):
+    messages = sandbox.workspace.history(params.get("channel"), int(params.get("limit", 100)))
+    return 200, {}, {"ok": True, "messages": messages, "has_more": False}
+
+
+def _replies(sandbox, params):
+    messages = sandbox.workspace.replies(params.get("channel"), params.get("ts"))
+    return 200, {}, {"ok": True, "messages": messages, "has_more": False}
+
+
+_METHODS = {"auth.test": _auth_test, "rtm.connect": _rtm_connect, "apps.connections.open": _connections_open,
+            "chat.postMessage": _post_message, "conversations.history": _history,
+            "conversations.replies": _replies}
+
+
+# --- control API -----------------------------------------------------------------------------
+
+def control(sandbox, verb, name, params):
+    if verb == "POST" and name == "incident":
+        number = int(params.get("number") or 1000 + len(sandbox.workspace.posted))
+        incident_id = params.get("id") or f"Q{uuid.uuid4().hex[:6].upper()}"
+        message = pagerduty_message(params["title"], number, incident_id, params.get("status", "triggered"),
+                                    params.get("service", "Production API"))
+        return 200, sandbox.post(params.get("channel", "C0ALERTS"), message)
+    if verb == "POST" and name == "message":
+        return 200, sandbox.post(params.get("channel", "C0ALERTS"), params.get("message") or {})
+    if verb == "GET" and name == "posts":
+        return 200, {"posts": sandbox.workspace.posts(params.get("channel"), params.get("thread_ts"))}
+    if verb == "GET" and name == "status":
+        return 200, {**sandbox.hub.status(), "rate_limited_total": sandbox.rate_limited_total}
+    if verb == "POST" and name == "faults":
+        sandbox.apply_faults(params)
+        return 200, {"ok": True}
+    return 404, {"error": "unknown control path"}
+
+
+def _handler_for(sandbox):
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self._serve("GET")
+
+        def do_POST(self):
+            self._serve("POST")
+
+        def _serve(self, verb):
+            parts = urlsplit(self.path)
+            params = dict(parse_qsl(parts.query))
+            params.update(self._body())
+            if parts.path.startswith("/api/"):
+                token = self.headers.get("Authorization", "").removeprefix("Bearer ").strip() or params.get("token")
+                status, headers, body = web_api(sandbox, parts.path[5:], params, token)
+            elif parts.path.startswith("/_sandbox/"):
+                status, body = control(sandbox, verb, parts.path[10:], params)
+                headers = {}
+            else:
+                status, headers, body = 404, {}, {"ok": False, "error": "not_found"}
+            self._send(status, headers, body)
+
+        def _body(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length).decode("utf-8") if length else ""
+            if not raw:
+                return {}
+            if "json" in self.headers.get("Content-Type", ""):
+                return json.loads(raw)
+            return dict(parse_qsl(raw))
+
+        def _send(self, status, headers, body):
+            payload = json.dumps(body).encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(payload)))
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args):
+            pass
+
+    return Handler
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m sandbox.slack", description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=8103, help="Web API and control port (default 8103)")
+    parser.add_argument("--ws-port", type=int, default=0, help="websocket port (default: any free one)")
+    parser.add_argument("--demo", action="store_true", help="post a few PagerDuty incidents over time")
+    parser.add_argument("--channel", default="C0ALERTS", help="the alerts channel (default C0ALERTS)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    sandbox = SlackSandbox(port=args.port, ws_port=args.ws_port).start()
+    print(f"Sandbox Slack: Web API {sandbox.api_url} (SLACK_API_URL), control {sandbox.control_url}", flush=True)
+    stopping = threading.Event()
+    try:
+        if args.demo:
+            from sandbox.slack_demo import run_demo
+            run_demo(sandbox, args.channel, stopping)
+        while not stopping.wait(1):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sandbox.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,214 @@
+"""Slack bot: finds the runbook for each PagerDuty alert and replies in the alert's thread.
+
+Transports, all feeding one handler (generate_documentation_db.alert_handler):
+  Socket Mode  when SLACK_APP_TOKEN is set (new Slack apps), with BOT_TOKEN for the Web API;
+  RTM          with BOT_TOKEN alone (classic apps);
+  console      --console: stdin lines (a JSON message event, or the alert text), no token needed.
+"""
+import argparse
+import json
+import logging
+import sys
+import time
+import uuid
+
+import utils
+from generate_documentation_db import database_connection
+from generate_documentation_db.alert_handler import AlertHandler, BotSettings, Database
+from generate_documentation_db.matcher import DEFAULT_THRESHOLD
+from generate_documentation_db.slack_reply import DEFAULT_STEPS_BUDGET, render_for_console, reply_mrkdwn
+
+log = logging.getLogger("slack_bot")
+
+TRANSPORTS = ("socket-mode", "rtm", "console")
+PING_SECONDS = 3
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(prog="python3 slack_bot.py", description=__doc__.splitlines()[0])
+    parser.add_argument("--console", action="store_true", help="read alerts from stdin, print replies; no token")
+    parser.add_argument("--json", action="store_true", help="with --console: one JSON object per input line")
+    parser.add_argument("--transport", choices=TRANSPORTS, help="force a transport (default: from the tokens)")
+    parser.add_argument("--once", action="store_true",
+                        help="connect, answer unanswered alerts in recent history of SLACK_CHANNELS, and exit")
+    return parser.parse_args(argv)
+
+
+def choose_transport(args, config):
+    if args.console or args.transport == "console":
+        return "console"
+    if args.transport:
+        return args.transport
+    if config.is_set("SLACK_APP_TOKEN"):
+        return "socket-mode"
+    config.require("BOT_TOKEN", feature="the Slack bot (or use --console)")
+    return "rtm"
+
+
+def bot_settings(config, own_ids=(), claim_prefix=""):
+    return BotSettings(
+        pagerduty_bot_ids=tuple(config.items("PAGERDUTY_BOT_IDS")),
+        own_ids=tuple(own_ids),
+        channels=tuple(config.items("SLACK_CHANNELS")),
+        threshold=config.number("MATCH_THRESHOLD", DEFAULT_THRESHOLD, minimum=0, maximum=1),
+        reply_when_no_runbook=config.boolean("REPLY_WHEN_NO_RUNBOOK", False),
+        steps_budget=config.integer("SLACK_REPLY_MAX_CHARS", DEFAULT_STEPS_BUDGET, minimum=500),
+        claim_prefix=claim_prefix,
+    )
+
+
+def web_client(config, token):
+    from slack_sdk import WebClient
+    from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+
+    base_url = config.url("SLACK_API_URL", "https://slack.com/api/")
+    return WebClient(token=token, base_url=base_url.rstrip("/") + "/", timeout=15,
+                     retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=3),
+                                     RateLimitErrorRetryHandler(max_retry_count=5)])
+
+
+def slack_poster(client):
+    def post_reply(channel, thread_ts, text, blocks):
+        response = client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, blocks=blocks,
+                                           unfurl_links=False, unfurl_media=False)
+        return response["ts"]
+    return post_reply
+
+
+def run_socket_mode(config, handler, client, stopping):
+    from slack_sdk.socket_mode import SocketModeClient
+    from slack_sdk.socket_mode.response import SocketModeResponse
+
+    socket_client = SocketModeClient(app_token=config.text("SLACK_APP_TOKEN"), web_client=client,
+                                     ping_interval=PING_SECONDS)
+
+    def on_request(socket, request):
+        # Ack first: Slack redelivers anything not acknowledged within 3 seconds.
+        socket.send_socket_mode_response(SocketModeResponse(envelope_id=request.envelope_id))
+        if request.type != "events_api":
+            return
+        if request.retry_attempt:
+            log.info("Envelope redelivered (retry_attempt %s, %s).", request.retry_attempt, request.retry_reason)
+        event = (request.payload or {}).get("event") or {}
+        if event.get("type") == "message":
+            handler.handle(event)
+
+    socket_client.socket_mode_request_listeners.append(on_request)
+    socket_client.connect()
+    log.info("Connected to Slack over Socket Mode.")
+    stopping.wait()
+    socket_client.close()
+
+
+def run_rtm(config, handler, client, stopping):
+    from slack_sdk.rtm_v2 import RTMClient
+
+    rtm = RTMClient(web_client=client, ping_interval=PING_SECONDS, auto_reconnect_enabled=True)
+
+    @rtm.on("message")
+    def on_message(_client, event):
+        handler.handle(event)
+
+    rtm.connect()
+    log.info("Connected to Slack over RTM.")
+    stopping.wait()
+    rtm.close()
+
+
+def catch_up(client, handler, channels, minutes=15):
+    """Answer alerts posted while the bot was away (claims keep this from replying twice)."""
+    oldest = f"{time.time() - minutes * 60:.6f}"
+    for channel in channels:
+        messages = client.conversations_history(channel=channel, oldest=oldest, limit=100).get("messages", [])
+        for message in reversed(messages):
+            handler.handle({"channel": channel, **message})
+
+
+def run_console(args, handler, stdin=sys.stdin, stdout=sys.stdout):
+    for number, line in enumerate(stdin, start=1):
+        if not line.strip():
+            continue
+        outcome = handler.handle(console_event(line.rstrip("\n"), number))
+        print(json.dumps(console_result(line.rstrip("\n"), outcome), ensure_ascii=False) if args.json
+              else console_text(outcome), file=stdout, flush=True)
+
+
+def console_event(line, number):
+    """A stdin line as a message event: a JSON object is one, anything else is alert text."""
+    event = None
+    if line.lstrip().startswith("{"):
+        try:
+            event = json.loads(line)
+        except ValueError:
+            event = None
+    if not isinstance(event, dict):
+        event = {"text": line}
+    original_ts = event.get("ts")
+    ts = f"{time.time():.6f}"[:-3] + f"{number % 1000:03d}"  # unique per line and per run
+    event = {"type": "message", **event, "channel": str(event.get("channel") or "console"), "ts": ts}
+    if event.get("thread_ts") and event["thread_ts"] == original_ts:
+        event["thread_ts"] = ts
+    return event
+
+
+def console_result(line, outcome):
+    match = outcome.match
+    return {
+        "input": line, "is_alert": bool(outcome.is_alert and outcome.alert is not None),
+        "matched": match.matched if match and match.found else None,
+        "runbook_title": match.runbook_title if match and match.found else None,
+        "url": match.url if match and match.found else None,
+        "confidence": float(match.confidence) if match else 0.0,
+        "alternatives": list(match.alternatives) if match else [],
+        "reply": reply_mrkdwn(outcome.reply_blocks) if outcome.reply_ts else None,
+    }
+
+
+def console_text(outcome):
+    if outcome.reply_ts:
+        return render_for_console(outcome.reply_text, outcome.reply_blocks) + "\n"
+    return f"(no reply: {outcome.note})\n"
+
+
+def slack_identity(client):
+    """auth.test: who the bot is (its own messages are ignored); a refused token is a config error."""
+    from slack_sdk.errors import SlackApiError
+
+    try:
+        return client.auth_test()
+    except SlackApiError as error:
+        raise utils.ConfigError(f"Slack refused BOT_TOKEN ({error.response.get('error', 'error')}).") from None
+
+
+def main(argv):
+    args = parse_args(argv)
+    config = utils.load_config()
+    transport = choose_transport(args, config)
+    utils.configure_logging("slack_bot", config)
+    stopping = utils.stop_event()
+    database = Database(lambda: database_connection.connect(config))
+    database.run(lambda conn: None)  # fail early, in one sentence, when the database is unreachable
+    if transport == "console":
+        settings = bot_settings(config, claim_prefix=f"console:{uuid.uuid4().hex[:8]}:")
+        run_console(args, AlertHandler(database, settings, lambda *reply: "console"))
+        return 0
+    token = config.text("BOT_TOKEN")
+    config.require("BOT_TOKEN", feature="posting replies to Slack")
+    client = web_client(config, token)
+    identity = slack_identity(client)
+    settings = bot_settings(config, own_ids=[identity.get("bot_id"), identity.get("user_id")])
+    handler = AlertHandler(database, settings, slack_poster(client))
+    catch_up(client, handler, settings.channels)
+    if args.once:
+        return 0
+    log.info("Slack bot starting (%s transport).", transport)
+    run = run_socket_mode if transport == "socket-mode" else run_rtm
+    if transport == "socket-mode":
+        config.require("SLACK_APP_TOKEN", feature="Socket Mode")
+    run(config, handler, client, stopping)
+    log.info("Slack bot stopped.")
+    return 0
+
+
+if __name__ == "__main__":
+    utils.run_main(main)
