@@ -233,7 +233,8 @@ def runbook_coverage(incidents, covered_keys, n=10):
     `covered_keys` holds spelling-free keys (`utils.name_key`) of alerts that have a runbook.
     """
     covered = {name_key(key) for key in covered_keys}
-    has_runbook = incidents["alert_key"].map(lambda key: name_key(key) in covered).astype(bool)
+    key_covered = {key: name_key(key) in covered for key in incidents["alert_key"].unique()}
+    has_runbook = incidents["alert_key"].map(key_covered).astype(bool)
     missing = incidents.loc[~has_runbook, "alert_key"].value_counts().sort_values(ascending=False, kind="stable")
     return {
         "incidents": int(len(incidents)),

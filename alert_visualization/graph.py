@@ -1,0 +1,93 @@
+"""Plotly figures from the dashboard summary (pure: data in, figure out).
+
+Labels that come from incident titles are untrusted: plotly.js reads a little HTML in
+text (<b>, <br>, <a href>), so every such label is escaped here and shown as literal text.
+"""
+import html
+
+import plotly.graph_objects as go
+
+URGENCY_COLOURS = {"high": "#d62728", "low": "#1f77b4"}
+NO_RUNBOOK = "#ff7f0e"
+HAS_RUNBOOK = "#2ca02c"
+
+
+def plain(text):
+    """Text plotly.js shows literally, whatever markup it contains."""
+    return html.escape(str(text), quote=False)
+
+
+def _layout(figure, title, **extra):
+    layout = {"title": {"text": title, "x": 0.01}, "template": "plotly_white", "height": 340,
+              "margin": {"l": 50, "r": 20, "t": 50, "b": 40}, "legend": {"orientation": "h", "y": -0.2}}
+    figure.update_layout(**{**layout, **extra})
+    return figure
+
+
+def incidents_over_time(per_day):
+    """Stacked bars: incidents per local day, by urgency."""
+    figure = go.Figure([
+        go.Bar(x=per_day["days"], y=per_day.get(urgency, []), name=urgency, marker_color=colour)
+        for urgency, colour in URGENCY_COLOURS.items()
+    ])
+    return _layout(figure, "Incidents per day, by urgency", barmode="stack", yaxis_title="incidents")
+
+
+def top_alerts(rows):
+    """Horizontal bars of the top alert keys; those without a runbook in orange and marked."""
+    rows = list(reversed(rows))  # plotly draws the first bar at the bottom
+    figure = go.Figure(go.Bar(
+        x=[row["count"] for row in rows],
+        y=[plain(row["alert_key"]) for row in rows],
+        orientation="h",
+        marker_color=[HAS_RUNBOOK if row["has_runbook"] else NO_RUNBOOK for row in rows],
+        text=[("" if row["has_runbook"] else "no runbook  ") + f"{row['change']:+d}" for row in rows],
+        textposition="auto",
+        hovertemplate="%{y}: %{x} incidents<extra></extra>",
+    ))
+    return _layout(figure, "Top alerts (orange: no runbook; change vs previous period)",
+                   height=max(340, 32 * len(rows) + 90), yaxis={"automargin": True})
+
+
+def alert_share(slices):
+    figure = go.Figure(go.Pie(
+        labels=[plain(item["alert_key"]) for item in slices],
+        values=[item["count"] for item in slices], hole=0.4, sort=False, textinfo="percent",
+    ))
+    return _layout(figure, "Alert share", legend={"orientation": "v"})
+
+
+def hour_weekday_heatmap(heatmap):
+    figure = go.Figure(go.Heatmap(
+        z=heatmap["counts"], x=heatmap["hours"], y=heatmap["weekdays"], colorscale="Reds",
+        hovertemplate="%{y} %{x}:00 - %{z} incidents<extra></extra>",
+    ))
+    return _layout(figure, "When incidents start (local hour x weekday)",
+                   xaxis={"dtick": 2, "title": "hour"}, yaxis={"autorange": "reversed"})
+
+
+def incidents_by_service(rows):
+    figure = go.Figure(go.Bar(x=[plain(row["service"]) for row in rows], y=[row["count"] for row in rows],
+                              marker_color="#9467bd"))
+    return _layout(figure, "Incidents by service", yaxis_title="incidents")
+
+
+def response_trend(rows):
+    weeks = [row["week"] for row in rows]
+    figure = go.Figure([
+        go.Scatter(x=weeks, y=[row["mtta_minutes"] for row in rows], name="MTTA", mode="lines+markers"),
+        go.Scatter(x=weeks, y=[row["mttr_minutes"] for row in rows], name="MTTR", mode="lines+markers"),
+    ])
+    return _layout(figure, "MTTA / MTTR per week (minutes)", yaxis_title="minutes", xaxis_title="week of")
+
+
+def dashboard_figures(summary):
+    """{element id: figure} for every chart on the page."""
+    return {
+        "chart-over-time": incidents_over_time(summary["per_day"]),
+        "chart-top-alerts": top_alerts(summary["top_alerts"]),
+        "chart-alert-share": alert_share(summary["alert_share"]),
+        "chart-heatmap": hour_weekday_heatmap(summary["heatmap"]),
+        "chart-services": incidents_by_service(summary["by_service"]),
+        "chart-response": response_trend(summary["response_trend"]),
+    }
