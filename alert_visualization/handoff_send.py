@@ -29,7 +29,7 @@ class Mailer:
     sender: str
     recipients: list
     smtp: object                      # smtp_client.SmtpSettings
-    build_report: object              # (conn, week) -> report dict
+    build_report: object              # (conn, week, now) -> report dict
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     lease: object = handoff_runs.DEFAULT_LEASE
     mailer_id: str = field(default_factory=handoff_runs.mailer_id)
@@ -54,7 +54,7 @@ def send_week(mailer, week, retry_failed=False):
         log.info("Handoff for the week of %s is already sent or being sent; nothing to do.", week.week_of)
         return ALREADY_DONE
     try:
-        report = mailer.build_report(mailer.conn, week)
+        report = mailer.build_report(mailer.conn, week, mailer.clock())
         message = compose(mailer, week, report)
     except Exception as error:
         log.exception("Could not build the handoff for the week of %s.", week.week_of)
