@@ -21,7 +21,7 @@ from generate_documentation_db.slack_reply import DEFAULT_STEPS_BUDGET, render_f
 log = logging.getLogger("slack_bot")
 
 TRANSPORTS = ("socket-mode", "rtm", "console")
-PING_SECONDS = 3
+PING_SECONDS = 2
 
 
 def parse_args(argv):

@@ -14,7 +14,7 @@ Term weights are inverse document frequencies, so "kube", "high" and "alert" cou
 little and "kafka" or "etcd" for a lot.
 """
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz
 
@@ -61,6 +61,7 @@ def candidate_score(alert_lexemes, alert_words, candidate, weights):
     """The evidence that `candidate` is the alert's runbook, in [0, 1], before the margin."""
     if not alert_lexemes:
         return 0.0
+    candidate = _with_joined_words(alert_lexemes, candidate)
     name_recall = weighted_share(alert_lexemes, candidate.name_lexemes, weights)
     name_precision = weighted_share(candidate.name_lexemes, alert_lexemes, weights)
     explained = weighted_share(candidate.matched_lexemes | (candidate.name_lexemes & alert_lexemes),
@@ -69,6 +70,16 @@ def candidate_score(alert_lexemes, alert_words, candidate, weights):
     evidence = 0.35 * name_recall + 0.25 * name_precision + 0.2 * explained + 0.2 * similarity
     # What the alert says that the runbook never mentions: a different alert, most likely.
     return evidence * explained ** 1.5
+
+
+def _with_joined_words(alert_lexemes, candidate):
+    """"crashloop" is "crash loop(ing)" written as one word: count it as part of the name."""
+    compact = candidate.name_words.replace(" ", "")
+    joined = {lexeme for lexeme in alert_lexemes - candidate.name_lexemes if len(lexeme) >= 5 and lexeme in compact}
+    if not joined:
+        return candidate
+    return replace(candidate, name_lexemes=candidate.name_lexemes | joined,
+                   matched_lexemes=candidate.matched_lexemes | joined)
 
 
 def rank_candidates(alert_lexemes, alert_words, candidates, weights):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from generate_documentation_db import runbook_store
 from generate_documentation_db.alert_keys import canonical_key, looks_like_alert_name
 from generate_documentation_db.match_scoring import CandidateTerms, rank_candidates, term_weight
-from utils import alert_key, name_words, normalise_alert_title
+from utils import ENVIRONMENT_WORDS, alert_key, name_words, normalise_alert_title
 
 # Calibrated on benchmarks/bench_matching.py: a wrong runbook is worse than none.
 DEFAULT_THRESHOLD = 0.55
@@ -44,7 +44,7 @@ def exact_key_names(normalised):
     """Spellings worth an exact lookup: the whole title, and each identifier-like token in it."""
     names = [normalised]
     for token in normalised.split():
-        parts = [part for part in token.split(".") if part]
+        parts = [part for part in token.split(".") if part and part.lower() not in ENVIRONMENT_WORDS]
         names += [part for part in parts if looks_like_alert_name(part) or len(normalised.split()) == 1]
     return [name for name in dict.fromkeys(names) if canonical_key(name)]
 

@@ -69,3 +69,40 @@ def load_corpus(conn, corpus_dir=CORPUS_DIR):
         runbook = markdown_runbook(markdown, row["alert_name"], aliases, row.get("kind", "runbook"))
         store_runbook(conn, f"{SITE}/{row['source']}/{row['relative_path'][:-3]}/", runbook)
     return rows
+
+
+# A small knowledge base written for the tests (not corpus prose): name -> (meaning, steps).
+SAMPLE_RUNBOOKS = {
+    "KubePodCrashLooping": ("A container in a pod keeps restarting and crashing.",
+                            "1. Read the previous container's logs: `kubectl logs --previous POD`.\n"
+                            "2. Look at the pod's events for OOMKilled or failed probes.\n"
+                            "3. Roll back the last deploy if it started with it."),
+    "etcdNoLeader": ("An etcd member reports that the cluster has no leader.",
+                     "1. Check network between control-plane nodes.\n2. Check disk fsync latency of etcd members."),
+    "TargetDown": ("Prometheus cannot scrape some targets of a job.",
+                   "1. Open the targets page and read the scrape error.\n2. Check the service's endpoints."),
+    "NodeFilesystemSpaceFillingUp": ("A node's filesystem is predicted to run out of space soon.",
+                                     "1. Find large directories with `du -xh / | sort -h | tail`.\n"
+                                     "2. Clean old logs and images."),
+    "KubeAPIDown": ("The Kubernetes API server has disappeared from service discovery.",
+                    "1. Check the API server pods on the control plane.\n2. Check the load balancer health."),
+    "PrometheusRuleFailures": ("Prometheus fails to evaluate recording or alerting rules.",
+                               "1. Look at the rule evaluation errors in the Prometheus log.\n2. Fix the query."),
+    "KubeJobFailed": ("A Kubernetes job failed to complete.",
+                      "1. Read the logs of the job's last pod.\n2. Delete the job once understood."),
+    "CertificateExpiringSoon": ("A TLS certificate served by an ingress expires within 14 days.",
+                                "1. Check cert-manager's Certificate status.\n2. Renew by hand if issuance fails."),
+}
+
+
+def sample_runbook(name, meaning, steps):
+    sections = (Section(name, None, 1, (name,), meaning, meaning),
+                Section("Meaning", "meaning", 2, (name, "Meaning"), meaning, meaning),
+                Section("Mitigation", "mitigation", 2, (name, "Mitigation"), steps, steps))
+    keys = (AlertKey(canonical_key(name), name, "title"),)
+    return Runbook(title=name, alert_name=name, anchor=None, alert_keys=keys, sections=sections)
+
+
+def load_samples(conn, samples=None):
+    for name, (meaning, steps) in (samples or SAMPLE_RUNBOOKS).items():
+        store_runbook(conn, f"{SITE}/runbooks/{name.lower()}/", sample_runbook(name, meaning, steps))
