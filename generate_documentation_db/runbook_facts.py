@@ -130,8 +130,8 @@ def kind_of(title, sections, body_words):
 
 def pointer_target(sections, body_words):
     """The link a short 'moved to / see X' page points at, else None."""
-    if body_words > POINTER_MAX_WORDS:
-        return None
+    if body_words > POINTER_MAX_WORDS or any("`" in section.mrkdwn for section in sections):
+        return None  # commands to run make it a (short) runbook, whatever else it links to
     for section in sections:
         if _POINTER_TEXT.search(section.text):
             found = _MRKDWN_LINK.search(section.mrkdwn)

@@ -14,13 +14,15 @@ from xml.etree import ElementTree
 _SHORTCODE_REF = re.compile(r"""\{\{[<%]\s*(?:rel)?ref\s+["']?([^"'\s>%]+)["']?\s*[>%]\}\}""")
 _NON_PAGE = re.compile(r"\.(png|jpe?g|gif|svg|ico|webp|css|js|mjs|map|json|xml|txt|pdf|zip|gz|tgz|tar|woff2?|ttf|"
                        r"eot|mp4|webm|mp3|csv|yaml|yml)$", re.IGNORECASE)
+_INDEX_PAGE = re.compile(r"/index\.html?$", re.IGNORECASE)
 _SKIPPED_SCHEMES = ("mailto:", "javascript:", "tel:", "data:", "ftp:")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def normalise_url(url):
     """One spelling per page: lower-case scheme and host, no default port, no fragment,
-    dot segments resolved, an empty path as '/'."""
+    dot segments resolved, an empty path as '/', and '…/index.html' as '…/' (static sites
+    serve a directory's index.html for it, and link to both spellings)."""
     parts = urlsplit(url.strip())
     scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
     netloc = host if parts.port in (None, _DEFAULT_PORTS.get(scheme)) else f"{host}:{parts.port}"
@@ -30,6 +32,7 @@ def normalise_url(url):
         path = normpath(path)
         path = path + "/" if trailing and not path.endswith("/") else path
         path = "/" + path.lstrip("/")
+    path = _INDEX_PAGE.sub("/", path)
     return urlunsplit((scheme, netloc, path, parts.query, ""))
 
 

@@ -25,7 +25,7 @@ CHROME_ROLES = ("navigation", "banner", "contentinfo", "search", "complementary"
 MAIN_SELECTORS = ("main", "[role=main]", "article", "#content", ".content", "#main", ".main-content", "body")
 # A page whose text is mostly link text is a table of contents, not a runbook.
 INDEX_LINK_SHARE = 0.5
-INDEX_MIN_LINKS = 5
+INDEX_MIN_LINKS = 3
 _TITLE_SUFFIX = re.compile(r"\s+[|·–—-]\s+[^|·–—-]+$")
 _SPACES = re.compile(r"\s+")
 
