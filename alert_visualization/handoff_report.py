@@ -28,6 +28,7 @@ class ReportInputs:
     previous_incidents: pd.DataFrame   # created in the week before
     open_incidents: pd.DataFrame       # created before the handoff moment, unresolved at it
     runbooks: dict = field(default_factory=dict)    # {alert_key: (runbook title, url)}
+    covered_keys: set = field(default_factory=set)  # alert keys (any spelling) that have a runbook
     doc_changes: list = field(default_factory=list)  # [(changed_at, change, page_url, runbook titles)]
 
 
@@ -50,7 +51,7 @@ def alert_names(titles_by_key):
 def build_handoff_report(inputs, week, zone, top_n=10, open_limit=25, dashboard_url=None, sync_note=None):
     current = pa.with_alert_keys(inputs.incidents)
     previous = pa.with_alert_keys(inputs.previous_incidents)
-    covered = set(inputs.runbooks)
+    covered = set(inputs.covered_keys) | set(inputs.runbooks)
     names = alert_names(sample_titles(current))
     open_rows = open_incident_rows(inputs.open_incidents, week, zone)
     return {

@@ -6,9 +6,9 @@ the runbook each alert key resolves to, and the runbook pages the docs monitor s
 change.  The numbers themselves are computed by process_alerts (via handoff_report).
 """
 import logging
-from urllib.parse import urlencode
 
-from alert_visualization import handoff_report, incident_store, incident_sync, pagerduty_api
+from alert_visualization import handoff_report, incident_store, incident_sync, pagerduty_api, runbook_data
+from alert_visualization.filters import Filters
 from generate_documentation_db import matcher, runbook_store
 
 log = logging.getLogger(__name__)
@@ -57,11 +57,14 @@ def load_inputs(conn, week, schedule):
     """Everything the pure report builder needs, read in one place."""
     previous = handoff_report.previous_week_of(week, schedule)
     incidents = incident_store.load_incidents(conn, week.start_utc(), week.end_utc())
+    runbooks = runbooks_by_alert_key(conn, handoff_report.sample_titles(incidents))
     return handoff_report.ReportInputs(
         incidents=incidents,
         previous_incidents=incident_store.load_incidents(conn, previous.start_utc(), previous.end_utc()),
         open_incidents=load_open_at(conn, week.end_utc()),
-        runbooks=runbooks_by_alert_key(conn, handoff_report.sample_titles(incidents)),
+        runbooks=runbooks,
+        # The dashboard's coverage sources, plus what the matcher found for this week's titles.
+        covered_keys=runbook_data.covered_alert_keys(conn) | set(runbooks),
         doc_changes=doc_changes_between(conn, week.start_utc(), week.end_utc()),
     )
 
@@ -102,8 +105,8 @@ def doc_changes_between(conn, start, end):
 
 
 def dashboard_link(base_url, week):
-    """The dashboard filtered to the same week (`/?since=…&until=…`, ISO times with offset)."""
+    """The dashboard filtered to the local days the week touches (the dashboard counts whole days)."""
     if not base_url:
         return None
-    query = urlencode({"since": week.start.isoformat(), "until": week.end.isoformat()})
-    return f"{base_url.rstrip('/')}/?{query}"
+    days = Filters(range="custom", first_day=week.start.date(), last_day=week.end.date())
+    return f"{base_url.rstrip('/')}/?{days.query()}"

@@ -1,0 +1,82 @@
+"""Reads what a dashboard request needs from Postgres and turns it into the summary.
+
+The incidents frame of a window is cached until the incidents table changes (a sync or an
+import bumps its row count or latest `synced_at`), so repeated views of a 100,000-incident
+window do not reload it.
+"""
+import threading
+from contextlib import contextmanager
+
+from psycopg2.pool import ThreadedConnectionPool
+
+from alert_visualization import incident_store, process_alerts, runbook_data
+from alert_visualization.summary import apply_filters, build_summary
+
+CACHED_WINDOWS = 4
+
+
+class DashboardData:
+    def __init__(self, database_url, timezone, max_connections=4):
+        self.timezone = timezone
+        self.pool = ThreadedConnectionPool(1, max_connections, database_url)
+        self._frames = {}
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def connection(self):
+        conn = self.pool.getconn()
+        try:
+            yield conn
+        finally:
+            conn.rollback()
+            self.pool.putconn(conn)
+
+    def close(self):
+        self.pool.closeall()
+
+    def _version(self, conn):
+        with conn.cursor() as cur:
+            cur.execute("SELECT count(*), max(synced_at) FROM incidents")
+            return cur.fetchone()
+
+    def incidents(self, conn, since, until):
+        """Incidents created in [since, until) with alert keys, from the cache when unchanged."""
+        key = (since, until, self._version(conn))
+        with self._lock:
+            if key in self._frames:
+                return self._frames[key]
+        frame = process_alerts.with_alert_keys(incident_store.load_incidents(conn, since, until))
+        with self._lock:
+            self._frames = {k: v for k, v in self._frames.items() if k[2] == key[2]}
+            if len(self._frames) >= CACHED_WINDOWS:
+                self._frames.pop(next(iter(self._frames)))
+            self._frames[key] = frame
+        return frame
+
+    def summary(self, filters, now=None):
+        period = filters.period(self.timezone, now)
+        with self.connection() as conn:
+            frame = self.incidents(conn, period.previous().start, period.end)
+            covered = runbook_data.covered_alert_keys(conn)
+            changes = runbook_data.recent_runbook_changes(conn)
+            finished_at, outcome = incident_store.last_sync(conn)
+            services = incident_store.service_names(conn)
+        summary = build_summary(frame, period, covered, changes, filters.service, filters.urgency)
+        summary["last_sync"] = {"finished_at": finished_at.isoformat() if finished_at else None, "outcome": outcome}
+        summary["services"] = services
+        return summary
+
+    def export(self, filters, now=None):
+        """The filtered incidents of the period, newest first, for the CSV export."""
+        period = filters.period(self.timezone, now)
+        with self.connection() as conn:
+            frame = self.incidents(conn, period.previous().start, period.end)
+        chosen = process_alerts.in_period(apply_filters(frame, filters.service, filters.urgency), period)
+        return chosen.sort_values("created_at", ascending=False)
+
+    def health(self):
+        with self.connection() as conn:
+            finished_at, outcome = incident_store.last_sync(conn)
+            count, _ = self._version(conn)
+        return {"incidents": count, "last_sync_at": finished_at.isoformat() if finished_at else None,
+                "last_sync_outcome": outcome}
