@@ -10,7 +10,7 @@ import sys
 import psycopg2
 
 import utils
-from generate_documentation_db import database_connection, runbook_store
+from generate_documentation_db import database_connection, process_status, runbook_store
 from generate_documentation_db.crawler import CrawlLimits
 from generate_documentation_db.docs_monitor import DocsMonitor
 from generate_documentation_db.progress import Progress
@@ -98,6 +98,8 @@ def run(monitor, config, poll_seconds, once):
             conn = conn if conn is not None and not conn.closed else database_connection.connect(config)
             report = monitor.poll(conn)
             log.info(report.summary())
+            # Liveness for the dashboard; it goes to process_status, never to the runbook tables.
+            process_status.record_heartbeat(conn, PROCESS_NAME, poll_seconds, report.summary())
             failed_polls = failed_polls + 1 if report.faults and not _any_success(report) else 0
         except (psycopg2.OperationalError, psycopg2.InterfaceError, utils.ConfigError) as error:
             if isinstance(error, utils.ConfigError) and once:

@@ -82,11 +82,8 @@ def fetch(session, url, scope, limits, validators=None):
         try:
             response = session.get(current, headers=_conditional_headers(validators), allow_redirects=False,
                                    stream=True, timeout=limits.timeout_seconds)
-        except requests.Timeout:
-            return Fetched(url, current, None, problem="timeout", requests_made=requests_made)
         except requests.RequestException as error:
-            return Fetched(url, current, None, problem=f"connection failed ({type(error).__name__})",
-                           requests_made=requests_made)
+            return Fetched(url, current, None, problem=_request_problem(error), requests_made=requests_made)
         with response:
             if not response.is_redirect:
                 return _read(response, url, current, limits, requests_made, received)
@@ -132,6 +129,13 @@ def _read(response, url, final_url, limits, requests_made, received):
     except requests.RequestException:
         return Fetched(**base, problem="truncated", bytes_received=received)
     return Fetched(**base, body=b"".join(chunks), bytes_received=received)
+
+
+def _request_problem(error):
+    # urllib3's retry wraps a read timeout in a ConnectionError; the message still says so.
+    if isinstance(error, requests.Timeout) or "timed out" in str(error).lower():
+        return "timeout"
+    return f"connection failed ({type(error).__name__})"
 
 
 def _conditional_headers(validators):

@@ -69,7 +69,8 @@ class DocsServer(ThreadingHTTPServer):
         return f"http://{self.server_address[0]}:{self.server_address[1]}/"
 
     def start(self):
-        self._thread = threading.Thread(target=self.serve_forever, name="docs-server", daemon=True)
+        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="docs-server", daemon=True)
         self._thread.start()
         return self
 
