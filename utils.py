@@ -325,6 +325,30 @@ def _without_environment(token):
     return "".join(segments[2 * start: 2 * end - 1])
 
 
+# Summary annotations name label values after (or, for namespaces, before) these words.
+_LABEL_NOUNS = frozenset("namespace container instance interface device mountpoint".split())
+_VALUE_NOUNS = frozenset("job queue topic bucket pod node member service deployment statefulset daemonset".split())
+_GLUE_WORDS = frozenset("is are has have was in for of on at to the a an and or by with from".split())
+
+
+def _without_label_values(tokens):
+    """'in checkout namespace', 'container app', 'cluster "etcd"': the values vary, the alert does not."""
+    dropped = set()
+    for index, token in enumerate(tokens):
+        word = token.strip(_PUNCTUATION).lower()
+        if token[:1] in "\"'" and token.rstrip(".,:;")[-1:] in "\"'" and len(tokens) > 2:
+            dropped.add(index)
+        after = index + 1
+        if word in _LABEL_NOUNS | _VALUE_NOUNS and after < len(tokens):
+            value = tokens[after].strip(_PUNCTUATION)
+            if value.lower() not in _GLUE_WORDS and (word in _LABEL_NOUNS or re.search(r"[\d_./:-]", value)):
+                dropped.add(after)
+            before = index - 1
+            if word == "namespace" and before > 0 and tokens[before - 1].lower() in ("in", "the"):
+                dropped.add(before)
+    return [token for index, token in enumerate(tokens) if index not in dropped]
+
+
 def _kept_token(raw):
     token = raw.strip(_PUNCTUATION)
     if not token or _is_varying_part(token) or token.lower() in ENVIRONMENT_WORDS:
@@ -344,7 +368,7 @@ def normalise_alert_title(title):
     text = unicodedata.normalize("NFKC", str(title or ""))
     text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cc") or ch in "\t\n")
     text = _strip_decorations(" ".join(text.split()))
-    tokens = [kept for kept in map(_kept_token, text.split()) if kept]
+    tokens = [kept for kept in map(_kept_token, _without_label_values(text.split())) if kept]
     while tokens and tokens[-1].lower() in _DANGLING:
         tokens.pop()
     while tokens and tokens[0].lower() in _DANGLING:

@@ -73,13 +73,20 @@ def candidate_score(alert_lexemes, alert_words, candidate, weights):
 
 
 def _with_joined_words(alert_lexemes, candidate):
-    """"crashloop" is "crash loop(ing)" written as one word: count it as part of the name."""
+    """"crashloop" is "crash loop(ing)" written as one word, and "failed" / "failures" stem apart
+    ("fail", "failur"): count such words as part of the name."""
     compact = candidate.name_words.replace(" ", "")
-    joined = {lexeme for lexeme in alert_lexemes - candidate.name_lexemes if len(lexeme) >= 5 and lexeme in compact}
+    joined = {lexeme for lexeme in alert_lexemes - candidate.name_lexemes
+              if (len(lexeme) >= 5 and lexeme in compact) or _shares_stem(lexeme, candidate.name_lexemes)}
     if not joined:
         return candidate
     return replace(candidate, name_lexemes=candidate.name_lexemes | joined,
                    matched_lexemes=candidate.matched_lexemes | joined)
+
+
+def _shares_stem(lexeme, name_lexemes):
+    return len(lexeme) >= 4 and any(len(name) >= 4 and (name.startswith(lexeme) or lexeme.startswith(name))
+                                    for name in name_lexemes)
 
 
 def rank_candidates(alert_lexemes, alert_words, candidates, weights):

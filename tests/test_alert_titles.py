@@ -27,7 +27,8 @@ def test_it_strips_what_varies_between_firings(title, expected):
 
 def test_it_keeps_status_classes_and_short_product_names():
     assert normalise_alert_title("S3 bucket returns 5xx") == "S3 bucket returns 5xx"
-    assert normalise_alert_title("EC2 instance k8s node down") == "EC2 instance k8s node down"
+    assert normalise_alert_title("EC2 k8s node down") == "EC2 k8s node down"
+    assert normalise_alert_title("Job failed on queue orders-7") == "Job failed on queue"
 
 
 @pytest.mark.parametrize("title", [
