@@ -24,7 +24,8 @@ _ALIAS_LINE = re.compile(
     re.IGNORECASE,
 )
 _NAME_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9_.:-]*[A-Za-z0-9]")
-_POINTER_TEXT = re.compile(r"\b(moved|see|refer to|documented (?:in|at|on)|lives (?:in|at)|go to)\b", re.IGNORECASE)
+_POINTER_TEXT = re.compile(r"\b(moved|see|refer to|documented (?:in|at|on)|lives (?:in|at)|go to"
+                           r"|more (?:information|info|details) (?:in|at|on)|details (?:in|at))\b", re.IGNORECASE)
 _MRKDWN_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|[^>]*)?>")
 _TODO = re.compile(r"\bTODO\b|\bTBD\b|to be written", re.IGNORECASE)
 POINTER_MAX_WORDS = 40
