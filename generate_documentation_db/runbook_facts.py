@@ -27,7 +27,9 @@ _NAME_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9_.:-]*[A-Za-z0-9]")
 _POINTER_TEXT = re.compile(r"\b(moved|see|refer to|documented (?:in|at|on)|lives (?:in|at)|go to"
                            r"|more (?:information|info|details) (?:in|at|on)|details (?:in|at))\b", re.IGNORECASE)
 _MRKDWN_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|[^>]*)?>")
-_TODO = re.compile(r"\bTODO\b|\bTBD\b|to be written", re.IGNORECASE)
+_TODO = re.compile(r"\bTODO\b|\bTBD\b|to be (?:written|added|done)", re.IGNORECASE)
+_STEP_HEADING = re.compile(r"diagnos|mitigat|resolution|remediat|steps|troubleshoot", re.IGNORECASE)
+STUB_MAX_WORDS = 8
 POINTER_MAX_WORDS = 40
 SUMMARY_CHARS = 300
 # A one-word slug shorter than this is a generic page name ('overview'), not an alert name.
@@ -123,8 +125,8 @@ def kind_of(title, sections, body_words):
         return "deprecated"
     if pointer_target(sections, body_words):
         return "pointer"
-    steps = " ".join(s.text for s in sections if re.search(r"diagnos|mitigat|resolution|steps", s.title, re.I))
-    if _TODO.search(steps) and len(steps.split()) < POINTER_MAX_WORDS:
+    steps = [s.text for s in sections if _STEP_HEADING.search(s.title)]
+    if steps and all(_TODO.search(text) and len(text.split()) < STUB_MAX_WORDS for text in steps):
         return "stub"
     return "runbook"
 
@@ -133,6 +135,8 @@ def pointer_target(sections, body_words):
     """The link a short 'moved to / see X' page points at, else None."""
     if body_words > POINTER_MAX_WORDS or any("`" in section.mrkdwn for section in sections):
         return None  # commands to run make it a (short) runbook, whatever else it links to
+    if sum(1 for section in sections if section.text) > 1:
+        return None  # Meaning / Impact / ... with content: a runbook that also links elsewhere
     for section in sections:
         if _POINTER_TEXT.search(section.text):
             found = _MRKDWN_LINK.search(section.mrkdwn)
