@@ -45,7 +45,7 @@ def top_alerts(rows):
         textposition="auto",
         hovertemplate="%{y}: %{x} incidents<extra></extra>",
     ))
-    return _layout(figure, "Top alerts (orange: no runbook; change vs previous period)",
+    return _layout(figure, "Top alerts (orange: no runbook)",
                    height=max(340, 32 * len(rows) + 90), yaxis={"automargin": True})
 
 
@@ -72,13 +72,14 @@ def incidents_by_service(rows):
     return _layout(figure, "Incidents by service", yaxis_title="incidents")
 
 
-def response_trend(rows):
-    weeks = [row["week"] for row in rows]
+def response_trend(rows, step="week"):
+    weeks = [row["start"] for row in rows]
     figure = go.Figure([
         go.Scatter(x=weeks, y=[row["mtta_minutes"] for row in rows], name="MTTA", mode="lines+markers"),
         go.Scatter(x=weeks, y=[row["mttr_minutes"] for row in rows], name="MTTR", mode="lines+markers"),
     ])
-    return _layout(figure, "MTTA / MTTR per week (minutes)", yaxis_title="minutes", xaxis_title="week of")
+    return _layout(figure, f"MTTA / MTTR per {step} (minutes)", yaxis_title="minutes",
+                   xaxis={"title": "week of" if step == "week" else "day", "type": "date", "tickformat": "%b %d"})
 
 
 def dashboard_figures(summary):
@@ -89,5 +90,5 @@ def dashboard_figures(summary):
         "chart-alert-share": alert_share(summary["alert_share"]),
         "chart-heatmap": hour_weekday_heatmap(summary["heatmap"]),
         "chart-services": incidents_by_service(summary["by_service"]),
-        "chart-response": response_trend(summary["response_trend"]),
+        "chart-response": response_trend(summary["response_trend"], summary.get("response_trend_step", "week")),
     }

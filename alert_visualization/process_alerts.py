@@ -28,6 +28,7 @@ Definitions (the one place they are written down):
   windows: *sleep* 22:00-08:00 every day (sleep wins), *business* 08:00-18:00 Monday to
   Friday, *off hours* the rest (evenings and weekend days).
 - **Hour x weekday**: counts by local weekday (Monday first) and local hour 0-23.
+- **MTTA/MTTR trend**: the same two means per local week (per local day for short periods).
 - **Noisy alerts**: alert keys with at least `min_count` incidents in the period of which
   at least `min_quick_share` auto-resolved within `quick_minutes` of being created.
 - **Runbook coverage**: the share of the period's incidents whose alert key has a runbook
@@ -218,13 +219,14 @@ def noisy_alerts(incidents, min_count=5, quick_minutes=5, min_quick_share=0.5, n
     return noisy.reset_index().astype({"auto_resolved": int, "quick_auto_resolved": int})
 
 
-def response_trend(incidents, timezone):
-    """DataFrame by local week (Monday): incidents, mtta_minutes, mttr_minutes."""
+def response_trend(incidents, timezone, by="week"):
+    """DataFrame by local week (its Monday) or local day: incidents, mtta_minutes, mttr_minutes."""
     local = local_created(incidents, timezone)
-    week = (local.dt.normalize() - pd.to_timedelta(local.dt.day_of_week, unit="D")).dt.date
-    rows = [{"week": monday, "incidents": len(group), "mtta_minutes": mtta_minutes(group),
-             "mttr_minutes": mttr_minutes(group)} for monday, group in incidents.groupby(week)]
-    return pd.DataFrame(rows, columns=["week", "incidents", "mtta_minutes", "mttr_minutes"])
+    day = local.dt.normalize()
+    bucket = (day - pd.to_timedelta(local.dt.day_of_week, unit="D")) if by == "week" else day
+    rows = [{"start": start, "incidents": len(group), "mtta_minutes": mtta_minutes(group),
+             "mttr_minutes": mttr_minutes(group)} for start, group in incidents.groupby(bucket.dt.date)]
+    return pd.DataFrame(rows, columns=["start", "incidents", "mtta_minutes", "mttr_minutes"])
 
 
 def runbook_coverage(incidents, covered_keys, n=10):

@@ -3,6 +3,8 @@
 `/api/summary.json` returns it as is; the page renders its KPI cards and tables from it
 and graph.py draws its figures from it, so the page and the JSON can never disagree.
 """
+import math
+
 from alert_visualization import process_alerts as pa
 
 KPI_LABELS = {
@@ -62,9 +64,19 @@ def open_incidents(incidents, limit=20):
             for row in newest.itertuples()]
 
 
+def _plain(value):
+    """A JSON-ready scalar: numpy types unwrapped, NaN (pandas' missing number) as null."""
+    value = value.item() if hasattr(value, "item") else value
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
 def _records(frame):
-    return [{key: (value.item() if hasattr(value, "item") else value) for key, value in row.items()}
-            for row in frame.to_dict("records")]
+    return [{key: _plain(value) for key, value in row.items()} for row in frame.to_dict("records")]
+
+
+def trend_step(period):
+    """Weekly points need a few weeks to say anything; a short period is drawn per day."""
+    return "day" if period.days <= 31 else "week"
 
 
 def build_summary(incidents, period, covered_keys=frozenset(), runbook_changes=(), service=None,
@@ -100,8 +112,9 @@ def build_summary(incidents, period, covered_keys=frozenset(), runbook_changes=(
         "alert_share": alert_share(top, len(current)),
         "heatmap": {"weekdays": list(matrix.index), "hours": [int(hour) for hour in matrix.columns],
                     "counts": matrix.to_numpy().tolist()},
-        "response_trend": [{**row, "week": row["week"].isoformat()}
-                           for row in _records(pa.response_trend(current, period.timezone))],
+        "response_trend": [{**row, "start": row["start"].isoformat()}
+                           for row in _records(pa.response_trend(current, period.timezone, trend_step(period)))],
+        "response_trend_step": trend_step(period),
         "noisy_alerts": _records(pa.noisy_alerts(current)),
         "runbook_coverage": pa.runbook_coverage(current, covered_keys, top_n),
         "open_incidents": open_incidents(current),

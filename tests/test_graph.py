@@ -55,8 +55,8 @@ def test_heatmap_is_seven_weekdays_by_twenty_four_hours(summary):
 
 
 def test_response_trend_draws_mtta_and_mttr_with_gaps_for_missing_weeks():
-    rows = [{"week": "2026-03-16", "mtta_minutes": 3.0, "mttr_minutes": None},
-            {"week": "2026-03-23", "mtta_minutes": 9.0, "mttr_minutes": 45.0}]
+    rows = [{"start": "2026-03-16", "mtta_minutes": 3.0, "mttr_minutes": None},
+            {"start": "2026-03-23", "mtta_minutes": 9.0, "mttr_minutes": 45.0}]
     figure = graph.response_trend(rows)
     assert {trace.name: list(trace.y) for trace in figure.data} == {"MTTA": [3.0, 9.0], "MTTR": [None, 45.0]}
 

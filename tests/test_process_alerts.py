@@ -159,9 +159,18 @@ def test_runbook_coverage_compares_keys_spelling_free(current):
 
 
 def test_response_trend_per_week(everything):
-    trend = pa.response_trend(everything, TZ).set_index("week")
+    trend = pa.response_trend(everything, TZ).set_index("start")
     assert trend.loc[date(2026, 3, 23)].to_dict() == {"incidents": 9, "mtta_minutes": 9.0, "mttr_minutes": 45.0}
     assert trend.loc[date(2026, 3, 16)].to_dict() == {"incidents": 2, "mtta_minutes": 3.0, "mttr_minutes": 7.0}
+
+
+def test_response_trend_per_local_day(current):
+    trend = pa.response_trend(current, TZ, by="day").set_index("start")
+    assert trend["incidents"].to_dict() == {date(2026, 3, 23): 3, date(2026, 3, 24): 2, date(2026, 3, 28): 1,
+                                            date(2026, 3, 29): 3}
+    sunday = trend.loc[date(2026, 3, 29)]
+    assert (sunday["incidents"], sunday["mtta_minutes"], pd.isna(sunday["mttr_minutes"])) == (3, 11.0, True)
+    assert trend.loc[date(2026, 3, 23)].to_dict() == {"incidents": 3, "mtta_minutes": 7.0, "mttr_minutes": 45.0}
 
 
 def test_by_service_and_urgency(current):

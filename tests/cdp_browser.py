@@ -1,0 +1,93 @@
+"""Headless Chromium driven over the Chrome DevTools Protocol (a websocket on loopback).
+
+Just enough of CDP for the dashboard's browser test: navigate, evaluate, watch for
+dialogs, screenshot.  Debian's `chromium` package; `find_chromium()` is None without it.
+"""
+import base64
+import itertools
+import json
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+from websockets.sync.client import connect
+
+
+def find_chromium():
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        if shutil.which(name):
+            return shutil.which(name)
+    return None
+
+
+class Browser:
+    def __init__(self, executable, width=1400, height=2200):
+        self.profile = tempfile.TemporaryDirectory(prefix="cdp-")
+        self.process = subprocess.Popen(
+            [executable, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+             "--disable-extensions", "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
+             f"--user-data-dir={self.profile.name}", f"--window-size={width},{height}", "about:blank"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        port = self._debugging_port()
+        page = next(t for t in requests.get(f"http://127.0.0.1:{port}/json/list", timeout=10).json() if t["type"] == "page")
+        # Entered by hand: the connection lives as long as the Browser object.
+        self.socket = connect(page["webSocketDebuggerUrl"], max_size=None, open_timeout=10).__enter__()
+        self.ids = itertools.count(1)
+        self.events = []
+
+    def _debugging_port(self, timeout=20):
+        marker = Path(self.profile.name) / "DevToolsActivePort"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if marker.exists() and marker.read_text().strip():
+                return int(marker.read_text().split()[0])
+            time.sleep(0.1)
+        raise RuntimeError("Chromium did not open its debugging port.")
+
+    def send(self, method, timeout=30, **params):
+        message_id = next(self.ids)
+        self.socket.send(json.dumps({"id": message_id, "method": method, "params": params}))
+        deadline = time.monotonic() + timeout
+        while True:
+            message = json.loads(self.socket.recv(timeout=max(deadline - time.monotonic(), 0.01)))
+            if message.get("id") == message_id:
+                if "error" in message:
+                    raise RuntimeError(f"{method}: {message['error']}")
+                return message.get("result", {})
+            self.events.append(message)
+
+    def evaluate(self, expression):
+        result = self.send("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
+        if "exceptionDetails" in result:
+            raise RuntimeError(f"JavaScript failed: {result['exceptionDetails']}")
+        return result["result"].get("value")
+
+    def wait_for(self, expression, timeout=30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                value = self.evaluate(expression)
+            except RuntimeError:
+                value = None  # the page is between documents
+            if value:
+                return value
+            time.sleep(0.2)
+        raise TimeoutError(f"Timed out waiting for: {expression}")
+
+    def screenshot(self, path):
+        data = self.send("Page.captureScreenshot", format="png", captureBeyondViewport=True)["data"]
+        Path(path).write_bytes(base64.b64decode(data))
+
+    def close(self):
+        try:
+            self.socket.close()
+        finally:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+            self.profile.cleanup()
