@@ -262,3 +262,38 @@ def test_dashboard_in_headless_chromium(dashboard_process, db):
         assert (ARTIFACTS / "dashboard.png").stat().st_size > 10_000
     finally:
         browser.close()
+
+
+def add_runbook(db, url, alert_name, key):
+    with db, db.cursor() as cur:
+        cur.execute("INSERT INTO doc_pages (url, title) VALUES (%s, %s) RETURNING id", (url, alert_name))
+        page_id = cur.fetchone()[0]
+        cur.execute("INSERT INTO runbooks (page_id, position, title, alert_name, url, search_vector)"
+                    " VALUES (%s, 0, %s, %s, %s, to_tsvector('simple', %s)) RETURNING id",
+                    (page_id, alert_name, alert_name, url, alert_name))
+        runbook_id = cur.fetchone()[0]
+        cur.execute("INSERT INTO runbook_alert_keys (runbook_id, alert_key, name, source) VALUES (%s, %s, %s, 'title')",
+                    (runbook_id, key, alert_name))
+        return runbook_id
+
+
+def test_coverage_reads_runbook_keys_and_the_bots_matches(client, db):
+    runbook_id = add_runbook(db, "http://docs.local/kube", "KubePodCrashLooping", "kubepodcrashlooping")
+    with db, db.cursor() as cur:
+        # The bot matched an Alertmanager summary title to a runbook by text: that key is covered too.
+        cur.execute("INSERT INTO alert_events (channel, message_ts, title, alert_key, runbook_id, match_reason)"
+                    " VALUES ('C1', '1.1', 'Nightly billing export missing', 'nightly billing export missing', %s,"
+                    " 'text match'), ('C1', '1.2', '[P2] etcd has no leader', 'etcd has no leader', NULL, 'none')",
+                    (runbook_id,))
+        cur.execute("INSERT INTO doc_changes (page_url, change, runbooks, changed_at) VALUES"
+                    " ('http://docs.local/kube', 'changed', '{KubePodCrashLooping}', '2026-03-25T10:00:00Z')")
+    summary = client.get(f"/api/summary.json?{WEEK}").get_json()
+    coverage = summary["runbook_coverage"]
+    # Covered: A, B (kube pod crash looping) and H (nightly billing) -- 3 of 10.
+    assert (coverage["covered"], coverage["incidents"]) == (3, 10)
+    assert summary["kpis"]["runbook_coverage_pct"]["value"] == 30.0
+    assert [row["alert_key"] for row in coverage["without_runbook"]][:2] == ["api 5xx", "etcd has no leader"]
+    top = {row["alert_key"]: row["has_runbook"] for row in summary["top_alerts"]}
+    assert top["kube pod crash looping"] and not top["api 5xx"]
+    assert summary["runbook_changes"] == [{"changed_at": "2026-03-25T10:00:00+00:00", "page_url": "http://docs.local/kube",
+                                           "change": "changed", "runbooks": ["KubePodCrashLooping"]}]
