@@ -53,7 +53,7 @@ class ChromiumPage:
         port = self._debugging_port(Path(self._profile.name) / "DevToolsActivePort")
         page = next(target for target in requests.get(f"http://127.0.0.1:{port}/json/list", timeout=10).json()
                     if target["type"] == "page")
-        self._socket = connect(page["webSocketDebuggerUrl"], max_size=None, open_timeout=10)
+        self._socket = connect(page["webSocketDebuggerUrl"], max_size=None, open_timeout=10).__enter__()
         self.call("Page.enable")
         return self
 

@@ -1,0 +1,44 @@
+"""The sent mail's HTML in headless Chromium at phone and desktop width: nothing sticks out.
+
+Screenshots are kept in outbox/screenshots/ (git-ignored) for a person to look at.
+"""
+from pathlib import Path
+
+import pytest
+
+from alert_visualization import handoff_send
+from tests.chromium_page import WIDER_THAN_VIEWPORT, ChromiumPage, chromium_binary
+from tests.handoff_helpers import NOW, handoff_keys, mailer_at, pagerduty, read_mail, smtp_sink
+
+__all__ = ["mailer_at", "pagerduty", "smtp_sink"]
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "outbox" / "screenshots"
+
+pytestmark = pytest.mark.skipif(chromium_binary() is None, reason="needs Chromium (apt-get install chromium)")
+
+
+@pytest.fixture
+def sent_html(make_config, mailer_at, pagerduty, smtp_sink, tmp_path):
+    """The HTML part of a real sent handoff, with a long unbreakable title to stress the layout."""
+    pagerduty.account.history.add("KubePersistentVolumeFillingUp_" + "x" * 120, NOW.timestamp() - 7200)
+    mailer = mailer_at(make_config(**handoff_keys(pagerduty, smtp_sink.port)), NOW)
+    assert handoff_send.send_due_handoff(mailer) == handoff_send.SENT
+    path = tmp_path / "handoff.html"
+    path.write_text(read_mail(smtp_sink.mails()[0])[2], encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("name, width, mobile", [("phone-360", 360, True), ("desktop-1280", 1280, False)])
+def test_the_mail_fits_the_screen_at_phone_and_desktop_width(sent_html, name, width, mobile):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with ChromiumPage() as page:
+        page.open(sent_html, width, mobile=mobile)
+        layout = page.evaluate(WIDER_THAN_VIEWPORT)
+        shot = page.screenshot(SCREENSHOTS / f"handoff-{name}.png")
+    assert layout["offenders"] == []
+    assert layout["scrollWidth"] <= layout["viewport"]
+    assert shot.stat().st_size > 10_000
+
+
+def test_the_mail_has_no_scripts_or_external_images(sent_html):
+    html = sent_html.read_text(encoding="utf-8").lower()
+    assert "<script" not in html and "<img" not in html and "url(" not in html and "<link" not in html
