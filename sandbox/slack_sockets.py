@@ -67,8 +67,13 @@ class SocketHub:
             self.port = server.sockets[0].getsockname()[1]
             self._server = server
             self._ready.set()
-            asyncio.get_running_loop().create_task(self._redeliver_unacked())
-            await server.serve_forever()
+            redelivery = asyncio.get_running_loop().create_task(self._redeliver_unacked())
+            try:
+                await server.serve_forever()
+            except asyncio.CancelledError:
+                pass
+            finally:
+                redelivery.cancel()
 
     def stop(self):
         if self._ready.is_set():
