@@ -13,13 +13,14 @@ import argparse
 import logging
 import sys
 
+import psycopg2
 import schedule
 
 import utils
 from alert_visualization import handoff_send, handoff_sources
 from alert_visualization.handoff_week import latest_due_week, parse_schedule, parse_week_argument, week_containing
 from alert_visualization.smtp_client import SECURITY_MODES, RetryPolicy, SmtpSettings
-from generate_documentation_db import database_connection
+from generate_documentation_db import database_connection, process_status
 
 log = logging.getLogger("send_mail")
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
@@ -85,16 +86,37 @@ def run_scheduler(config, mailer, stopping):
     check_minutes = config.integer("HANDOFF_CHECK_MINUTES", 5, minimum=1)
     scheduler = schedule.Scheduler()
     day = getattr(scheduler.every(), mailer.schedule.day_name)
-    day.at(mailer.schedule.clock, mailer.schedule.zone.key).do(handoff_send.send_due_handoff, mailer)
-    scheduler.every(check_minutes).minutes.do(handoff_send.send_due_handoff, mailer)
+    day.at(mailer.schedule.clock, mailer.schedule.zone.key).do(check_due_handoff, config, mailer, check_minutes)
+    scheduler.every(check_minutes).minutes.do(check_due_handoff, config, mailer, check_minutes)
     log.info("Handoff mailer running: every %s %s %s, checking every %d min.",
              mailer.schedule.day_name, mailer.schedule.clock, mailer.schedule.zone.key, check_minutes)
-    handoff_send.send_due_handoff(mailer)
+    check_due_handoff(config, mailer, check_minutes)
     while not stopping.is_set():
         scheduler.run_pending()
         stopping.wait(max(1.0, min(scheduler.idle_seconds or 60.0, 60.0)))
     log.info("Handoff mailer stopped.")
     return 0
+
+
+def check_due_handoff(config, mailer, check_minutes):
+    """One scheduled check; a failure is logged and the next check tries again."""
+    try:
+        outcome = handoff_send.send_due_handoff(mailer)
+        process_status.record_heartbeat(mailer.conn, "send_mail", check_minutes * 60, outcome)
+    except psycopg2.Error:
+        log.exception("Database error during the handoff check; reconnecting for the next one.")
+        reconnect(config, mailer)
+    except Exception:
+        log.exception("The handoff check failed; the next check tries again.")
+
+
+def reconnect(config, mailer):
+    """A restarted or failed-over database: a fresh connection, or another try next check."""
+    try:
+        mailer.conn.close()
+        mailer.conn = database_connection.connect(config, wait_seconds=0)
+    except (psycopg2.Error, utils.ConfigError):
+        log.exception("PostgreSQL is still unreachable.")
 
 
 def main(argv):
@@ -103,9 +125,9 @@ def main(argv):
     utils.configure_logging("send_mail", config)
     stopping = utils.stop_event()
     sending = not (args.preview or args.dry_run)
-    conn = database_connection.connect(config)
+    mailer = build_mailer(config, None, stopping, sending)  # bad settings stop us before the database
+    mailer.conn = database_connection.connect(config)
     try:
-        mailer = build_mailer(config, conn, stopping, sending)
         if not sending:
             return render_only(args, config, mailer)
         if args.week:
@@ -117,7 +139,7 @@ def main(argv):
         print(f"Handoff: {outcome}.")
         return 0 if outcome in (handoff_send.SENT, handoff_send.ALREADY_DONE) else 1
     finally:
-        conn.close()
+        mailer.conn.close()
 
 
 if __name__ == "__main__":

@@ -50,7 +50,7 @@ class OutboxHandler:
                 self.faults.temporary_failures -= 1
                 return "451 4.3.0 Mailbox temporarily unavailable, try again later"
             path = self._write(envelope)
-        log.info("Accepted mail from %s for %s as %s.", envelope.mail_from, ", ".join(envelope.rcpt_tos), path.name)
+        log.info("Accepted mail from %s for %s: %s", envelope.mail_from, ", ".join(envelope.rcpt_tos), path.resolve())
         return "250 2.0.0 OK queued as " + path.stem
 
     def _write(self, envelope):

@@ -101,7 +101,7 @@ def test_week_sends_the_named_week(mailer_env, smtp_sink, db):
     assert len(smtp_sink.mails()) == 1
 
 
-def test_the_scheduler_loop_catches_up_at_start_and_stops_on_sigterm(mailer_env, smtp_sink):
+def test_the_scheduler_loop_catches_up_at_start_and_stops_on_sigterm(mailer_env, smtp_sink, db):
     loop = subprocess.Popen([sys.executable, "send_mail.py"], cwd=PROJECT_DIR, env=mailer_env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -109,8 +109,18 @@ def test_the_scheduler_loop_catches_up_at_start_and_stops_on_sigterm(mailer_env,
         while not smtp_sink.mails() and time.monotonic() < deadline and loop.poll() is None:
             time.sleep(0.1)
         assert len(smtp_sink.mails()) == 1
+        while time.monotonic() < deadline and not heartbeat(db):
+            time.sleep(0.1)
+        assert heartbeat(db) == "sent"
     finally:
         loop.send_signal(signal.SIGTERM)
         _, stderr = loop.communicate(timeout=20)
     assert loop.returncode == 0, stderr
     assert "Handoff mailer stopped." in stderr
+
+
+def heartbeat(db):
+    with db, db.cursor() as cur:
+        cur.execute("SELECT last_outcome FROM process_status WHERE process = 'send_mail'")
+        row = cur.fetchone()
+        return row and row[0]
