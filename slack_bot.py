@@ -11,6 +11,7 @@ import logging
 import sys
 import time
 import uuid
+from dataclasses import replace
 
 import utils
 from generate_documentation_db import database_connection
@@ -35,25 +36,24 @@ def parse_args(argv):
 
 
 def choose_transport(args, config):
+    """The transport to run, its keys checked before anything connects."""
     if args.console or args.transport == "console":
         return "console"
-    if args.transport:
-        return args.transport
-    if config.is_set("SLACK_APP_TOKEN"):
-        return "socket-mode"
+    transport = args.transport or ("socket-mode" if config.is_set("SLACK_APP_TOKEN") else "rtm")
     config.require("BOT_TOKEN", feature="the Slack bot (or use --console)")
-    return "rtm"
+    if transport == "socket-mode":
+        config.require("SLACK_APP_TOKEN", feature="Socket Mode")
+    config.url("SLACK_API_URL")
+    return transport
 
 
-def bot_settings(config, own_ids=(), claim_prefix=""):
+def bot_settings(config):
     return BotSettings(
         pagerduty_bot_ids=tuple(config.items("PAGERDUTY_BOT_IDS")),
-        own_ids=tuple(own_ids),
         channels=tuple(config.items("SLACK_CHANNELS")),
         threshold=config.number("MATCH_THRESHOLD", DEFAULT_THRESHOLD, minimum=0, maximum=1),
         reply_when_no_runbook=config.boolean("REPLY_WHEN_NO_RUNBOOK", False),
         steps_budget=config.integer("SLACK_REPLY_MAX_CHARS", DEFAULT_STEPS_BUDGET, minimum=500),
-        claim_prefix=claim_prefix,
     )
 
 
@@ -184,27 +184,24 @@ def main(argv):
     args = parse_args(argv)
     config = utils.load_config()
     transport = choose_transport(args, config)
+    settings = bot_settings(config)
     utils.configure_logging("slack_bot", config)
     stopping = utils.stop_event()
     database = Database(lambda: database_connection.connect(config))
     database.run(lambda conn: None)  # fail early, in one sentence, when the database is unreachable
     if transport == "console":
-        settings = bot_settings(config, claim_prefix=f"console:{uuid.uuid4().hex[:8]}:")
+        settings = replace(settings, claim_prefix=f"console:{uuid.uuid4().hex[:8]}:")
         run_console(args, AlertHandler(database, settings, lambda *reply: "console"))
         return 0
-    token = config.text("BOT_TOKEN")
-    config.require("BOT_TOKEN", feature="posting replies to Slack")
-    client = web_client(config, token)
+    client = web_client(config, config.text("BOT_TOKEN"))
     identity = slack_identity(client)
-    settings = bot_settings(config, own_ids=[identity.get("bot_id"), identity.get("user_id")])
+    settings = replace(settings, own_ids=(identity.get("bot_id"), identity.get("user_id")))
     handler = AlertHandler(database, settings, slack_poster(client))
     catch_up(client, handler, settings.channels)
     if args.once:
         return 0
     log.info("Slack bot starting (%s transport).", transport)
     run = run_socket_mode if transport == "socket-mode" else run_rtm
-    if transport == "socket-mode":
-        config.require("SLACK_APP_TOKEN", feature="Socket Mode")
     run(config, handler, client, stopping)
     log.info("Slack bot stopped.")
     return 0

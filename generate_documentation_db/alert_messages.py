@@ -69,12 +69,12 @@ class MalformedEvent(ValueError):
     """An event that cannot be a message we act on; the reason is safe to log."""
 
 
-def slack_to_plain(text):
-    """Slack's wire format to plain text: <url|label> -> label, <@U1> -> @U1, &lt; -> <."""
+def slack_to_plain(text, keep_urls=False):
+    """Slack's wire format to plain text: <url|label> -> label (or "label url"), <@U1> -> @U1, &lt; -> <."""
     def replace(match):
         target, label = match.group(1), match.group(2)
         if label:
-            return label
+            return f"{label} {target}" if keep_urls and not target.startswith(("!", "@", "#")) else label
         if target.startswith("!"):
             return "@" + target[1:].split("^")[0]
         return target
@@ -129,7 +129,8 @@ def gathered_text(event):
     texts.extend(block_texts(event.get("blocks")))
     for attachment in event.get("attachments") or []:
         texts.extend(attachment_texts(attachment))
-    return clean_text(slack_to_plain("\n".join(t for t in texts if t)))
+    # URLs kept: the incident's id is in its link (…/incidents/Q1ABC2D).
+    return clean_text(slack_to_plain("\n".join(t for t in texts if t), keep_urls=True))
 
 
 def incident_title(event):
