@@ -21,6 +21,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
+import utils
 from sandbox.slack_sockets import SocketHub
 from sandbox.slack_workspace import BOT_ID, BOT_USER_ID, TEAM_ID, Workspace, pagerduty_message
 
@@ -242,7 +243,7 @@ def main(argv=None):
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     sandbox = SlackSandbox(port=args.port, ws_port=args.ws_port).start()
     print(f"Sandbox Slack: Web API {sandbox.api_url} (SLACK_API_URL), control {sandbox.control_url}", flush=True)
-    stopping = threading.Event()
+    stopping = utils.stop_event()
     try:
         if args.demo:
             from sandbox.slack_demo import run_demo
