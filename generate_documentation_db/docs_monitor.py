@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from generate_documentation_db import crawler, page_store
 from generate_documentation_db.site_scope import Scope, normalise_url, parse_sitemap
-from generate_documentation_db.web_scraper import html_problem, parse_page
+from generate_documentation_db.web_scraper import PARSER_VERSION, html_problem, parse_page
 
 log = logging.getLogger(__name__)
 # Any fixed 64-bit number, distinct from the migration lock.
@@ -83,7 +83,9 @@ class DocsMonitor:
 
         def fetch_one(url):
             stored = known.get(url)
-            validators = crawler.Validators(stored.etag, stored.last_modified) if stored else None
+            # A page parsed by an older parser is fetched in full, so the upgrade reaches it.
+            current = stored is not None and stored.parser_version == PARSER_VERSION
+            validators = crawler.Validators(stored.etag, stored.last_modified) if current else None
             return self._fetch_page(url, validators)
 
         def handle(result):
@@ -135,7 +137,7 @@ class DocsMonitor:
 
     def _store(self, conn, result, report):
         change = page_store.save_page(conn, result.page, result.fetched.validators.etag,
-                                      result.fetched.validators.last_modified)
+                                      result.fetched.validators.last_modified, PARSER_VERSION)
         if change is None:
             report.unchanged += 1
         else:

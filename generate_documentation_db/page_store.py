@@ -23,34 +23,38 @@ class StoredPage:
     content_sha256: str | None
     links: tuple
     missing_polls: int
+    parser_version: int = 0
 
 
 def known_pages(conn):
     """{url: StoredPage} for every page ever seen (ok, missing or gone)."""
     with conn, conn.cursor() as cur:
         cur.execute(
-            "SELECT id, url, status, etag, last_modified, content_sha256, links, missing_polls FROM doc_pages"
+            "SELECT id, url, status, etag, last_modified, content_sha256, links, missing_polls, parser_version "
+            "FROM doc_pages"
         )
-        return {row[1]: StoredPage(*row[:6], tuple(row[6]), row[7]) for row in cur.fetchall()}
+        return {row[1]: StoredPage(*row[:6], tuple(row[6]), *row[7:]) for row in cur.fetchall()}
 
 
-def save_page(conn, page, etag=None, last_modified=None):
+def save_page(conn, page, etag=None, last_modified=None, parser_version=0):
     """Store a freshly fetched page; return 'added', 'changed' or None (content unchanged).
 
-    Unchanged content (same SHA-256) only refreshes the validators, and only when they
-    differ, so a server that rotates its ETag does not make the page look edited.
+    Unchanged content (same SHA-256) only refreshes the validators, links and parser
+    version, and only when they differ, so a server that rotates its ETag does not make
+    the page look edited.
     """
     with conn, conn.cursor() as cur:
-        cur.execute("SELECT id, status, content_sha256, etag, last_modified, links FROM doc_pages WHERE url = %s "
-                    "FOR UPDATE", (page.url,))
+        cur.execute("SELECT id, status, content_sha256, etag, last_modified, links, parser_version FROM doc_pages "
+                    "WHERE url = %s FOR UPDATE", (page.url,))
         row = cur.fetchone()
         if row and row[1] == "ok" and row[2] == page.content_sha256:
-            if (row[3], row[4], tuple(row[5])) != (etag, last_modified, tuple(page.links)):
-                cur.execute("UPDATE doc_pages SET etag = %s, last_modified = %s, links = %s, missing_polls = 0 "
-                            "WHERE id = %s", (etag, last_modified, list(page.links), row[0]))
+            if (row[3], row[4], tuple(row[5]), row[6]) != (etag, last_modified, tuple(page.links), parser_version):
+                cur.execute("UPDATE doc_pages SET etag = %s, last_modified = %s, links = %s, parser_version = %s, "
+                            "missing_polls = 0 WHERE id = %s",
+                            (etag, last_modified, list(page.links), parser_version, row[0]))
             return None
         change = "changed" if row and row[1] == "ok" else "added"
-        page_id = _upsert_page(cur, page, etag, last_modified)
+        page_id = _upsert_page(cur, page, etag, last_modified, parser_version)
         cur.execute("DELETE FROM runbooks WHERE page_id = %s", (page_id,))
         for position, runbook in enumerate(page.runbooks):
             _insert_runbook(cur, page_id, position, page.url, runbook)
@@ -94,15 +98,15 @@ def record_present(conn, url):
                     (url,))
 
 
-def _upsert_page(cur, page, etag, last_modified):
+def _upsert_page(cur, page, etag, last_modified, parser_version):
     cur.execute(
-        "INSERT INTO doc_pages (url, title, status, etag, last_modified, content_sha256, links, missing_polls) "
-        "VALUES (%s, %s, 'ok', %s, %s, %s, %s, 0) "
+        "INSERT INTO doc_pages (url, title, status, etag, last_modified, content_sha256, links, missing_polls, "
+        " parser_version) VALUES (%s, %s, 'ok', %s, %s, %s, %s, 0, %s) "
         "ON CONFLICT (url) DO UPDATE SET title = EXCLUDED.title, status = 'ok', etag = EXCLUDED.etag, "
         " last_modified = EXCLUDED.last_modified, content_sha256 = EXCLUDED.content_sha256, "
-        " links = EXCLUDED.links, missing_polls = 0, changed_at = now() "
+        " links = EXCLUDED.links, missing_polls = 0, parser_version = EXCLUDED.parser_version, changed_at = now() "
         "RETURNING id",
-        (page.url, page.title, etag, last_modified, page.content_sha256, list(page.links)),
+        (page.url, page.title, etag, last_modified, page.content_sha256, list(page.links), parser_version),
     )
     return cur.fetchone()[0]
 

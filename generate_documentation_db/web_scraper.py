@@ -18,6 +18,8 @@ from generate_documentation_db.alert_keys import looks_like_alert_name
 from generate_documentation_db.runbook_model import ParsedPage, Runbook, Section
 from generate_documentation_db.site_scope import page_links
 
+# Bump when a change to parsing changes what is stored: every page is then re-parsed once.
+PARSER_VERSION = 1
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 # Page chrome; a <header> inside the content (an article's title block) is kept.
 CHROME = ("nav", "aside", "script", "style", "noscript", "template", "footer", "form", "iframe", "svg")

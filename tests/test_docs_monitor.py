@@ -150,6 +150,21 @@ def test_only_one_crawl_runs_at_a_time(site, db, database_url):
             cur.execute("SELECT pg_advisory_lock(%s)", (CRAWL_LOCK_ID,))
         report = make_monitor(site.url).poll(db)
         assert not report.claimed and site.server.take_requests() == [] and stored_titles(db) == []
+        with other.cursor() as cur:  # closing alone frees the lock only once the server notices
+            cur.execute("SELECT pg_advisory_unlock(%s)", (CRAWL_LOCK_ID,))
     finally:
         other.close()
     assert make_monitor(site.url).poll(db).claimed
+
+
+def test_a_page_parsed_by_an_older_parser_is_fetched_in_full_once(site, db):
+    site.write_runbooks(ALERTS)
+    monitor = make_monitor(site.url)
+    monitor.poll(db)
+    with db, db.cursor() as cur:
+        cur.execute("UPDATE doc_pages SET parser_version = 0 WHERE url LIKE '%DiskFull.html'")
+    site.server.take_requests()
+    monitor.poll(db)
+    assert [r.path for r in page_requests(site) if not r.conditional] == ["/docs/DiskFull.html"]
+    monitor.poll(db)
+    assert all(request.conditional for request in page_requests(site))
