@@ -1,8 +1,9 @@
 """Reads what a dashboard request needs from Postgres and turns it into the summary.
 
-The incidents frame of a window is cached until the incidents table changes (a sync or an
-import bumps its row count or latest `synced_at`), so repeated views of a 100,000-incident
-window do not reload it.
+The incidents frame of a window, and each summary, are cached until what they were made
+from changes (a sync or an import bumps the incidents' row count or latest `synced_at`;
+the runbook tables are re-read on every request), so repeated views of a 100,000-incident
+window are not recomputed.
 """
 import threading
 from contextlib import contextmanager
@@ -13,6 +14,7 @@ from alert_visualization import incident_store, process_alerts, runbook_data
 from alert_visualization.summary import apply_filters, build_summary
 
 CACHED_WINDOWS = 4
+CACHED_SUMMARIES = 32
 
 
 class DashboardData:
@@ -20,6 +22,7 @@ class DashboardData:
         self.timezone = timezone
         self.pool = ThreadedConnectionPool(1, max_connections, database_url)
         self._frames = {}
+        self._summaries = {}  # callers must not modify a returned summary
         self._lock = threading.Lock()
 
     @contextmanager
@@ -54,16 +57,25 @@ class DashboardData:
         return frame
 
     def summary(self, filters, now=None):
+        """The summary for `filters`; recomputed only when an input changed since the last time."""
         period = filters.period(self.timezone, now)
         with self.connection() as conn:
-            frame = self.incidents(conn, period.previous().start, period.end)
             covered = runbook_data.covered_alert_keys(conn)
             changes = runbook_data.recent_runbook_changes(conn)
             finished_at, outcome = incident_store.last_sync(conn)
+            key = (filters, period, self._version(conn), frozenset(covered), repr(changes), finished_at)
+            with self._lock:
+                if key in self._summaries:
+                    return self._summaries[key]
+            frame = self.incidents(conn, period.previous().start, period.end)
             services = incident_store.service_names(conn)
         summary = build_summary(frame, period, covered, changes, filters.service, filters.urgency)
         summary["last_sync"] = {"finished_at": finished_at.isoformat() if finished_at else None, "outcome": outcome}
         summary["services"] = services
+        with self._lock:
+            if len(self._summaries) >= CACHED_SUMMARIES:
+                self._summaries.pop(next(iter(self._summaries)))
+            self._summaries[key] = summary
         return summary
 
     def export(self, filters, now=None):

@@ -17,9 +17,19 @@ def plain(text):
     return html.escape(str(text), quote=False)
 
 
+# A plain look set here rather than through a named template: a template is embedded in
+# every figure's JSON (tens of kB per chart) and costs time to validate on every request.
+AXIS = {"gridcolor": "#eee", "zerolinecolor": "#ddd", "automargin": True}
+
+
 def _layout(figure, title, **extra):
-    layout = {"title": {"text": title, "x": 0.01}, "template": "plotly_white", "height": 340,
+    layout = {"title": {"text": title, "x": 0.01, "font": {"size": 15}}, "template": "none", "height": 340,
+              "paper_bgcolor": "#fff", "plot_bgcolor": "#fff", "font": {"family": "system-ui, sans-serif", "size": 12},
+              "xaxis": AXIS, "yaxis": AXIS,
               "margin": {"l": 50, "r": 20, "t": 50, "b": 40}, "legend": {"orientation": "h", "y": -0.2}}
+    for axis in ("xaxis", "yaxis"):
+        if isinstance(extra.get(axis), dict):
+            extra[axis] = {**AXIS, **extra[axis]}
     figure.update_layout(**{**layout, **extra})
     return figure
 

@@ -5,6 +5,7 @@ Routes: `/` (the page), `/api/summary.json` (every number and series on the page
 from the installed plotly package (no CDN: on-call networks are often closed).
 """
 import csv
+import hashlib
 import hmac
 import io
 import json
@@ -77,14 +78,24 @@ def create_app(data, password=None, user="oncall"):
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
 
+    figures_cache = {}
+
+    def figures_json(summary):
+        """The page's figures as JSON, built once per distinct summary (plotly is slow to build)."""
+        digest = hashlib.sha256(json.dumps(summary, sort_keys=True, default=str).encode()).hexdigest()
+        if digest not in figures_cache:
+            figures = {element: figure.to_json() for element, figure in dashboard_figures(summary).items()}
+            if len(figures_cache) >= 32:
+                figures_cache.pop(next(iter(figures_cache)))
+            figures_cache[digest] = "{" + ",".join(f"{json.dumps(element)}:{figure}" for element, figure in figures.items()) + "}"
+        return figures_cache[digest]
+
     @app.get("/")
     def index():
         filters = parse_filters(request.args)
         summary = data.summary(filters)
-        figures = {element: figure.to_json() for element, figure in dashboard_figures(summary).items()}
-        figures_json = "{" + ",".join(f"{json.dumps(element)}:{figure}" for element, figure in figures.items()) + "}"
         return render_template("dashboard.html", summary=summary, filters=filters,
-                               figures_json=script_json(figures_json))
+                               figures_json=script_json(figures_json(summary)))
 
     @app.get("/api/summary.json")
     def summary_json():

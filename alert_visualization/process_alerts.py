@@ -142,11 +142,18 @@ def auto_resolved(incidents):
     }
 
 
+def _count_table(rows, columns):
+    """Counts of each (row, column) pair as a table (a faster pd.crosstab)."""
+    if rows.empty:
+        return pd.DataFrame()
+    return pd.DataFrame({"row": rows, "column": columns}).groupby(["row", "column"]).size().unstack(fill_value=0)
+
+
 def per_day(incidents, period):
     """DataFrame: one row per local day of the period (zeros included), a column per urgency."""
     days = pd.date_range(period.first_day, period.last_day, freq="D").date
     local_day = local_created(incidents, period.timezone).dt.date
-    counts = pd.crosstab(local_day, incidents["urgency"]) if len(incidents) else pd.DataFrame()
+    counts = _count_table(local_day, incidents["urgency"])
     counts = counts.reindex(index=days, fill_value=0)
     for urgency in URGENCIES:
         if urgency not in counts.columns:
@@ -197,7 +204,7 @@ def interruptions(incidents, timezone):
 def hour_weekday_matrix(incidents, timezone):
     """7 x 24 DataFrame of counts: rows Mon..Sun, columns local hours 0..23."""
     local = local_created(incidents, timezone)
-    matrix = pd.crosstab(local.dt.day_of_week, local.dt.hour) if len(incidents) else pd.DataFrame()
+    matrix = _count_table(local.dt.day_of_week, local.dt.hour)
     matrix = matrix.reindex(index=range(7), columns=range(24), fill_value=0).fillna(0).astype(int)
     matrix.index = list(WEEKDAYS)
     return matrix
@@ -220,13 +227,22 @@ def noisy_alerts(incidents, min_count=5, quick_minutes=5, min_quick_share=0.5, n
 
 
 def response_trend(incidents, timezone, by="week"):
-    """DataFrame by local week (its Monday) or local day: incidents, mtta_minutes, mttr_minutes."""
+    """DataFrame by local week (its Monday) or local day: incidents, mtta_minutes, mttr_minutes.
+
+    The same definitions as mtta_minutes / mttr_minutes, per bucket (NaN where there is no data).
+    """
     local = local_created(incidents, timezone)
     day = local.dt.normalize()
     bucket = (day - pd.to_timedelta(local.dt.day_of_week, unit="D")) if by == "week" else day
-    rows = [{"start": start, "incidents": len(group), "mtta_minutes": mtta_minutes(group),
-             "mttr_minutes": mttr_minutes(group)} for start, group in incidents.groupby(bucket.dt.date)]
-    return pd.DataFrame(rows, columns=["start", "incidents", "mtta_minutes", "mttr_minutes"])
+    resolved_by_person = incidents["resolved_at"].notna() & ~_auto_resolved_mask(incidents)
+    minutes = pd.DataFrame({
+        "start": bucket.dt.date,
+        "tta": (incidents["first_acknowledged_at"] - incidents["created_at"]).dt.total_seconds() / 60,
+        "ttr": ((incidents["resolved_at"] - incidents["created_at"]).dt.total_seconds() / 60).where(resolved_by_person),
+    })
+    trend = minutes.groupby("start").agg(incidents=("tta", "size"), mtta_minutes=("tta", "mean"),
+                                         mttr_minutes=("ttr", "mean"))
+    return trend.round(2).reset_index()
 
 
 def runbook_coverage(incidents, covered_keys, n=10):

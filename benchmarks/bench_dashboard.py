@@ -1,0 +1,130 @@
+"""Benchmark: sync from the sandbox, then time the dashboard process under load.
+
+For each size (10,000 and 100,000 incidents in the page's window) it syncs that history
+from the sandbox PagerDuty into a fresh database (time, requests, peak RSS), starts
+`python -m alert_visualization` on loopback, and prints the p50/p95 response times of
+`/` and `/api/summary.json` (the first request apart: it loads the window into the
+cache), then with a new filter per request (a summary computed afresh), the page weight in bytes, and the dashboard process's RSS.
+
+    .venv/bin/python benchmarks/bench_dashboard.py [--requests 20] [--sizes 10000,100000]
+"""
+import argparse
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_sync  # noqa: E402
+
+PROJECT_DIR = bench_sync.PROJECT_DIR
+# size -> (days of history, the page's range): the whole history falls in the window.
+WINDOWS = {10_000: (29, "30"), 100_000: (89, "90")}
+
+
+def start_dashboard(database_url):
+    port = bench_sync.free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "DASHBOARD_PORT": str(port), "PAGERDUTY_TOKEN": "",
+           "ONCALL_TIMEZONE": "Europe/Berlin"}
+    log = open(Path(tempfile.gettempdir()) / "bench-dashboard.log", "w")
+    process = subprocess.Popen([sys.executable, "-m", "alert_visualization"], cwd=PROJECT_DIR, env=env,
+                               stdout=subprocess.DEVNULL, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            requests.get(f"{base}/healthz", timeout=2).raise_for_status()
+            return process, base
+        except requests.RequestException:
+            time.sleep(0.3)
+    process.kill()
+    raise RuntimeError(f"The dashboard did not start; see {log.name}.")
+
+
+def timed_get(url):
+    started = time.perf_counter()
+    response = requests.get(url, timeout=120)
+    response.raise_for_status()
+    return (time.perf_counter() - started) * 1000, response
+
+
+def percentiles(samples):
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return statistics.median(ordered), p95
+
+
+def page_weight(base, html):
+    assets = ["/vendor/plotly.min.js", "/static/dashboard.js", "/static/dashboard.css"]
+    sizes = {path: len(requests.get(base + path, timeout=30).content) for path in assets}
+    return len(html), sum(sizes.values()) + len(html), sizes["/vendor/plotly.min.js"]
+
+
+def measure_dashboard(base, page_range, count):
+    query = f"range={page_range}"
+    cold_ms, page = timed_get(f"{base}/?{query}")
+    in_window = requests.get(f"{base}/api/summary.json?{query}", timeout=120).json()["kpis"]["incidents"]["value"]
+    results = {}
+    for path in ("/", "/api/summary.json"):
+        samples = [timed_get(f"{base}{path}?{query}")[0] for _ in range(count)]
+        results[path] = percentiles(samples)
+    # Every distinct filter is a summary computed afresh (the window's incidents stay loaded).
+    services = requests.get(f"{base}/api/summary.json?{query}", timeout=120).json()["services"]
+    views = [f"{query}&service={service}&urgency={urgency}" for service in services for urgency in ("", "high", "low")]
+    for path in ("/", "/api/summary.json"):
+        samples = [timed_get(f"{base}{path}?{view}")[0] for view in views[:count]]
+        results[f"{path} (new filter)"] = percentiles(samples)
+    html, total, plotly_js = page_weight(base, page.content)
+    return {"in_window": in_window, "cold_ms": cold_ms, "timings": results, "html": html, "total": total,
+            "plotly": plotly_js}
+
+
+def report(size, sync_figures, dashboard, rss_mb):
+    bench_sync.print_figures(size, sync_figures)
+    print(f"  dashboard with {dashboard['in_window']} incidents in the window:"
+          f" first / (cold cache) {dashboard['cold_ms']:.0f} ms")
+    for path, (p50, p95) in dashboard["timings"].items():
+        print(f"    {path:<31} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")
+    print(f"  page weight: HTML {dashboard['html']} bytes; with assets {dashboard['total']} bytes"
+          f" (plotly.min.js {dashboard['plotly']}); dashboard RSS {rss_mb:.0f} MB")
+
+
+def run_size(server, size, count):
+    days, page_range = WINDOWS[size]
+    database_url = bench_sync.fresh_database(server, f"bench_dashboard_{size}")
+    sandbox, api_url = bench_sync.start_sandbox(size, days)
+    try:
+        sync_figures = bench_sync.run_child(database_url, api_url, days)
+    finally:
+        sandbox.terminate()
+        sandbox.wait(10)
+    dashboard, base = start_dashboard(database_url)
+    try:
+        figures = measure_dashboard(base, page_range, count)
+        rss_mb = psutil.Process(dashboard.pid).memory_info().rss / 2**20
+    finally:
+        dashboard.send_signal(signal.SIGTERM)
+        dashboard.wait(30)
+    report(size, sync_figures, figures, rss_mb)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=20, help="timed requests per route")
+    parser.add_argument("--sizes", default="10000,100000", help="comma-separated: 10000 and/or 100000")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-dashboard-") as workdir:
+        server = bench_sync.server_url(workdir)
+        for size in (int(size) for size in args.sizes.split(",")):
+            run_size(server, size, args.requests)
+
+
+if __name__ == "__main__":
+    main()
