@@ -44,7 +44,7 @@ class ChromiumPage:
         self._ids = itertools.count(1)
 
     def __enter__(self):
-        self._profile = tempfile.TemporaryDirectory()
+        self._profile = tempfile.TemporaryDirectory(ignore_cleanup_errors=True)  # renderers may outlive the browser briefly
         self._process = subprocess.Popen(
             [self.binary, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
              "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
