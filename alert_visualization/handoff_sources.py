@@ -6,6 +6,7 @@ the runbook each alert key resolves to, and the runbook pages the docs monitor s
 change.  The numbers themselves are computed by process_alerts (via handoff_report).
 """
 import logging
+import time
 
 from alert_visualization import handoff_report, incident_store, incident_sync, pagerduty_api, runbook_data
 from alert_visualization.filters import Filters
@@ -15,6 +16,8 @@ log = logging.getLogger(__name__)
 
 # Enough doc-change rows to cover a busy week; the week's own are filtered from them.
 DOC_CHANGE_WINDOW = 1000
+# How long to wait for another process's PagerDuty sync before building from what is stored.
+SYNC_WAIT_SECONDS = 120
 
 
 def report_builder(config, schedule):
@@ -42,15 +45,29 @@ def sync_pagerduty(conn, client, settings, now=None):
     A handoff with figures from the last good sync, saying so, beats no handoff.
     """
     try:
-        result = incident_sync.sync(conn, client, settings, now=now)
+        result = sync_after_others(conn, client, settings, now)
     except Exception as error:
         log.exception("PagerDuty sync before the handoff failed; using the incidents already stored.")
         finished_at, _ = incident_store.last_sync(conn)
         since = f" (last good sync {finished_at:%Y-%m-%d %H:%M %Z})" if finished_at else ""
         return f"PagerDuty could not be synced just now ({type(error).__name__}){since}: recent changes may be missing."
     if result.skipped:
-        log.info("Another process was syncing PagerDuty; using what it stored.")
+        log.warning("Another process kept syncing PagerDuty; using what is stored so far.")
     return None
+
+
+def sync_after_others(conn, client, settings, now, wait_seconds=SYNC_WAIT_SECONDS):
+    """Sync; when the dashboard is syncing right now, wait for it and then top up.
+
+    Building from a half-finished sync (say the dashboard's first 90-day one) would mail
+    a week with incidents missing.
+    """
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        result = incident_sync.sync(conn, client, settings, now=now)
+        if not result.skipped or time.monotonic() >= deadline:
+            return result
+        time.sleep(1)
 
 
 def load_inputs(conn, week, schedule):

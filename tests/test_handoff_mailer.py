@@ -7,10 +7,11 @@ import re
 import threading
 from datetime import date, datetime, timedelta, timezone
 
+import psycopg2
 import pytest
 
 import send_mail
-from alert_visualization import handoff_runs, handoff_send
+from alert_visualization import handoff_runs, handoff_send, incident_store
 from alert_visualization.handoff_week import latest_due_week
 from generate_documentation_db import matcher, page_store
 from generate_documentation_db.alert_keys import canonical_key
@@ -225,3 +226,22 @@ def test_a_week_across_the_dst_change_in_berlin_counts_169_hours(make_config, ma
     naive_start = handoff.astimezone(timezone.utc) - timedelta(hours=168)
     naive = expected_week(history, naive_start, handoff, handoff + timedelta(hours=1), BERLIN)
     assert naive["incidents"] == expected["incidents"] - 1
+
+
+def test_a_sync_already_running_elsewhere_is_waited_for_not_skipped(make_config, mailer_at, pagerduty, smtp_sink,
+                                                                     database_url):
+    other = psycopg2.connect(database_url)  # the dashboard, in the middle of its own sync
+    assert incident_store.try_claim_sync(other)
+    threading.Timer(1.5, other.close).start()  # its connection ends: PostgreSQL frees the lock
+    mailer = mailer_at(make_config(**handoff_keys(pagerduty, smtp_sink.port)), NOW)
+    assert handoff_send.send_due_handoff(mailer) == handoff_send.SENT
+    expected = expected_week(pagerduty.account.history, WEEK_START, HANDOFF, NOW, BERLIN)
+    assert f"· {expected['incidents']} incidents" in read_mail(smtp_sink.mails()[0])[0]
+
+
+def test_a_failed_sync_still_sends_the_handoff_and_says_so(make_config, mailer_at, pagerduty, smtp_sink):
+    mailer = mailer_at(make_config(**handoff_keys(pagerduty, smtp_sink.port, PAGERDUTY_TOKEN="revoked-token")), NOW)
+    assert handoff_send.send_due_handoff(mailer) == handoff_send.SENT
+    subject, text, html = read_mail(smtp_sink.mails()[0])
+    assert "PagerDuty could not be synced just now" in text and "PagerDuty could not be synced just now" in html
+    assert "revoked-token" not in text + html + subject
