@@ -82,6 +82,7 @@ def main(argv):
         print("\n".join(rows) if rows else "(none yet)")
         return 0
     urls = start_urls(config, args)
+    config.url("DATABASE_URL", schemes=("postgresql", "postgres"))  # a bad URL is exit 2, not an endless wait
     poll_seconds = config.integer("DOCS_POLL_SECONDS", 300, minimum=1)
     monitor = DocsMonitor(urls, crawl_limits(config), progress=Progress.for_terminal())
     utils.configure_logging(PROCESS_NAME, config)
