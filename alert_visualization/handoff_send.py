@@ -60,6 +60,10 @@ def send_week(mailer, week, retry_failed=False):
         log.exception("Could not build the handoff for the week of %s.", week.week_of)
         handoff_runs.release_claim(mailer.conn, week, mailer.mailer_id, f"report failed: {type(error).__name__}: {error}")
         return TRIED_LATER
+    if not handoff_runs.renew_claim(mailer.conn, week, mailer.mailer_id):
+        # The build (a long first PagerDuty sync) outlived the lease and another mailer took over.
+        log.warning("Lost the claim on the week of %s while building it; the other mailer sends it.", week.week_of)
+        return ALREADY_DONE
     return deliver(mailer, week, message, report)
 
 

@@ -245,3 +245,19 @@ def test_a_failed_sync_still_sends_the_handoff_and_says_so(make_config, mailer_a
     subject, text, html = read_mail(smtp_sink.mails()[0])
     assert "PagerDuty could not be synced just now" in text and "PagerDuty could not be synced just now" in html
     assert "revoked-token" not in text + html + subject
+
+
+def test_a_mailer_whose_lease_ran_out_while_building_does_not_send(make_config, mailer_at, pagerduty, smtp_sink, db):
+    config = make_config(**handoff_keys(pagerduty, smtp_sink.port))
+    slow, fast = mailer_at(config, NOW, "slow"), mailer_at(config, NOW, "fast")
+    build = slow.build_report
+
+    def build_while_another_takes_over(conn, week, now):
+        report = build(conn, week, now)
+        assert handoff_runs.claim_week(fast.conn, week, "fast", lease=timedelta(0))
+        return report
+
+    slow.build_report = build_while_another_takes_over
+    assert handoff_send.send_due_handoff(slow) == handoff_send.ALREADY_DONE
+    assert smtp_sink.mails() == []
+    assert handoff_runs.handoff_run(db, date(2026, 11, 16))["claimed_by"] == "fast"
