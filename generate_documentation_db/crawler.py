@@ -74,8 +74,12 @@ def make_session(limits):
     return session
 
 
-def fetch(session, url, scope, limits, validators=None):
-    """GET `url`; redirects are followed by hand so each hop is checked against the scope."""
+def fetch(session, url, scope, limits, validators=None, validators_for=None):
+    """GET `url`; redirects are followed by hand so each hop is checked against the scope.
+
+    `validators_for(url)`, when given, supplies the validators of a redirect's target, so a
+    link that always redirects (a directory without its slash) still ends in a 304.
+    """
     seen, current, requests_made, received = {url}, url, 0, 0
     while True:
         requests_made += 1
@@ -92,7 +96,7 @@ def fetch(session, url, scope, limits, validators=None):
         if problem:
             return Fetched(url, current, response.status_code, problem=problem, requests_made=requests_made)
         seen.add(target)
-        current, validators = target, None
+        current, validators = target, validators_for(target) if validators_for else None
 
 
 def _redirect_problem(target, scope, seen, hops, limits):

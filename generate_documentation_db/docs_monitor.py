@@ -81,12 +81,15 @@ class DocsMonitor:
         seeds = [*self.start_urls, *self._sitemap_pages(report),
                  *[url for url, page in known.items() if page.status != "gone" and self.scope.contains(url)]]
 
-        def fetch_one(url):
+        def validators_for(url):
             stored = known.get(url)
             # A page parsed by an older parser is fetched in full, so the upgrade reaches it.
-            current = stored is not None and stored.parser_version == PARSER_VERSION
-            validators = crawler.Validators(stored.etag, stored.last_modified) if current else None
-            return self._fetch_page(url, validators)
+            if stored is None or stored.parser_version != PARSER_VERSION:
+                return None
+            return crawler.Validators(stored.etag, stored.last_modified)
+
+        def fetch_one(url):
+            return self._fetch_page(url, validators_for)
 
         def handle(result):
             return self._handle(conn, known, result, report)
@@ -96,8 +99,8 @@ class DocsMonitor:
             self.progress.finish()
         return report
 
-    def _fetch_page(self, url, validators):
-        fetched = crawler.fetch(self.session, url, self.scope, self.limits, validators)
+    def _fetch_page(self, url, validators_for):
+        fetched = crawler.fetch(self.session, url, self.scope, self.limits, validators_for(url), validators_for)
         if fetched.problem or fetched.status != 200 or not fetched.is_html:
             return PageResult(fetched, problem=fetched.problem)
         problem = html_problem(fetched.body)

@@ -168,3 +168,15 @@ def test_a_page_parsed_by_an_older_parser_is_fetched_in_full_once(site, db):
     assert [r.path for r in page_requests(site) if not r.conditional] == ["/docs/DiskFull.html"]
     monitor.poll(db)
     assert all(request.conditional for request in page_requests(site))
+
+
+def test_a_link_that_always_redirects_still_ends_in_a_304(site, db):
+    site.write("index.html", '<html><body><main><a href="kube">Kubernetes</a></main></body></html>')
+    site.write("kube/index.html", runbook_html("KubePodCrashLooping", "Roll back."))
+    monitor = make_monitor(site.url)
+    monitor.poll(db)
+    site.server.take_requests()
+    report = monitor.poll(db)
+    kube = [(r.path, r.status) for r in page_requests(site) if r.path.startswith("/docs/kube")]
+    assert ("/docs/kube", 302) in kube and {status for _, status in kube} == {302, 304}
+    assert (report.changed, report.unchanged, report.faults) == (0, 0, [])
