@@ -145,7 +145,9 @@ class DocsMonitor:
             report.unchanged += 1
         else:
             setattr(report, change, getattr(report, change) + 1)
-            log.info("Page %s %s: %d runbooks.", result.page.url, change, len(result.page.runbooks))
+            # An edit is news; the first crawl's thousands of additions are a count in the summary.
+            log.log(logging.INFO if change == "changed" else logging.DEBUG, "Page %s %s: %d runbooks.",
+                    result.page.url, change, len(result.page.runbooks))
         return list(result.page.links)
 
     def _sitemap_pages(self, report):
