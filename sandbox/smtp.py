@@ -107,6 +107,7 @@ def main(argv=None):
     parser.add_argument("--down-for", type=float, default=0, metavar="SECONDS")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd narrates every SMTP command
     stopping = stop_event()
     if args.down_for and stopping.wait(args.down_for):
         return 0
