@@ -84,3 +84,45 @@ def test_failed_polls_are_retried_sooner_with_doubling_delays():
 
 def test_progress_line_reads_as_a_sentence():
     assert progress_line(120, 35, 2.5) == "crawl: 120 pages done, 35 queued, 48.0 pages/s"
+
+
+def test_the_monitor_waits_for_a_database_that_is_not_there_yet(sample_site, pg_server_url):
+    import signal
+    import time
+
+    import psycopg2
+
+    from tests.conftest import url_for_database
+    name = f"late_{os.getpid()}"
+    environ = {**os.environ, "PASSWORD_CONFIG": os.devnull, "DOCS_URL": sample_site.url, "DOCS_POLL_SECONDS": "1",
+               "DATABASE_URL": url_for_database(pg_server_url, name)}
+    monitor = subprocess.Popen([sys.executable, "-m", "generate_documentation_db"], cwd=PROJECT_DIR, env=environ,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    admin = psycopg2.connect(pg_server_url)
+    admin.autocommit = True
+    try:
+        time.sleep(2)
+        assert monitor.poll() is None  # still waiting, not crashed
+        with admin.cursor() as cur:
+            cur.execute(f'CREATE DATABASE "{name}"')
+        late = psycopg2.connect(url_for_database(pg_server_url, name))
+        deadline, runbooks = time.monotonic() + 30, 0
+        while time.monotonic() < deadline and runbooks < 25:
+            time.sleep(0.3)
+            try:
+                with late, late.cursor() as cur:
+                    cur.execute("SELECT count(*) FROM runbooks")
+                    runbooks = cur.fetchone()[0]
+            except psycopg2.errors.UndefinedTable:
+                pass
+        late.close()
+        assert runbooks >= 25
+        monitor.send_signal(signal.SIGTERM)
+        assert monitor.wait(15) == 0
+        assert "PostgreSQL is not reachable yet" in monitor.stderr.read()
+    finally:
+        if monitor.poll() is None:
+            monitor.kill()
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
