@@ -71,7 +71,7 @@ def terminal_progress():
     return show
 
 
-def run_sync(config, progress=None):
+def run_sync(config, progress=None, stopping=None):
     from alert_visualization.incident_sync import SyncSettings, sync
     from alert_visualization.pagerduty_api import client_from_config
     from generate_documentation_db.database_connection import connect
@@ -79,7 +79,7 @@ def run_sync(config, progress=None):
     client = client_from_config(config)
     conn = connect(config)
     try:
-        return sync(conn, client, SyncSettings.from_config(config), progress=progress)
+        return sync(conn, client, SyncSettings.from_config(config), progress=progress, stopping=stopping)
     finally:
         conn.close()
         client.close()
@@ -100,10 +100,10 @@ def record_heartbeat(config, outcome):
         conn.close()
 
 
-def sync_step(config):
+def sync_step(config, stopping=None):
     """One sync round of the long-running loop; returns True when it did its job."""
     try:
-        result = run_sync(config)
+        result = run_sync(config, stopping=stopping)
         outcome = "skipped: another process is syncing" if result.skipped else f"synced {result.incidents} incidents"
         record_heartbeat(config, outcome)
         return True
@@ -115,7 +115,7 @@ def sync_step(config):
 
 def sync_loop(config, stopping, interval):
     while not stopping.is_set():
-        sync_step(config)
+        sync_step(config, stopping)
         stopping.wait(interval)
 
 
@@ -129,9 +129,11 @@ def serve(config, stopping):
     connect(config).close()  # applies migrations before the first request
     data = DashboardData(database_url(config), timezone_name(config))
     app = create_app(data, password, config.text("DASHBOARD_USER", "oncall"))
+    syncing = None
     if config.is_set("PAGERDUTY_TOKEN"):
         interval = config.integer("PAGERDUTY_SYNC_SECONDS", 300, minimum=10)
-        threading.Thread(target=sync_loop, args=(config, stopping, interval), name="pagerduty-sync", daemon=True).start()
+        syncing = threading.Thread(target=sync_loop, args=(config, stopping, interval), name="pagerduty-sync", daemon=True)
+        syncing.start()
     else:
         log.info("PAGERDUTY_TOKEN is not set, so incidents are not synced; the dashboard shows what is stored.")
     server = waitress.create_server(app, host=host, port=port, threads=4)
@@ -139,6 +141,8 @@ def serve(config, stopping):
     log.info("Dashboard on http://%s:%s/", host, server.effective_port)
     stopping.wait()
     server.close()
+    if syncing is not None:
+        syncing.join(timeout=30)  # a running sync stops after the page it is storing
     data.close()
     log.info("Dashboard stopped.")
 

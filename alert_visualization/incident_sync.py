@@ -41,9 +41,14 @@ class SyncSettings:
         )
 
 
+class SyncStopped(Exception):
+    """The process is stopping; the sync ends after the page it just stored."""
+
+
 @dataclass
 class SyncResult:
     skipped: bool = False
+    stopped: bool = False
     incidents: int = 0
     log_entries: int = 0
     requests: int = 0
@@ -140,10 +145,26 @@ def sync_log_stream(conn, client, settings, now, progress):
     return count, (since, now)
 
 
-def sync(conn, client, settings, now=None, progress=None):
-    """One sync of both streams; SyncResult(skipped=True) when another process is syncing."""
+def _checked(progress, stopping, counts):
+    """Report progress after each stored page, and end the sync there if the process is stopping."""
+    def after_page(stream, count):
+        counts[stream] = count
+        if progress:
+            progress(stream, count)
+        if stopping is not None and stopping.is_set():
+            raise SyncStopped()
+    return after_page
+
+
+def sync(conn, client, settings, now=None, progress=None, stopping=None):
+    """One sync of both streams; SyncResult(skipped=True) when another process is syncing.
+
+    `stopping` (a threading.Event) ends the sync after the current page; the marks saved so
+    far let the next sync resume there.
+    """
     now = (now or datetime.now(timezone.utc)).replace(microsecond=0)
-    progress = progress or (lambda stream, count: None)
+    counts = {}
+    progress = _checked(progress, stopping, counts)
     if not incident_store.try_claim_sync(conn):
         log.info("Another process is syncing PagerDuty incidents; skipping this round.")
         return SyncResult(skipped=True)
@@ -158,9 +179,16 @@ def sync(conn, client, settings, now=None, progress=None):
         incident_store.finish_run(conn, run_id, "ok", result.incidents, result.log_entries, result.requests)
         log.info("Synced %d incidents and %d log entries in %d requests.", result.incidents, result.log_entries, result.requests)
         return result
+    except SyncStopped:
+        result.stopped = True
+        result.incidents, result.log_entries = counts.get("incidents", 0), counts.get("log entries", 0)
+        incident_store.finish_run(conn, run_id, "stopped", result.incidents, result.log_entries,
+                                  client.requests_made - requests_before)
+        log.info("Sync stopped early because the process is stopping; the next one resumes from here.")
+        return result
     except Exception as error:
         conn.rollback()
-        incident_store.finish_run(conn, run_id, "failed", result.incidents, result.log_entries,
+        incident_store.finish_run(conn, run_id, "failed", counts.get("incidents", 0), counts.get("log entries", 0),
                                   client.requests_made - requests_before, str(error)[:500])
         raise
     finally:

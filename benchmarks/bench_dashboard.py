@@ -4,7 +4,8 @@ For each size (10,000 and 100,000 incidents in the page's window) it syncs that 
 from the sandbox PagerDuty into a fresh database (time, requests, peak RSS), starts
 `python -m alert_visualization` on loopback, and prints the p50/p95 response times of
 `/` and `/api/summary.json` (the first request apart: it loads the window into the
-cache), then with a new filter per request (a summary computed afresh), the page weight in bytes, and the dashboard process's RSS.
+cache), then the uncached paths: a new filter per request (summary recomputed) and a new
+date window per request (incidents reloaded, summary and figures rebuilt), the page weight in bytes, and the dashboard process's RSS.
 
     .venv/bin/python benchmarks/bench_dashboard.py [--requests 20] [--sizes 10000,100000]
 """
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 import psutil
@@ -75,12 +77,17 @@ def measure_dashboard(base, page_range, count):
     for path in ("/", "/api/summary.json"):
         samples = [timed_get(f"{base}{path}?{query}")[0] for _ in range(count)]
         results[path] = percentiles(samples)
-    # Every distinct filter is a summary computed afresh (the window's incidents stay loaded).
+    # A new filter is a summary computed afresh (the window's incidents stay loaded) ...
     services = requests.get(f"{base}/api/summary.json?{query}", timeout=120).json()["services"]
     views = [f"{query}&service={service}&urgency={urgency}" for service in services for urgency in ("", "high", "low")]
-    for path in ("/", "/api/summary.json"):
-        samples = [timed_get(f"{base}{path}?{view}")[0] for view in views[:count]]
-        results[f"{path} (new filter)"] = percentiles(samples)
+    samples = [timed_get(f"{base}/api/summary.json?{view}")[0] for view in views[:count]]
+    results["/api/summary.json (new filter)"] = percentiles(samples)
+    # ... and a new window loads its incidents from Postgres, computes, and builds the figures.
+    today = date.today()
+    windows = [f"range=custom&from={today - timedelta(days=int(page_range) - 1 + shift)}&to={today - timedelta(days=shift)}"
+               for shift in range(1, count + 1)]
+    samples = [timed_get(f"{base}/?{window}")[0] for window in windows]
+    results["/ (new window, nothing cached)"] = percentiles(samples)
     html, total, plotly_js = page_weight(base, page.content)
     return {"in_window": in_window, "cold_ms": cold_ms, "timings": results, "html": html, "total": total,
             "plotly": plotly_js}

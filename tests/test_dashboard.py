@@ -147,8 +147,8 @@ def test_import_csv_from_the_command_line(database_url, db, tmp_path):
 
 @pytest.fixture
 def sandbox_with_history():
-    """The PagerDuty stand-in with 30 days of history ending now, plus an incident with a hostile title."""
-    history = generate_history(seed=11, days=30, count=500)
+    """The PagerDuty stand-in with 15 days of history ending now, plus an incident with a hostile title."""
+    history = generate_history(seed=11, days=15, count=400)
     history.add(XSS, time.time() - 3600)
     server = serve_in_thread(Account(history))
     yield server
@@ -162,7 +162,7 @@ def dashboard_process(database_url, sandbox_with_history):
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "DASHBOARD_PORT": str(port), "ONCALL_TIMEZONE": "Europe/Berlin",
            "PAGERDUTY_TOKEN": DEFAULT_TOKEN, "PAGERDUTY_API_URL": sandbox_with_history.base_url,
-           "PAGERDUTY_SYNC_SECONDS": "600"}
+           "PAGERDUTY_SYNC_SECONDS": "600", "PAGERDUTY_SYNC_DAYS": "16"}
     process = subprocess.Popen([sys.executable, "-m", "alert_visualization"], cwd=PROJECT_DIR, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
@@ -185,7 +185,7 @@ def dashboard_process(database_url, sandbox_with_history):
 
 def test_the_process_syncs_serves_and_stops_cleanly_on_sigterm(dashboard_process):
     process, base = dashboard_process
-    assert requests.get(f"{base}/healthz", timeout=5).json()["incidents"] == 501
+    assert requests.get(f"{base}/healthz", timeout=5).json()["incidents"] == 401
     assert requests.get(f"{base}/?range=30", timeout=30).status_code == 200
     process.send_signal(signal.SIGTERM)
     assert process.wait(20) == 0

@@ -1,4 +1,5 @@
 """The PagerDuty client and incremental sync against the sandbox stand-in on loopback."""
+import threading
 from datetime import datetime, timedelta, timezone
 
 import psycopg2
@@ -92,9 +93,9 @@ def test_resync_fetches_only_what_is_new(db, start_sandbox):
 
 
 def test_window_over_ten_thousand_incidents_is_split_and_synced_completely(db, start_sandbox):
-    account, server = start_sandbox(count=12_000, days=3)
+    account, server = start_sandbox(count=10_300, days=2)
     result = sync(db, client_for(server), SyncSettings(initial_days=3), now=END)
-    assert result.incidents == 12_000
+    assert result.incidents == 10_300
     assert stored(db) == truth(account, END)
     stats = requests.get(f"{server.base_url}/_sandbox/stats", timeout=5).json()
     assert stats["errors_400"] == 0
@@ -195,3 +196,17 @@ def test_csv_import_finds_columns_by_name_and_tolerates_missing_ones(db, tmp_pat
     with db, db.cursor() as cur:
         cur.execute("SELECT count(*) FROM incidents")
         assert cur.fetchone()[0] == 3
+
+
+def test_a_stopping_process_ends_the_sync_after_the_page_it_stored(db, start_sandbox):
+    account, server = start_sandbox(count=800, days=30)
+    stopping = threading.Event()
+    result = sync(db, client_for(server), SyncSettings(initial_days=31), now=END,
+                  progress=lambda stream, count: stopping.set(), stopping=stopping)
+    assert result.stopped and result.incidents == 100  # one page, then stop
+    assert len(stored(db)) == 100
+    finished = sync(db, client_for(server), SyncSettings(initial_days=31), now=END)
+    assert not finished.stopped and stored(db) == truth(account, END)
+    with db, db.cursor() as cur:
+        cur.execute("SELECT outcome FROM pagerduty_sync_runs ORDER BY id")
+        assert [row[0] for row in cur.fetchall()] == ["stopped", "ok"]
