@@ -92,6 +92,7 @@ def _write_indexes(out_dir, entries):
             f"<html><head><title>{source}</title></head><body><main><h1>{source} runbooks</h1>"
             f"<ul>{items}</ul></main></body></html>", encoding="utf-8")
     links = "".join(f'<li><a href="{source}/index.html">{source}</a></li>' for source in sources)
+    links += '<li><a href="sitemap.xml">Sitemap</a></li>'  # a table of contents, as on a real site
     (out_dir / "index.html").write_text(
         f"<html><head><title>Runbooks</title></head><body><main><h1>Runbooks</h1><ul>{links}</ul></main>"
         "</body></html>", encoding="utf-8")
