@@ -6,7 +6,7 @@ record written at the edge is never missed; upserts make the repeat harmless):
 1. `/incidents` by creation time: new incidents and their current status.  The
    high-water mark is saved after every page, so an interrupted sync resumes close to
    where it stopped.
-2. `/log_entries` (overview entries) by time, in day-sized chunks: a person's first
+2. `/log_entries` (overview entries) by time, in week-sized chunks: a person's first
    acknowledgement and the resolve of each incident, whenever the incident was created,
    so an incident acknowledged or resolved since the last sync is updated without
    fetching it again, and without one request per incident.
@@ -29,7 +29,7 @@ class SyncSettings:
     overlap: timedelta = timedelta(minutes=10)
     service_ids: tuple = ()
     team_ids: tuple = ()
-    log_chunk: timedelta = timedelta(days=1)
+    log_chunk: timedelta = timedelta(days=7)
 
     @classmethod
     def from_config(cls, config):
@@ -126,7 +126,7 @@ def sync_incident_stream(conn, client, settings, now, progress):
 
 
 def sync_log_stream(conn, client, settings, now, progress):
-    """Apply acknowledgements and resolves logged since the last mark, a day at a time."""
+    """Apply acknowledgements and resolves logged since the last mark, a chunk (a week) at a time."""
     since = _resume_point(conn, "log_entries", settings, now)
     params = {"time_zone": "UTC", "is_overview": "true"}
     if settings.team_ids:

@@ -210,3 +210,24 @@ def test_a_stopping_process_ends_the_sync_after_the_page_it_stored(db, start_san
     with db, db.cursor() as cur:
         cur.execute("SELECT outcome FROM pagerduty_sync_runs ORDER BY id")
         assert [row[0] for row in cur.fetchall()] == ["stopped", "ok"]
+
+
+def test_history_longer_than_six_months_is_fetched_in_spans_the_api_accepts(db, start_sandbox):
+    account, server = start_sandbox(count=300, days=200)
+    refused = requests.get(f"{server.base_url}/incidents", timeout=5, headers={"Authorization": f"Token token={DEFAULT_TOKEN}"},
+                           params={"since": (END - timedelta(days=200)).isoformat(), "until": END.isoformat()})
+    assert refused.status_code == 400 and "6 months" in refused.text
+    control(server, "stats/reset", {})
+    sync(db, client_for(server), SyncSettings(initial_days=201), now=END)
+    assert stored(db) == truth(account, END)
+    assert requests.get(f"{server.base_url}/_sandbox/stats", timeout=5).json()["errors_400"] == 0
+
+
+def test_sandbox_filters_by_status_as_the_api_does(start_sandbox):
+    account, server = start_sandbox(count=300, days=5)
+    page = client_for(server).get("/incidents", {"statuses[]": ["triggered", "acknowledged"], "limit": 100,
+                                                 "since": (END - timedelta(days=6)).isoformat(), "total": "true"})
+    expected = [i for i, (status, *_rest) in truth(account, END).items() if status != "resolved"]
+    assert page["total"] == len(expected) > 0
+    assert [incident["id"] for incident in page["incidents"]] == expected[:100]  # oldest first
+    assert all(incident["status"] in ("triggered", "acknowledged") for incident in page["incidents"])
