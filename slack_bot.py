@@ -187,8 +187,9 @@ def main(argv):
     settings = bot_settings(config)
     utils.configure_logging("slack_bot", config)
     stopping = utils.stop_event()
-    database = Database(lambda: database_connection.connect(config))
-    database.run(lambda conn: None)  # fail early, in one sentence, when the database is unreachable
+    database_connection.connect(config).close()  # schema current; one sentence when unreachable
+    url = database_connection.database_url(config)
+    database = Database(lambda: database_connection.connect_url(url))
     if transport == "console":
         settings = replace(settings, claim_prefix=f"console:{uuid.uuid4().hex[:8]}:")
         run_console(args, AlertHandler(database, settings, lambda *reply: "console"))

@@ -20,3 +20,4 @@ def fresh_database(directory):
         yield conn
     finally:
         conn.close()
+        server.cleanup()  # before the caller removes `directory`

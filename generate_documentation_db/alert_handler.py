@@ -17,6 +17,7 @@ from generate_documentation_db import alert_events, runbook_store
 from generate_documentation_db.alert_messages import MalformedEvent, recognise_alert
 from generate_documentation_db.matcher import DEFAULT_THRESHOLD, TermFrequencies, match_alert
 from generate_documentation_db.slack_reply import no_runbook_reply, runbook_reply
+from utils import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +46,16 @@ class Outcome:
     note: str = ""
 
 
+class DatabaseUnavailable(Exception):
+    """The database stayed unreachable for the whole retry window."""
+
+
 class Database:
-    """A connection per thread, re-opened after an outage; a call is retried for a short while."""
+    """A connection per thread, re-opened after an outage; a call is retried for a short while.
+
+    `connect` must be thread-safe and quick (connect to a known URL): it runs on whichever
+    transport thread first needs a connection.
+    """
 
     def __init__(self, connect, retry_seconds=DATABASE_RETRY_SECONDS):
         self._connect = connect
@@ -58,11 +67,12 @@ class Database:
         while True:
             try:
                 return work(self._connection())
-            except (psycopg2.OperationalError, psycopg2.InterfaceError) as error:
+            except (psycopg2.OperationalError, psycopg2.InterfaceError, ConfigError) as error:
                 self._forget()
+                reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
                 if time.monotonic() >= deadline:
-                    raise
-                log.warning("Database unavailable (%s); retrying.", str(error).strip().splitlines()[0][:200])
+                    raise DatabaseUnavailable(reason) from None
+                log.warning("Database unavailable (%s); retrying.", reason)
                 time.sleep(1)
 
     def _connection(self):
@@ -96,8 +106,8 @@ class AlertHandler:
         except MalformedEvent as error:
             log.warning("Ignored a malformed message event: %s.", error)
             return Outcome(False, note=f"malformed: {error}")
-        except psycopg2.Error as error:
-            log.error("Database unavailable; alert not handled: %s", str(error).strip().splitlines()[0][:200])
+        except DatabaseUnavailable as error:
+            log.error("Database unavailable; this message was not handled: %s", error)
             return Outcome(True, note="database unavailable")
         except Exception:
             log.exception("Failed to handle a message event.")

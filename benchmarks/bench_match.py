@@ -1,0 +1,180 @@
+"""Match latency by knowledge-base size, and the bot's end-to-end latency for a burst of alerts.
+
+    .venv/bin/python benchmarks/bench_match.py [--sizes 360,10000,100000] [--burst 200] [--transport socket-mode]
+
+1. match_alert() p50/p99 over the labelled alert titles with the corpus runbooks stored,
+   then padded with generated runbooks (4 sections each) up to each size of sections.
+2. A real bot process against the sandbox Slack: a burst of alerts posted at once as the
+   PagerDuty app; latency from posting to the reply appearing in the alert's thread.
+"""
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from psycopg2.extras import execute_values  # noqa: E402
+
+from benchmarks.bench_database import fresh_database  # noqa: E402
+from benchmarks.labelled_alerts import labelled_set  # noqa: E402
+from generate_documentation_db.alert_messages import recognise_alert  # noqa: E402
+from generate_documentation_db.matcher import TermFrequencies, match_alert  # noqa: E402
+from sandbox.slack import SlackSandbox  # noqa: E402
+from sandbox.slack_workspace import PAGERDUTY_BOT_ID, pagerduty_message  # noqa: E402
+from tests.corpus_runbooks import corpus_rows, load_corpus  # noqa: E402
+
+SECTIONS_PER_GENERATED_RUNBOOK = 4
+VOCABULARY = ("queue lag replica shard broker ingest cache latency error budget disk memory cpu pod node "
+              "volume backup cron job certificate token quota throttle restart timeout connection pool "
+              "webhook scheduler worker gateway proxy index compaction snapshot leader election partition "
+              "consumer producer topic stream batch pipeline deploy rollout canary region zone tenant").split()
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def count_sections(conn):
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT (SELECT count(*) FROM runbooks), (SELECT count(*) FROM runbook_sections)")
+        return cur.fetchone()
+
+
+def pad_to_sections(conn, target, rng):
+    """Add generated runbooks (bulk SQL, same search documents as the store builds) up to `target` sections."""
+    runbooks, sections = count_sections(conn)
+    missing = max(0, target - sections) // SECTIONS_PER_GENERATED_RUNBOOK
+    with conn, conn.cursor() as cur:
+        cur.execute("INSERT INTO doc_pages (url, title) VALUES ('https://generated.example/', 'generated') "
+                    "ON CONFLICT (url) DO UPDATE SET title = EXCLUDED.title RETURNING id")
+        page_id = cur.fetchone()[0]
+    for start in range(0, missing, 2000):
+        rows = [generated_runbook(page_id, runbooks + start + n, rng) for n in range(min(2000, missing - start))]
+        with conn, conn.cursor() as cur:
+            ids = execute_values(
+                cur, "INSERT INTO runbooks (page_id, position, title, alert_name, url, body_text, mrkdwn, "
+                     "search_vector) VALUES %s RETURNING id", rows,
+                template="(%s, %s, %s, %s, %s, %s, %s, setweight(docs_tsvector(%s), 'A') || "
+                         "setweight(docs_tsvector(%s), 'C'))", fetch=True)
+            section_rows = [(rid, p, 2, f"Step {p}", [row[2], f"Step {p}"], row[5][p * 40:(p + 1) * 40 + 200],
+                             row[5][:200], row[5][:200]) for (rid,), row in zip(ids, rows)
+                            for p in range(SECTIONS_PER_GENERATED_RUNBOOK)]
+            execute_values(cur, "INSERT INTO runbook_sections (runbook_id, position, level, title, heading_path, "
+                                "body_text, mrkdwn, search_vector) VALUES %s", section_rows,
+                           template="(%s, %s, %s, %s, %s, %s, %s, docs_tsvector(%s))")
+            execute_values(cur, "INSERT INTO runbook_alert_keys (runbook_id, alert_key, name, source) VALUES %s",
+                           [(rid, row[3].lower(), row[3], "title") for (rid,), row in zip(ids, rows)])
+    with conn, conn.cursor() as cur:
+        cur.execute("ANALYZE")
+
+
+def generated_runbook(page_id, number, rng):
+    words = rng.sample(VOCABULARY, 3)
+    name = "".join(word.capitalize() for word in words) + f"X{number}"
+    body = " ".join(rng.choice(VOCABULARY) for _ in range(120))
+    return (page_id, number, name, name, f"https://generated.example/#{number}", body, body, name, body)
+
+
+def match_latencies(conn, titles, frequencies):
+    timings = []
+    for title in titles:
+        started = time.perf_counter()
+        match_alert(conn, title, frequencies=frequencies)
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+def bench_matching(conn, sizes, items):
+    titles = [recognise_alert({"channel": "C", "ts": "1.0", **item["event"]}, (PAGERDUTY_BOT_ID,)).title
+              for item in items if item["is_alert"]]
+    rng = random.Random(7)
+    print(f"match latency (match_alert over {len(titles)} alert titles; cold = term frequencies not yet cached, "
+          "warm = as in a bot that has run a while):")
+    for size in sizes:
+        pad_to_sections(conn, size, rng)
+        runbooks, sections = count_sections(conn)
+        frequencies = TermFrequencies()
+        cold = match_latencies(conn, titles, frequencies)
+        warm = match_latencies(conn, titles, frequencies)
+        print(f"  {sections:>7} sections ({runbooks:>6} runbooks): cold p50 {percentile(cold, 0.5):6.1f} ms "
+              f"p99 {percentile(cold, 0.99):6.1f} ms | warm p50 {percentile(warm, 0.5):6.1f} ms "
+              f"p99 {percentile(warm, 0.99):6.1f} ms")
+
+
+def bench_burst(directory, items, burst, transport):
+    """Start a bot on the corpus database against a sandbox; post `burst` alerts at once."""
+    import subprocess
+    sandbox = SlackSandbox().start()
+    env = {**os.environ, "DATA_DIR": str(directory), "BOT_TOKEN": "xoxb-bench", "SLACK_API_URL": sandbox.api_url,
+           "PAGERDUTY_BOT_IDS": PAGERDUTY_BOT_ID, "PASSWORD_CONFIG": os.devnull, "DATABASE_URL": ""}
+    if transport == "socket-mode":
+        env["SLACK_APP_TOKEN"] = "xapp-bench"
+    project = Path(__file__).resolve().parents[1]
+    bot = subprocess.Popen([sys.executable, "slack_bot.py", "--transport", transport], cwd=project, env=env,
+                           stdout=subprocess.DEVNULL, stderr=open(Path(directory) / "bot.log", "w"))
+    try:
+        key = "rtm_connections" if transport == "rtm" else "socket_mode_connections"
+        deadline = time.monotonic() + 60
+        while sandbox.hub.status()[key] < 1 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        # Alerts the matcher answers, so every one of them should get its reply.
+        titles = [item["title"] for item in items if item["kind"] == "alertmanager"]
+        titles = (titles * (burst // len(titles) + 1))[:burst]
+        posted = {}
+        started = time.perf_counter()
+        for number, title in enumerate(titles, start=900_000):
+            event = sandbox.post("C0BENCH", pagerduty_message(title, number, f"QB{number}"))
+            posted[event["ts"]] = time.perf_counter()
+        latencies = wait_for_replies(sandbox, posted, timeout=120)
+        total = time.perf_counter() - started
+    finally:
+        bot.terminate()
+        bot.wait(20)
+        sandbox.stop()
+        problems = [line for line in (Path(directory) / "bot.log").read_text().splitlines()
+                    if " ERROR " in line or " WARNING " in line or line.startswith(("Traceback", "  ", "psycopg2", "Key"))]
+        print("\n".join(problems[:40]))
+    print(f"bot end to end ({transport}, burst of {len(posted)} alerts posted at once): "
+          f"{len(latencies)} replies in {total:.1f} s; p50 {percentile(latencies, 0.5):.0f} ms  "
+          f"p99 {percentile(latencies, 0.99):.0f} ms")
+
+
+def wait_for_replies(sandbox, posted, timeout):
+    replied = {}
+    deadline = time.monotonic() + timeout
+    while len(replied) < len(posted) and time.monotonic() < deadline:
+        for post in sandbox.workspace.posts("C0BENCH"):
+            if post["thread_ts"] in posted and post["thread_ts"] not in replied:
+                replied[post["thread_ts"]] = (time.perf_counter() - posted[post["thread_ts"]]) * 1000
+        time.sleep(0.005)
+    return list(replied.values()) or [float("nan")]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="0,10000,100000",
+                        help="runbook sections to store, comma-separated (0: the corpus alone, 360 runbooks)")
+    parser.add_argument("--burst", type=int, default=200)
+    parser.add_argument("--transport", choices=("socket-mode", "rtm"), default="socket-mode")
+    args = parser.parse_args(argv)
+    rows = corpus_rows()
+    if not rows:
+        print("The shared corpus (../shared/corpus) is absent; nothing to measure.")
+        return 0
+    items = labelled_set(rows)
+    with tempfile.TemporaryDirectory() as directory:
+        with fresh_database(Path(directory)) as conn:
+            load_corpus(conn)
+            bench_burst(Path(directory), items, args.burst, args.transport)
+            bench_matching(conn, [int(size) for size in args.sizes.split(",")], items)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""The message handler's database handling: outages retried briefly, logged, survived."""
+import logging
+
+import psycopg2
+
+from generate_documentation_db import database_connection
+from generate_documentation_db.alert_handler import AlertHandler, BotSettings, Database
+from sandbox.slack_workspace import PAGERDUTY_BOT_ID, pagerduty_message
+from tests.corpus_runbooks import load_samples
+
+DEAD_URL = "postgresql://127.0.0.1:1/nowhere"
+
+
+def alert_event(number, title="KubePodCrashLooping"):
+    return {"channel": "C1", "ts": f"1700000000.{number:06d}", **pagerduty_message(title, number, f"QH{number}")}
+
+
+def handler_for(database, posted):
+    def post_reply(channel, thread_ts, text, blocks):
+        posted.append((channel, thread_ts, text))
+        return f"{thread_ts}1"
+    return AlertHandler(database, BotSettings(pagerduty_bot_ids=(PAGERDUTY_BOT_ID,)), post_reply)
+
+
+def test_a_database_outage_is_logged_and_the_handler_goes_on(caplog):
+    posted = []
+    handler = handler_for(Database(lambda: database_connection.connect_url(DEAD_URL), retry_seconds=1), posted)
+    with caplog.at_level(logging.WARNING):
+        outcome = handler.handle(alert_event(1))
+    assert outcome.note == "database unavailable" and posted == []
+    assert "Database unavailable" in caplog.text and "retrying" in caplog.text
+
+
+def test_a_connection_lost_between_alerts_is_reopened(db, database_url):
+    load_samples(db)
+    attempts = []
+
+    def connect():
+        attempts.append(1)
+        if len(attempts) == 2:
+            raise psycopg2.OperationalError("server closed the connection unexpectedly")
+        return psycopg2.connect(database_url)
+
+    database = Database(connect, retry_seconds=5)
+    posted = []
+    handler = handler_for(database, posted)
+    assert handler.handle(alert_event(2)).note == "replied"
+    database._local.conn.close()  # the server went away under us
+    assert handler.handle(alert_event(3)).note == "replied"
+    assert len(posted) == 2 and len(attempts) == 3
+
+
+def test_the_same_incident_is_answered_once_by_two_handlers(db, database_url):
+    load_samples(db)
+    posted = []
+    first, second = (handler_for(Database(lambda: psycopg2.connect(database_url)), posted) for _ in range(2))
+    assert first.handle(alert_event(4)).note == "replied"
+    assert second.handle(alert_event(4)).note == "duplicate delivery"
+    assert second.handle(alert_event(5, "KubePodCrashLooping") | {"attachments": alert_event(4)["attachments"]}
+                         ).note == "already answered"
+    assert len(posted) == 1
