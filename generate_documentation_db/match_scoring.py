@@ -66,10 +66,12 @@ def candidate_score(alert_lexemes, alert_words, candidate, weights):
     name_precision = weighted_share(candidate.name_lexemes, alert_lexemes, weights)
     explained = weighted_share(candidate.matched_lexemes | (candidate.name_lexemes & alert_lexemes),
                                alert_lexemes, weights)
-    similarity = fuzz.token_set_ratio(alert_words, candidate.name_words) / 100
+    # token_sort, not token_set: a subset of the words must not count as a full match.
+    similarity = fuzz.token_sort_ratio(alert_words, candidate.name_words) / 100
     evidence = 0.35 * name_recall + 0.25 * name_precision + 0.2 * explained + 0.2 * similarity
-    # What the alert says that the runbook never mentions: a different alert, most likely.
-    return evidence * explained ** 1.5
+    # What the alert says that the runbook never mentions, and what the runbook's name says that the
+    # alert does not ("OSD CPU load high" for "node load high"): a different alert, most likely.
+    return evidence * explained ** 1.5 * (0.5 + 0.5 * name_recall)
 
 
 def _with_joined_words(alert_lexemes, candidate):

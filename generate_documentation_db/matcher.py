@@ -15,9 +15,9 @@ from generate_documentation_db.match_scoring import CandidateTerms, rank_candida
 from utils import ENVIRONMENT_WORDS, alert_key, name_words, normalise_alert_title
 
 # Calibrated on benchmarks/bench_matching.py: a wrong runbook is worse than none.
-DEFAULT_THRESHOLD = 0.55
+DEFAULT_THRESHOLD = 0.5
 RELATED_FLOOR = 0.2
-SEARCH_LIMIT = 8
+SEARCH_LIMIT = 20
 
 
 @dataclass(frozen=True)
