@@ -59,3 +59,14 @@ def test_the_same_incident_is_answered_once_by_two_handlers(db, database_url):
     assert second.handle(alert_event(5, "KubePodCrashLooping") | {"attachments": alert_event(4)["attachments"]}
                          ).note == "already answered"
     assert len(posted) == 1
+
+
+def test_channels_outside_slack_channels_are_not_watched(db, database_url):
+    load_samples(db)
+    posted = []
+    database = Database(lambda: psycopg2.connect(database_url))
+    handler = AlertHandler(database, BotSettings(pagerduty_bot_ids=(PAGERDUTY_BOT_ID,), channels=("C2",)),
+                           lambda *reply: posted.append(reply) or "1.1")
+    assert handler.handle(alert_event(6)).note == "channel not watched"
+    assert handler.handle({**alert_event(7), "channel": "C2"}).note == "replied"
+    assert len(posted) == 1
