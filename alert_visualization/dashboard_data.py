@@ -13,7 +13,7 @@ from psycopg2.pool import ThreadedConnectionPool
 from alert_visualization import incident_store, process_alerts, runbook_data
 from alert_visualization.summary import apply_filters, build_summary
 
-CACHED_WINDOWS = 4
+CACHED_WINDOWS = 2  # a 100,000-incident window is tens of MB in memory
 CACHED_SUMMARIES = 32
 
 
