@@ -31,12 +31,23 @@ class Browser:
              "--disable-extensions", "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
              f"--user-data-dir={self.profile.name}", f"--window-size={width},{height}", "about:blank"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        port = self._debugging_port()
-        page = next(t for t in requests.get(f"http://127.0.0.1:{port}/json/list", timeout=10).json() if t["type"] == "page")
-        # Entered by hand: the connection lives as long as the Browser object.
-        self.socket = connect(page["webSocketDebuggerUrl"], max_size=None, open_timeout=10).__enter__()
+        self.socket = self._attach(self._debugging_port())
         self.ids = itertools.count(1)
         self.events = []
+
+    def _attach(self, port, timeout=20):
+        """Connect to the first page's websocket; Chromium may write its port file before it listens."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                targets = requests.get(f"http://127.0.0.1:{port}/json/list", timeout=5).json()
+                page = next(target for target in targets if target["type"] == "page")
+                # Entered by hand: the connection lives as long as the Browser object.
+                return connect(page["webSocketDebuggerUrl"], max_size=None, open_timeout=10).__enter__()
+            except (OSError, requests.RequestException, StopIteration):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
 
     def _debugging_port(self, timeout=20):
         marker = Path(self.profile.name) / "DevToolsActivePort"
