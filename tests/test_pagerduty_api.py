@@ -231,3 +231,16 @@ def test_sandbox_filters_by_status_as_the_api_does(start_sandbox):
     assert page["total"] == len(expected) > 0
     assert [incident["id"] for incident in page["incidents"]] == expected[:100]  # oldest first
     assert all(incident["status"] in ("triggered", "acknowledged") for incident in page["incidents"])
+
+
+def test_scheduled_faults_are_retried_through(db):
+    account = Account(generate_history(seed=5, days=10, count=200, end=END), fault_every=4, fault_status=503)
+    account.clock = END.timestamp()
+    server = serve_in_thread(account)
+    try:
+        sync(db, client_for(server), SyncSettings(initial_days=11), now=END)
+        assert stored(db) == truth(account, END)
+        assert requests.get(f"{server.base_url}/_sandbox/stats", timeout=5).json()["faults_served"] >= 2
+    finally:
+        server.shutdown()
+        server.server_close()
