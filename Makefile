@@ -16,7 +16,8 @@ $(STAMP): requirements.txt
 	touch $(STAMP)
 
 demo: venv
-	$(RUN_ENV) $(PYTHON) deploy/run_procfile.py --env-file sandbox/demo.env
+	$(RUN_ENV) $(PYTHON) deploy/run_procfile.py --env-file sandbox/demo.env \
+		--first-ready "Ctrl-C stops every process"
 
 run: venv
 	$(RUN_ENV) $(PYTHON) deploy/run_procfile.py --skip sandbox

@@ -40,7 +40,7 @@ def parse_env_file(text):
 
 
 class Supervisor:
-    def __init__(self, processes, env, out=sys.stdout):
+    def __init__(self, processes, env, out=sys.stdout, first_ready=None):
         self.processes = processes
         self.env = env
         self.out = out
@@ -48,6 +48,9 @@ class Supervisor:
         self.children = {}
         self.print_lock = threading.Lock()
         self.stopping = threading.Event()
+        # The first process may have to be ready (stand-ins listening) before the rest start.
+        self.first_ready = first_ready
+        self.first_is_ready = threading.Event()
 
     def say(self, name, line):
         with self.print_lock:
@@ -63,10 +66,23 @@ class Supervisor:
             self.children[name] = child
             self.say(name, f"started with pid {child.pid}")
             threading.Thread(target=self.relay, args=(name, child), daemon=True).start()
+            if self.first_ready and len(self.children) == 1 and not self.wait_until_first_ready(child):
+                return
+
+    def wait_until_first_ready(self, child, seconds=120):
+        deadline = time.monotonic() + seconds
+        while not self.first_is_ready.wait(0.1):
+            if child.poll() is not None or time.monotonic() > deadline or self.stopping.is_set():
+                self.say("suite", f"{self.processes[0][0]} did not get ready; not starting the others")
+                return False
+        return True
 
     def relay(self, name, child):
         for raw in iter(child.stdout.readline, b""):
-            self.say(name, raw.decode("utf-8", "replace").rstrip("\n"))
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            self.say(name, line)
+            if self.first_ready and self.first_ready in line:
+                self.first_is_ready.set()
         code = child.wait()
         if not self.stopping.is_set():
             self.say(name, f"exited with code {code}; the other processes keep running")
@@ -100,6 +116,8 @@ def main(argv=None):
     parser.add_argument("names", nargs="*", help="processes to run (default: every line of the Procfile)")
     parser.add_argument("--procfile", default="Procfile", type=Path)
     parser.add_argument("--skip", action="append", default=[], help="a process not to run (repeatable)")
+    parser.add_argument("--first-ready", metavar="TEXT",
+                        help="start the others only once the first process prints a line holding TEXT")
     parser.add_argument("--env-file", type=Path, help="KEY=value lines that override the environment")
     args = parser.parse_args(argv)
     processes = parse_procfile(args.procfile.read_text())
@@ -114,13 +132,16 @@ def main(argv=None):
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     if args.env_file:
         env.update(parse_env_file(args.env_file.read_text()))
-    supervisor = Supervisor(processes, env)
+    supervisor = Supervisor(processes, env, first_ready=args.first_ready)
     stop_requested = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop_requested.set())
     supervisor.start()
+    parent = os.getppid()
     while supervisor.running() and not stop_requested.wait(0.2):
-        pass
+        if os.getppid() != parent:
+            # Whoever started us (make, a terminal) is gone: nobody could press Ctrl-C any more.
+            stop_requested.set()
     if stop_requested.is_set():
         supervisor.say("suite", "stopping every process")
     supervisor.stop()

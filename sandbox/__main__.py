@@ -1,43 +1,88 @@
 """`python3 -m sandbox`: the demo's first process.
 
 Starts the embedded PostgreSQL (and applies migrations) so the other processes join a
-ready server, runs the local stand-ins that speak the real protocols, and prints one
-short block saying where everything is.
+ready server, runs the local stand-ins that speak the real protocols (docs site,
+PagerDuty, Slack, SMTP) on the ports the demo configuration names, and prints what
+happens: the dashboard URL, each alert posted with the bot's reply, where the handoff
+mail went.  After a while it edits a runbook page, as a team member would.
 """
 import argparse
 import logging
-import sys
+import threading
+from urllib.parse import urlsplit
 
 import utils
 from generate_documentation_db import database_connection
+from sandbox import demo_events
+from sandbox.docs_server import DocsServer
+from sandbox.pagerduty import Account, serve_in_thread
+from sandbox.pagerduty_history import generate_history
+from sandbox.slack import SlackSandbox
+from sandbox.slack_demo import run_demo
+from sandbox.smtp import SmtpSink
 
 log = logging.getLogger("sandbox")
 
+DEMO_CHANNEL = "C0ALERTS"
+EDIT_AFTER_SECONDS = 45
 
-def describe_demo(log_dir, data_dir, database_url):
+
+def port_of(url):
+    return urlsplit(url).port
+
+
+def describe_demo(config, log_dir, data_dir, database_url, outbox):
     """The block printed at demo start (pure, so it is tested as text)."""
+    dashboard = config.text("DASHBOARD_URL", "http://127.0.0.1:5000")
+    embedded = f" (embedded, data in {data_dir})" if "host=/" in database_url else ""
     return "\n".join([
         "=" * 72,
         "Oncall Helper demo: every process runs against local stand-ins, no account needed.",
+        f"  dashboard: {dashboard}/",
+        f"  docs site: {config.text('DOCS_URL')} (the runbook site the docs monitor watches)",
+        f"  alerts:    posted below into the sandbox channel {DEMO_CHANNEL}, each with the bot's reply",
+        f"  handoff:   mails land in {outbox}/ ; the path is printed when the mailer sends",
         f"  logs:      {log_dir}/<process>.log (one file per process)",
-        f"  database:  {database_url}" + (f" (embedded, data in {data_dir})" if "host=/" in database_url else ""),
+        f"  database:  {database_url}{embedded}",
         "  stop:      Ctrl-C stops every process",
         "=" * 72,
     ])
 
 
+def start_stand_ins(config, site_dir, outbox):
+    """Each stand-in on the port its service's setting names, so there is one source of ports."""
+    docs = DocsServer(site_dir, port_of(config.text("DOCS_URL"))).start()
+    account = Account(generate_history(), token=config.text("PAGERDUTY_TOKEN"))
+    pagerduty = serve_in_thread(account, port_of(config.text("PAGERDUTY_API_URL")))
+    slack = SlackSandbox(port=port_of(config.text("SLACK_API_URL"))).start()
+    smtp = SmtpSink(outbox, config.integer("SMTP_PORT")).start()
+    return docs, pagerduty, slack, smtp
+
+
 def main(argv):
     parser = argparse.ArgumentParser(prog="python3 -m sandbox", description=__doc__.splitlines()[0])
-    parser.add_argument("--once", action="store_true", help="start, print the block and exit")
+    parser.add_argument("--once", action="store_true", help="start everything, print the block and exit")
     args = parser.parse_args(argv)
     config = utils.load_config()
+    config.require("DOCS_URL", "PAGERDUTY_API_URL", "SLACK_API_URL", "SMTP_PORT", feature="the demo stand-ins")
     utils.configure_logging("sandbox", config)
     stopping = utils.stop_event()
     conn = database_connection.connect(config)
+    data_dir = database_connection.data_dir(config)
+    site_dir = demo_events.fresh_site_copy(data_dir / "demo_docs_site")
+    outbox = utils.PROJECT_DIR / "outbox" / "sandbox-smtp"
+    docs, pagerduty, slack, smtp = start_stand_ins(config, site_dir, outbox)
     url = database_connection.database_url(config)
-    print(describe_demo(utils.LOG_DIR, database_connection.data_dir(config), url), flush=True)
-    while not args.once and not stopping.wait(1):
-        pass
+    print(describe_demo(config, utils.LOG_DIR, data_dir, url, outbox), flush=True)
+    if not args.once:
+        threading.Thread(target=demo_events.report_handoff_mail, args=(outbox, stopping), daemon=True).start()
+        threading.Thread(target=demo_events.edit_runbook_later, args=(site_dir, EDIT_AFTER_SECONDS, stopping),
+                         daemon=True).start()
+        run_demo(slack, DEMO_CHANNEL, stopping)
+    for server in (docs, pagerduty):
+        server.shutdown()
+    slack.stop()
+    smtp.stop()
     conn.close()
     log.info("Sandbox stopped.")
 
