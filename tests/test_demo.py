@@ -1,11 +1,14 @@
 """`make demo` runs the suite in the foreground and Ctrl-C leaves nothing behind."""
 import os
+import re
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import psutil
 import pytest
+import requests
 
 from tests.conftest import PROJECT_DIR
 
@@ -33,7 +36,19 @@ def family(root):
     return members
 
 
-def test_make_demo_prints_its_logs_and_ctrl_c_stops_every_process(tmp_path):
+def dashboard_answers(url, seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=5).status_code == 200:
+                return True
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.5)
+    return False
+
+
+def test_make_demo_shows_every_job_within_a_minute_and_ctrl_c_stops_every_process(tmp_path):
     data_dir = tmp_path / "data"
     env = dict(os.environ, DATA_DIR=str(data_dir))
     demo = subprocess.Popen(
@@ -41,8 +56,18 @@ def test_make_demo_prints_its_logs_and_ctrl_c_stops_every_process(tmp_path):
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
     )
     try:
-        printed = "".join(wait_for_line(demo.stdout, "stop:      Ctrl-C", 180))
-        assert "logs:" in printed and str(PROJECT_DIR / "logs") in printed
+        printed = "".join(wait_for_line(demo.stdout, "stop:      Ctrl-C", 120))
+        assert str(PROJECT_DIR / "logs") in printed
+        dashboard_url = re.search(r"dashboard: (http://\S+)", printed).group(1)
+        started_at = time.monotonic()
+        shown = "".join(wait_for_line(demo.stdout, "[slack]     reply in the thread of", 60))
+        assert "[pagerduty] #" in shown
+        if "[handoff]   HTML preview" not in shown:
+            shown += "".join(wait_for_line(demo.stdout, "[handoff]   HTML preview", 60 - (time.monotonic() - started_at)))
+        mail = Path(re.search(r"mail accepted by the sandbox SMTP: (\S+\.eml)", shown).group(1))
+        assert "On-call handoff" in mail.read_text()
+        assert dashboard_answers(dashboard_url, 60 - (time.monotonic() - started_at))
+
         started = family(psutil.Process(demo.pid))
         postmasters = [p for p in psutil.process_iter(["name", "cmdline"])
                        if p.info["name"] == "postgres" and str(data_dir) in " ".join(p.info["cmdline"] or [])]
