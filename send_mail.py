@@ -17,12 +17,14 @@ import psycopg2
 import schedule
 
 import utils
-from alert_visualization import handoff_send, handoff_sources
-from alert_visualization.handoff_week import latest_due_week, parse_schedule, parse_week_argument, week_containing
+from alert_visualization import handoff_runs, handoff_send, handoff_sources
+from alert_visualization.handoff_week import (latest_due_week, next_handoff_moment, parse_schedule,
+                                             parse_week_argument, week_containing)
 from alert_visualization.smtp_client import SECURITY_MODES, RetryPolicy, SmtpSettings
 from generate_documentation_db import database_connection, process_status
 
 log = logging.getLogger("send_mail")
+PROCESS_NAME = "handoff_mailer"  # its name in process_status, as in the Procfile
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 
 
@@ -102,12 +104,27 @@ def check_due_handoff(config, mailer, check_minutes):
     """One scheduled check; a failure is logged and the next check tries again."""
     try:
         outcome = handoff_send.send_due_handoff(mailer)
-        process_status.record_heartbeat(mailer.conn, "send_mail", check_minutes * 60, outcome)
     except psycopg2.Error:
         log.exception("Database error during the handoff check; reconnecting for the next one.")
         reconnect(config, mailer)
-    except Exception:
+        return
+    except Exception as error:
         log.exception("The handoff check failed; the next check tries again.")
+        outcome = f"check failed: {type(error).__name__}"
+    try:
+        record_heartbeat(mailer, check_minutes, outcome)
+    except psycopg2.Error:
+        log.exception("Could not record the mailer's heartbeat; reconnecting for the next check.")
+        reconnect(config, mailer)
+
+
+def record_heartbeat(mailer, check_minutes, outcome):
+    """The status panel's line: how the check went, the next handoff, the last week sent."""
+    last_sent = handoff_runs.last_sent_week(mailer.conn)
+    process_status.record_heartbeat(
+        mailer.conn, PROCESS_NAME, check_minutes * 60, outcome,
+        next_handoff_at=next_handoff_moment(mailer.clock(), mailer.schedule).isoformat(),
+        last_sent_week=last_sent.isoformat() if last_sent else None)
 
 
 def reconnect(config, mailer):

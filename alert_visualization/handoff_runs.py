@@ -90,3 +90,10 @@ def recent_runs(conn, limit=10):
                     "ORDER BY week_of DESC LIMIT %s", (limit,))
         names = [column.name for column in cur.description]
         return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+def last_sent_week(conn):
+    """The newest week whose handoff went out (its week_of date), or None."""
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT max(week_of) FROM handoff_runs WHERE status = 'sent'")
+        return cur.fetchone()[0]

@@ -105,6 +105,12 @@ def latest_due_week(now, schedule):
     return week
 
 
+def next_handoff_moment(now, schedule):
+    """The first scheduled handoff moment after `now` (aware), for the status panel."""
+    latest_end = latest_due_week(now, schedule).end
+    return week_ending_on(latest_end.date() + timedelta(days=7), schedule).end
+
+
 def week_containing(day, schedule):
     """The handoff week holding local `day` at the schedule's clock time: what `--week` names.
 

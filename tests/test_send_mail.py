@@ -111,7 +111,12 @@ def test_the_scheduler_loop_catches_up_at_start_and_stops_on_sigterm(mailer_env,
         assert len(smtp_sink.mails()) == 1
         while time.monotonic() < deadline and not heartbeat(db):
             time.sleep(0.1)
-        assert heartbeat(db) == "sent"
+        outcome, details = heartbeat(db)
+        assert outcome == "sent"
+        assert details["last_sent_week"] == due_week_of().isoformat()
+        next_handoff = datetime.fromisoformat(details["next_handoff_at"])
+        assert timedelta(0) < next_handoff - datetime.now(timezone.utc) <= timedelta(days=7)
+        assert next_handoff.astimezone(SCHEDULE.zone).strftime("%A %H:%M") == "Monday 09:00"
     finally:
         loop.send_signal(signal.SIGTERM)
         _, stderr = loop.communicate(timeout=20)
@@ -120,7 +125,7 @@ def test_the_scheduler_loop_catches_up_at_start_and_stops_on_sigterm(mailer_env,
 
 
 def heartbeat(db):
+    """(last_outcome, details) of the mailer's status row, or None before its first beat."""
     with db, db.cursor() as cur:
-        cur.execute("SELECT last_outcome FROM process_status WHERE process = 'send_mail'")
-        row = cur.fetchone()
-        return row and row[0]
+        cur.execute("SELECT last_outcome, details FROM process_status WHERE process = 'handoff_mailer'")
+        return cur.fetchone()
