@@ -16,6 +16,7 @@ from dataclasses import replace
 import utils
 from generate_documentation_db import database_connection
 from generate_documentation_db.alert_handler import AlertHandler, BotSettings, Database
+from generate_documentation_db.bot_status import BotStatus
 from generate_documentation_db.matcher import DEFAULT_THRESHOLD
 from generate_documentation_db.slack_reply import DEFAULT_STEPS_BUDGET, render_for_console, reply_mrkdwn
 
@@ -75,7 +76,7 @@ def slack_poster(client):
     return post_reply
 
 
-def run_socket_mode(config, handler, client, stopping):
+def run_socket_mode(config, handler, client, stopping, status):
     from slack_sdk.socket_mode import SocketModeClient
     from slack_sdk.socket_mode.response import SocketModeResponse
 
@@ -96,11 +97,11 @@ def run_socket_mode(config, handler, client, stopping):
     socket_client.socket_mode_request_listeners.append(on_request)
     socket_client.connect()
     log.info("Connected to Slack over Socket Mode.")
-    stopping.wait()
+    status.beat_until(stopping, socket_client.is_connected)
     socket_client.close()
 
 
-def run_rtm(config, handler, client, stopping):
+def run_rtm(config, handler, client, stopping, status):
     from slack_sdk.rtm_v2 import RTMClient
 
     rtm = RTMClient(web_client=client, ping_interval=PING_SECONDS, auto_reconnect_enabled=True)
@@ -111,7 +112,7 @@ def run_rtm(config, handler, client, stopping):
 
     rtm.connect()
     log.info("Connected to Slack over RTM.")
-    stopping.wait()
+    status.beat_until(stopping, rtm.is_connected)
     rtm.close()
 
 
@@ -197,13 +198,15 @@ def main(argv):
     client = web_client(config, config.text("BOT_TOKEN"))
     identity = slack_identity(client)
     settings = replace(settings, own_ids=(identity.get("bot_id"), identity.get("user_id")))
-    handler = AlertHandler(database, settings, slack_poster(client))
+    status = BotStatus(database, transport)
+    # A --once run from cron keeps no status row: it would read as a bot gone stale.
+    handler = AlertHandler(database, settings, slack_poster(client), None if args.once else status.alert_handled)
     catch_up(client, handler, settings.channels)
     if args.once:
         return 0
     log.info("Slack bot starting (%s transport).", transport)
     run = run_socket_mode if transport == "socket-mode" else run_rtm
-    run(config, handler, client, stopping)
+    run(config, handler, client, stopping, status)
     log.info("Slack bot stopped.")
     return 0
 

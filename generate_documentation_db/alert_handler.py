@@ -92,15 +92,22 @@ class Database:
 
 
 class AlertHandler:
-    def __init__(self, database, settings, post_reply):
+    def __init__(self, database, settings, post_reply, on_alert=None):
         self.database = database
         self.settings = settings
         self.post_reply = post_reply
+        self.on_alert = on_alert  # told each alert's Outcome (the bot's status row); must not raise
         self.frequencies = TermFrequencies()
         self.claimer = f"{socket.gethostname()}:{os.getpid()}"
 
     def handle(self, event):
         """Handle one message event; never raises (a broken event or outage is logged)."""
+        outcome = self._handle_safely(event)
+        if outcome.is_alert and self.on_alert is not None:
+            self.on_alert(outcome)
+        return outcome
+
+    def _handle_safely(self, event):
         try:
             return self._handle(event)
         except MalformedEvent as error:

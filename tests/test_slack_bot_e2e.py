@@ -176,3 +176,24 @@ def test_every_alert_is_recorded_with_its_reply(slack):
         row = cur.fetchone()
     conn.close()
     assert row == (5014, "kube pod crash looping", "KubePodCrashLooping", 1.0, reply[0]["ts"], "triggered")
+
+
+def bot_status_row(database_url):
+    conn = psycopg2.connect(database_url)
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT last_outcome, details FROM process_status WHERE process = 'slack_bot'")
+        row = cur.fetchone()
+    conn.close()
+    return row or (None, {})
+
+
+def test_the_bot_records_that_it_is_connected_and_its_last_alert(slack):
+    transport, sandbox, bot, database_url = slack
+    alert = post_incident(sandbox, "[FIRING:1] KubeJobFailed (backup-42 ops warning)", 5015)
+    assert wait_for(lambda: replies_to(sandbox, alert), 15), bot.log()
+    assert wait_for(lambda: "KubeJobFailed" in bot_status_row(database_url)[1].get("last_alert", ""), 10), \
+        bot_status_row(database_url)
+    outcome, details = bot_status_row(database_url)
+    assert outcome == "connected" and details["connected"] is True and details["transport"] == transport
+    assert details["last_alert_result"] == "replied" and details["last_alert_runbook"] == "KubeJobFailed"
+    assert details["interval_seconds"] == 30
