@@ -9,16 +9,17 @@ import argparse
 import ipaddress
 import json
 import logging
-import os
-import socket
 import sys
 import threading
+from datetime import datetime, timezone
 
 from utils import ConfigError, configure_logging, load_config, run_main, stop_event
 
 log = logging.getLogger("alert_visualization")
 
 PROCESS_NAME = "dashboard"
+SYNC_OFF_BEAT_SECONDS = 60  # without a PagerDuty sync the dashboard still says it is up
+SYNC_OFF = "serving; PagerDuty sync is off (PAGERDUTY_TOKEN is not set)"
 
 
 def parse_args(argv):
@@ -85,38 +86,53 @@ def run_sync(config, progress=None, stopping=None):
         client.close()
 
 
-def record_heartbeat(config, outcome):
-    """Say in process_status that the dashboard is alive and how its last sync went."""
+def sync_interval(config):
+    return config.integer("PAGERDUTY_SYNC_SECONDS", 300, minimum=10)
+
+
+def record_heartbeat(config, interval, outcome, **details):
+    """Say in process_status that the dashboard is alive and how its last sync went; never raises."""
+    from generate_documentation_db import process_status
     from generate_documentation_db.database_connection import connect
-    conn = connect(config)
     try:
-        with conn, conn.cursor() as cur:
-            cur.execute("""
-                INSERT INTO process_status (process, host_pid, heartbeat_at, last_outcome)
-                VALUES (%s, %s, now(), %s) ON CONFLICT (process) DO UPDATE
-                SET host_pid = EXCLUDED.host_pid, heartbeat_at = now(), last_outcome = EXCLUDED.last_outcome
-                """, (PROCESS_NAME, f"{socket.gethostname()}:{os.getpid()}", outcome))
-    finally:
-        conn.close()
+        conn = connect(config, wait_seconds=5)
+        try:
+            process_status.record_heartbeat(conn, PROCESS_NAME, interval, outcome, **details)
+        finally:
+            conn.close()
+    except Exception:  # the sync goes on; the status panel shows the beat went missing
+        log.exception("Could not record the dashboard's heartbeat.")
 
 
 def sync_step(config, stopping=None):
     """One sync round of the long-running loop; returns True when it did its job."""
+    interval = sync_interval(config)
+    record_heartbeat(config, interval, None, syncing=True, sync_started_at=utc_now())  # a long first sync is not stale
     try:
         result = run_sync(config, stopping=stopping)
         outcome = "skipped: another process is syncing" if result.skipped else f"synced {result.incidents} incidents"
-        record_heartbeat(config, outcome)
+        record_heartbeat(config, interval, outcome, last_sync_at=utc_now())
         return True
     except Exception as error:  # a failed round is logged and retried next round
         log.exception("PagerDuty sync failed; retrying in the next round.")
-        record_heartbeat(config, f"sync failed: {type(error).__name__}")
+        record_heartbeat(config, interval, f"sync failed: {type(error).__name__}")
         return False
+
+
+def utc_now():
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def sync_loop(config, stopping, interval):
     while not stopping.is_set():
         sync_step(config, stopping)
         stopping.wait(interval)
+
+
+def sync_off_beats(config, stopping):
+    while not stopping.is_set():
+        record_heartbeat(config, SYNC_OFF_BEAT_SECONDS, SYNC_OFF, syncing=False)
+        stopping.wait(SYNC_OFF_BEAT_SECONDS)
 
 
 def serve(config, stopping):
@@ -129,20 +145,19 @@ def serve(config, stopping):
     connect(config).close()  # applies migrations before the first request
     data = DashboardData(database_url(config), timezone_name(config))
     app = create_app(data, password, config.text("DASHBOARD_USER", "oncall"))
-    syncing = None
     if config.is_set("PAGERDUTY_TOKEN"):
-        interval = config.integer("PAGERDUTY_SYNC_SECONDS", 300, minimum=10)
-        syncing = threading.Thread(target=sync_loop, args=(config, stopping, interval), name="pagerduty-sync", daemon=True)
-        syncing.start()
+        syncing = threading.Thread(target=sync_loop, args=(config, stopping, sync_interval(config)),
+                                   name="pagerduty-sync", daemon=True)
     else:
         log.info("PAGERDUTY_TOKEN is not set, so incidents are not synced; the dashboard shows what is stored.")
+        syncing = threading.Thread(target=sync_off_beats, args=(config, stopping), name="heartbeat", daemon=True)
+    syncing.start()
     server = waitress.create_server(app, host=host, port=port, threads=4)
     threading.Thread(target=server.run, name="waitress", daemon=True).start()
     log.info("Dashboard on http://%s:%s/", host, server.effective_port)
     stopping.wait()
     server.close()
-    if syncing is not None:
-        syncing.join(timeout=30)  # a running sync stops after the page it is storing
+    syncing.join(timeout=30)  # a running sync stops after the page it is storing
     data.close()
     log.info("Dashboard stopped.")
 

@@ -11,6 +11,8 @@ from contextlib import contextmanager
 from psycopg2.pool import ThreadedConnectionPool
 
 from alert_visualization import incident_store, process_alerts, runbook_data
+from alert_visualization.status_panel import status_panel
+from generate_documentation_db import process_status
 from alert_visualization.summary import apply_filters, build_summary
 
 CACHED_WINDOWS = 2  # a 100,000-incident window is tens of MB in memory
@@ -86,9 +88,17 @@ class DashboardData:
         chosen = process_alerts.in_period(apply_filters(frame, filters.service, filters.urgency), period)
         return chosen.sort_values("created_at", ascending=False)
 
+    def suite_status(self):
+        """The status panel: each process's heartbeat, never cached (it is about now)."""
+        with self.connection() as conn:
+            return status_panel(process_status.suite_status(conn))
+
     def health(self):
+        """/healthz: "ok", or "stale" when a process's heartbeat is older than three intervals."""
         with self.connection() as conn:
             finished_at, outcome = incident_store.last_sync(conn)
             count, _ = self._version(conn)
-        return {"incidents": count, "last_sync_at": finished_at.isoformat() if finished_at else None,
-                "last_sync_outcome": outcome}
+        panel = self.suite_status()
+        return {"status": "ok" if panel["healthy"] else "stale", "incidents": count,
+                "last_sync_at": finished_at.isoformat() if finished_at else None,
+                "last_sync_outcome": outcome, "processes": panel["processes"]}

@@ -1,8 +1,9 @@
 """The dashboard's Flask app: routes parse the request, call one function, render.
 
 Routes: `/` (the page), `/api/summary.json` (every number and series on the page),
-`/export.csv` (the filtered incidents), `/healthz`, and `/vendor/plotly.min.js` served
-from the installed plotly package (no CDN: on-call networks are often closed).
+`/export.csv` (the filtered incidents), `/healthz` (the suite's heartbeats; 503 when one
+is stale), and `/vendor/plotly.min.js` served from the installed plotly package (no CDN:
+on-call networks are often closed).
 """
 import csv
 import hashlib
@@ -94,7 +95,7 @@ def create_app(data, password=None, user="oncall"):
     def index():
         filters = parse_filters(request.args)
         summary = data.summary(filters)
-        return render_template("dashboard.html", summary=summary, filters=filters,
+        return render_template("dashboard.html", summary=summary, filters=filters, status=data.suite_status(),
                                figures_json=script_json(figures_json(summary)))
 
     @app.get("/api/summary.json")
@@ -112,10 +113,11 @@ def create_app(data, password=None, user="oncall"):
     @app.get("/healthz")
     def healthz():
         try:
-            return jsonify({"status": "ok", **data.health()})
+            health = data.health()
         except Exception:  # the database is what health is about; say so, log the detail
             log.exception("Health check failed.")
             return jsonify({"status": "error", "database": "unreachable"}), 503
+        return jsonify(health), 200 if health["status"] == "ok" else 503
 
     @app.get("/vendor/plotly.min.js")
     def plotly_js():

@@ -102,7 +102,9 @@ def test_plotly_js_is_served_from_the_installed_package(client):
 
 def test_healthz_reports_the_database_and_last_sync(client):
     health = client.get("/healthz").get_json()
-    assert health == {"status": "ok", "incidents": 13, "last_sync_at": None, "last_sync_outcome": None}
+    assert {key: health[key] for key in ("status", "incidents", "last_sync_at", "last_sync_outcome")} == \
+        {"status": "ok", "incidents": 13, "last_sync_at": None, "last_sync_outcome": None}
+    assert [line["state"] for line in health["processes"]] == ["missing"] * 4
 
 
 def test_a_password_guards_everything_but_healthz(data, fixed_incidents):
@@ -183,9 +185,20 @@ def dashboard_process(database_url, sandbox_with_history):
         process.wait(20)
 
 
+def dashboard_line(base):
+    health = requests.get(f"{base}/healthz", timeout=5).json()
+    return next(line for line in health["processes"] if line["process"] == "dashboard")
+
+
 def test_the_process_syncs_serves_and_stops_cleanly_on_sigterm(dashboard_process):
     process, base = dashboard_process
     assert requests.get(f"{base}/healthz", timeout=5).json()["incidents"] == 401
+    deadline = time.monotonic() + 10
+    while dashboard_line(base)["last_outcome"] != "synced 401 incidents" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    line = dashboard_line(base)
+    assert line["last_outcome"] == "synced 401 incidents" and line["state"] == "ok", line
+    assert line["details"]["interval_seconds"] == 600 and line["details"]["last_sync_at"]
     assert requests.get(f"{base}/?range=30", timeout=30).status_code == 200
     process.send_signal(signal.SIGTERM)
     assert process.wait(20) == 0
