@@ -1,7 +1,9 @@
 """Headless Chromium driven over the Chrome DevTools Protocol (a websocket on loopback).
 
-Just enough of CDP for the dashboard's browser test: navigate, evaluate, watch for
-dialogs, screenshot.  Debian's `chromium` package; `find_chromium()` is None without it.
+Just enough of CDP for the browser tests (the dashboard, the handoff mail's layout):
+navigate, emulate a screen width, evaluate, watch for dialogs, screenshot.  Debian's
+`chromium` package; `find_chromium()` is None without it.  Chromium's window cannot be
+narrower than 500 px, so a phone is emulated the way DevTools does it.
 """
 import base64
 import itertools
@@ -25,7 +27,8 @@ def find_chromium():
 
 class Browser:
     def __init__(self, executable, width=1400, height=2200):
-        self.profile = tempfile.TemporaryDirectory(prefix="cdp-")
+        # Renderers may outlive the browser for a moment and still write into the profile.
+        self.profile = tempfile.TemporaryDirectory(prefix="cdp-", ignore_cleanup_errors=True)
         self.process = subprocess.Popen(
             [executable, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
              "--disable-extensions", "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
@@ -70,6 +73,20 @@ class Browser:
                 return message.get("result", {})
             self.events.append(message)
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def open_file(self, path, width, height=800, mobile=False):
+        """Show a local file on a screen `width` CSS pixels wide, once it has loaded."""
+        self.send("Page.enable")
+        self.send("Emulation.setDeviceMetricsOverride", width=width, height=height,
+                  deviceScaleFactor=1, mobile=mobile)
+        self.send("Page.navigate", url=Path(path).resolve().as_uri())
+        self.wait_for("document.readyState === 'complete'")
+
     def evaluate(self, expression):
         result = self.send("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
         if "exceptionDetails" in result:
@@ -89,8 +106,13 @@ class Browser:
         raise TimeoutError(f"Timed out waiting for: {expression}")
 
     def screenshot(self, path):
-        data = self.send("Page.captureScreenshot", format="png", captureBeyondViewport=True)["data"]
+        """The whole page at the emulated width, not just the first screen."""
+        height = self.send("Page.getLayoutMetrics")["cssContentSize"]["height"]
+        width = self.evaluate("document.documentElement.clientWidth")
+        data = self.send("Page.captureScreenshot", format="png", captureBeyondViewport=True,
+                         clip={"x": 0, "y": 0, "width": width, "height": height, "scale": 1})["data"]
         Path(path).write_bytes(base64.b64decode(data))
+        return Path(path)
 
     def close(self):
         try:

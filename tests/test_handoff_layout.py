@@ -7,13 +7,29 @@ from pathlib import Path
 import pytest
 
 from alert_visualization import handoff_send
-from tests.chromium_page import WIDER_THAN_VIEWPORT, ChromiumPage, chromium_binary
+from tests.cdp_browser import Browser, find_chromium
 from tests.handoff_helpers import NOW, handoff_keys, mailer_at, pagerduty, read_mail, smtp_sink
 
 __all__ = ["mailer_at", "pagerduty", "smtp_sink"]
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "outbox" / "screenshots"
 
-pytestmark = pytest.mark.skipif(chromium_binary() is None, reason="needs Chromium (apt-get install chromium)")
+# Every element's box against the viewport: what sticks out sideways makes a phone scroll.
+WIDER_THAN_VIEWPORT = """
+(() => {
+  const width = document.documentElement.clientWidth;
+  const offenders = [];
+  for (const element of document.body.querySelectorAll('*')) {
+    const box = element.getBoundingClientRect();
+    if (box.width > 0 && (box.right > width + 0.5 || box.left < -0.5)) {
+      offenders.push(`${element.tagName} ${Math.round(box.left)}..${Math.round(box.right)}: `
+                     + (element.textContent || '').trim().slice(0, 60));
+    }
+  }
+  return {viewport: width, scrollWidth: document.documentElement.scrollWidth, offenders: offenders};
+})()
+"""
+
+pytestmark = pytest.mark.skipif(find_chromium() is None, reason="needs Chromium (apt-get install chromium)")
 
 
 @pytest.fixture
@@ -30,8 +46,8 @@ def sent_html(make_config, mailer_at, pagerduty, smtp_sink, tmp_path):
 @pytest.mark.parametrize("name, width, mobile", [("phone-360", 360, True), ("desktop-1280", 1280, False)])
 def test_the_mail_fits_the_screen_at_phone_and_desktop_width(sent_html, name, width, mobile):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with ChromiumPage() as page:
-        page.open(sent_html, width, mobile=mobile)
+    with Browser(find_chromium()) as page:
+        page.open_file(sent_html, width, mobile=mobile)
         layout = page.evaluate(WIDER_THAN_VIEWPORT)
         shot = page.screenshot(SCREENSHOTS / f"handoff-{name}.png")
     assert layout["offenders"] == []
