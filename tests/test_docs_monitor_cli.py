@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from generate_documentation_db import runbook_store
+from generate_documentation_db import process_status, runbook_store
 from generate_documentation_db.__main__ import next_wait
 from generate_documentation_db.progress import progress_line
 from sandbox.docs_server import DEFAULT_ROOT, DocsServer
@@ -60,10 +60,14 @@ def run_monitor(*args, database_url=None, **env):
                           env=environ, capture_output=True, text=True, timeout=60)
 
 
-def test_the_cli_polls_once_then_lists_runbooks_and_changes(sample_site, database_url):
-    polled = run_monitor("--once", "--url", sample_site.url, database_url=database_url)
+def test_the_cli_polls_once_then_lists_runbooks_and_changes(sample_site, database_url, db):
+    polled = run_monitor("--once", "--url", sample_site.url, database_url=database_url,
+                         DOCS_POLL_SECONDS="120")
     assert polled.returncode == 0, polled.stderr
     assert "added" in polled.stderr and "0 faults" in polled.stderr
+    [status] = process_status.suite_status(db)  # the poll's heartbeat, with its result
+    assert status["process"] == "docs_monitor" and status["details"]["interval_seconds"] == 120
+    assert status["last_outcome"] in polled.stderr and "0 faults" in status["last_outcome"]
     listed = run_monitor("--list", database_url=database_url)
     assert "KubeSchedulerDown  [runbook]" in listed.stdout and "NodeDiskIOSaturation  [deprecated]" in listed.stdout
     changes = run_monitor("--changes", "--limit", "100", database_url=database_url)
