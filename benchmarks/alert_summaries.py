@@ -1,0 +1,203 @@
+"""Summary annotations for alerts that have a runbook, written here in our own words.
+
+Alertmanager with a custom template titles an incident with the alert's *summary*
+annotation instead of its name, so nothing in the title names the alert.  These
+phrasings say what each alert means (from its name and what its runbook is about) the
+way Prometheus and OpenShift alert summaries read: a short sentence, often with label
+values ({ns}, {pod}, {node}, {container}) and figures in it.
+"""
+
+SUMMARIES = {
+    # prometheus-operator: kubernetes
+    "KubePodCrashLooping": ["Pod {ns}/{pod} ({container}) is in waiting state (reason: \"CrashLoopBackOff\").",
+                            "Pod {ns}/{pod} is crash looping.", "Pod is crash looping."],
+    "KubePodNotReady": ["Pod {ns}/{pod} has been in a non-ready state for longer than 15 minutes.",
+                        "Pod has been in a non-ready state for more than 15 minutes."],
+    "KubeDeploymentReplicasMismatch": ["Deployment {ns}/{pod} has not matched the expected number of replicas.",
+                                       "Deployment has not matched the expected number of replicas."],
+    "KubeDeploymentGenerationMismatch": ["Deployment generation for {ns}/{pod} does not match, this indicates "
+                                         "that the Deployment has failed but has not been rolled back.",
+                                         "Deployment generation mismatch due to possible roll-back."],
+    "KubeStatefulSetReplicasMismatch": ["StatefulSet {ns}/{pod} has not matched the expected number of replicas.",
+                                        "StatefulSet has not matched the expected number of replicas."],
+    "KubeStatefulSetGenerationMismatch": ["StatefulSet generation mismatch due to possible roll-back."],
+    "KubeStatefulSetUpdateNotRolledOut": ["StatefulSet {ns}/{pod} update has not been rolled out.",
+                                          "StatefulSet update has not been rolled out."],
+    "KubeDaemonSetRolloutStuck": ["DaemonSet {ns}/{pod} has not finished or progressed for at least 15 minutes.",
+                                  "DaemonSet rollout is stuck."],
+    "KubeDaemonSetNotScheduled": ["3 Pods of DaemonSet {ns}/{pod} are not scheduled.",
+                                  "DaemonSet pods are not scheduled."],
+    "KubeDaemonSetMisScheduled": ["2 Pods of DaemonSet {ns}/{pod} are running where they are not supposed to run.",
+                                  "DaemonSet pods are misscheduled."],
+    "KubeContainerWaiting": ["Pod {ns}/{pod} container {container} has been in waiting state for longer than "
+                             "1 hour.", "Pod container waiting longer than 1 hour."],
+    "KubeJobFailed": ["Job {ns}/{pod} failed to complete.", "Job failed to complete."],
+    "KubeJobCompletion": ["Job {ns}/{pod} is taking more than 12 hours to complete.",
+                          "Job did not complete in time."],
+    "KubeHpaMaxedOut": ["HPA {ns}/{pod} has been running at max replicas for longer than 15 minutes.",
+                        "HPA is running at max replicas."],
+    "KubeHpaReplicasMismatch": ["HPA {ns}/{pod} has not matched the desired number of replicas for longer than "
+                                "15 minutes.", "HPA has not matched desired number of replicas."],
+    "KubeCPUOvercommit": ["Cluster has overcommitted CPU resource requests.",
+                          "Cluster has overcommitted CPU resource requests for Pods by 1.5 CPU shares and cannot "
+                          "tolerate node failure."],
+    "KubeMemoryOvercommit": ["Cluster has overcommitted memory resource requests."],
+    "KubeCPUQuotaOvercommit": ["Cluster has overcommitted CPU resource requests for namespaces."],
+    "KubeMemoryQuotaOvercommit": ["Cluster has overcommitted memory resource requests for namespaces."],
+    "KubeQuotaAlmostFull": ["Namespace {ns} is using 91% of its memory quota.", "Namespace quota is going to be full."],
+    "KubeQuotaFullyUsed": ["Namespace {ns} is using 100% of its pods quota.", "Namespace quota is fully used."],
+    "KubeQuotaExceeded": ["Namespace {ns} is using 112% of its cpu quota.", "Namespace quota has exceeded the limits."],
+    "CPUThrottlingHigh": ["47% throttling of CPU in namespace {ns} for container {container} in pod {pod}.",
+                          "Processes experience elevated CPU throttling."],
+    "KubePersistentVolumeFillingUp": ["PersistentVolume claimed by {pod} in namespace {ns} is only 3% free.",
+                                      "PersistentVolume is filling up."],
+    "KubePersistentVolumeInodesFillingUp": ["PersistentVolumeInodes are filling up.",
+                                            "The PersistentVolume claimed by {pod} in Namespace {ns} only has 2% "
+                                            "free inodes."],
+    "KubePersistentVolumeErrors": ["PersistentVolume is having issues with provisioning.",
+                                   "The persistent volume pvc-{pod} has status Failed."],
+    "KubeNodeNotReady": ["{node} has been unready for more than 15 minutes.", "Node is not ready."],
+    "KubeNodeUnreachable": ["{node} is unreachable and some workloads may be rescheduled.", "Node is unreachable."],
+    "KubeNodeReadinessFlapping": ["The readiness status of node {node} has changed 5 times in the last 15 minutes.",
+                                  "Node readiness status is flapping."],
+    "KubeletTooManyPods": ["Kubelet '{node}' is running at 98% of its Pod capacity.", "Kubelet is running at capacity."],
+    "KubeletPodStartUpLatencyHigh": ["Kubelet Pod startup 99th percentile latency is 72 seconds on node {node}.",
+                                     "Kubelet Pod startup latency is too high."],
+    "KubeletClientCertificateExpiration": ["Client certificate for Kubelet on node {node} expires in 6 days.",
+                                           "Kubelet client certificate is about to expire."],
+    "KubeletServerCertificateExpiration": ["Server certificate for Kubelet on node {node} expires in 23 hours.",
+                                           "Kubelet server certificate is about to expire."],
+    "KubeletClientCertificateRenewalErrors": ["Kubelet on node {node} has failed to renew its client certificate "
+                                              "(4 errors in the last 5 minutes).",
+                                              "Kubelet has failed to renew its client certificate."],
+    "KubeletServerCertificateRenewalErrors": ["Kubelet has failed to renew its server certificate."],
+    "KubeletDown": ["Kubelet has disappeared from Prometheus target discovery.", "Target disappeared from "
+                    "Prometheus target discovery: kubelet."],
+    "KubeAPIDown": ["KubeAPI has disappeared from Prometheus target discovery.",
+                    "Target disappeared from Prometheus target discovery: apiserver."],
+    "KubeProxyDown": ["KubeProxy has disappeared from Prometheus target discovery."],
+    "KubeSchedulerDown": ["KubeScheduler has disappeared from Prometheus target discovery."],
+    "KubeControllerManagerDown": ["KubeControllerManager has disappeared from Prometheus target discovery."],
+    "KubeAPITerminatedRequests": ["The kubernetes apiserver has terminated 21% of its incoming requests.",
+                                  "The kubernetes apiserver has terminated requests."],
+    "KubeAggregatedAPIDown": ["Kubernetes aggregated API v1beta1.metrics.k8s.io/{ns} has been only 80% available "
+                              "over the last 10m.", "Kubernetes aggregated API is down."],
+    "KubeAggregatedAPIErrors": ["Kubernetes aggregated API has reported errors.",
+                                "Kubernetes aggregated API v1beta1.metrics.k8s.io/{ns} has reported errors."],
+    "KubeClientErrors": ["Kubernetes API server client 'kubelet/{node}' is experiencing 3% errors.",
+                         "Kubernetes API server client is experiencing errors."],
+    "KubeClientCertificateExpiration": ["A client certificate used to authenticate to kubernetes apiserver "
+                                        "is expiring in less than 7 days.", "Client certificate is about to expire."],
+    "KubeVersionMismatch": ["There are 2 different semantic versions of Kubernetes components running.",
+                            "Different semantic versions of Kubernetes components running."],
+    "KubeAPIErrorBudgetBurn": ["The API server is burning too much error budget."],
+    "KubeStateMetricsListErrors": ["kube-state-metrics is experiencing errors in list operations."],
+    "KubeStateMetricsWatchErrors": ["kube-state-metrics is experiencing errors in watch operations."],
+    "KubeStateMetricsShardsMissing": ["kube-state-metrics shards are missing."],
+    # node-exporter
+    "NodeFilesystemSpaceFillingUp": ["Filesystem on /dev/sda1 at {node} has only 12% available space left "
+                                     "and is filling up.", "Filesystem is predicted to run out of space within "
+                                     "the next 24 hours."],
+    "NodeFilesystemAlmostOutOfSpace": ["Filesystem on /dev/nvme0n1 at {node} has only 3% available space left.",
+                                       "Filesystem has less than 5% space left."],
+    "NodeFilesystemFilesFillingUp": ["Filesystem is predicted to run out of inodes within the next 4 hours.",
+                                     "Filesystem on /dev/sdb at {node} has only 8% available inodes left and is "
+                                     "filling up fast."],
+    "NodeFilesystemAlmostOutOfFiles": ["Filesystem on /dev/sda1 at {node} has only 2% available inodes left.",
+                                       "Filesystem has less than 3% inodes left."],
+    "NodeClockNotSynchronising": ["Clock at {node} is not synchronising.", "Clock not synchronising."],
+    "NodeClockSkewDetected": ["Clock at {node} is out of sync by more than 0.05s.", "Clock skew detected."],
+    "NodeNetworkReceiveErrs": ["{node} interface eth0 has encountered 412 receive errors in the last two minutes.",
+                               "Network interface is reporting many receive errors."],
+    "NodeNetworkTransmitErrs": ["Network interface is reporting many transmit errors."],
+    "NodeRAIDDegraded": ["RAID array 'md0' at {node} is in degraded state due to one or more disks failures.",
+                         "RAID Array is degraded."],
+    "NodeHighNumberConntrackEntriesUsed": ["87% of conntrack entries are used.",
+                                           "Number of conntrack are getting close to the limit."],
+    "NodeFileDescriptorLimit": ["File descriptors limit at {node} is currently at 93%.",
+                                "Kernel is predicted to exhaust file descriptors limit soon."],
+    "NodeTextFileCollectorScrapeError": ["Node Exporter text file collector failed to scrape."],
+    "NodeNetworkInterfaceFlapping": ["Network interface eth1 changing its up status often on node-exporter {ns}/"
+                                     "{pod}.", "Network interface is often changing its status."],
+    # prometheus, alertmanager, operator, etcd
+    "TargetDown": ["100% of the node-exporter/node-exporter targets in {ns} namespace are down.",
+                   "Some targets were not reachable from the monitoring server for an extended period of time."],
+    "Watchdog": ["An alert that should always be firing to certify that Alertmanager is working properly."],
+    "PrometheusRuleFailures": ["Prometheus {ns}/prometheus-k8s-0 has failed to evaluate 7 rules in the last 5m.",
+                               "Prometheus is failing rule evaluations."],
+    "PrometheusBadConfig": ["Prometheus {ns}/prometheus-k8s-0 has failed to reload its configuration.",
+                            "Failed Prometheus configuration reload."],
+    "PrometheusNotIngestingSamples": ["Prometheus {ns}/prometheus-k8s-1 is not ingesting samples."],
+    "PrometheusTSDBCompactionsFailing": ["Prometheus {ns}/prometheus-k8s-0 has detected 3 compaction failures "
+                                         "over the last 3h.", "Prometheus has issues compacting blocks."],
+    "PrometheusTSDBReloadsFailing": ["Prometheus has issues reloading blocks from disk."],
+    "PrometheusMissingRuleEvaluations": ["Prometheus is missing rule evaluations due to slow rule group evaluation."],
+    "PrometheusNotConnectedToAlertmanagers": ["Prometheus is not connected to any Alertmanagers."],
+    "PrometheusNotificationQueueRunningFull": ["Prometheus alert notification queue predicted to run full in less "
+                                               "than 30m."],
+    "PrometheusErrorSendingAlertsToAnyAlertmanager": ["Prometheus encounters more than 3% errors sending alerts to "
+                                                      "any Alertmanager."],
+    "PrometheusRemoteWriteBehind": ["Prometheus remote write is behind."],
+    "PrometheusRemoteStorageFailures": ["Prometheus fails to send samples to remote storage."],
+    "PrometheusTargetSyncFailure": ["This Prometheus instance has failed to sync targets.",
+                                    "12 targets in Prometheus {ns}/prometheus-k8s-0 have failed to sync because "
+                                    "invalid configuration was supplied."],
+    "PrometheusDuplicateTimestamps": ["Prometheus is dropping samples with duplicate timestamps."],
+    "PrometheusOperatorReconcileErrors": ["Errors while reconciling objects.",
+                                          "12% of reconciling operations failed for Prometheus controller in {ns} "
+                                          "namespace."],
+    "PrometheusOperatorNotReady": ["Prometheus operator not ready."],
+    "PrometheusOperatorRejectedResources": ["Resources rejected by Prometheus operator."],
+    "ConfigReloaderSidecarErrors": ["config-reloader sidecar has not had a successful reload for 10m."],
+    "AlertmanagerFailedReload": ["Configuration has failed to load for {ns}/alertmanager-main-0.",
+                                 "Reloading an Alertmanager configuration has failed."],
+    "AlertmanagerClusterDown": ["Half or more of the Alertmanager instances within the same cluster are down."],
+    "AlertmanagerMembersInconsistent": ["A member of an Alertmanager cluster has not found all other cluster "
+                                        "members."],
+    "AlertmanagerFailedToSendAlerts": ["An Alertmanager instance failed to send notifications."],
+    "AlertmanagerClusterCrashlooping": ["Half or more of the Alertmanager instances within the same cluster are "
+                                        "crashlooping."],
+    "AlertmanagerConfigInconsistent": ["Alertmanager instances within the same cluster have different "
+                                       "configurations."],
+    "etcdNoLeader": ["etcd cluster \"etcd\": member {pod} has no leader.", "etcd cluster has no leader."],
+    "etcdMembersDown": ["etcd cluster \"etcd\": members are down (1).", "etcd cluster members are down."],
+    "etcdHighFsyncDurations": ["etcd cluster \"etcd\": 99th percentile fsync durations are 1.2s on etcd member {pod}.",
+                               "etcd cluster 99th percentile fsync durations are too high."],
+    "etcdInsufficientMembers": ["etcd cluster \"etcd\": insufficient members (1).",
+                                "etcd cluster has insufficient number of members."],
+    "etcdGRPCRequestsSlow": ["etcd grpc requests are slow.", "etcd cluster \"etcd\": 99th percentile of gRPC "
+                             "requests is 0.4s on etcd instance {node} for Range method."],
+    "etcdHighNumberOfFailedGRPCRequests": ["etcd cluster has high number of failed grpc requests."],
+    "etcdDatabaseQuotaLowSpace": ["etcd cluster database is running full.",
+                                  "etcd cluster \"etcd\": database size is 95% of the defined quota on etcd "
+                                  "instance {node}."],
+    # OpenShift
+    "ClusterOperatorDown": ["Cluster operator has not been available for 10 minutes.",
+                            "The monitoring operator may be down or disabled."],
+    "ClusterOperatorDegraded": ["Cluster operator has been degraded for 30 minutes."],
+    "ClusterVersionOperatorDown": ["Cluster version operator has disappeared from Prometheus target discovery."],
+    "CoreDNSErrorsHigh": ["CoreDNS is returning SERVFAIL for 5% of requests.", "CoreDNS serverfail errors."],
+    "ImageRegistryStorageFull": ["The image registry storage is full."],
+    "MachineConfigDaemonRebootError": ["Machine config daemon reboot error."],
+    "KubeletHealthState": ["Kubelet health failure threshold reached."],
+    "SystemMemoryExceedsReservation": ["Alerts if a node's memory usage exceeds the system reserved memory."],
+    "CephClusterNearFull": ["Storage cluster is nearing full. Data deletion or cluster expansion is required.",
+                            "Storage cluster utilization has crossed 75%."],
+    "CephClusterCriticallyFull": ["Storage cluster is critically full and needs immediate data deletion or "
+                                  "cluster expansion."],
+    "CephOSDDiskNotResponding": ["Disk not responding.", "Disk device /dev/sdb not responding, on host {node}."],
+    "CephMonQuorumAtRisk": ["Storage quorum at risk."],
+    "CephNodeDown": ["Storage node {node} went down."],
+    "VirtAPIDown": ["All virt-api servers are down."],
+    "VirtControllerDown": ["No running virt-controller was detected for the last 10 min."],
+    "VirtHandlerDown": ["virt-handler daemon set is down."],
+    "VMCannotBeEvicted": ["The VM's eviction strategy is set to Live Migration but the VM is not migratable."],
+    "KubeVirtNoAvailableNodesToRunVMs": ["There are no available nodes in the cluster to run VMs."],
+    "CDIOperatorDown": ["CDI operator is down."],
+    "NodeNetworkInterfaceDown": ["Network interfaces are down on node {node}."],
+    "PodDisruptionBudgetAtLimit": ["The pod disruption budget is preventing further disruption to pods."],
+    "PodDisruptionBudgetLimit": ["The pod disruption budget registers insufficient amount of pods."],
+    "AuditLogError": ["An API server had an error writing to an audit log."],
+    "TelemeterClientFailures": ["Telemeter client fails to send metrics."],
+    "ThanosRuleQueueIsDroppingAlerts": ["Thanos Rule is failing to queue alerts."],
+}
