@@ -29,7 +29,7 @@ NO_RUNBOOK_NAMES = [
     "NodeLoadHigh", "KubeNodeDiskFull", "PrometheusScrapeDurationHigh", "AlertmanagerQueueFull",
     "KubePodPending", "KubeDeploymentRolloutStuck", "KubeStatefulSetDown", "KubeIngressDown", "NodeDiskIOSaturation",
     "NodeNetworkBandwidthHigh", "PrometheusWALCorruption", "PrometheusHighMemoryUsage", "etcdDiskSpaceLow",
-    "etcdLeaderElectionStorm", "KubeletPLEGDurationHigh", "KubeSecretRotationOverdue", "CephRGWDown",
+    "etcdLeaderElectionStorm", "KubeSecretRotationOverdue", "CephRGWDown",
     "CephBucketQuotaFull", "VirtLauncherDown", "KubeVirtVMHighCPU", "CoreDNSLatencyHigh", "ClusterAutoscalerDown",
     "MachineHealthCheckFailing", "IngressCertificateExpired", "ThanosQueryDown", "LokiIngesterDown",
     "TempoCompactorFailing", "GrafanaDashboardErrors", "OpenSearchClusterRed", "IstioSidecarInjectionFailed",

@@ -22,6 +22,11 @@ from rapidfuzz import fuzz
 MAX_TERM_WEIGHT = 6.0
 # A candidate whose score is within this of a different alert's is a coin toss.
 CLEAR_MARGIN = 0.15
+# Words PostgreSQL's English stop list drops that tell alerts apart (KubeletDown, KubePodNotReady,
+# NodeFilesystemAlmostOutOfSpace, KubeletTooManyPods): kept beside the lexemes, with a modest weight.
+# A title of this many lexemes is a sentence (a summary annotation, a human title), not a name.
+SENTENCE_LEXEMES = 4
+STOP_WORD_WEIGHTS = {"down": 2.0, "up": 1.0, "no": 1.5, "not": 1.5, "out": 1.0, "too": 1.0, "off": 1.0}
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,7 @@ class CandidateTerms:
     name_lexemes: frozenset  # stemmed words of the runbook's title and alert name
     matched_lexemes: frozenset  # the alert's lexemes found anywhere in the runbook
     name_words: str  # the runbook's name as spaced words, for fuzzy comparison
+    meaning_lexemes: frozenset = frozenset()  # stemmed words of what the runbook says its alert means
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,11 @@ def term_weight(document_frequency, total_documents):
     return min(idf, MAX_TERM_WEIGHT)
 
 
+def kept_stop_words(words):
+    """The telling stop words among lower-case spaced `words` ("kubelet down" -> {"down"})."""
+    return frozenset(words.lower().split()) & STOP_WORD_WEIGHTS.keys()
+
+
 def weighted_share(part, whole, weights):
     total = sum(weights.get(term, MAX_TERM_WEIGHT) for term in whole)
     if total == 0:
@@ -57,8 +68,12 @@ def weighted_share(part, whole, weights):
     return sum(weights.get(term, MAX_TERM_WEIGHT) for term in part & whole) / total
 
 
-def candidate_score(alert_lexemes, alert_words, candidate, weights):
-    """The evidence that `candidate` is the alert's runbook, in [0, 1], before the margin."""
+def candidate_score(alert_lexemes, alert_words, candidate, weights, names_an_alert=False):
+    """The evidence that `candidate` is the alert's runbook, in [0, 1], before the margin.
+
+    `names_an_alert`: the title is one identifier (``VirtLauncherDown``) that no runbook answers
+    to by name, so each of its words must be in the candidate's name.
+    """
     if not alert_lexemes:
         return 0.0
     candidate = _with_joined_words(alert_lexemes, candidate)
@@ -66,12 +81,18 @@ def candidate_score(alert_lexemes, alert_words, candidate, weights):
     name_precision = weighted_share(candidate.name_lexemes, alert_lexemes, weights)
     explained = weighted_share(candidate.matched_lexemes | (candidate.name_lexemes & alert_lexemes),
                                alert_lexemes, weights)
+    # A summary annotation describes the alert in the words of the runbook's Meaning, not its name,
+    # and a sentence is never spelled like a name.
+    described = weighted_share(candidate.name_lexemes | candidate.meaning_lexemes, alert_lexemes, weights)
     # token_sort, not token_set: a subset of the words must not count as a full match.
     similarity = fuzz.token_sort_ratio(alert_words, candidate.name_words) / 100
-    evidence = 0.35 * name_recall + 0.25 * name_precision + 0.2 * explained + 0.2 * similarity
+    if len(alert_lexemes) >= SENTENCE_LEXEMES:
+        similarity = max(similarity, described)
+    evidence = 0.35 * name_recall + 0.25 * max(name_precision, described) + 0.2 * explained + 0.2 * similarity
     # What the alert says that the runbook never mentions, and what the runbook's name says that the
     # alert does not ("OSD CPU load high" for "node load high"): a different alert, most likely.
-    return evidence * explained ** 1.5 * (0.5 + 0.5 * name_recall)
+    score = evidence * explained ** 1.5 * (0.5 + 0.5 * name_recall)
+    return score * name_precision ** 2 if names_an_alert else score
 
 
 def _with_joined_words(alert_lexemes, candidate):
@@ -91,9 +112,10 @@ def _shares_stem(lexeme, name_lexemes):
                                     for name in name_lexemes)
 
 
-def rank_candidates(alert_lexemes, alert_words, candidates, weights):
+def rank_candidates(alert_lexemes, alert_words, candidates, weights, names_an_alert=False):
     """[ScoredCandidate], best first, with confidence lowered when a different alert is close behind."""
-    scored = sorted(((candidate_score(alert_lexemes, alert_words, c, weights), c) for c in candidates),
+    scored = sorted(((candidate_score(alert_lexemes, alert_words, c, weights, names_an_alert), c)
+                     for c in candidates),
                     key=lambda pair: pair[0], reverse=True)
     ranked = []
     for score, candidate in scored:

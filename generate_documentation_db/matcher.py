@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 from generate_documentation_db import runbook_store
 from generate_documentation_db.alert_keys import canonical_key, looks_like_alert_name
-from generate_documentation_db.match_scoring import CandidateTerms, rank_candidates, term_weight
+from generate_documentation_db.match_scoring import (STOP_WORD_WEIGHTS, CandidateTerms, kept_stop_words,
+                                                     rank_candidates, term_weight)
 from utils import ENVIRONMENT_WORDS, alert_key, name_words, normalise_alert_title
 
 # Calibrated on benchmarks/bench_matching.py: a wrong runbook is worse than none.
@@ -106,14 +107,22 @@ def _ranked_match(conn, base, threshold, frequencies):
     # as a missing specific term against every near spelling of it.
     alert_words = " ".join(name_words(base.normalised))
     names = [" ".join(name_words(f"{hit.title} {hit.alert_name or ''}")) for hit in hits]
-    alert_lexemes, *name_lexemes = _lexemes_of(conn, [alert_words, *names])
-    weights = frequencies.weights(conn, sorted(alert_lexemes.union(*name_lexemes)))
+    meanings = runbook_store.runbook_meanings(conn, [hit.runbook_id for hit in hits])
+    meaning_texts = [meanings.get(hit.runbook_id, "") for hit in hits]
+    lexeme_sets = _lexemes_of(conn, [alert_words, *names, *meaning_texts])
+    alert_lexemes = lexeme_sets[0] | kept_stop_words(alert_words)
+    name_lexemes = [lexemes | kept_stop_words(name) for lexemes, name in zip(lexeme_sets[1:len(hits) + 1], names)]
+    meaning_lexemes = [lexemes | kept_stop_words(" ".join(name_words(text)))
+                       for lexemes, text in zip(lexeme_sets[len(hits) + 1:], meaning_texts)]
+    weights = {**STOP_WORD_WEIGHTS, **frequencies.weights(conn, sorted(
+        (alert_lexemes.union(*name_lexemes)) - STOP_WORD_WEIGHTS.keys()))}
     candidates = [
         CandidateTerms(hit.runbook_id, hit.alert_name or hit.title, tuple(hit.alert_keys) or (hit.runbook_id,),
-                       lexemes, frozenset(hit.matched_lexemes) & alert_lexemes, name)
-        for hit, lexemes, name in zip(hits, name_lexemes, names)
+                       lexemes, (frozenset(hit.matched_lexemes) | meaning) & alert_lexemes, name, meaning)
+        for hit, lexemes, name, meaning in zip(hits, name_lexemes, names, meaning_lexemes)
     ]
-    ranked = rank_candidates(alert_lexemes, alert_words, candidates, weights)
+    names_an_alert = len(base.normalised.split()) == 1 and looks_like_alert_name(base.normalised)
+    ranked = rank_candidates(alert_lexemes, alert_words, candidates, weights, names_an_alert)
     by_id = {hit.runbook_id: hit for hit in hits}
     best = ranked[0]
     if best.confidence >= threshold:

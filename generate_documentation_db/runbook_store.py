@@ -150,6 +150,28 @@ def search(conn, text, limit=10):
                 for row in cur.fetchall()]
 
 
+# The section that says what the alert means; the crawler keeps it as `runbooks.summary` too.
+_MEANING_TITLE = "^(meaning|description|summary|overview)"
+
+
+def runbook_meanings(conn, runbook_ids, max_chars=600):
+    """{runbook_id: what the runbook says its alert means}: the stored summary, else the text of its
+    Meaning / Description / Summary / Overview section, else its first section's text ('' when none)."""
+    if not runbook_ids:
+        return {}
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT r.id, left(coalesce(nullif(r.summary, ''), "
+            " (SELECT s.body_text FROM runbook_sections s WHERE s.runbook_id = r.id AND s.title ~* %s "
+            "  ORDER BY s.position LIMIT 1), "
+            " (SELECT s.body_text FROM runbook_sections s WHERE s.runbook_id = r.id AND s.body_text <> '' "
+            "  ORDER BY s.position LIMIT 1), ''), %s) "
+            "FROM runbooks r WHERE r.id = ANY(%s)",
+            (_MEANING_TITLE, max_chars, list(runbook_ids)),
+        )
+        return dict(cur.fetchall())
+
+
 def query_lexemes(conn, text):
     """The lexemes the index would see for `text` (split, stemmed, stop words dropped), sorted."""
     with conn, conn.cursor() as cur:
