@@ -92,7 +92,12 @@ def candidate_score(alert_lexemes, alert_words, candidate, weights, names_an_ale
     # What the alert says that the runbook never mentions, and what the runbook's name says that the
     # alert does not ("OSD CPU load high" for "node load high"): a different alert, most likely.
     score = evidence * explained ** 1.5 * (0.5 + 0.5 * name_recall)
-    return score * name_precision ** 2 if names_an_alert else score
+    if names_an_alert:
+        return score * name_precision ** 2
+    if len(alert_lexemes) >= SENTENCE_LEXEMES - 1:
+        # A sentence every word of which the runbook's name and Meaning explain is its summary.
+        score = max(score, described ** 3 * (0.6 + 0.4 * name_recall))
+    return score
 
 
 def _with_joined_words(alert_lexemes, candidate):
@@ -108,8 +113,10 @@ def _with_joined_words(alert_lexemes, candidate):
 
 
 def _shares_stem(lexeme, name_lexemes):
-    return len(lexeme) >= 4 and any(len(name) >= 4 and (name.startswith(lexeme) or lexeme.startswith(name))
-                                    for name in name_lexemes)
+    """"fail" / "failur", and a name's abbreviation of the word ("errs" is "err", said "errors")."""
+    return len(lexeme) >= 4 and any(
+        (len(name) >= 4 and name.startswith(lexeme)) or (len(name) >= 3 and lexeme.startswith(name))
+        for name in name_lexemes)
 
 
 def rank_candidates(alert_lexemes, alert_words, candidates, weights, names_an_alert=False):

@@ -1,8 +1,10 @@
 """Alert title -> runbook on a real knowledge base in PostgreSQL."""
 import pytest
 
-from generate_documentation_db.matcher import exact_key_names, match_alert
-from tests.corpus_runbooks import corpus_rows, load_corpus, load_samples
+from generate_documentation_db import runbook_store
+from generate_documentation_db.match_scoring import CandidateTerms, kept_stop_words, rank_candidates
+from generate_documentation_db.matcher import DEFAULT_THRESHOLD, exact_key_names, match_alert
+from tests.corpus_runbooks import SAMPLE_RUNBOOKS, corpus_rows, load_corpus, load_samples
 
 
 @pytest.fixture
@@ -69,3 +71,44 @@ def test_every_corpus_alert_is_found_by_its_own_name_and_in_alertmanager_shape(d
     misses = [row["alert_name"] for row in corpus
               if match_alert(db, f"[FIRING:1] {row['alert_name']} (pod-7f9 ns critical)").matched is None]
     assert misses == []
+
+
+def test_a_summary_annotation_is_matched_by_what_the_runbooks_meaning_says(db):
+    # Nothing in the title names the alert; the runbook's Meaning says what it describes.
+    load_samples(db, {**SAMPLE_RUNBOOKS, "KubeletTooManyPods": (
+        "The kubelet is running at its capacity of pods on a node.", "1. Spread the pods over more nodes.")})
+    match = match_alert(db, "Kubelet is running at capacity.")
+    assert (match.matched, match.reason) == ("KubeletTooManyPods", "text match")
+    assert match.confidence >= DEFAULT_THRESHOLD
+
+
+def test_a_lone_unknown_alert_name_needs_all_its_words_in_the_runbooks_name(kb):
+    # Same words as KubeJobFailed but one: an alert-like identifier of a different alert.
+    match = match_alert(kb, "KubeCronJobFailed")
+    assert not match.found
+
+
+def test_telling_stop_words_are_kept_and_weighed():
+    assert kept_stop_words("kubelet down") == {"down"}
+    assert kept_stop_words("node not ready out of space") == {"not", "out"}
+    assert kept_stop_words("the pod is in a loop") == frozenset()
+
+
+def test_a_runbooks_meaning_is_its_meaning_section_or_else_its_first_text(kb):
+    meanings = runbook_store.runbook_meanings(kb, [ref.runbook_id for ref in
+                                                   runbook_store.find_by_alert_key(kb, "etcdNoLeader")])
+    assert list(meanings.values()) == ["An etcd member reports that the cluster has no leader."]
+    assert runbook_store.runbook_meanings(kb, []) == {}
+
+
+def test_a_described_alert_outranks_a_runbook_that_only_shares_its_words():
+    weights = {"kubelet": 2.6, "run": 1.1, "capac": 2.4, "health": 2.0, "state": 1.5}
+    alert = frozenset({"kubelet", "run", "capac"})
+    described = CandidateTerms(1, "KubeletTooManyPods", ("kubelettoomanypods",), frozenset({"kubelet", "too"}),
+                               alert, "kubelet too many pods", frozenset({"kubelet", "run", "capac"}))
+    sharing = CandidateTerms(2, "KubeletHealthState", ("kubelethealthstate",),
+                             frozenset({"kubelet", "health", "state"}), frozenset({"kubelet", "run"}),
+                             "kubelet health state", frozenset({"kubelet", "health"}))
+    ranked = rank_candidates(alert, "kubelet is running at capacity", [sharing, described], weights)
+    assert [c.name for c in ranked] == ["KubeletTooManyPods", "KubeletHealthState"]
+    assert ranked[1].confidence < 0.3
