@@ -102,8 +102,8 @@ def run(monitor, config, poll_seconds, once):
             # Liveness for the dashboard; it goes to process_status, never to the runbook tables.
             process_status.record_heartbeat(conn, PROCESS_NAME, poll_seconds, report.summary())
             failed_polls = failed_polls + 1 if report.faults and not _any_success(report) else 0
-        except (psycopg2.OperationalError, psycopg2.InterfaceError, utils.ConfigError) as error:
-            if isinstance(error, utils.ConfigError) and once:
+        except (psycopg2.Error, utils.ConfigError) as error:
+            if not _waited_for(error, once):
                 raise
             log.warning("The database is unavailable (%s); waiting for it.", str(error).strip().splitlines()[0])
             conn = _close(conn)
@@ -114,6 +114,13 @@ def run(monitor, config, poll_seconds, once):
     _close(conn)
     log.info("Docs monitor stopped.")
     return exit_code if once else 0
+
+
+def _waited_for(error, once):
+    """An outage is waited for (a crash included); a bad query is a bug, and --once reports it."""
+    if isinstance(error, utils.ConfigError):
+        return not once
+    return database_connection.connection_lost(error)
 
 
 def _any_success(report):

@@ -15,6 +15,7 @@ import psycopg2
 
 from generate_documentation_db import alert_events, runbook_store
 from generate_documentation_db.alert_messages import MalformedEvent, recognise_alert
+from generate_documentation_db.database_connection import connection_lost
 from generate_documentation_db.matcher import DEFAULT_THRESHOLD, TermFrequencies, match_alert
 from generate_documentation_db.slack_reply import no_runbook_reply, runbook_reply
 from utils import ConfigError
@@ -67,7 +68,9 @@ class Database:
         while True:
             try:
                 return work(self._connection())
-            except (psycopg2.OperationalError, psycopg2.InterfaceError, ConfigError) as error:
+            except (psycopg2.Error, ConfigError) as error:
+                if isinstance(error, psycopg2.Error) and not connection_lost(error):
+                    raise
                 self._forget()
                 reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
                 if time.monotonic() >= deadline:

@@ -127,6 +127,18 @@ def apply_migrations(conn, directory=MIGRATIONS_DIR):
     return applied_now
 
 
+def connection_lost(error):
+    """True when a psycopg2 error means the server went away, not that the SQL was wrong.
+
+    A restart shows up as OperationalError or InterfaceError, but after a crash
+    (`pg_ctl stop -m immediate`, the OOM killer) the next statement fails with a bare
+    DatabaseError and no SQLSTATE: "server closed the connection unexpectedly".
+    """
+    if isinstance(error, (psycopg2.OperationalError, psycopg2.InterfaceError)):
+        return True
+    return type(error) is psycopg2.DatabaseError and error.pgcode is None
+
+
 def _application_name():
     return f"oncall-helper:{Path(sys.argv[0]).stem or 'python'}"[:63]
 

@@ -11,6 +11,7 @@ import pytest
 
 from generate_documentation_db import database_connection
 from tests.conftest import PROJECT_DIR, url_for_database
+from tests.crashable_postgres import crashable_server  # noqa: F401 (a fixture)
 from utils import Config, ConfigError
 
 
@@ -137,3 +138,22 @@ def test_an_unreachable_server_is_one_sentence_without_the_password():
         database_connection.connect_url(url, wait_seconds=0)
     assert str(raised.value).startswith("Cannot reach PostgreSQL:")
     assert "sup3rsecret" not in str(raised.value)
+
+
+def test_a_crashed_server_is_a_lost_connection_and_a_bad_query_is_not(crashable_server):
+    conn = psycopg2.connect(crashable_server.url)
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT 1")
+    crashable_server.crash()
+    with pytest.raises(psycopg2.Error) as crashed:
+        with conn, conn.cursor() as cur:
+            cur.execute("SELECT 1")
+    assert database_connection.connection_lost(crashed.value)
+    crashable_server.start_again()
+    conn = psycopg2.connect(crashable_server.url)
+    for bad_sql in ("SELEC 1", "INSERT INTO schema_migrations (version, name) VALUES (1, 'again')"):
+        with pytest.raises(psycopg2.Error) as bad:
+            with conn, conn.cursor() as cur:
+                cur.execute(bad_sql)
+        assert not database_connection.connection_lost(bad.value)
+    conn.close()

@@ -11,6 +11,7 @@ from generate_documentation_db.__main__ import next_wait
 from generate_documentation_db.progress import progress_line
 from sandbox.docs_server import DEFAULT_ROOT, DocsServer
 from tests.conftest import PROJECT_DIR
+from tests.crashable_postgres import crashable_server  # noqa: F401 (a fixture)
 from tests.docs_site_helpers import make_monitor
 
 
@@ -130,3 +131,46 @@ def test_the_monitor_waits_for_a_database_that_is_not_there_yet(sample_site, pg_
         with admin.cursor() as cur:
             cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+def test_the_monitor_survives_a_database_crash_and_stores_the_next_edit(sample_site, crashable_server):
+    import signal
+    import time
+
+    import psycopg2
+
+    environ = {**os.environ, "PASSWORD_CONFIG": os.devnull, "DOCS_URL": sample_site.url, "DOCS_POLL_SECONDS": "1",
+               "DATABASE_URL": crashable_server.url}
+    monitor = subprocess.Popen([sys.executable, "-m", "generate_documentation_db"], cwd=PROJECT_DIR, env=environ,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+    def stored(sql):
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and monitor.poll() is None:
+            try:
+                with psycopg2.connect(crashable_server.url) as conn, conn.cursor() as cur:
+                    cur.execute(sql)
+                    if cur.fetchone()[0]:
+                        return True
+            except psycopg2.OperationalError:
+                pass
+            time.sleep(0.3)
+        return False
+
+    try:
+        assert stored("SELECT count(*) >= 25 FROM runbooks")
+        time.sleep(1.5)  # the monitor's connection now sits idle between polls
+        crashable_server.crash()
+        time.sleep(2)
+        crashable_server.start_again()
+        page = sample_site.root / "etcd" / "etcdNoLeader.html"
+        page.write_text(page.read_text().replace("</h1>", "</h1>\n<p>Check the disk latency first.</p>", 1))
+        assert stored("SELECT count(*) FROM runbooks WHERE body_text || summary LIKE '%disk latency first%'")
+        assert monitor.poll() is None, "the monitor died on the crash"
+        monitor.send_signal(signal.SIGTERM)
+        assert monitor.wait(15) == 0
+        assert "The database is unavailable" in monitor.stderr.read()
+    finally:
+        if monitor.poll() is None:
+            monitor.kill()
+        monitor.wait()

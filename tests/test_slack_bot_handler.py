@@ -1,5 +1,6 @@
 """The message handler's database handling: outages retried briefly, logged, survived."""
 import logging
+import threading
 
 import psycopg2
 
@@ -7,6 +8,7 @@ from generate_documentation_db import database_connection
 from generate_documentation_db.alert_handler import AlertHandler, BotSettings, Database
 from sandbox.slack_workspace import PAGERDUTY_BOT_ID, pagerduty_message
 from tests.corpus_runbooks import load_samples
+from tests.crashable_postgres import crashable_server  # noqa: F401 (a fixture)
 
 DEAD_URL = "postgresql://127.0.0.1:1/nowhere"
 
@@ -70,3 +72,16 @@ def test_channels_outside_slack_channels_are_not_watched(db, database_url):
     assert handler.handle(alert_event(6)).note == "channel not watched"
     assert handler.handle({**alert_event(7), "channel": "C2"}).note == "replied"
     assert len(posted) == 1
+
+
+def test_an_alert_arriving_as_the_server_crashes_is_answered_once_it_is_back(crashable_server):
+    conn = psycopg2.connect(crashable_server.url)
+    load_samples(conn)
+    conn.close()
+    posted = []
+    handler = handler_for(Database(lambda: psycopg2.connect(crashable_server.url), retry_seconds=20), posted)
+    assert handler.handle(alert_event(4)).note == "replied"
+    crashable_server.crash()
+    threading.Timer(2, crashable_server.start_again).start()
+    assert handler.handle(alert_event(5)).note == "replied"
+    assert len(posted) == 2
