@@ -102,6 +102,8 @@ def run_scheduler(config, mailer, stopping):
 
 def check_due_handoff(config, mailer, check_minutes):
     """One scheduled check; a failure is logged and the next check tries again."""
+    if mailer.conn.closed and not reconnect(config, mailer):
+        return  # the last check lost the database, and it is still away
     try:
         outcome = handoff_send.send_due_handoff(mailer)
     except psycopg2.Error:
@@ -132,8 +134,10 @@ def reconnect(config, mailer):
     try:
         mailer.conn.close()
         mailer.conn = database_connection.connect(config, wait_seconds=0)
+        return True
     except (psycopg2.Error, utils.ConfigError):
         log.exception("PostgreSQL is still unreachable.")
+        return False
 
 
 def main(argv):

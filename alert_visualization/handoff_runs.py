@@ -18,7 +18,8 @@ VALUES (%(week_of)s, %(start)s, %(end)s, %(mailer)s, now(), 1)
 ON CONFLICT (week_of) DO UPDATE
    SET claimed_by = EXCLUDED.claimed_by, claimed_at = now(), status = 'pending',
        attempts = run.attempts + 1, updated_at = now()
- WHERE (run.status = 'pending' AND (run.claimed_by IS NULL OR run.claimed_at < now() - %(lease)s))
+ WHERE (run.status = 'pending' AND (run.claimed_by IS NULL OR run.claimed_at < now() - %(lease)s
+                                   OR run.claimed_by = %(mailer)s))
     OR (run.status = 'failed' AND %(retry_failed)s)
 RETURNING week_of
 """
@@ -30,7 +31,9 @@ def mailer_id():
 
 
 def claim_week(conn, week, mailer, lease=DEFAULT_LEASE, retry_failed=False):
-    """True when `mailer` now owns `week`: it was new, unclaimed, or its holder's lease ran out.
+    """True when `mailer` now owns `week`: it was new, unclaimed, its holder's lease ran out,
+    or it is this mailer's own claim, left by a check a database outage cut short (a mailer's
+    checks run one at a time, so that check is over; waiting out its lease would delay the mail).
 
     A sent week is never claimed again.  A permanently failed one only when an operator
     asks for it by name (`retry_failed`), so a 5xx is not re-sent every few minutes.

@@ -35,6 +35,16 @@ class Mailer:
     mailer_id: str = field(default_factory=handoff_runs.mailer_id)
     stopping: object = None
     clock: object = lambda: datetime.now(timezone.utc)
+    unrecorded: list = field(default_factory=list)  # [SentMail] the SMTP server took, not yet marked sent
+
+
+@dataclass(frozen=True)
+class SentMail:
+    week: object
+    message_id: str
+    recipients: int
+    incidents: int
+    note: str = None
 
 
 def send_due_handoff(mailer):
@@ -47,6 +57,10 @@ def send_due_handoff(mailer):
 
 def send_week(mailer, week, retry_failed=False):
     """Claim `week` and mail its handoff; returns one of the outcome constants."""
+    if mailer.unrecorded:  # before any claim: a mail the server took is never sent again
+        log.info("Marking the handoff for the week of %s sent, now that the database is back.",
+                 mailer.unrecorded[0].week.week_of)
+        record_sent_mails(mailer)
     if week.end_utc() > mailer.clock():
         log.warning("The handoff week %s is not over until %s; not sending it yet.", week.week_of, week.end.isoformat())
         return NOT_OVER
@@ -90,9 +104,23 @@ def deliver(mailer, week, message, report):
         return TRIED_LATER
     accepted = len(mailer.recipients) - len(refused)
     note = "refused: " + "; ".join(f"{to} {code}" for to, (code, _) in refused.items()) if refused else None
-    handoff_runs.mark_sent(mailer.conn, week, mailer.mailer_id, message["Message-ID"], accepted, report["incidents"], note)
     log.info("Sent the handoff for %s (%d incidents) to %d recipient(s).", report["label"], report["incidents"], accepted)
+    mailer.unrecorded.append(SentMail(week, message["Message-ID"], accepted, report["incidents"], note))
+    record_sent_mails(mailer)
     return SENT
+
+
+def record_sent_mails(mailer):
+    """Mark the mails the SMTP server accepted as sent.
+
+    A database outage between the server's 250 and this update leaves the mail in
+    `mailer.unrecorded`; the next check marks it before claiming anything.
+    """
+    while mailer.unrecorded:
+        sent = mailer.unrecorded[0]
+        handoff_runs.mark_sent(mailer.conn, sent.week, mailer.mailer_id, sent.message_id, sent.recipients,
+                               sent.incidents, sent.note)
+        mailer.unrecorded.pop(0)
 
 
 def write_eml(message, outbox, week):

@@ -8,6 +8,7 @@ Faults, to make the mailer prove its retries (also settable on `SmtpSink.faults`
   --down-for SECONDS    refuse connections for that long before listening
 """
 import argparse
+import asyncio
 import itertools
 import logging
 import os
@@ -31,6 +32,7 @@ warnings.filterwarnings("ignore", message="Session.login_data is deprecated")
 class SmtpFaults:
     temporary_failures: int = 0      # how many of the next mails get 451
     permanent_failure: str = None    # when set, every mail gets 554 with this text
+    reply_delay: float = 0.0         # seconds between saving a mail and answering 250 (a slow server)
 
 
 class OutboxHandler:
@@ -51,6 +53,8 @@ class OutboxHandler:
                 return "451 4.3.0 Mailbox temporarily unavailable, try again later"
             path = self._write(envelope)
         log.info("Accepted mail from %s for %s: %s", envelope.mail_from, ", ".join(envelope.rcpt_tos), path.resolve())
+        if self.faults.reply_delay:
+            await asyncio.sleep(self.faults.reply_delay)
         return "250 2.0.0 OK queued as " + path.stem
 
     def _write(self, envelope):

@@ -5,6 +5,7 @@ seconds.  Every expected number is computed here from the sandbox's raw history.
 """
 import re
 import threading
+import time
 from datetime import date, datetime, timedelta, timezone
 
 import psycopg2
@@ -261,3 +262,72 @@ def test_a_mailer_whose_lease_ran_out_while_building_does_not_send(make_config, 
     assert handoff_send.send_due_handoff(slow) == handoff_send.ALREADY_DONE
     assert smtp_sink.mails() == []
     assert handoff_runs.handoff_run(db, date(2026, 11, 16))["claimed_by"] == "fast"
+
+
+def terminate_when(condition, conn, database_url, seconds=10):
+    """A thread that cuts `conn`'s backend off (as a database restart does) once `condition()` holds."""
+    def watch():
+        deadline = time.monotonic() + seconds
+        while not condition() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        with psycopg2.connect(database_url) as admin, admin.cursor() as cur:
+            cur.execute("SELECT pg_terminate_backend(%s)", (conn.get_backend_pid(),))
+        admin.close()
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    return watcher
+
+
+def test_a_database_lost_after_the_smtp_250_marks_the_week_sent_at_the_next_check_without_resending(
+        make_config, mailer_at, pagerduty, smtp_sink, database_url, db):
+    smtp_sink.faults.reply_delay = 1.0  # the mail is saved; the 250 comes a second later
+    mailer = mailer_at(make_config(**handoff_keys(pagerduty, smtp_sink.port)), NOW)
+    watcher = terminate_when(smtp_sink.mails, mailer.conn, database_url)
+    with pytest.raises(psycopg2.Error):
+        handoff_send.send_due_handoff(mailer)
+    watcher.join()
+    mailer.conn = psycopg2.connect(database_url)  # send_mail's reconnect
+    try:
+        assert handoff_send.send_due_handoff(mailer) == handoff_send.ALREADY_DONE
+    finally:
+        mailer.conn.close()
+    assert len(smtp_sink.mails()) == 1
+    run = handoff_runs.handoff_run(db, date(2026, 11, 16))
+    assert (run["status"], run["message_id"]) == ("sent", "<handoff-2026-11-16@example.com>")
+
+
+def test_a_database_lost_while_smtp_is_down_delays_the_mail_only_until_the_next_check(
+        make_config, mailer_at, pagerduty, smtp_sink, database_url, db):
+    smtp_sink.stop()
+    mailer = mailer_at(make_config(**handoff_keys(pagerduty, smtp_sink.port)), NOW)
+    build = mailer.build_report
+
+    def build_then_lose_the_database(conn, week, now):
+        report = build(conn, week, now)
+        terminate_when(lambda: True, conn, database_url).join()
+        return report
+
+    mailer.build_report = build_then_lose_the_database
+    with pytest.raises(psycopg2.Error):
+        handoff_send.send_due_handoff(mailer)  # the claim is left behind
+    smtp_sink.start()
+    mailer.build_report = build
+    mailer.conn = psycopg2.connect(database_url)
+    try:
+        assert handoff_send.send_due_handoff(mailer) == handoff_send.SENT
+    finally:
+        mailer.conn.close()
+    assert len(smtp_sink.mails()) == 1
+
+
+def test_a_check_after_the_database_came_back_reconnects_first_and_sends(make_config, mailer_at, pagerduty,
+                                                                         smtp_sink, db):
+    config = make_config(**handoff_keys(pagerduty, smtp_sink.port))
+    mailer = mailer_at(config, NOW)
+    mailer.conn.close()  # the previous check lost it, and could not reconnect then
+    send_mail.check_due_handoff(config, mailer, check_minutes=5)
+    try:
+        assert len(smtp_sink.mails()) == 1
+        assert handoff_runs.handoff_run(db, date(2026, 11, 16))["status"] == "sent"
+    finally:
+        mailer.conn.close()

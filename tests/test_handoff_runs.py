@@ -67,3 +67,10 @@ def test_many_mailers_claiming_at_once_give_exactly_one_owner(database_url):
     for thread in threads:
         thread.join()
     assert len(winners) == 1
+
+
+def test_a_mailer_takes_back_its_own_claim_a_failed_check_left_and_no_one_else_does(db):
+    assert handoff_runs.claim_week(db, WEEK, "a:1")  # then the check died with the database
+    assert not handoff_runs.claim_week(db, WEEK, "b:2")
+    assert handoff_runs.claim_week(db, WEEK, "a:1")
+    assert handoff_runs.handoff_run(db, WEEK.week_of)["attempts"] == 2
