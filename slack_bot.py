@@ -9,6 +9,7 @@ import argparse
 import json
 import logging
 import sys
+import threading
 import time
 import uuid
 from dataclasses import replace
@@ -24,6 +25,7 @@ log = logging.getLogger("slack_bot")
 
 TRANSPORTS = ("socket-mode", "rtm", "console")
 PING_SECONDS = 2
+CATCH_UP_CHECK_SECONDS = 2
 
 
 def parse_args(argv):
@@ -76,7 +78,7 @@ def slack_poster(client):
     return post_reply
 
 
-def run_socket_mode(config, handler, client, stopping, status):
+def run_socket_mode(config, handler, client, stopping, status, catching_up):
     from slack_sdk.socket_mode import SocketModeClient
     from slack_sdk.socket_mode.response import SocketModeResponse
 
@@ -94,14 +96,19 @@ def run_socket_mode(config, handler, client, stopping, status):
         if event.get("type") == "message":
             handler.handle(event)
 
+    def on_message(_socket, message, _raw):
+        if message.get("type") == "hello":
+            catching_up.request()  # a new connection: look for what was posted while the old one was down
+
     socket_client.socket_mode_request_listeners.append(on_request)
+    socket_client.message_listeners.append(on_message)
     socket_client.connect()
     log.info("Connected to Slack over Socket Mode.")
     status.beat_until(stopping, socket_client.is_connected)
     socket_client.close()
 
 
-def run_rtm(config, handler, client, stopping, status):
+def run_rtm(config, handler, client, stopping, status, catching_up):
     from slack_sdk.rtm_v2 import RTMClient
 
     rtm = RTMClient(web_client=client, ping_interval=PING_SECONDS, auto_reconnect_enabled=True)
@@ -109,6 +116,10 @@ def run_rtm(config, handler, client, stopping, status):
     @rtm.on("message")
     def on_message(_client, event):
         handler.handle(event)
+
+    @rtm.on("hello")
+    def on_hello(_client, _event):
+        catching_up.request()
 
     rtm.connect()
     log.info("Connected to Slack over RTM.")
@@ -123,6 +134,56 @@ def catch_up(client, handler, channels, minutes=15):
         messages = client.conversations_history(channel=channel, oldest=oldest, limit=100).get("messages", [])
         for message in reversed(messages):
             handler.handle({"channel": channel, **message})
+
+
+class CatchingUp:
+    """Another look at recent history whenever the bot may have missed alerts.
+
+    After a reconnect: Slack stops redelivering an event after a few tries, and a socket
+    can be down longer.  After an alert the database could not take: its ack was sent, so
+    nothing redelivers it.  Recorded messages and reply claims keep a second look quiet.
+    """
+
+    def __init__(self, client, channels):
+        self.client, self.channels = client, channels
+        self.wanted = threading.Event()
+
+    def request(self):
+        self.wanted.set()
+
+    def after_alert(self, outcome):
+        if outcome.note == "database unavailable":
+            self.request()
+
+    def run_until(self, stopping, handler):
+        while not stopping.wait(CATCH_UP_CHECK_SECONDS):
+            if self.wanted.is_set():
+                self.wanted.clear()
+                self._catch_up(handler)
+
+    def _catch_up(self, handler):
+        if not self.channels:
+            return  # without SLACK_CHANNELS there is no history to read (as at start)
+        try:
+            handler.database.run(_ping)  # one wait for the database, not one per message
+            log.info("Catching up on alerts posted in %s while the bot was away.", ", ".join(self.channels))
+            catch_up(self.client, handler, self.channels)
+        except Exception as error:
+            log.warning("Could not catch up on missed alerts yet (%s); trying again shortly.", type(error).__name__)
+            self.wanted.set()
+
+
+def told_of_alerts(status, catching_up):
+    """The handler's on_alert: the status row, and a catch-up when the database missed an alert."""
+    def told(outcome):
+        status.alert_handled(outcome)
+        catching_up.after_alert(outcome)
+    return told
+
+
+def _ping(conn):
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT 1")
 
 
 def run_console(args, handler, stdin=sys.stdin, stdout=sys.stdout):
@@ -200,13 +261,16 @@ def main(argv):
     settings = replace(settings, own_ids=(identity.get("bot_id"), identity.get("user_id")))
     status = BotStatus(database, transport)
     # A --once run from cron keeps no status row: it would read as a bot gone stale.
-    handler = AlertHandler(database, settings, slack_poster(client), None if args.once else status.alert_handled)
+    catching_up = CatchingUp(client, settings.channels)
+    handler = AlertHandler(database, settings, slack_poster(client),
+                           None if args.once else told_of_alerts(status, catching_up))
     catch_up(client, handler, settings.channels)
     if args.once:
         return 0
+    threading.Thread(target=catching_up.run_until, args=(stopping, handler), name="catch-up", daemon=True).start()
     log.info("Slack bot starting (%s transport).", transport)
     run = run_socket_mode if transport == "socket-mode" else run_rtm
-    run(config, handler, client, stopping, status)
+    run(config, handler, client, stopping, status, catching_up)
     log.info("Slack bot stopped.")
     return 0
 

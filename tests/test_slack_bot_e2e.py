@@ -6,13 +6,14 @@ module; tests use distinct incident numbers so they do not see each other's repl
 import contextlib
 import os
 import time
+from urllib.parse import urlsplit
 
 import psycopg2
 import pytest
 
 from generate_documentation_db import database_connection
 from sandbox.slack import SlackSandbox
-from sandbox.slack_workspace import PAGERDUTY_BOT_ID
+from sandbox.slack_workspace import PAGERDUTY_BOT_ID, pagerduty_message
 from tests.conftest import url_for_database
 from tests.corpus_runbooks import load_samples
 from tests.slack_bot_harness import (CHANNEL, BotProcess, connected, post_incident, replies_to, reply_text,
@@ -48,7 +49,7 @@ def slack(request, pg_server_url, tmp_path_factory):
     with knowledge_base(pg_server_url, name) as url:
         sandbox = SlackSandbox().start()
         bot = BotProcess(sandbox, url, request.param, tmp_path_factory.mktemp("bot") / "bot.log",
-                         REPLY_WHEN_NO_RUNBOOK="true")
+                         REPLY_WHEN_NO_RUNBOOK="true", SLACK_CHANNELS=CHANNEL)
         assert wait_for(lambda: connected(sandbox, request.param), 30), bot.log()
         yield request.param, sandbox, bot, url
         assert bot.stop() == 0, bot.log()
@@ -97,6 +98,34 @@ def test_a_refresh_request_reconnects_without_losing_alerts(slack):
         bot.log()
     alert = post_incident(sandbox, "KubeAPIDown", 5004)
     assert len(wait_for(lambda: replies_to(sandbox, alert), 15)) == 1, bot.log()
+
+
+def test_an_alert_slack_gave_up_delivering_is_answered_after_the_reconnect(slack):
+    transport, sandbox, bot, _ = slack
+    # Posted while the bot's socket was down, past Slack's last retry: only the channel history has it.
+    alert = sandbox.workspace.add_message(CHANNEL, pagerduty_message("TargetDown", 5016, "QE2E5016"))
+    sandbox.apply_faults({"refresh": True})
+    assert len(wait_for(lambda: replies_to(sandbox, alert), 30)) == 1, bot.log()
+
+
+def test_an_alert_that_came_while_the_database_was_away_is_answered_once_it_is_back(slack, pg_server_url):
+    transport, sandbox, bot, database_url = slack
+    if transport != "socket-mode":
+        pytest.skip("the catch-up is the same for both transports")
+    name = urlsplit(database_url).path.lstrip("/")
+    admin = psycopg2.connect(pg_server_url)
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cur:
+            cur.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+            cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+        alert = post_incident(sandbox, "KubeAPIDown", 5017)
+        assert wait_for(lambda: "this message was not handled" in bot.log(), 30), bot.log()
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        admin.close()
+    assert len(wait_for(lambda: replies_to(sandbox, alert), 30)) == 1, bot.log()
 
 
 def test_a_429_is_waited_out(slack):
