@@ -25,6 +25,8 @@ def report_builder(config, schedule):
     top_n = config.integer("HANDOFF_TOP_N", 10, minimum=1)
     open_limit = config.integer("HANDOFF_OPEN_LIMIT", 25, minimum=1)
     dashboard_url = config.url("DASHBOARD_URL")
+    # The bot's own setting, so the mail's "no runbook" agrees with the bot's replies.
+    threshold = config.number("MATCH_THRESHOLD", matcher.DEFAULT_THRESHOLD, minimum=0, maximum=1)
     syncing = config.is_set("PAGERDUTY_TOKEN")
     client = pagerduty_api.client_from_config(config) if syncing else None
     sync_settings = incident_sync.SyncSettings.from_config(config) if syncing else None
@@ -32,7 +34,7 @@ def report_builder(config, schedule):
     def build(conn, week, now=None):
         sync_note = sync_pagerduty(conn, client, sync_settings, now) if syncing else None
         return handoff_report.build_handoff_report(
-            load_inputs(conn, week, schedule), week, schedule.zone, top_n=top_n, open_limit=open_limit,
+            load_inputs(conn, week, schedule, threshold), week, schedule.zone, top_n=top_n, open_limit=open_limit,
             dashboard_url=dashboard_link(dashboard_url, week), sync_note=sync_note,
         )
 
@@ -70,11 +72,11 @@ def sync_after_others(conn, client, settings, now, wait_seconds=SYNC_WAIT_SECOND
         time.sleep(1)
 
 
-def load_inputs(conn, week, schedule):
+def load_inputs(conn, week, schedule, threshold=matcher.DEFAULT_THRESHOLD):
     """Everything the pure report builder needs, read in one place."""
     previous = handoff_report.previous_week_of(week, schedule)
     incidents = incident_store.load_incidents(conn, week.start_utc(), week.end_utc())
-    runbooks = runbooks_by_alert_key(conn, handoff_report.sample_titles(incidents))
+    runbooks = runbooks_by_alert_key(conn, handoff_report.sample_titles(incidents), threshold)
     return handoff_report.ReportInputs(
         incidents=incidents,
         previous_incidents=incident_store.load_incidents(conn, previous.start_utc(), previous.end_utc()),
@@ -101,7 +103,7 @@ def load_open_at(conn, moment):
         return incident_store.incidents_frame(cur.fetchall())
 
 
-def runbooks_by_alert_key(conn, titles_by_key):
+def runbooks_by_alert_key(conn, titles_by_key, threshold=matcher.DEFAULT_THRESHOLD):
     """{alert_key: (runbook title, url)} for the keys the bot's matcher finds a runbook for.
 
     The same matcher and threshold as the Slack bot's replies, so the mail never says
@@ -110,7 +112,7 @@ def runbooks_by_alert_key(conn, titles_by_key):
     frequencies = matcher.TermFrequencies()
     by_key = {}
     for key, title in titles_by_key.items():
-        match = matcher.match_alert(conn, title, frequencies=frequencies)
+        match = matcher.match_alert(conn, title, threshold, frequencies=frequencies)
         if match.found:
             by_key[key] = (match.runbook_title, match.url)
     return by_key
