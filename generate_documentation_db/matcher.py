@@ -20,6 +20,10 @@ from utils import ENVIRONMENT_WORDS, alert_key, name_words, normalise_alert_titl
 DEFAULT_THRESHOLD = 0.6
 RELATED_FLOOR = 0.2
 SEARCH_LIMIT = 20
+# The alert's rarest title words, each fetching the few runbooks whose title has it (see runbook_store.search).
+NAME_TERMS = 3
+# Tuned on the tuning half: how much a word no runbook title uses counts (see TermFrequencies.weights).
+GENERIC_WORD_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -57,11 +61,28 @@ class TermFrequencies:
     def __init__(self, ttl_seconds=600):
         self.ttl_seconds = ttl_seconds
         self._lock = threading.Lock()
-        self._frequencies = {}
+        self._frequencies = {}  # lexeme -> (runbooks with it anywhere, runbooks with it in the title)
         self._total = (0, 0.0)
 
     def weights(self, conn, lexemes):
-        """{lexeme: idf weight} for `lexemes`, querying only the ones not cached."""
+        """{lexeme: idf weight} for `lexemes`, querying only the ones not cached.
+
+        A word some runbook uses but none has in its title ("soon", "predicted", "required") is how
+        summaries talk, not what tells alerts apart: it weighs GENERIC_WORD_SHARE of its idf.  A word
+        no runbook uses at all (a product: "kafka") keeps its full weight.
+        """
+        counts, total = self.counts(conn, lexemes), self._total[0]
+        return {lexeme: term_weight(anywhere, total) * (GENERIC_WORD_SHARE if anywhere and not in_titles else 1)
+                for lexeme, (anywhere, in_titles) in counts.items()}
+
+    def name_terms(self, conn, lexemes, limit=NAME_TERMS):
+        """The alert's rarest words that some runbook's title has: worth fetching those runbooks by name."""
+        counts = self.counts(conn, lexemes)
+        in_titles = [lexeme for lexeme in lexemes if counts[lexeme][1]]
+        return sorted(in_titles, key=lambda lexeme: (counts[lexeme][1], lexeme))[:limit]
+
+    def counts(self, conn, lexemes):
+        """{lexeme: (document frequency, title frequency)}, querying only the ones not cached."""
         now = time.monotonic()
         with self._lock:
             if now - self._total[1] > self.ttl_seconds:
@@ -71,8 +92,8 @@ class TermFrequencies:
             found = _document_frequencies(conn, missing)
             with self._lock:
                 self._frequencies.update(found)
-        total = self._total[0]
-        return {lexeme: term_weight(self._frequencies.get(lexeme, 0), total) for lexeme in lexemes}
+        with self._lock:
+            return {lexeme: self._frequencies.get(lexeme, (0, 0)) for lexeme in lexemes}
 
 
 def match_alert(conn, title, threshold=DEFAULT_THRESHOLD, frequencies=None):
@@ -101,12 +122,13 @@ def _exact_match(conn, base):
 
 
 def _ranked_match(conn, base, threshold, frequencies):
-    hits = runbook_store.search(conn, base.normalised, limit=SEARCH_LIMIT)
-    if not hits:
-        return base
     # Lexemes of the words only: the index also keeps "KubePodCrashLooping" whole, which would count
     # as a missing specific term against every near spelling of it.
     alert_words = " ".join(name_words(base.normalised))
+    name_terms = frequencies.name_terms(conn, sorted(_lexemes_of(conn, [alert_words])[0]))
+    hits = runbook_store.search(conn, base.normalised, limit=SEARCH_LIMIT, name_terms=name_terms)
+    if not hits:
+        return base
     names = [" ".join(name_words(f"{hit.title} {hit.alert_name or ''}")) for hit in hits]
     meanings = runbook_store.runbook_meanings(conn, [hit.runbook_id for hit in hits])
     meaning_texts = [meanings.get(hit.runbook_id, "") for hit in hits]
@@ -166,6 +188,7 @@ def _count_runbooks(conn):
 
 def _document_frequencies(conn, lexemes):
     with conn, conn.cursor() as cur:
-        cur.execute("SELECT l, (SELECT count(*) FROM runbooks WHERE search_vector @@ quote_literal(l)::tsquery) "
+        cur.execute("SELECT l, (SELECT count(*) FROM runbooks WHERE search_vector @@ quote_literal(l)::tsquery), "
+                    " (SELECT count(*) FROM runbooks WHERE search_vector @@ (quote_literal(l) || ':A')::tsquery) "
                     "FROM unnest(%s::text[]) AS l", (list(lexemes),))
-        return dict(cur.fetchall())
+        return {row[0]: (row[1], row[2]) for row in cur.fetchall()}

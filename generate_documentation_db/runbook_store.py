@@ -125,26 +125,39 @@ def find_by_alert_keys(conn, names):
     return found
 
 
-def search(conn, text, limit=10):
+def search(conn, text, limit=10, name_terms=(), per_name_term=4):
     """Ranked full-text search for runbooks relevant to `text` (an alert title, a question).
 
     Any word may match; runbooks matching more words, and in the title, rank higher.
     Returns up to `limit` [Candidate], best first; [] when `text` has no searchable word
     (stop words and punctuation only) or nothing matches.
+
+    `name_terms` (lexemes) also bring in, for each, up to `per_name_term` runbooks whose
+    *title* has it: ts_rank weighs no word by its rarity, so "Kubelet has disappeared from
+    Prometheus target discovery" would otherwise rank every Prometheus* runbook above KubeletDown.
+    These follow the ranked hits (rank 0 when only the title matched).
     """
     with conn, conn.cursor() as cur:
         cur.execute(
             f"WITH q AS (SELECT docs_any_words_query(%(text)s) AS query, "
-            "            tsvector_to_array(docs_tsvector(%(text)s)) AS lexemes), "
-            f"hits AS (SELECT {_RUNBOOK_COLUMNS}, ts_rank(r.search_vector, q.query, 1) AS rank, r.search_vector "
+            "            tsvector_to_array(docs_tsvector(%(text)s)) AS lexemes, "
+            "            nullif(array_to_string(ARRAY(SELECT quote_literal(l) || ':A' "
+            "                   FROM unnest(%(names)s::text[]) l), ' | '), '')::tsquery AS names), "
+            f"ranked AS (SELECT r.id, ts_rank(r.search_vector, q.query, 1) AS rank "
             "          FROM runbooks r, q WHERE q.query IS NOT NULL AND r.search_vector @@ q.query "
-            "          ORDER BY rank DESC, r.id LIMIT %(limit)s) "
-            "SELECT h.id, h.title, h.alert_name, h.url, h.kind, h.points_to, h.summary, h.rank, "
-            " ARRAY(SELECT l FROM unnest(q.lexemes) l WHERE l = ANY(tsvector_to_array(h.search_vector))), "
+            "          ORDER BY rank DESC, r.id LIMIT %(limit)s), "
+            "by_name AS (SELECT DISTINCT n.id FROM unnest(%(names)s::text[]) AS t(l), q, LATERAL ("
+            "          SELECT r.id FROM runbooks r WHERE r.search_vector @@ (quote_literal(t.l) || ':A')::tsquery "
+            "          ORDER BY ts_rank('{0, 0, 0, 1}', r.search_vector, q.names) DESC, length(r.title), r.id "
+            "          LIMIT %(per_name)s) n), "
+            "hits AS (SELECT id, max(rank) AS rank FROM (SELECT id, rank FROM ranked "
+            "          UNION ALL SELECT id, 0.0 FROM by_name) u GROUP BY id) "
+            "SELECT r.id, r.title, r.alert_name, r.url, r.kind, r.points_to, r.summary, h.rank, "
+            " ARRAY(SELECT l FROM unnest(q.lexemes) l WHERE l = ANY(tsvector_to_array(r.search_vector))), "
             " q.lexemes, "
-            " ARRAY(SELECT alert_key FROM runbook_alert_keys WHERE runbook_id = h.id ORDER BY alert_key) "
-            "FROM hits h, q ORDER BY h.rank DESC, h.id",
-            {"text": text, "limit": limit},
+            " ARRAY(SELECT alert_key FROM runbook_alert_keys WHERE runbook_id = r.id ORDER BY alert_key) "
+            "FROM hits h JOIN runbooks r ON r.id = h.id, q ORDER BY h.rank DESC, r.id",
+            {"text": text, "limit": limit, "names": list(name_terms), "per_name": per_name_term},
         )
         return [Candidate(*row[:7], float(row[7]), tuple(row[8]), tuple(row[9]), tuple(row[10]))
                 for row in cur.fetchall()]

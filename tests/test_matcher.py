@@ -3,7 +3,7 @@ import pytest
 
 from generate_documentation_db import runbook_store
 from generate_documentation_db.match_scoring import CandidateTerms, kept_stop_words, rank_candidates
-from generate_documentation_db.matcher import DEFAULT_THRESHOLD, exact_key_names, match_alert
+from generate_documentation_db.matcher import DEFAULT_THRESHOLD, TermFrequencies, exact_key_names, match_alert
 from tests.corpus_runbooks import SAMPLE_RUNBOOKS, corpus_rows, load_corpus, load_samples
 
 
@@ -112,3 +112,24 @@ def test_a_described_alert_outranks_a_runbook_that_only_shares_its_words():
     ranked = rank_candidates(alert, "kubelet is running at capacity", [sharing, described], weights)
     assert [c.name for c in ranked] == ["KubeletTooManyPods", "KubeletHealthState"]
     assert ranked[1].confidence < 0.3
+
+
+def test_a_word_only_bodies_use_weighs_less_than_a_title_word_and_an_unknown_word_weighs_most(kb):
+    frequencies = TermFrequencies()
+    weights = frequencies.weights(kb, ["restart", "etcd", "kafka"])  # "restart": a Meaning only
+    counts = frequencies.counts(kb, ["restart", "etcd", "kafka"])
+    assert counts["restart"][0] >= 1 and counts["restart"][1] == 0 and counts["etcd"][1] == 1 and counts["kafka"] == (0, 0)
+    assert weights["restart"] < weights["etcd"] < weights["kafka"]
+
+
+def test_title_words_bring_in_runbooks_the_text_ranking_leaves_out(kb):
+    text = "Prometheus fails to scrape targets: etcd"
+    ranked_only = runbook_store.search(kb, text, limit=1)
+    assert "etcdNoLeader" not in {hit.alert_name for hit in ranked_only}
+    with_names = runbook_store.search(kb, text, limit=1, name_terms=["etcd"])
+    assert {hit.alert_name for hit in with_names} == {ranked_only[0].alert_name, "etcdNoLeader"}
+    assert with_names[0].alert_name == ranked_only[0].alert_name  # ranked hits first
+
+
+def test_the_rarest_title_words_are_the_name_terms(kb):
+    assert TermFrequencies().name_terms(kb, ["etcd", "kube", "restart", "kafka"], limit=2) == ["etcd", "kube"]
