@@ -6,7 +6,7 @@ STAMP := $(VENV)/.requirements-installed
 # Procfile commands say `python3`; this makes that the venv's.
 RUN_ENV := PATH="$(abspath $(VENV))/bin:$$PATH" PYTHONUNBUFFERED=1
 
-.PHONY: demo test run bench venv
+.PHONY: demo test run bench soak venv
 
 venv: $(STAMP)
 
@@ -27,3 +27,6 @@ test: venv
 
 bench: venv
 	@for bench in benchmarks/bench_*.py; do echo "== $$bench"; $(PYTHON) $$bench || exit 1; done
+
+soak: venv
+	$(PYTHON) -m sandbox.soak --minutes 15

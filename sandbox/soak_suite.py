@@ -129,7 +129,7 @@ class Suite:
             "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(self.smtp.port), "SMTP_SECURITY": "none",
             "SMTP_TIMEOUT_SECONDS": "5", "SENDER_ID": SENDER, "HANDOFF_RECIPIENTS": "oncall-team@example.com",
             "ONCALL_TIMEZONE": "UTC", "HANDOFF_SCHEDULE": handoff_schedule(handoff_due),
-            "HANDOFF_CHECK_MINUTES": "1", "HANDOFF_RETRY_SECONDS": "1",
+            "HANDOFF_CHECK_MINUTES": "1", "HANDOFF_RETRY_SECONDS": "2",
         }
 
     def config(self):
