@@ -8,11 +8,13 @@ window are not recomputed.
 import threading
 from contextlib import contextmanager
 
+import psycopg2
 from psycopg2.pool import ThreadedConnectionPool
 
 from alert_visualization import incident_store, process_alerts, runbook_data
 from alert_visualization.status_panel import status_panel
 from generate_documentation_db import process_status
+from generate_documentation_db.database_connection import connection_lost
 from alert_visualization.summary import apply_filters, build_summary
 
 CACHED_WINDOWS = 2  # a 100,000-incident window is tens of MB in memory
@@ -32,9 +34,24 @@ class DashboardData:
         conn = self.pool.getconn()
         try:
             yield conn
+        except psycopg2.Error as error:
+            if connection_lost(error):
+                conn.close()  # broken by a database restart: dropped, never handed out again
+            raise
         finally:
-            conn.rollback()
-            self.pool.putconn(conn)
+            self._give_back(conn)
+
+    def _give_back(self, conn):
+        """Back to the pool, rolled back; one that cannot even roll back is closed, and the pool drops it.
+
+        A slot never given back stays taken: a few restarts would exhaust the pool.
+        """
+        if not conn.closed:
+            try:
+                conn.rollback()
+            except psycopg2.Error:
+                conn.close()
+        self.pool.putconn(conn)
 
     def close(self):
         self.pool.closeall()

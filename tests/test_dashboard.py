@@ -10,15 +10,18 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import psycopg2
 import pytest
 import requests
 
 from alert_visualization import incident_store
 from alert_visualization.dashboard_data import DashboardData
+from alert_visualization.filters import Filters
 from alert_visualization.main import create_app
 from sandbox.pagerduty import DEFAULT_TOKEN, Account, serve_in_thread
 from sandbox.pagerduty_history import generate_history
 from tests.cdp_browser import Browser, find_chromium
+from tests.crashable_postgres import crashable_server  # noqa: F401 (a fixture)
 from tests.test_process_alerts import ROWS
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -310,3 +313,19 @@ def test_coverage_reads_runbook_keys_and_the_bots_matches(client, db):
     assert top["kube pod crash looping"] and not top["api 5xx"]
     assert summary["runbook_changes"] == [{"changed_at": "2026-03-25T10:00:00+00:00", "page_url": "http://docs.local/kube",
                                            "change": "changed", "runbooks": ["KubePodCrashLooping"]}]
+
+
+def test_database_restarts_never_use_up_the_connection_pool(crashable_server):
+    data = DashboardData(crashable_server.url, "UTC", max_connections=2)
+    try:
+        for _ in range(3):
+            crashable_server.crash()
+            crashable_server.start_again()
+            try:
+                data.summary(Filters())  # the pooled connection died with the server
+            except psycopg2.Error:
+                pass
+            assert data.summary(Filters())["kpis"]["incidents"]["value"] == 0
+        assert data.pool._used == {}
+    finally:
+        data.close()
