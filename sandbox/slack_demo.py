@@ -45,5 +45,7 @@ def _print_replies(sandbox, channel, number, thread_ts):
     replies = sandbox.workspace.posts(channel, thread_ts)
     for reply in replies:
         context = next((b["elements"][0]["text"] for b in reply.get("blocks", []) if b["type"] == "context"), "")
-        print(f"[slack]     reply in the thread of #{number}: {reply.get('text')}  ({context[-60:]})", flush=True)
+        why = context.rpartition("matched:")[2].strip()
+        print(f"[slack]     reply in the thread of #{number}: {reply.get('text')}"
+              + (f"  (matched: {why})" if why else ""), flush=True)
     return bool(replies)
