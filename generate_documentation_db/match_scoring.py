@@ -10,6 +10,9 @@ same domain shares words with runbooks that are not its own, so the confidence w
 * fuzzy similarity of the words, for spellings the stemmer does not join;
 * the margin over the best candidate for a *different* alert.
 
+The score ranks; a small fitted logistic model turns score, margin and name recall into the
+confidence (see CONFIDENCE_WEIGHTS).
+
 Term weights are inverse document frequencies, so "kube", "high" and "alert" count for
 little and "kafka" or "etcd" for a lot.
 """
@@ -20,8 +23,15 @@ from rapidfuzz import fuzz
 
 # One unknown word is strong evidence, but must not outweigh everything else on its own.
 MAX_TERM_WEIGHT = 6.0
-# A candidate whose score is within this of a different alert's is a coin toss.
-CLEAR_MARGIN = 0.15
+# Confidence is a logistic model over three pieces of evidence about the best candidate:
+#   z = SCORE * score + MARGIN * (score - best different alert's score) + NAME_RECALL * name_recall + BIAS
+# where name_recall is the (idf-weighted) share of the runbook NAME's words the alert says.  The three
+# weights were fitted by L2-regularised (lambda 0.001) logistic regression on the top-1 candidates of the
+# TUNING half of benchmarks/bench_matching.py (label: top-1 is the expected runbook; exact-name matches
+# excluded), fitted bias -4.63.  The bias was then lowered by logit(0.7) - logit(0.6) so that the shipped
+# threshold 0.6 sits where the fit reached 0.7: a wrong runbook is worse than none.
+CONFIDENCE_WEIGHTS = {"score": 4.29, "margin": 4.45, "name_recall": 3.05}
+CONFIDENCE_BIAS = -5.07
 # Words PostgreSQL's English stop list drops that tell alerts apart (KubeletDown, KubePodNotReady,
 # NodeFilesystemAlmostOutOfSpace, KubeletTooManyPods): kept beside the lexemes, with a modest weight.
 # A title of this many lexemes is a sentence (a summary annotation, a human title), not a name.
@@ -119,8 +129,28 @@ def _shares_stem(lexeme, name_lexemes):
         for name in name_lexemes)
 
 
+def name_recall(alert_lexemes, candidate, weights):
+    """The weighted share of the runbook's name that the alert says ("crash looping" says most of
+    "kube pod crash looping"; "pending" says little of "kube pod not ready")."""
+    joined = _with_joined_words(alert_lexemes, candidate)
+    return weighted_share(alert_lexemes, joined.name_lexemes, weights)
+
+
+def confidence(score, margin, recall):
+    """P(this candidate is the alert's runbook) from its score, its lead over the best different
+    alert and how much of its name the alert says (see CONFIDENCE_WEIGHTS for how it was fitted)."""
+    if score <= 0:
+        return 0.0
+    z = (CONFIDENCE_WEIGHTS["score"] * score + CONFIDENCE_WEIGHTS["margin"] * max(0.0, margin)
+         + CONFIDENCE_WEIGHTS["name_recall"] * recall + CONFIDENCE_BIAS)
+    return 1 / (1 + math.exp(-z))
+
+
 def rank_candidates(alert_lexemes, alert_words, candidates, weights, names_an_alert=False):
-    """[ScoredCandidate], best first, with confidence lowered when a different alert is close behind."""
+    """[ScoredCandidate], best score first, each with its calibrated confidence.
+
+    Ranked by score, not confidence: the score picks the runbook, the confidence says whether to trust it.
+    """
     scored = sorted(((candidate_score(alert_lexemes, alert_words, c, weights, names_an_alert), c)
                      for c in candidates),
                     key=lambda pair: pair[0], reverse=True)
@@ -128,7 +158,6 @@ def rank_candidates(alert_lexemes, alert_words, candidates, weights, names_an_al
     for score, candidate in scored:
         rival = next((s for s, other in scored if not set(other.alert_keys) & set(candidate.alert_keys)
                       and other.runbook_id != candidate.runbook_id), 0.0)
-        margin = min(1.0, max(0.0, score - rival) / CLEAR_MARGIN) if score >= rival else 0.0
-        confidence = score * (0.75 + 0.25 * margin)
-        ranked.append(ScoredCandidate(candidate.runbook_id, candidate.name, round(confidence, 4), score))
-    return sorted(ranked, key=lambda c: c.confidence, reverse=True)
+        sure = confidence(score, score - rival, name_recall(alert_lexemes, candidate, weights))
+        ranked.append(ScoredCandidate(candidate.runbook_id, candidate.name, round(sure, 4), score))
+    return ranked

@@ -2,7 +2,8 @@
 import pytest
 
 from generate_documentation_db import runbook_store
-from generate_documentation_db.match_scoring import CandidateTerms, kept_stop_words, rank_candidates
+from generate_documentation_db.match_scoring import (CandidateTerms, confidence, kept_stop_words, name_recall,
+                                                     rank_candidates)
 from generate_documentation_db.matcher import DEFAULT_THRESHOLD, TermFrequencies, exact_key_names, match_alert
 from tests.corpus_runbooks import SAMPLE_RUNBOOKS, corpus_rows, load_corpus, load_samples
 
@@ -133,3 +134,39 @@ def test_title_words_bring_in_runbooks_the_text_ranking_leaves_out(kb):
 
 def test_the_rarest_title_words_are_the_name_terms(kb):
     assert TermFrequencies().name_terms(kb, ["etcd", "kube", "restart", "kafka"], limit=2) == ["etcd", "kube"]
+
+
+def test_confidence_grows_with_score_margin_and_name_recall_and_is_none_without_evidence():
+    assert confidence(0.0, 0.5, 1.0) == 0.0
+    base = confidence(0.6, 0.1, 0.5)
+    assert 0.0 < base < 1.0
+    assert confidence(0.8, 0.1, 0.5) > base
+    assert confidence(0.6, 0.4, 0.5) > base
+    assert confidence(0.6, 0.1, 0.9) > base
+    # A runner-up ahead of the candidate is no extra evidence against it beyond a zero margin.
+    assert confidence(0.6, -0.3, 0.5) == confidence(0.6, 0.0, 0.5)
+
+
+def test_name_recall_is_the_weighted_share_of_the_runbooks_name_the_alert_says():
+    weights = {"pod": 1.0, "crash": 3.0, "loop": 3.0, "kube": 1.0}
+    runbook = CandidateTerms(1, "KubePodCrashLooping", ("kubepodcrashlooping",),
+                             frozenset({"kube", "pod", "crash", "loop"}), frozenset(), "kube pod crash looping")
+    assert name_recall(frozenset({"pod", "crash", "loop"}), runbook, weights) == pytest.approx(7 / 8)
+    assert name_recall(frozenset({"pod", "pend"}), runbook, weights) == pytest.approx(1 / 8)
+
+
+def test_a_close_runner_up_for_a_different_alert_keeps_the_best_below_the_threshold():
+    alert = frozenset({"prometheus", "config", "reload", "fail"})
+    weights = dict.fromkeys(alert, 3.0)
+    def runbook(runbook_id, name, lexemes):
+        return CandidateTerms(runbook_id, name, (name.lower(),), frozenset(lexemes), alert,
+                              " ".join(sorted(lexemes)), alert)
+    clear = rank_candidates(alert, "prometheus config reload failed",
+                            [runbook(1, "PrometheusBadConfig", {"prometheus", "config", "bad"})], weights)
+    close = rank_candidates(alert, "prometheus config reload failed",
+                            [runbook(1, "PrometheusBadConfig", {"prometheus", "config", "bad"}),
+                             runbook(2, "AlertmanagerConfigReloadFailed", {"alertmanag", "config", "reload", "fail"})],
+                            weights)
+    assert clear[0].confidence >= DEFAULT_THRESHOLD
+    assert close[0].name == "AlertmanagerConfigReloadFailed" and close[1].confidence < close[0].confidence
+    assert close[1].confidence < DEFAULT_THRESHOLD
