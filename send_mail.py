@@ -100,13 +100,24 @@ def run_scheduler(config, mailer, stopping):
     return 0
 
 
-def check_due_handoff(config, mailer, check_minutes):
-    """One scheduled check; a failure is logged and the next check tries again."""
+def check_due_handoff(config, mailer, check_minutes, again=True):
+    """One scheduled check; a failure is logged and the next check tries again.
+
+    A connection that a database restart broke since the last check is only found out
+    by using it: then the check reconnects and runs once more, so the handoff moment's
+    check is not lost to a restart that is long over.
+    """
     if mailer.conn.closed and not reconnect(config, mailer):
         return  # the last check lost the database, and it is still away
     try:
         outcome = handoff_send.send_due_handoff(mailer)
-    except psycopg2.Error:
+    except psycopg2.Error as error:
+        if again and database_connection.connection_lost(error):
+            log.warning("The database connection was lost (%s); reconnecting and checking again.",
+                        str(error).strip().splitlines()[0])
+            if reconnect(config, mailer):
+                check_due_handoff(config, mailer, check_minutes, again=False)
+            return
         log.exception("Database error during the handoff check; reconnecting for the next one.")
         reconnect(config, mailer)
         return

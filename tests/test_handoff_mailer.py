@@ -331,3 +331,16 @@ def test_a_check_after_the_database_came_back_reconnects_first_and_sends(make_co
         assert handoff_runs.handoff_run(db, date(2026, 11, 16))["status"] == "sent"
     finally:
         mailer.conn.close()
+
+
+def test_a_check_whose_connection_a_restart_broke_reconnects_and_sends_at_once(make_config, mailer_at, pagerduty,
+                                                                              smtp_sink, database_url, db):
+    config = make_config(**handoff_keys(pagerduty, smtp_sink.port))
+    mailer = mailer_at(config, NOW)
+    terminate_when(lambda: True, mailer.conn, database_url).join()  # a restart since the last check
+    send_mail.check_due_handoff(config, mailer, check_minutes=5)
+    try:
+        assert len(smtp_sink.mails()) == 1
+        assert handoff_runs.handoff_run(db, date(2026, 11, 16))["status"] == "sent"
+    finally:
+        mailer.conn.close()
