@@ -52,7 +52,7 @@ class Soak:
         self.work_dir = Path(args.work_dir or tempfile.mkdtemp(prefix="oncall-soak-"))
         self.suite = Suite(self.work_dir, self.plan.total_seconds + 300)
         self.faults = FaultLog()
-        self.watchers, self.deaths = [], {}
+        self.watchers, self.deaths, self.waiting = [], {}, {}
         self.giving_up = threading.Event()
         self.print_lock = threading.Lock()
         self.started = time.monotonic()
@@ -148,7 +148,7 @@ class Soak:
         self.faults.note_injected(fault.kind)
         self.say(f"fault {fault.kind}: {description}")
         watcher = threading.Thread(target=self.watch_recovery, args=(fault, description, target, before),
-                                   name=f"soak-{fault.kind}", daemon=True)
+                                   name=f"soak-{fault.kind}-{len(self.watchers)}", daemon=True)
         watcher.start()
         self.watchers.append(watcher)
 
@@ -161,7 +161,7 @@ class Soak:
         probe = self.probes.for_fault(fault, target, before, cleared_at)
         deadline = time.monotonic() + RECOVERY_SECONDS
         while True:
-            waiting = probe()
+            waiting = self.waiting[threading.current_thread().name] = probe()
             if not waiting:
                 self.faults.note_recovered(fault.kind, time.time() - cleared_at)
                 return self.say(f"recovered from {fault.kind} in {time.time() - cleared_at:.1f} s")
@@ -177,13 +177,20 @@ class Soak:
                          + "\n".join(self.suite.log_text(name).splitlines()[-15:]))
         return self.deaths
 
+    def still_waiting(self):
+        """What the recovery watchers still wait for, e.g. "pg_restart: handoff mailer"."""
+        return [f"{watcher.name[5:].rsplit('-', 1)[0]}: {', '.join(self.waiting.get(watcher.name) or ['clearing'])}"
+                for watcher in self.watchers if watcher.is_alive()]
+
     def progress(self):
         counts = alert_counts(self.poster.posted, self.suite.slack.workspace.posts(CHANNEL))
         with self.faults.lock:
             injected, recovered = sum(self.faults.injected.values()), sum(self.faults.recovered.values())
         alive = len(self.suite.processes) - len(self.deaths)
+        waiting = self.still_waiting()
         self.say(f"progress: {counts['messages']} alert messages, {counts['replies']} replies, "
-                 f"{injected} faults, {recovered} recovered, {alive}/4 processes up")
+                 f"{injected} faults, {recovered} recovered, {alive}/4 processes up"
+                 + (f"; waiting for {'; '.join(waiting)}" if waiting else ""))
 
     # --- the end -------------------------------------------------------------------------------
 
@@ -204,7 +211,7 @@ class Soak:
         return problems + self.faults.unrecovered
 
     def end_state_problems(self, pinned):
-        problems = [f"still recovering: {watcher.name[5:]}" for watcher in self.watchers if watcher.is_alive()]
+        problems = [f"still recovering from {waiting}" for waiting in self.still_waiting()]
         problems += check_replies(self.poster.posted, self.suite.slack.workspace.posts(CHANNEL),
                                   self.recorded_alerts())
         problems += self.runbook_problems()

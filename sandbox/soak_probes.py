@@ -138,9 +138,10 @@ class Probes:
             (url, cleared_at - 1)) else [f"the edit of {target} is not stored"]
 
     def _docs_remove(self, target, before, cleared_at):
-        url = page_url(self.suite, target)
-        return lambda: [] if self.reader.exists("SELECT 1 FROM doc_pages WHERE url = %s AND status = 'gone'",
-                                                (url,)) else [f"{target} is still stored"]
+        url, path = page_url(self.suite, target), self.suite.site_dir / target
+        # A page restored before its removal was noticed is back for good; its restore is watched instead.
+        return lambda: [] if path.exists() or self.reader.exists(
+            "SELECT 1 FROM doc_pages WHERE url = %s AND status = 'gone'", (url,)) else [f"{target} is still stored"]
 
     def _docs_restore(self, target, before, cleared_at):
         url = page_url(self.suite, target)
