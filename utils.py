@@ -331,8 +331,12 @@ _VALUE_NOUNS = frozenset("job queue topic bucket pod node member service deploym
 _GLUE_WORDS = frozenset("is are has have was in for of on at to the a an and or by with from".split())
 
 
-def _without_label_values(tokens):
-    """'in checkout namespace', 'container app', 'cluster "etcd"': the values vary, the alert does not."""
+def _without_label_values(tokens, is_word=None):
+    """'in checkout namespace', 'container app', 'cluster "etcd"': the values vary, the alert does not.
+
+    `is_word(token)`, when given, tells a word from a label value after a label noun ("Namespace
+    quota is…", "Pod container waiting…"): only a vocabulary (the runbooks') can.
+    """
     dropped = set()
     for index, token in enumerate(tokens):
         word = token.strip(_PUNCTUATION).lower()
@@ -341,7 +345,8 @@ def _without_label_values(tokens):
         after = index + 1
         if word in _LABEL_NOUNS | _VALUE_NOUNS and after < len(tokens):
             value = tokens[after].strip(_PUNCTUATION)
-            if value.lower() not in _GLUE_WORDS and (word in _LABEL_NOUNS or re.search(r"[\d_./:-]", value)):
+            if value.lower() not in _GLUE_WORDS and (word in _LABEL_NOUNS or re.search(r"[\d_./:-]", value)) \
+                    and not (is_word and is_word(value)):
                 dropped.add(after)
             before = index - 1
             if word == "namespace" and before > 0 and tokens[before - 1].lower() in ("in", "the"):
@@ -359,16 +364,17 @@ def _kept_token(raw):
     return token
 
 
-def normalise_alert_title(title):
+def normalise_alert_title(title, is_word=None):
     """The alert's title with what varies between firings stripped, case kept.
 
     "Triggered #4821: [FIRING:2] KubePodCrashLooping (api-7f9 default critical)" -> "KubePodCrashLooping";
-    '[P2] etcd has no leader on prod-east' -> "etcd has no leader".
+    '[P2] etcd has no leader on prod-east' -> "etcd has no leader".  `is_word`: see _without_label_values
+    (alert keys never pass it, so they do not depend on what the runbooks say).
     """
     text = unicodedata.normalize("NFKC", str(title or ""))
     text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cc") or ch in "\t\n")
     text = _strip_decorations(" ".join(text.split()))
-    tokens = [kept for kept in map(_kept_token, _without_label_values(text.split())) if kept]
+    tokens = [kept for kept in map(_kept_token, _without_label_values(text.split(), is_word)) if kept]
     while tokens and tokens[-1].lower() in _DANGLING:
         tokens.pop()
     while tokens and tokens[0].lower() in _DANGLING:

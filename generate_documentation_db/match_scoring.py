@@ -28,14 +28,17 @@ MAX_TERM_WEIGHT = 6.0
 # where name_recall is the (idf-weighted) share of the runbook NAME's words the alert says.  The three
 # weights were fitted by L2-regularised (lambda 0.001) logistic regression on the top-1 candidates of the
 # TUNING half of benchmarks/bench_matching.py (label: top-1 is the expected runbook; exact-name matches
-# excluded), fitted bias -4.63.  The bias was then lowered by logit(0.7) - logit(0.6) so that the shipped
-# threshold 0.6 sits where the fit reached 0.7: a wrong runbook is worse than none.
-CONFIDENCE_WEIGHTS = {"score": 4.29, "margin": 4.45, "name_recall": 3.05}
-CONFIDENCE_BIAS = -5.07
+# excluded; 293 rows, 185 right), fitted bias -3.66.  The bias was then lowered by logit(0.7) - logit(0.6)
+# so that the shipped threshold 0.6 sits where the fit reached 0.7: a wrong runbook is worse than none.
+# Refitted the same way when body-only words began to count BODY_WORD_SHARE (was 4.29 / 4.45 / 3.05, -5.07).
+CONFIDENCE_WEIGHTS = {"score": 3.41, "margin": 3.74, "name_recall": 3.05}
+CONFIDENCE_BIAS = -4.10
 # Words PostgreSQL's English stop list drops that tell alerts apart (KubeletDown, KubePodNotReady,
 # NodeFilesystemAlmostOutOfSpace, KubeletTooManyPods): kept beside the lexemes, with a modest weight.
 # A title of this many lexemes is a sentence (a summary annotation, a human title), not a name.
 SENTENCE_LEXEMES = 4
+# How much a title word that only the runbook's body (not its name or Meaning) mentions explains.
+BODY_WORD_SHARE = 0.5
 STOP_WORD_WEIGHTS = {"down": 2.0, "up": 1.0, "no": 1.5, "not": 1.5, "out": 1.0, "too": 1.0, "off": 1.0}
 
 
@@ -89,11 +92,12 @@ def candidate_score(alert_lexemes, alert_words, candidate, weights, names_an_ale
     candidate = _with_joined_words(alert_lexemes, candidate)
     name_recall = weighted_share(alert_lexemes, candidate.name_lexemes, weights)
     name_precision = weighted_share(candidate.name_lexemes, alert_lexemes, weights)
-    explained = weighted_share(candidate.matched_lexemes | (candidate.name_lexemes & alert_lexemes),
-                               alert_lexemes, weights)
     # A summary annotation describes the alert in the words of the runbook's Meaning, not its name,
     # and a sentence is never spelled like a name.
     described = weighted_share(candidate.name_lexemes | candidate.meaning_lexemes, alert_lexemes, weights)
+    # A word only the runbook's body mentions explains less: a long runbook mentions everything.
+    explained = described + BODY_WORD_SHARE * weighted_share(
+        candidate.matched_lexemes - candidate.name_lexemes - candidate.meaning_lexemes, alert_lexemes, weights)
     # token_sort, not token_set: a subset of the words must not count as a full match.
     similarity = fuzz.token_sort_ratio(alert_words, candidate.name_words) / 100
     if len(alert_lexemes) >= SENTENCE_LEXEMES:
@@ -103,7 +107,7 @@ def candidate_score(alert_lexemes, alert_words, candidate, weights, names_an_ale
     # alert does not ("OSD CPU load high" for "node load high"): a different alert, most likely.
     score = evidence * explained ** 1.5 * (0.5 + 0.5 * name_recall)
     if names_an_alert:
-        return score * name_precision ** 2
+        return score * name_precision ** 3
     if len(alert_lexemes) >= SENTENCE_LEXEMES - 1:
         # A sentence every word of which the runbook's name and Meaning explain is its summary.
         score = max(score, described ** 3 * (0.6 + 0.4 * name_recall))

@@ -105,7 +105,19 @@ def match_alert(conn, title, threshold=DEFAULT_THRESHOLD, frequencies=None):
     exact = _exact_match(conn, base)
     if exact:
         return exact
-    return _ranked_match(conn, base, threshold, frequencies or TermFrequencies())
+    frequencies = frequencies or TermFrequencies()
+    # The cleaner drops the word after "namespace" / "container" as a label value; when runbook names
+    # use that word ("Namespace quota is…", "Pod container waiting…"), it is part of what the alert says.
+    reading = normalise_alert_title(title, is_word=lambda token: _is_runbook_name_word(conn, token, frequencies))
+    return _ranked_match(conn, base, threshold, frequencies, reading)
+
+
+def _is_runbook_name_word(conn, token, frequencies):
+    """A plain word some runbook's title uses, not a label value (a namespace, a container's name)."""
+    if not token.isalpha():
+        return False
+    lexemes = _lexemes_of(conn, [token])[0]
+    return bool(lexemes) and all(in_titles for _, in_titles in frequencies.counts(conn, sorted(lexemes)).values())
 
 
 def _exact_match(conn, base):
@@ -121,12 +133,12 @@ def _exact_match(conn, base):
     return None
 
 
-def _ranked_match(conn, base, threshold, frequencies):
+def _ranked_match(conn, base, threshold, frequencies, reading):
     # Lexemes of the words only: the index also keeps "KubePodCrashLooping" whole, which would count
     # as a missing specific term against every near spelling of it.
-    alert_words = " ".join(name_words(base.normalised))
+    alert_words = " ".join(name_words(reading))
     name_terms = frequencies.name_terms(conn, sorted(_lexemes_of(conn, [alert_words])[0]))
-    hits = runbook_store.search(conn, base.normalised, limit=SEARCH_LIMIT, name_terms=name_terms)
+    hits = runbook_store.search(conn, reading, limit=SEARCH_LIMIT, name_terms=name_terms)
     if not hits:
         return base
     names = [" ".join(name_words(f"{hit.title} {hit.alert_name or ''}")) for hit in hits]
@@ -144,7 +156,7 @@ def _ranked_match(conn, base, threshold, frequencies):
                        lexemes, (frozenset(hit.matched_lexemes) | meaning) & alert_lexemes, name, meaning)
         for hit, lexemes, name, meaning in zip(hits, name_lexemes, names, meaning_lexemes)
     ]
-    names_an_alert = len(base.normalised.split()) == 1 and looks_like_alert_name(base.normalised)
+    names_an_alert = len(reading.split()) == 1 and looks_like_alert_name(reading)
     ranked = rank_candidates(alert_lexemes, alert_words, candidates, weights, names_an_alert)
     by_id = {hit.runbook_id: hit for hit in hits}
     best = ranked[0]

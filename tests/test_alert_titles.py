@@ -71,3 +71,13 @@ def test_odd_unicode_and_control_characters_do_not_break_it():
     assert normalise_alert_title("Kube\u200bPodCrashLooping\x00") == "KubePodCrashLooping"
     assert normalise_alert_title("ＫｕｂｅＰｏｄＣｒａｓｈＬｏｏｐｉｎｇ") == "KubePodCrashLooping"
     assert normalise_alert_title(None) == ""
+
+
+def test_a_vocabulary_can_keep_the_word_after_a_label_noun():
+    title = "Namespace quota is going to be full."
+    assert normalise_alert_title(title) == "Namespace is going to be full"
+    assert normalise_alert_title(title, is_word={"quota"}.__contains__) == "Namespace quota is going to be full"
+    # A label value the vocabulary does not know stays out; the key never consults a vocabulary.
+    assert normalise_alert_title("Namespace checkout is using 91% of its memory quota.",
+                                 is_word={"quota"}.__contains__) == "Namespace is using of its memory quota"
+    assert alert_key(title) == "namespace is going to be full"

@@ -4,7 +4,8 @@ import pytest
 from generate_documentation_db import runbook_store
 from generate_documentation_db.match_scoring import (CandidateTerms, confidence, kept_stop_words, name_recall,
                                                      rank_candidates)
-from generate_documentation_db.matcher import DEFAULT_THRESHOLD, TermFrequencies, exact_key_names, match_alert
+from generate_documentation_db.matcher import (DEFAULT_THRESHOLD, TermFrequencies, _is_runbook_name_word,
+                                              exact_key_names, match_alert)
 from tests.corpus_runbooks import SAMPLE_RUNBOOKS, corpus_rows, load_corpus, load_samples
 
 
@@ -170,3 +171,37 @@ def test_a_close_runner_up_for_a_different_alert_keeps_the_best_below_the_thresh
     assert clear[0].confidence >= DEFAULT_THRESHOLD
     assert close[0].name == "AlertmanagerConfigReloadFailed" and close[1].confidence < close[0].confidence
     assert close[1].confidence < DEFAULT_THRESHOLD
+
+
+def test_a_word_only_the_runbooks_body_mentions_explains_less_than_its_meaning():
+    alert = frozenset({"virt", "api", "server", "down"})
+    weights = {"virt": 2.0, "api": 1.7, "server": 1.9, "down": 2.0, "control": 2.0}
+    # Its name says all the alert's name words; "server" is nowhere in the runbook.
+    named = CandidateTerms(1, "VirtAPIDown", ("virtapidown",), frozenset({"virt", "api", "down"}),
+                           frozenset({"virt", "api", "down"}), "virt api down", frozenset({"virt", "api"}))
+    # A longer runbook for another component whose body happens to mention "api" and "server".
+    wordy = CandidateTerms(2, "VirtControllerDown", ("virtcontrollerdown",), frozenset({"virt", "control", "down"}),
+                           alert, "virt controller down", frozenset({"virt", "control"}))
+    ranked = rank_candidates(alert, "all virt api servers are down", [wordy, named], weights)
+    assert [c.name for c in ranked] == ["VirtAPIDown", "VirtControllerDown"]
+
+
+WAITING = {"KubeContainerWaiting": ("A pod container has been waiting longer than an hour.",
+                                    "1. Describe the pod and read why the container waits.")}
+
+
+@pytest.mark.parametrize("title", ["Pod container waiting longer than 1 hour.",
+                                   "[Alerting] Pod container waiting longer than 1 hour"])
+def test_the_word_after_container_is_kept_when_a_runbook_name_uses_it(db, title):
+    load_samples(db, {**SAMPLE_RUNBOOKS, **WAITING})
+    match = match_alert(db, title)
+    assert match.matched == "KubeContainerWaiting" and match.confidence >= DEFAULT_THRESHOLD
+    assert match.alert_key == "pod container longer than hour"  # the key does not depend on the runbooks
+
+
+def test_a_label_value_after_container_is_still_dropped(db):
+    load_samples(db, {**SAMPLE_RUNBOOKS, **WAITING})
+    frequencies = TermFrequencies()
+    assert _is_runbook_name_word(db, "waiting", frequencies)
+    assert not _is_runbook_name_word(db, "checkout", frequencies)  # no runbook title says it
+    assert not _is_runbook_name_word(db, "api-7f9", frequencies)
