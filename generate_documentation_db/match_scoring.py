@@ -81,11 +81,12 @@ def weighted_share(part, whole, weights):
     return sum(weights.get(term, MAX_TERM_WEIGHT) for term in part & whole) / total
 
 
-def candidate_score(alert_lexemes, alert_words, candidate, weights, names_an_alert=False):
+def candidate_score(alert_lexemes, alert_words, candidate, weights, names_an_alert=False, subject=frozenset()):
     """The evidence that `candidate` is the alert's runbook, in [0, 1], before the margin.
 
     `names_an_alert`: the title is one identifier (``VirtLauncherDown``) that no runbook answers
-    to by name, so each of its words must be in the candidate's name.
+    to by name, so each of its words must be in the candidate's name.  `subject`: the words of an
+    identifier a sentence names ("KubeProxy has disappeared…"): the runbook's name should say them.
     """
     if not alert_lexemes:
         return 0.0
@@ -111,6 +112,8 @@ def candidate_score(alert_lexemes, alert_words, candidate, weights, names_an_ale
     if len(alert_lexemes) >= SENTENCE_LEXEMES - 1:
         # A sentence every word of which the runbook's name and Meaning explain is its summary.
         score = max(score, described ** 3 * (0.6 + 0.4 * name_recall))
+    if subject:
+        score *= weighted_share(candidate.name_lexemes, subject, weights) ** 2
     return score
 
 
@@ -150,12 +153,12 @@ def confidence(score, margin, recall):
     return 1 / (1 + math.exp(-z))
 
 
-def rank_candidates(alert_lexemes, alert_words, candidates, weights, names_an_alert=False):
+def rank_candidates(alert_lexemes, alert_words, candidates, weights, names_an_alert=False, subject=frozenset()):
     """[ScoredCandidate], best score first, each with its calibrated confidence.
 
     Ranked by score, not confidence: the score picks the runbook, the confidence says whether to trust it.
     """
-    scored = sorted(((candidate_score(alert_lexemes, alert_words, c, weights, names_an_alert), c)
+    scored = sorted(((candidate_score(alert_lexemes, alert_words, c, weights, names_an_alert, subject), c)
                      for c in candidates),
                     key=lambda pair: pair[0], reverse=True)
     ranked = []

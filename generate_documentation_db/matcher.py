@@ -5,6 +5,7 @@ spelling of the alert's name, or a name the runbook states as an alias) wins out
 Otherwise the full-text hits are scored by `match_scoring`; only a confidence at or above
 the threshold names a runbook, and a few below it are offered as "possibly related".
 """
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from utils import ENVIRONMENT_WORDS, alert_key, name_words, normalise_alert_titl
 DEFAULT_THRESHOLD = 0.6
 RELATED_FLOOR = 0.2
 SEARCH_LIMIT = 20
+_QUOTES = "\"'`“”‘’()[]{}<>,;:"
 # The alert's rarest title words, each fetching the few runbooks whose title has it (see runbook_store.search).
 NAME_TERMS = 3
 # Tuned on the tuning half: how much a word no runbook title uses counts (see TermFrequencies.weights).
@@ -120,8 +122,21 @@ def _is_runbook_name_word(conn, token, frequencies):
     return bool(lexemes) and all(in_titles for _, in_titles in frequencies.counts(conn, sorted(lexemes)).values())
 
 
+def numbered_names(title, normalised):
+    """A name the cleaner shortened by its trailing number ("prod-…-capacity-warning-85" is not "…-warning"):
+    the title's token with environment words dropped, when it is a normalised name plus digits."""
+    stems = {canonical_key(token) for token in normalised.split() if len(canonical_key(token)) >= 6}
+    names = []
+    for raw in str(title or "").split():
+        parts = [part for part in re.split(r"[-_.]", raw.strip(_QUOTES)) if part.lower() not in ENVIRONMENT_WORDS]
+        key = canonical_key("".join(parts))
+        if any(key != stem and key.startswith(stem) and key[len(stem):].isdigit() for stem in stems):
+            names.append("-".join(parts))
+    return names
+
+
 def _exact_match(conn, base):
-    names = exact_key_names(base.normalised)
+    names = numbered_names(base.title, base.normalised) + exact_key_names(base.normalised)
     found = runbook_store.find_by_alert_keys(conn, names)
     for name in names:
         refs = found.get(canonical_key(name))
@@ -157,7 +172,8 @@ def _ranked_match(conn, base, threshold, frequencies, reading):
         for hit, lexemes, name, meaning in zip(hits, name_lexemes, names, meaning_lexemes)
     ]
     names_an_alert = len(reading.split()) == 1 and looks_like_alert_name(reading)
-    ranked = rank_candidates(alert_lexemes, alert_words, candidates, weights, names_an_alert)
+    ranked = rank_candidates(alert_lexemes, alert_words, candidates, weights, names_an_alert,
+                             _subject_lexemes(conn, reading))
     by_id = {hit.runbook_id: hit for hit in hits}
     best = ranked[0]
     if best.confidence >= threshold:
@@ -167,6 +183,13 @@ def _ranked_match(conn, base, threshold, frequencies, reading):
                              "text match", others)
     return Match(**{**base.__dict__, "confidence": best.confidence,
                     "alternatives": _related(ranked, RELATED_FLOOR)})
+
+
+def _subject_lexemes(conn, reading):
+    """The lexemes of the identifiers a sentence names ("KubeProxy has disappeared…"): its subject."""
+    tokens = reading.split()
+    identifiers = [token for token in tokens if looks_like_alert_name(token)] if len(tokens) > 1 else []
+    return _lexemes_of(conn, [" ".join(name_words(" ".join(identifiers)))])[0] if identifiers else frozenset()
 
 
 def _related(ranked, floor, exclude=None, limit=3):

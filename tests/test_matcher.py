@@ -5,7 +5,7 @@ from generate_documentation_db import runbook_store
 from generate_documentation_db.match_scoring import (CandidateTerms, confidence, kept_stop_words, name_recall,
                                                      rank_candidates)
 from generate_documentation_db.matcher import (DEFAULT_THRESHOLD, TermFrequencies, _is_runbook_name_word,
-                                              exact_key_names, match_alert)
+                                              exact_key_names, match_alert, numbered_names)
 from tests.corpus_runbooks import SAMPLE_RUNBOOKS, corpus_rows, load_corpus, load_samples
 
 
@@ -205,3 +205,29 @@ def test_a_label_value_after_container_is_still_dropped(db):
     assert _is_runbook_name_word(db, "waiting", frequencies)
     assert not _is_runbook_name_word(db, "checkout", frequencies)  # no runbook title says it
     assert not _is_runbook_name_word(db, "api-7f9", frequencies)
+
+
+def test_a_sentence_naming_an_identifier_prefers_the_runbook_whose_name_says_it():
+    alert = frozenset({"kube", "api", "disappear", "target"})
+    weights = {"kube": 1.6, "api": 1.7, "disappear": 2.1, "target": 2.4, "schedul": 2.5, "down": 2.0}
+    # The scheduler's Meaning is worded like the sentence; only the API runbook's name says "api".
+    scheduler = CandidateTerms(1, "KubeSchedulerDown", ("kubeschedulerdown",), frozenset({"kube", "schedul", "down"}),
+                               alert, "kube scheduler down", frozenset({"kube", "disappear", "target"}))
+    api = CandidateTerms(2, "KubeAPIDown", ("kubeapidown",), frozenset({"kube", "api", "down"}),
+                         frozenset({"kube", "api"}), "kube api down", frozenset({"kube", "api"}))
+    words = "kube api has disappeared from target"
+    assert rank_candidates(alert, words, [scheduler, api], weights)[0].name == "KubeSchedulerDown"
+    ranked = rank_candidates(alert, words, [scheduler, api], weights, subject=frozenset({"kube", "api"}))
+    assert ranked[0].name == "KubeAPIDown"
+
+
+def test_a_name_whose_number_the_cleaner_dropped_is_looked_up_with_it(db):
+    def warning(level):
+        return (f"The storage system has reached {level}% of its capacity.", "1. Free space or add capacity.")
+    load_samples(db, {f"NooBaaSystemCapacityWarning{level}": warning(level) for level in (85, 95, 100)})
+    title = 'ALARM: "prod-noo-baa-system-capacity-warning-95" in Asia Pacific (Tokyo)'
+    assert numbered_names(title, "noo-baa-system-capacity-warning") == ["noo-baa-system-capacity-warning-95"]
+    match = match_alert(db, title)
+    assert (match.matched, match.reason) == ("NooBaaSystemCapacityWarning95", "exact name")
+    # Label values in parentheses are no part of the name.
+    assert numbered_names("KubePodCrashLooping (api-7f9 default critical)", "KubePodCrashLooping") == []
