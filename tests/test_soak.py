@@ -15,7 +15,8 @@ from alert_visualization.handoff_mail import handoff_message_id
 from sandbox.pagerduty_history import generate_history
 from sandbox.soak_alerts import PostedAlert, alert_counts, check_replies
 from sandbox.soak_checks import check_handoff, compare_incidents, compare_runbooks, expected_incidents
-from sandbox.soak_faults import ALL_KINDS, ROUND_KINDS, edited_page, fault_schedule
+from sandbox.soak_faults import (ALL_KINDS, FAILING_PATHS, ROUND_KINDS, edited_page, fault_schedule,
+                                 served_path)
 from sandbox.soak_report import FaultLog, report_lines
 from sandbox.soak_suite import handoff_schedule, next_due_moment
 from tests.conftest import PROJECT_DIR
@@ -40,6 +41,12 @@ def test_a_long_schedule_repeats_the_rounds_restarts_postgres_every_few_minutes_
     assert counts["pg_restart"] >= 4 and counts["smtp_outage"] == 1
     last_remove = max((f for f in faults if f.kind == "docs_remove"), key=lambda f: f.at)
     assert all(f.at < last_remove.at for f in faults if f.kind == "docs_restore")
+
+
+def test_500s_go_to_paths_the_crawler_asks_for():
+    assert served_path("kubernetes/kubepodcrashlooping/index.html") == "/kubernetes/kubepodcrashlooping/"
+    assert served_path("etcd/etcdNoLeader.html") == "/etcd/etcdNoLeader.html"
+    assert not any(path.endswith("index.html") for path in FAILING_PATHS)
 
 
 def test_an_edit_adds_a_paragraph_under_the_heading():
