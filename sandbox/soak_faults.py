@@ -102,8 +102,12 @@ def _pg_restarts(phase_seconds, usable, handoff_due_at, rng):
 # --- injecting ---------------------------------------------------------------------------------
 
 def edited_page(page_html, marker):
-    """The page with a paragraph added right after its heading (what an author's edit looks like)."""
-    cut = page_html.index("</h1>") + len("</h1>")
+    """The page with a paragraph added under its first section heading (what an author's edit looks like).
+
+    Under an h2, since a page's introduction above its first runbook belongs to no runbook.
+    """
+    heading = "</h2>" if "</h2>" in page_html else "</h1>"
+    cut = page_html.index(heading) + len(heading)
     return f"{page_html[:cut]}\n<p>{marker}</p>{page_html[cut:]}"
 
 

@@ -49,9 +49,11 @@ def test_500s_go_to_paths_the_crawler_asks_for():
     assert not any(path.endswith("index.html") for path in FAILING_PATHS)
 
 
-def test_an_edit_adds_a_paragraph_under_the_heading():
-    assert edited_page("<h1>KubeJobFailed</h1><p>Meaning</p>", "Soak revision 3.") == \
-        "<h1>KubeJobFailed</h1>\n<p>Soak revision 3.</p><p>Meaning</p>"
+def test_an_edit_adds_a_paragraph_under_the_first_section_heading():
+    assert edited_page("<h1>KubeJobFailed</h1><p>Intro</p>", "Soak revision 3.") == \
+        "<h1>KubeJobFailed</h1>\n<p>Soak revision 3.</p><p>Intro</p>"
+    assert edited_page("<h1>Control plane</h1><p>Intro</p><h2>KubeAPIDown</h2><p>A</p><h2>B</h2>", "Soak revision 4.") \
+        == "<h1>Control plane</h1><p>Intro</p><h2>KubeAPIDown</h2>\n<p>Soak revision 4.</p><p>A</p><h2>B</h2>"
 
 
 def test_the_handoff_comes_due_on_the_first_whole_minute_after_the_lead():
