@@ -122,11 +122,15 @@ def test_downtime_over_the_handoff_moment_gives_one_catch_up_mail_for_the_latest
     loop.start()
     try:
         wait_for(lambda: len(smtp_sink.mails()) == 2)
-        assert handoff_send.send_due_handoff(back) == handoff_send.ALREADY_DONE
+        # The sink saves the mail a moment before the loop records the week as sent.
+        observer = psycopg2.connect(database_url)
+        wait_for(lambda: handoff_runs.recent_runs(observer)[0]["status"] == "sent")
+        observer.close()
     finally:
         stopping.set()
         loop.join(10)
     assert not loop.is_alive()
+    assert handoff_send.send_due_handoff(back) == handoff_send.ALREADY_DONE
     weeks = [run["week_of"] for run in handoff_runs.recent_runs(back.conn)]
     assert weeks == [date(2026, 11, 16), date(2026, 11, 2)]  # 9-16 Nov was missed and stays unsent
     assert "16–23 Nov 2026" in read_mail(smtp_sink.mails()[1])[0]
