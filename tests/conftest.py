@@ -1,4 +1,5 @@
 """Shared fixtures: a real embedded PostgreSQL for the whole run, a fresh database per test."""
+import contextlib
 import itertools
 import os
 import sys
@@ -29,22 +30,30 @@ def url_for_database(server_url, name):
     return urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
 
 
-@pytest.fixture
-def database_url(pg_server_url):
-    """A fresh database with every migration applied; dropped after the test."""
-    name = f"test_{os.getpid()}_{next(_database_numbers)}"
-    admin = psycopg2.connect(pg_server_url)
+@contextlib.contextmanager
+def fresh_database(server_url, name):
+    """A new database on `server_url` with every migration applied; dropped afterwards."""
+    admin = psycopg2.connect(server_url)
     admin.autocommit = True
     with admin.cursor() as cur:
         cur.execute(f'CREATE DATABASE "{name}"')
-    url = url_for_database(pg_server_url, name)
+    url = url_for_database(server_url, name)
     conn = psycopg2.connect(url)
     database_connection.apply_migrations(conn)
     conn.close()
-    yield url
-    with admin.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.close()
+    try:
+        yield url
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture
+def database_url(pg_server_url):
+    """A fresh database with every migration applied; dropped after the test."""
+    with fresh_database(pg_server_url, f"test_{os.getpid()}_{next(_database_numbers)}") as url:
+        yield url
 
 
 @pytest.fixture

@@ -11,10 +11,9 @@ from urllib.parse import urlsplit
 import psycopg2
 import pytest
 
-from generate_documentation_db import database_connection
 from sandbox.slack import SlackSandbox
 from sandbox.slack_workspace import PAGERDUTY_BOT_ID, pagerduty_message
-from tests.conftest import url_for_database
+from tests.conftest import fresh_database
 from tests.corpus_runbooks import load_samples
 from tests.slack_bot_harness import (CHANNEL, BotProcess, connected, post_incident, replies_to, reply_text,
                                      wait_for)
@@ -25,21 +24,11 @@ TRANSPORTS = ["rtm", "socket-mode"]
 @contextlib.contextmanager
 def knowledge_base(pg_server_url, name):
     """A database of its own, migrated, holding the sample runbooks; dropped afterwards."""
-    admin = psycopg2.connect(pg_server_url)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
-    url = url_for_database(pg_server_url, name)
-    conn = psycopg2.connect(url)
-    database_connection.apply_migrations(conn)
-    load_samples(conn)
-    conn.close()
-    try:
+    with fresh_database(pg_server_url, name) as url:
+        conn = psycopg2.connect(url)
+        load_samples(conn)
+        conn.close()
         yield url
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
 
 
 @pytest.fixture(scope="module", params=TRANSPORTS)
