@@ -103,15 +103,7 @@ def serve(root):
 
 
 def fresh_database(server_url, name):
-    admin = psycopg2.connect(server_url)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cur.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
-    conn = psycopg2.connect(psycopg2.extensions.make_dsn(server_url, dbname=name))
-    database_connection.apply_migrations(conn)
-    return conn
+    return psycopg2.connect(database_connection.create_migrated_database(server_url, name))
 
 
 def row_versions(conn):

@@ -16,7 +16,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
 import requests
@@ -62,18 +61,7 @@ def server_url(workdir):
     return database_connection.embedded_server(Path(workdir) / "postgres").get_uri()
 
 
-def fresh_database(url, name):
-    admin = psycopg2.connect(url)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        cur.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
-    database_url = urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-    conn = psycopg2.connect(database_url)
-    database_connection.apply_migrations(conn)
-    conn.close()
-    return database_url
+fresh_database = database_connection.create_migrated_database
 
 
 def measure_sync(database_url, api_url, days):

@@ -10,6 +10,7 @@ import sys
 import time
 import warnings
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import psutil
 import psycopg2
@@ -83,6 +84,29 @@ def connect(config, wait_seconds=30):
     conn = connect_url(database_url(config), wait_seconds)
     apply_migrations(conn)
     return conn
+
+
+def url_for_database(server_url, name):
+    """The same server's URL with another database name, e.g. postgresql://postgres:@/NAME?host=..."""
+    return urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
+
+
+def create_migrated_database(server_url, name):
+    """(Re)create database `name` on the server, with every migration applied; return its URL.
+
+    For tests, benchmarks and the soak's reference crawl, which each want a database of their own.
+    """
+    admin = connect_url(server_url)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cur.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+    url = url_for_database(server_url, name)
+    conn = connect_url(url)
+    apply_migrations(conn)
+    conn.close()
+    return url
 
 
 def migration_files(directory=MIGRATIONS_DIR):

@@ -9,7 +9,6 @@
 import email
 import email.policy
 from collections import Counter
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
 
@@ -39,15 +38,8 @@ def runbook_rows(conn):
 
 def fresh_crawl_rows(server_url, site_url):
     """The runbooks a first crawl of the site as it is now stores, in a database of its own."""
-    admin = psycopg2.connect(server_url)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{FRESH_DATABASE}" WITH (FORCE)')
-        cur.execute(f'CREATE DATABASE "{FRESH_DATABASE}"')
-    admin.close()
-    conn = psycopg2.connect(urlunsplit(urlsplit(server_url)._replace(path=f"/{FRESH_DATABASE}")))
+    conn = psycopg2.connect(database_connection.create_migrated_database(server_url, FRESH_DATABASE))
     try:
-        database_connection.apply_migrations(conn)
         DocsMonitor([site_url]).poll(conn)
         return runbook_rows(conn)
     finally:

@@ -4,7 +4,6 @@ import itertools
 import os
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
 import pytest
@@ -25,25 +24,18 @@ def pg_server_url(tmp_path_factory):
     yield server.get_uri()
 
 
-def url_for_database(server_url, name):
-    """The same server's URL with another database name, e.g. postgresql://postgres:@/NAME?host=..."""
-    return urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
+url_for_database = database_connection.url_for_database
 
 
 @contextlib.contextmanager
 def fresh_database(server_url, name):
     """A new database on `server_url` with every migration applied; dropped afterwards."""
-    admin = psycopg2.connect(server_url)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
-    url = url_for_database(server_url, name)
-    conn = psycopg2.connect(url)
-    database_connection.apply_migrations(conn)
-    conn.close()
+    url = database_connection.create_migrated_database(server_url, name)
     try:
         yield url
     finally:
+        admin = psycopg2.connect(server_url)
+        admin.autocommit = True
         with admin.cursor() as cur:
             cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
