@@ -108,7 +108,9 @@ def candidate_score(alert_lexemes, alert_words, candidate, weights, names_an_ale
     # alert does not ("OSD CPU load high" for "node load high"): a different alert, most likely.
     score = evidence * explained ** 1.5 * (0.5 + 0.5 * name_recall)
     if names_an_alert:
-        return score * name_precision ** 3
+        # A name no runbook answers to exactly: a word differing either way ("kube deployment rollout
+        # stuck" / "kube daemon set rollout stuck") makes it another alert's name.
+        return score * name_precision ** 3 * name_recall ** 2
     if len(alert_lexemes) >= SENTENCE_LEXEMES - 1:
         # A sentence every word of which the runbook's name and Meaning explain is its summary.
         score = max(score, described ** 3 * (0.6 + 0.4 * name_recall))

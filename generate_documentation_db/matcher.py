@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from generate_documentation_db import runbook_store
 from generate_documentation_db.alert_keys import canonical_key, looks_like_alert_name
+from generate_documentation_db.alert_vocabulary import plain_words
 from generate_documentation_db.match_scoring import (STOP_WORD_WEIGHTS, CandidateTerms, kept_stop_words,
                                                      rank_candidates, term_weight)
 from utils import ENVIRONMENT_WORDS, alert_key, name_words, normalise_alert_title
@@ -24,6 +25,8 @@ SEARCH_LIMIT = 20
 _QUOTES = "\"'`“”‘’()[]{}<>,;:"
 # The alert's rarest title words, each fetching the few runbooks whose title has it (see runbook_store.search).
 NAME_TERMS = 3
+# A CloudWatch alarm or a hand-made monitor's name: "kube-deployment-rollout-stuck" (an identifier too).
+_HYPHENATED = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z][A-Za-z0-9]*)+$")
 # Tuned on the tuning half: how much a word no runbook title uses counts (see TermFrequencies.weights).
 GENERIC_WORD_SHARE = 0.5
 
@@ -107,6 +110,12 @@ def match_alert(conn, title, threshold=DEFAULT_THRESHOLD, frequencies=None):
     exact = _exact_match(conn, base)
     if exact:
         return exact
+    # "Kubelet has disappeared from Prometheus target discovery" says "kubelet down": a name too.
+    plain = plain_words(" ".join(name_words(normalised)))
+    if plain != " ".join(name_words(normalised)):
+        exact = _exact_match(conn, base, names=[plain])
+        if exact:
+            return exact
     frequencies = frequencies or TermFrequencies()
     # The cleaner drops the word after "namespace" / "container" as a label value; when runbook names
     # use that word ("Namespace quota is…", "Pod container waiting…"), it is part of what the alert says.
@@ -135,8 +144,8 @@ def numbered_names(title, normalised):
     return names
 
 
-def _exact_match(conn, base):
-    names = numbered_names(base.title, base.normalised) + exact_key_names(base.normalised)
+def _exact_match(conn, base, names=None):
+    names = names or numbered_names(base.title, base.normalised) + exact_key_names(base.normalised)
     found = runbook_store.find_by_alert_keys(conn, names)
     for name in names:
         refs = found.get(canonical_key(name))
@@ -151,18 +160,22 @@ def _exact_match(conn, base):
 def _ranked_match(conn, base, threshold, frequencies, reading):
     # Lexemes of the words only: the index also keeps "KubePodCrashLooping" whole, which would count
     # as a missing specific term against every near spelling of it.
-    alert_words = " ".join(name_words(reading))
+    # Both sides in one wording (alert_vocabulary): "unready" meets "NotReady", "inodes" meets "Files".
+    spoken = " ".join(name_words(reading))
+    alert_words = plain_words(spoken)
     name_terms = frequencies.name_terms(conn, sorted(_lexemes_of(conn, [alert_words])[0]))
-    hits = runbook_store.search(conn, reading, limit=SEARCH_LIMIT, name_terms=name_terms)
+    said = set(spoken.split())
+    search_text = " ".join([reading, *(word for word in alert_words.split() if word not in said)])
+    hits = runbook_store.search(conn, search_text, limit=SEARCH_LIMIT, name_terms=name_terms)
     if not hits:
         return base
-    names = [" ".join(name_words(f"{hit.title} {hit.alert_name or ''}")) for hit in hits]
+    names = [plain_words(" ".join(name_words(f"{hit.title} {hit.alert_name or ''}"))) for hit in hits]
     meanings = runbook_store.runbook_meanings(conn, [hit.runbook_id for hit in hits])
-    meaning_texts = [meanings.get(hit.runbook_id, "") for hit in hits]
+    meaning_texts = [plain_words(" ".join(name_words(meanings.get(hit.runbook_id, "")))) for hit in hits]
     lexeme_sets = _lexemes_of(conn, [alert_words, *names, *meaning_texts])
     alert_lexemes = lexeme_sets[0] | kept_stop_words(alert_words)
     name_lexemes = [lexemes | kept_stop_words(name) for lexemes, name in zip(lexeme_sets[1:len(hits) + 1], names)]
-    meaning_lexemes = [lexemes | kept_stop_words(" ".join(name_words(text)))
+    meaning_lexemes = [lexemes | kept_stop_words(text)
                        for lexemes, text in zip(lexeme_sets[len(hits) + 1:], meaning_texts)]
     weights = {**STOP_WORD_WEIGHTS, **frequencies.weights(conn, sorted(
         (alert_lexemes.union(*name_lexemes)) - STOP_WORD_WEIGHTS.keys()))}
@@ -171,7 +184,7 @@ def _ranked_match(conn, base, threshold, frequencies, reading):
                        lexemes, (frozenset(hit.matched_lexemes) | meaning) & alert_lexemes, name, meaning)
         for hit, lexemes, name, meaning in zip(hits, name_lexemes, names, meaning_lexemes)
     ]
-    names_an_alert = len(reading.split()) == 1 and looks_like_alert_name(reading)
+    names_an_alert = len(reading.split()) == 1 and (looks_like_alert_name(reading) or _HYPHENATED.match(reading))
     ranked = rank_candidates(alert_lexemes, alert_words, candidates, weights, names_an_alert,
                              _subject_lexemes(conn, reading))
     by_id = {hit.runbook_id: hit for hit in hits}

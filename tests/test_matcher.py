@@ -231,3 +231,20 @@ def test_a_name_whose_number_the_cleaner_dropped_is_looked_up_with_it(db):
     assert (match.matched, match.reason) == ("NooBaaSystemCapacityWarning95", "exact name")
     # Label values in parentheses are no part of the name.
     assert numbered_names("KubePodCrashLooping (api-7f9 default critical)", "KubePodCrashLooping") == []
+
+
+def test_a_summary_in_other_words_than_the_name_is_found_through_the_on_call_vocabulary(db):
+    load_samples(db, {**SAMPLE_RUNBOOKS,
+                      "KubeletDown": ("The monitoring system cannot reach the kubelets.", "1. Check the nodes."),
+                      "NodeFilesystemAlmostOutOfFiles": ("A filesystem has few inodes left.", "1. Find small files.")})
+    down = match_alert(db, "Kubelet has disappeared from Prometheus target discovery.")
+    assert (down.matched, down.reason) == ("KubeletDown", "exact name")
+    files = match_alert(db, "Filesystem on /dev/sda1 has less than 3% inodes left.")
+    assert files.matched == "NodeFilesystemAlmostOutOfFiles" and files.confidence >= DEFAULT_THRESHOLD
+
+
+def test_a_hyphenated_alarm_name_differing_by_one_word_is_another_alert(db):
+    load_samples(db, {**SAMPLE_RUNBOOKS, "KubeDaemonSetRolloutStuck": (
+        "A DaemonSet rollout, like a deployment's, has not progressed.", "1. Check the DaemonSet's pods.")})
+    assert match_alert(db, 'ALARM: "prod-kube-daemon-set-rollout-stuck" in EU (Ireland)').found
+    assert not match_alert(db, 'ALARM: "prod-kube-deployment-rollout-stuck" in EU (Ireland)').found

@@ -1,0 +1,69 @@
+"""On-call synonyms: the words a summary annotation uses for what an alert's name says.
+
+Alert names are terse and follow conventions (``KubeletDown``, ``NodeFilesystemAlmostOutOfFiles``,
+``etcdDatabaseQuotaLowSpace``); the summaries monitors page with describe the same condition in
+other words ("Kubelet has disappeared from Prometheus target discovery.", "Filesystem has less
+than 3% inodes left.", "etcd cluster database is running full.").  A stemmer joins none of these.
+
+`plain_words` rewrites lower-case spaced words (as `utils.name_words` gives them) into one
+canonical wording.  The matcher applies it to *both* sides, the alert's words and every
+candidate runbook's name and Meaning, so a rule can only make two wordings of the same
+condition equal; it never invents a word on one side only.  Each rule is a convention of
+Prometheus / Alertmanager / node_exporter alerting, not a phrase taken from one alert.
+"""
+import re
+
+# (pattern, replacement), applied in order to lower-case words separated by single spaces.
+_RULES = [(re.compile(pattern), replacement) for pattern, replacement in (
+    # Abbreviations alert names use for the words summaries spell out.
+    (r"\berrs\b", "errors"),
+    (r"\berr\b", "error"),
+    (r"\b(?:configuration|configurations|configs|cfg)\b", "config"),
+    (r"\b(?:certs?|certificates)\b", "certificate"),
+    (r"\bexpiry\b", "expiration"),
+    (r"\bfile system\b", "filesystem"),
+    (r"\bdb\b", "database"),
+    (r"\b(?:kube )?api ?server\b", "api"),
+    (r"\bhorizontal pod autoscalers?\b", "hpa"),
+    (r"\bpod disruption budgets?\b", "pdb"),
+    (r"\bfailures\b", "failure"),
+    (r"\b(?:synchronising|synchronizing|synchronisation|synchronization|synchronised|synchronized)\b", "sync"),
+    # node_exporter names count inodes as "files" (NodeFilesystemFilesFillingUp).
+    (r"\binodes?\b", "files"),
+    # How long it has been true says nothing about which alert it is ("for more than 15 minutes";
+    # the figures themselves are gone by now, see utils.normalise_alert_title).
+    (r"\b(?:for|in|within|during|over) (?:(?:more|longer|less) than |at least |the (?:last|next|past) )?"
+     r"(?:\d+ )?(?:seconds?|minutes?|mins?|hours?|days?|weeks?)\b", ""),
+    (r"\b(?:more|longer) than (?:\d+ )?(?:seconds?|minutes?|mins?|hours?|days?)\b", ""),
+    # Prometheus' up-metric convention: a target gone from discovery, or no instance running, is "Down".
+    (r"^targets? (?:has |have )?disappeared from (?:the )?prometheus target discovery (\w+)$", r"\1 down"),
+    (r"\b(?:has |have )?disappeared from (?:the )?prometheus(?: target discovery)?\b", "down"),
+    (r"\bno running (.+?) (?:(?:was|were|is|are|has been|have been) )?(?:detected|found)\b.*$", r"\1 down"),
+    (r"\b(?:has|have) not been available\b|\b(?:is|are) (?:not available|unavailable)\b|\bunavailable\b", "down"),
+    # Readiness: "unready", "non-ready state", "NotReady".
+    (r"\b(?:unready|non ready|notready)\b", "not ready"),
+    # Clock: "out of sync by more than 0.05s" is what a skew alert says.
+    (r"\bout of sync\b", "skew"),
+    # Space running out, in its many wordings, is "near full"; running out *soon* is "filling up".
+    (r"\b(?:is |are )?(?:predicted|expected|going|about) to run out of (\w+)\b", r"\1 filling up"),
+    (r"\b(?:is |are )?running out of (\w+)\b", r"\1 filling up"),
+    (r"\b(?:almost|nearly|close to being) out of (\w+)\b", r"\1 near full"),
+    (r"\bless than (?:\w+ )?(\w+) (?:left|free|available|remaining)\b", r"\1 near full"),
+    (r"\b(?:is |are )?(?:nearing|running|almost|nearly|going to be|close to|about to be) full\b", "near full"),
+    (r"\blow (?:on )?(?:space|disk space|free space)\b", "near full"),
+    (r"\bonly (?:has )?(?:\w+ )?(?:free|available)\b", "filling up"),
+)]
+
+
+def plain_words(words):
+    """`words` (lower-case, spaced) in the canonical wording of on-call conditions.
+
+    >>> plain_words("kubelet has disappeared from prometheus target discovery")
+    'kubelet down'
+    >>> plain_words("filesystem has less than files left")
+    'filesystem has files near full'
+    """
+    text = " ".join(words.split())
+    for pattern, replacement in _RULES:
+        text = pattern.sub(replacement, text)
+    return " ".join(text.split())

@@ -1,0 +1,38 @@
+"""On-call synonyms: two wordings of one condition read the same (pure functions)."""
+import pytest
+
+from generate_documentation_db.alert_vocabulary import plain_words
+
+
+@pytest.mark.parametrize("summary, name", [
+    ("kubelet has disappeared from prometheus target discovery", "kubelet down"),
+    ("no running virt controller was detected for the last min", "virt controller down"),
+    ("cluster operator has not been available for minutes", "cluster operator down"),
+    ("node has been unready for more than minutes", "node has been not ready"),
+    ("pod has been in a non ready state", "pod has been in a not ready state"),
+    ("filesystem has less than inodes left", "filesystem has files near full"),
+    ("filesystem has less than space left", "filesystem has space near full"),
+    ("filesystem is predicted to run out of space within the next hours", "filesystem space filling up"),
+    ("etcd cluster database is running full", "etcd cluster database near full"),
+    ("clock is out of sync by more than", "clock is skew by more than"),
+    ("network interface has encountered receive errs", "network interface has encountered receive errors"),
+    ("failed prometheus configuration reload", "failed prometheus config reload"),
+])
+def test_a_summarys_wording_becomes_the_names_wording(summary, name):
+    assert plain_words(summary) == name
+
+
+@pytest.mark.parametrize("words", [
+    "kube pod crash looping", "node filesystem almost out of files", "etcd no leader", "target down",
+    "kube node unreachable", "kube quota fully used", "ceph mgr is absent",
+])
+def test_names_already_in_the_canonical_wording_stay_as_they_are(words):
+    # Applied to both sides, a rule may only join wordings: a plain name must not be rewritten away.
+    assert plain_words(words) == words.replace("almost out of files", "files near full")
+
+
+def test_both_spellings_of_one_condition_meet():
+    assert plain_words("etcd database quota low space") == "etcd database quota near full"
+    assert plain_words("storage cluster is nearing full") == plain_words("storage cluster near full")
+    assert plain_words("kube node not ready") == plain_words("kube node unready")
+    assert plain_words("  spaced   words ") == "spaced words"
