@@ -110,7 +110,7 @@ def candidate_score(alert_lexemes, alert_words, candidate, weights, names_an_ale
     if names_an_alert:
         # A name no runbook answers to exactly: a word differing either way ("kube deployment rollout
         # stuck" / "kube daemon set rollout stuck") makes it another alert's name.
-        return score * name_precision ** 3 * name_recall ** 2
+        return score * name_precision ** 6 * name_recall ** 2
     if len(alert_lexemes) >= SENTENCE_LEXEMES - 1:
         # A sentence every word of which the runbook's name and Meaning explain is its summary.
         score = max(score, described ** 3 * (0.6 + 0.4 * name_recall))

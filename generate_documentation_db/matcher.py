@@ -69,15 +69,17 @@ class TermFrequencies:
         self._frequencies = {}  # lexeme -> (runbooks with it anywhere, runbooks with it in the title)
         self._total = (0, 0.0)
 
-    def weights(self, conn, lexemes):
+    def weights(self, conn, lexemes, in_a_name=False):
         """{lexeme: idf weight} for `lexemes`, querying only the ones not cached.
 
         A word some runbook uses but none has in its title ("soon", "predicted", "required") is how
         summaries talk, not what tells alerts apart: it weighs GENERIC_WORD_SHARE of its idf.  A word
-        no runbook uses at all (a product: "kafka") keeps its full weight.
+        no runbook uses at all (a product: "kafka") keeps its full weight.  `in_a_name`: the words
+        are an alert's name, where each was chosen to tell it apart ("CoreDNSForwardErrorsHigh").
         """
         counts, total = self.counts(conn, lexemes), self._total[0]
-        return {lexeme: term_weight(anywhere, total) * (GENERIC_WORD_SHARE if anywhere and not in_titles else 1)
+        share = 1 if in_a_name else GENERIC_WORD_SHARE
+        return {lexeme: term_weight(anywhere, total) * (share if anywhere and not in_titles else 1)
                 for lexeme, (anywhere, in_titles) in counts.items()}
 
     def name_terms(self, conn, lexemes, limit=NAME_TERMS):
@@ -177,14 +179,14 @@ def _ranked_match(conn, base, threshold, frequencies, reading):
     name_lexemes = [lexemes | kept_stop_words(name) for lexemes, name in zip(lexeme_sets[1:len(hits) + 1], names)]
     meaning_lexemes = [lexemes | kept_stop_words(text)
                        for lexemes, text in zip(lexeme_sets[len(hits) + 1:], meaning_texts)]
+    names_an_alert = is_alert_name(reading)
     weights = {**STOP_WORD_WEIGHTS, **frequencies.weights(conn, sorted(
-        (alert_lexemes.union(*name_lexemes)) - STOP_WORD_WEIGHTS.keys()))}
+        (alert_lexemes.union(*name_lexemes)) - STOP_WORD_WEIGHTS.keys()), in_a_name=names_an_alert)}
     candidates = [
         CandidateTerms(hit.runbook_id, hit.alert_name or hit.title, tuple(hit.alert_keys) or (hit.runbook_id,),
                        lexemes, (frozenset(hit.matched_lexemes) | meaning) & alert_lexemes, name, meaning)
         for hit, lexemes, name, meaning in zip(hits, name_lexemes, names, meaning_lexemes)
     ]
-    names_an_alert = len(reading.split()) == 1 and (looks_like_alert_name(reading) or _HYPHENATED.match(reading))
     ranked = rank_candidates(alert_lexemes, alert_words, candidates, weights, names_an_alert,
                              _subject_lexemes(conn, reading))
     by_id = {hit.runbook_id: hit for hit in hits}
@@ -196,6 +198,13 @@ def _ranked_match(conn, base, threshold, frequencies, reading):
                              "text match", others)
     return Match(**{**base.__dict__, "confidence": best.confidence,
                     "alternatives": _related(ranked, RELATED_FLOOR)})
+
+
+def is_alert_name(reading):
+    """True when the cleaned title is one identifier, an alert's *name* rather than words about it:
+    "CoreDNSForwardErrorsHigh", "kube_pod_crash_looping", "kube-deployment-rollout-stuck"."""
+    words = reading.split()
+    return len(words) == 1 and bool(looks_like_alert_name(words[0]) or _HYPHENATED.match(words[0]))
 
 
 def _subject_lexemes(conn, reading):

@@ -248,3 +248,10 @@ def test_a_hyphenated_alarm_name_differing_by_one_word_is_another_alert(db):
         "A DaemonSet rollout, like a deployment's, has not progressed.", "1. Check the DaemonSet's pods.")})
     assert match_alert(db, 'ALARM: "prod-kube-daemon-set-rollout-stuck" in EU (Ireland)').found
     assert not match_alert(db, 'ALARM: "prod-kube-deployment-rollout-stuck" in EU (Ireland)').found
+
+
+def test_an_identifier_with_a_word_more_than_a_runbooks_name_is_another_alert(db):
+    load_samples(db, {**SAMPLE_RUNBOOKS, "CoreDNSErrorsHigh": (
+        "CoreDNS answers many queries with SERVFAIL errors.", "1. Check the upstream resolvers.")})
+    assert match_alert(db, "[FIRING:1] CoreDNSErrorsHigh (coredns critical)").found
+    assert not match_alert(db, "[FIRING:1] CoreDNSForwardErrorsHigh (coredns critical)").found
