@@ -4,6 +4,7 @@
 
 The set is split by alert name into a tuning half and a held-out half (no runbook in
 both); tune thresholds and weights on the tuning half only, and quote the held-out half.
+The 'fresh' part was written blind after tuning (see labelled_alerts.fresh_items): quote it too.
 
 Loads every runbook of `../shared/corpus` into a fresh database on a temporary embedded
 PostgreSQL, then runs each labelled Slack message through the bot's own recogniser and
@@ -21,7 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.labelled_alerts import PAGERDUTY_BOT_ID, labelled_set  # noqa: E402
 from generate_documentation_db.alert_messages import recognise_alert  # noqa: E402
-from generate_documentation_db.matcher import DEFAULT_THRESHOLD, TermFrequencies, match_alert  # noqa: E402
+from generate_documentation_db.matcher import (DEFAULT_THRESHOLD, RELATED_FLOOR, RELATED_LIMIT,  # noqa: E402
+                                               TermFrequencies, match_alert)
 from tests.corpus_runbooks import corpus_rows, load_corpus  # noqa: E402
 from benchmarks.bench_database import fresh_database  # noqa: E402
 
@@ -64,7 +66,7 @@ def summary_line(judged):
             f"{wrong_without}/{len(without)} ({wrong_without / max(1, len(without)):.1%})")
 
 
-def report(results, threshold, show_errors=False, halves=("tune", "held_out")):
+def report(results, threshold, show_errors=False, halves=("tune", "held_out", "fresh")):
     print(f"threshold {threshold:.2f}")
     for half in halves:
         judged = [j for j in verdicts(results, threshold) if j[0].get("half", "tune") == half]
@@ -72,12 +74,22 @@ def report(results, threshold, show_errors=False, halves=("tune", "held_out")):
         for item, _, _, verdict in judged:
             by_shape[(item["kind"] if not item["expected"] else "with runbook", item["shape"])][verdict] += 1
         print(f"  {half} half: {summary_line(judged)}")
+        missed = [(item, match) for item, _, match, verdict in judged if verdict == "missed"]
+        related = sum(1 for item, match in missed if set(possibly_related(match)) & set(item["expected"]))
+        print(f"    of the {len(missed)} missed, {related} have the right runbook among the 'possibly related'")
         print(f"    {'':<14}{'shape':<14}{'n':>5}{'right':>8}{'missed':>8}{'wrong':>8}{'quiet':>8}")
         for (group, shape), counts in sorted(by_shape.items()):
             print(f"    {group:<14}{shape:<14}{sum(counts.values()):>5}{counts['right']:>8}"
                   f"{counts['missed'] + counts['not recognised']:>8}{counts['wrong']:>8}{counts['quiet']:>8}")
         if show_errors:
             print_errors(judged)
+
+
+def possibly_related(match):
+    """What the bot would list as "possibly related" for a match it did not trust (run_set matches at
+    threshold 0, so the best candidate is `matched`, not among the alternatives)."""
+    best = [match.matched] if match.matched and match.confidence >= RELATED_FLOOR else []
+    return (best + [name for name in match.alternatives if name not in best])[:RELATED_LIMIT]
 
 
 def print_errors(judged):
@@ -93,7 +105,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
     parser.add_argument("--sweep", action="store_true",
-                        help="also report thresholds 0.3 .. 0.8 on the tuning half (tune only on that half)")
+                        help="also report thresholds 0.3 .. 0.8 on each part (tune only on the tuning half)")
     parser.add_argument("--dump", help="write the set as console lines (JSON per line) to this file")
     parser.add_argument("--show-errors", action="store_true")
     args = parser.parse_args(argv)
@@ -115,9 +127,10 @@ def main(argv=None):
         print(f"matched {len(items)} messages in {time.perf_counter() - started:.1f} s")
     report(results, args.threshold, args.show_errors)
     if args.sweep:
-        for threshold in (0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7, 0.8):
-            print(f"threshold {threshold:.2f} tune half: "
-                  f"{summary_line([j for j in verdicts(results, threshold) if j[0]['half'] == 'tune'])}")
+        for half in ("tune", "held_out", "fresh"):
+            for threshold in (0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7, 0.8):
+                print(f"threshold {threshold:.2f} {half}: "
+                      f"{summary_line([j for j in verdicts(results, threshold) if j[0]['half'] == half])}")
     return 0
 
 

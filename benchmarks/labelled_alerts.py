@@ -17,7 +17,9 @@ monitor's bot would post them:
 Each item: {"kind", "event" (a Slack message event), "line" (the console form), "expected"
 (set of acceptable alert names, empty when no runbook should be named), "is_alert", "shape",
 "half"}.  `half` splits the set by alert name into 'tune' and 'held_out': no alert (so no
-runbook) is in both, so figures on the held-out half are not flattered by tuning.
+runbook) is in both, so figures on the held-out half are not flattered by tuning.  A third part,
+'fresh', holds summaries another engineer wrote blind after the matcher was tuned
+(benchmarks/alert_summaries_fresh.py), for alerts the other halves only name: never tune on it.
 """
 import json
 import random
@@ -25,6 +27,7 @@ import re
 import zlib
 
 from benchmarks.alert_summaries import SUMMARIES
+from benchmarks.alert_summaries_fresh import FRESH_NO_RUNBOOK_SUMMARIES, FRESH_SUMMARIES
 from benchmarks.no_runbook_alerts import CHATTER, NO_RUNBOOK_NAMES, NO_RUNBOOK_SUMMARIES, NO_RUNBOOK_TITLES
 from utils import name_key
 
@@ -152,6 +155,19 @@ def chatter_items(rows, rng):
     return items
 
 
+def fresh_items(rows, rng):
+    """The blind-written summaries: (shape, title, expected names), some wrapped as a hand-made monitor's title."""
+    expected = alert_names_by_spelling(rows)
+    items = []
+    for name, summaries in sorted(FRESH_SUMMARIES.items()):
+        for summary in summaries:
+            shape = "human" if "{" not in summary and rng.random() < 0.5 else "summary"
+            title = human_title(summary, rng) if shape == "human" else fill_labels(summary, rng)
+            items.append((shape, title, expected[name]))
+    items += [("summary", fill_labels(summary, rng), set()) for summary in FRESH_NO_RUNBOOK_SUMMARIES]
+    return items
+
+
 def half_of(name):
     """'tune' or 'held_out', by alert name: every shape of one alert (and its runbook) falls in one half."""
     return "tune" if zlib.crc32(name_key(name).encode()) % 2 == 0 else "held_out"
@@ -167,6 +183,12 @@ def labelled_set(rows, seed=4821):
         kind = shape if expected else "no_runbook"
         items.append({"kind": kind, "shape": shape, "event": event, "line": json.dumps(event), "title": title,
                       "expected": sorted(expected), "is_alert": True, "half": half_of(half_name)})
+    for shape, title, expected in fresh_items(rows, random.Random(seed + 1)):
+        number += 1
+        event = pagerduty_event(title, number)
+        items.append({"kind": shape if expected else "no_runbook", "shape": shape, "event": event,
+                      "line": json.dumps(event), "title": title, "expected": sorted(expected), "is_alert": True,
+                      "half": "fresh"})
     for kind, text, expected, half_name, as_json in chatter_items(rows, rng):
         event = {"type": "message", "user": "U0PERSON", "text": text}
         items.append({"kind": kind, "shape": kind, "event": event, "line": json.dumps(event) if as_json else text,

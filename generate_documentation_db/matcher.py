@@ -21,6 +21,7 @@ from utils import ENVIRONMENT_WORDS, alert_key, name_words, normalise_alert_titl
 # a wrong runbook is worse than none.
 DEFAULT_THRESHOLD = 0.6
 RELATED_FLOOR = 0.2
+RELATED_LIMIT = 3
 SEARCH_LIMIT = 20
 _QUOTES = "\"'`“”‘’()[]{}<>,;:"
 # The alert's rarest title words, each fetching the few runbooks whose title has it (see runbook_store.search).
@@ -214,7 +215,7 @@ def _subject_lexemes(conn, reading):
     return _lexemes_of(conn, [" ".join(name_words(" ".join(identifiers)))])[0] if identifiers else frozenset()
 
 
-def _related(ranked, floor, exclude=None, limit=3):
+def _related(ranked, floor, exclude=None, limit=RELATED_LIMIT):
     names = [c.name for c in ranked if c.confidence >= floor and c.name != exclude]
     return tuple(dict.fromkeys(names))[:limit]
 
