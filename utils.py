@@ -249,6 +249,7 @@ _TITLE_DECORATIONS = [re.compile(pattern, re.IGNORECASE) for pattern in (
     # PagerDuty: "Triggered #4821: …", "Resolved #4821 - …", "[#4821] …", "#4821: …"
     r"^(?:(?:re-?)?triggered|acknowledged|resolved|escalated|reassigned|annotated|assigned|incident)"
     r"\s*(?:#\d+)?\s*[:\-–—]\s*",
+    r"^(?:(?:re-?)?triggered|acknowledged|resolved|escalated|reassigned)\s+(?=#\d+|\[)",
     r"^(?:incident\s*)?#\d+\s*[:\-–—]?\s*",
     r"\[#?\d+\]",
     # Alertmanager "[FIRING:2]" / "[RESOLVED]", Grafana "[Alerting]", Datadog "[Triggered on {…}]", "[P2]"
@@ -259,8 +260,15 @@ _TITLE_DECORATIONS = [re.compile(pattern, re.IGNORECASE) for pattern in (
     # "|Payments API| …" service prefixes
     r"^\|[^|]*\|",
 )]
-# CloudWatch: ALARM: "prod-api-5xx" in US East (N. Virginia) -> the alarm's name
+# CloudWatch: ALARM: "prod-api-5xx" in US East (N. Virginia) -> the alarm's name; AWS Chatbot posts
+# "CloudWatch Alarm | prod-api-5xx | us-east-1 | Account: 1234…"
 _CLOUDWATCH = re.compile(r'^(?:alarm|ok|insufficient[_ ]data)\s*:\s*"([^"]+)"(?:\s+in\s+.*)?$', re.IGNORECASE)
+_CHATBOT = re.compile(r"^(?:cloudwatch )?alarm\s*\|\s*([^|]+?)\s*(?:\||$)", re.IGNORECASE)
+# Labels written out as key=value: "alertname=KubeQuotaExceeded namespace=payments" names its alert.
+_ALERTNAME_LABEL = re.compile(r"""\balertname\s*[=:]\s*["'`]?([A-Za-z_][\w.:-]*)""")
+_LABEL_PAIR = re.compile(r"^[A-Za-z_][\w.]*=")
+# Slack emoji shortcodes (":rotating_light:") decorate, never name.
+_EMOJI = re.compile(r"(?<!\S):[a-z0-9_+'-]+:(?!\S)")
 # Alertmanager's default title ends in label values: "KubePodCrashLooping (api-7f9 default critical)"
 _TRAILING_PARENS = re.compile(r"\s*\([^()]*\)\s*$")
 _NUMBER = re.compile(r"^[+\-~]?\d+(?:[.,:]\d+)*(?:%|ms|us|µs|ns|s|sec|m|min|h|d|x|k|kb|mb|gb|tb|kib|mib|gib|tib)?$",
@@ -281,10 +289,14 @@ _NAME_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+[a-z]*", r
 
 def _strip_decorations(title):
     """Remove what monitors and PagerDuty wrap around an alert's name, repeatedly (they stack)."""
+    alertname = _ALERTNAME_LABEL.search(title)
+    if alertname:
+        return alertname.group(1)
+    title = _EMOJI.sub(" ", title).strip()
     previous = None
     while previous != title:
         previous = title
-        cloudwatch = _CLOUDWATCH.match(title)
+        cloudwatch = _CLOUDWATCH.match(title) or _CHATBOT.match(title)
         if cloudwatch:
             title = cloudwatch.group(1)
         for pattern in _TITLE_DECORATIONS:
@@ -356,7 +368,7 @@ def _without_label_values(tokens, is_word=None):
 
 def _kept_token(raw):
     token = raw.strip(_PUNCTUATION)
-    if not token or _is_varying_part(token) or token.lower() in ENVIRONMENT_WORDS:
+    if not token or _is_varying_part(token) or token.lower() in ENVIRONMENT_WORDS or _LABEL_PAIR.match(token):
         return None
     token = _without_environment(token)
     if not token or _is_host_like(token):

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 MAX_TEXT_CHARS = 40_000
 MAX_TITLE_CHARS = 300
 
-_INCIDENT_NUMBER = re.compile(r"(?:^|[\s\[(])#(\d{1,9})\b")
+_INCIDENT_NUMBER = re.compile(r"(?:^|[\s\[(*_~])#(\d{1,9})\b")
 _INCIDENT_ID = re.compile(r"/incidents/([A-Z0-9]{5,20})\b")
 _ALERT_MARKERS = re.compile(
     r"\[(?:FIRING|RESOLVED)\b|\bTriggered\b|/incidents/|(?:^|\s)#\d+\b|^(?:ALARM|OK|INSUFFICIENT_DATA):"
-    r"|\[(?:P[0-5]|Alerting|Warn|Recovered)\b|\[#\d+\]",
+    r"|\[(?:P[0-5]|Alerting|Warn|Recovered)\b|\[#\d+\]|\bCloudWatch Alarm\s*\||\balertname\s*=",
     re.IGNORECASE | re.MULTILINE,
 )
 _STATUS_WORDS = re.compile(
@@ -140,12 +140,20 @@ def incident_title(event):
         if isinstance(attachment, dict):
             candidates += [attachment.get("title"), _first_line(attachment.get("fallback")),
                            _first_line(attachment.get("text"))]
+            candidates += [_first_line(text) for text in block_texts(attachment.get("blocks"))]
     candidates += [_first_line(event.get("text"))] + [_first_line(t) for t in block_texts(event.get("blocks"))]
     for candidate in candidates:
-        title = clean_text(slack_to_plain(candidate)) if isinstance(candidate, str) else ""
+        title = _without_emphasis(clean_text(slack_to_plain(candidate))) if isinstance(candidate, str) else ""
         if re.search(r"[^\W\d_]", title):
             return title[:MAX_TITLE_CHARS]
     return ""
+
+
+def _without_emphasis(text):
+    """mrkdwn's *bold*, _italic_, ~strike~ and `code` marks are formatting, not the title
+    (an underscore inside a word, as in kube_pod_crash_looping, stays)."""
+    text = re.sub(r"[*~`]+", "", text)
+    return " ".join(re.sub(r"^_+(?=\S)|(?<=\S)_+$", "", word) for word in text.split())
 
 
 def _first_line(text):

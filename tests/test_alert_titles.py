@@ -20,6 +20,10 @@ from utils import alert_key, name_key, name_words, normalise_alert_title
     ("Pod default/api-7f9 is crash looping.", "Pod is crash looping"),
     ("[Alerting] Queue depth above 10000 for job 3f9a2c1d7e", "Queue depth above for job"),
     ("Triggered #12: [P1] [Triggered on {service:db}] Replication lag 45s on db-replica-2", "Replication lag"),
+    (":red_circle: Triggered #1235 [FIRING:1] KubeJobFailed (batch critical)", "KubeJobFailed"),
+    (":rotating_light: CloudWatch Alarm | prod-api-5xx | us-east-1 | Account: 123456789012", "api-5xx"),
+    ("[FIRING:1] alertname=KubeQuotaExceeded namespace=payments severity=warning", "KubeQuotaExceeded"),
+    ("Disk full on web-1 env=prod team=storage", "Disk full"),
 ])
 def test_it_strips_what_varies_between_firings(title, expected):
     assert normalise_alert_title(title) == expected

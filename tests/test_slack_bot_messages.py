@@ -99,3 +99,21 @@ def test_slack_markup_becomes_plain_text():
 def test_the_title_prefers_the_attachment_title_and_skips_empty_ones():
     message = event(attachments=[{"title": "  ", "fallback": "Triggered #5: First line\nsecond"}])
     assert incident_title(message) == "Triggered #5: First line"
+
+
+def test_a_title_only_inside_an_attachments_blocks_is_found_without_its_mrkdwn_emphasis():
+    message = event(bot_id=PD, attachments=[{"color": "#E01E5A", "blocks": [
+        {"type": "section", "text": {"type": "mrkdwn", "text": ":red_circle: *Triggered* <https://acme.pagerduty.com"
+                                     "/incidents/Q1ABCDF|*#1235 [FIRING:1] KubeJobFailed (batch critical)*>"}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": "Service: Platform"}]}]}])
+    alert = recognise_alert(message, pagerduty_bot_ids=(PD,))
+    assert alert.title == ":red_circle: Triggered #1235 [FIRING:1] KubeJobFailed (batch critical)"
+    assert (alert.incident_number, alert.incident_id, alert.status) == (1235, "Q1ABCDF", "triggered")
+    assert incident_title(event(text="_kube_pod_crash_looping_ on `web-1`")) == "kube_pod_crash_looping on web-1"
+
+
+def test_an_aws_chatbot_cloudwatch_alarm_is_an_alert():
+    message = event(bot_id="BAWS", subtype="bot_message", attachments=[{
+        "title": ":rotating_light: CloudWatch Alarm | prod-api-5xx | us-east-1 | Account: 123456789012",
+        "text": "Threshold Crossed: 1 datapoint [1.0] was greater than the threshold (0.0)."}])
+    assert recognise_alert(message, pagerduty_bot_ids=(PD,)).title.startswith(":rotating_light: CloudWatch Alarm")
