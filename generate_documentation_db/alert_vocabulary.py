@@ -26,7 +26,27 @@ _RULES = [(re.compile(pattern), replacement) for pattern, replacement in (
     (r"\b(?:kube )?api ?server\b", "api"),
     (r"\bhorizontal pod autoscalers?\b", "hpa"),
     (r"\bpod disruption budgets?\b", "pdb"),
-    (r"\bfailures\b", "failure"),
+    # The glossary of the platforms the runbooks cover: names use the abbreviation, summaries spell it out.
+    (r"\bvirtual machine instances?\b", "vmi"),
+    (r"\bvirtual machines?\b|\bvms\b", "vm"),
+    (r"\bpersistent volume claims?\b|\bpvcs\b", "pvc"),
+    (r"\bobject storage (?:daemons?|devices?)\b|\bosds\b", "osd"),
+    (r"\bmetadata serv(?:er|ers|ice)\b", "mds"),
+    (r"\bplacement groups?\b|\bpgs\b", "pg"),
+    (r"\brados (?:block devices?|block)\b", "rbd"),
+    (r"\brados gateways?\b", "rgw"),
+    (r"\bmanagers?\b", "mgr"),
+    (r"\bobject bucket claims?\b|\bobcs\b", "obc"),
+    (r"\bmulti ?cloud object gateway\b|\bmcg\b", "noobaa"),
+    (r"\bhyper ?converged(?: cluster)?(?: operator)?\b", "hco"),
+    (r"\bcontainerized data importer\b", "cdi"),
+    (r"\bhost ?path provisioner\b", "hpp"),
+    (r"\bcluster network addons operator\b", "cnao"),
+    (r"\bkey management (?:service|server|system)s?\b", "kms"),
+    (r"\bmaster nodes?\b|\bcontrol plane nodes?\b", "control plane"),
+    # Alert names say "Errors" and "Failures" of the same thing ("KubePersistentVolumeErrors" fires on
+    # a volume whose status is Failed): one word for both.
+    (r"\b(?:errors?|failures?|failed|failing|fails?)\b", "errors"),
     (r"\b(?:synchronising|synchronizing|synchronisation|synchronization|synchronised|synchronized)\b", "sync"),
     # node_exporter names count inodes as "files" (NodeFilesystemFilesFillingUp).
     (r"\binodes?\b", "files"),
@@ -39,6 +59,7 @@ _RULES = [(re.compile(pattern), replacement) for pattern, replacement in (
     (r"^targets? (?:has |have )?disappeared from (?:the )?prometheus target discovery (\w+)$", r"\1 down"),
     (r"\b(?:has |have )?disappeared from (?:the )?prometheus(?: target discovery)?\b", "down"),
     (r"\bno running (.+?) (?:(?:was|were|is|are|has been|have been) )?(?:detected|found)\b.*$", r"\1 down"),
+    (r"\b(?:is|are) not running\b|\bis absent\b", "down"),
     (r"\b(?:has|have) not been available\b|\b(?:is|are) (?:not available|unavailable)\b|\bunavailable\b", "down"),
     # Readiness: "unready", "non-ready state", "NotReady".
     (r"\b(?:unready|non ready|notready)\b", "not ready"),

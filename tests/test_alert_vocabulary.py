@@ -16,7 +16,7 @@ from generate_documentation_db.alert_vocabulary import plain_words
     ("etcd cluster database is running full", "etcd cluster database near full"),
     ("clock is out of sync by more than", "clock is skew by more than"),
     ("network interface has encountered receive errs", "network interface has encountered receive errors"),
-    ("failed prometheus configuration reload", "failed prometheus config reload"),
+    ("failed prometheus configuration reload", "errors prometheus config reload"),
 ])
 def test_a_summarys_wording_becomes_the_names_wording(summary, name):
     assert plain_words(summary) == name
@@ -24,7 +24,7 @@ def test_a_summarys_wording_becomes_the_names_wording(summary, name):
 
 @pytest.mark.parametrize("words", [
     "kube pod crash looping", "node filesystem almost out of files", "etcd no leader", "target down",
-    "kube node unreachable", "kube quota fully used", "ceph mgr is absent",
+    "kube node unreachable", "kube quota fully used", "ceph mgr down",
 ])
 def test_names_already_in_the_canonical_wording_stay_as_they_are(words):
     # Applied to both sides, a rule may only join wordings: a plain name must not be rewritten away.
@@ -36,3 +36,6 @@ def test_both_spellings_of_one_condition_meet():
     assert plain_words("storage cluster is nearing full") == plain_words("storage cluster near full")
     assert plain_words("kube node not ready") == plain_words("kube node unready")
     assert plain_words("  spaced   words ") == "spaced words"
+    assert plain_words("ceph mgr is absent") == plain_words("ceph manager is not running") == "ceph mgr down"
+    assert plain_words("the volume has status failed") == "the volume has status errors"
+    assert plain_words("object storage daemons") == plain_words("OSDs".lower()) == "osd"
