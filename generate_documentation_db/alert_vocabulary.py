@@ -59,6 +59,7 @@ _RULES = [(re.compile(pattern), replacement) for pattern, replacement in (
     (r"^targets? (?:has |have )?disappeared from (?:the )?prometheus target discovery (\w+)$", r"\1 down"),
     (r"\b(?:has |have )?disappeared from (?:the )?prometheus(?: target discovery)?\b", "down"),
     (r"\bno running (.+?) (?:(?:was|were|is|are|has been|have been) )?(?:detected|found)\b.*$", r"\1 down"),
+    (r"^no running (.+)$", r"\1 down"),
     (r"\b(?:is|are) not running\b|\bis absent\b", "down"),
     (r"\b(?:has|have) not been available\b|\b(?:is|are) (?:not available|unavailable)\b|\bunavailable\b", "down"),
     # Readiness: "unready", "non-ready state", "NotReady".

@@ -40,6 +40,11 @@ SENTENCE_LEXEMES = 4
 # How much a title word that only the runbook's body (not its name or Meaning) mentions explains.
 BODY_WORD_SHARE = 0.5
 STOP_WORD_WEIGHTS = {"down": 2.0, "up": 1.0, "no": 1.5, "not": 1.5, "out": 1.0, "too": 1.0, "off": 1.0}
+# A runbook named for an absence ("etcdNoLeader", "KubeNodeNotReady") answers only an alert that says
+# one: "etcd cluster has frequent leader elections" shares its words and means the opposite.
+NAME_NEGATIONS = frozenset(("no", "not"))
+ALERT_NEGATIONS = frozenset("no not none without cannot unable lost never zero down".split())
+NEGATION_MISMATCH = 0.3
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,8 @@ def candidate_score(alert_lexemes, alert_words, candidate, weights, names_an_ale
     # What the alert says that the runbook never mentions, and what the runbook's name says that the
     # alert does not ("OSD CPU load high" for "node load high"): a different alert, most likely.
     score = evidence * explained ** 1.5 * (0.5 + 0.5 * name_recall)
+    if NAME_NEGATIONS & set(candidate.name_words.split()) and not ALERT_NEGATIONS & set(alert_words.split()):
+        return score * NEGATION_MISMATCH
     if names_an_alert:
         # A name no runbook answers to exactly: a word differing either way ("kube deployment rollout
         # stuck" / "kube daemon set rollout stuck") makes it another alert's name.

@@ -7,6 +7,8 @@ from generate_documentation_db.alert_vocabulary import plain_words
 @pytest.mark.parametrize("summary, name", [
     ("kubelet has disappeared from prometheus target discovery", "kubelet down"),
     ("no running virt controller was detected for the last min", "virt controller down"),
+    ("no running ovn control plane", "ovn control plane down"),
+    ("ovn kubernetes control plane is not running", "ovn kubernetes control plane down"),
     ("cluster operator has not been available for minutes", "cluster operator down"),
     ("node has been unready for more than minutes", "node has been not ready"),
     ("pod has been in a non ready state", "pod has been in a not ready state"),

@@ -2,8 +2,8 @@
 import pytest
 
 from generate_documentation_db import runbook_store
-from generate_documentation_db.match_scoring import (CandidateTerms, confidence, kept_stop_words, name_recall,
-                                                     rank_candidates)
+from generate_documentation_db.match_scoring import (NEGATION_MISMATCH, CandidateTerms, candidate_score, confidence,
+                                                     kept_stop_words, name_recall, rank_candidates)
 from generate_documentation_db.matcher import (DEFAULT_THRESHOLD, TermFrequencies, _is_runbook_name_word,
                                               exact_key_names, match_alert, numbered_names)
 from tests.corpus_runbooks import SAMPLE_RUNBOOKS, corpus_rows, load_corpus, load_samples
@@ -255,3 +255,18 @@ def test_an_identifier_with_a_word_more_than_a_runbooks_name_is_another_alert(db
         "CoreDNS answers many queries with SERVFAIL errors.", "1. Check the upstream resolvers.")})
     assert match_alert(db, "[FIRING:1] CoreDNSErrorsHigh (coredns critical)").found
     assert not match_alert(db, "[FIRING:1] CoreDNSForwardErrorsHigh (coredns critical)").found
+
+
+def test_a_runbook_named_for_an_absence_answers_only_an_alert_that_says_one(kb):
+    assert match_alert(kb, "etcd cluster has no leader").matched == "etcdNoLeader"
+    weights = {"etcd": 4.0, "leader": 4.0, "elect": 2.0, "cluster": 1.0, "no": 1.5}
+    meaning = frozenset({"etcd", "leader", "elect", "cluster"})
+    no_leader = CandidateTerms(1, "etcdNoLeader", ("etcdnoleader",), frozenset({"etcd", "no", "leader"}),
+                               frozenset({"etcd", "leader", "elect"}), "etcd no leader", meaning)
+    leader = CandidateTerms(2, "etcdLeader", ("etcdleader",), frozenset({"etcd", "leader"}),
+                            frozenset({"etcd", "leader", "elect"}), "etcd leader", meaning)
+    elections = frozenset({"etcd", "cluster", "leader", "elect"})
+    said_none = candidate_score(elections | {"no"}, "etcd cluster no leader elections", no_leader, weights)
+    not_said = candidate_score(elections, "etcd cluster leader elections", no_leader, weights)
+    assert not_said < 0.5 * candidate_score(elections, "etcd cluster leader elections", leader, weights)
+    assert not_said < 0.5 * said_none
