@@ -140,8 +140,9 @@ class CatchingUp:
     """Another look at recent history whenever the bot may have missed alerts.
 
     After a reconnect: Slack stops redelivering an event after a few tries, and a socket
-    can be down longer.  After an alert the database could not take: its ack was sent, so
-    nothing redelivers it.  Recorded messages and reply claims keep a second look quiet.
+    can be down longer.  After an alert the database could not take, or whose reply Slack
+    refused past its retries: its ack was sent, so nothing redelivers it.  Recorded messages
+    and reply claims keep a second look quiet.
     """
 
     def __init__(self, client, channels):
@@ -152,7 +153,8 @@ class CatchingUp:
         self.wanted.set()
 
     def after_alert(self, outcome):
-        if outcome.note == "database unavailable":
+        # Nothing redelivers an acknowledged event: a later look at history answers it.
+        if outcome.note in ("database unavailable", "post failed"):
             self.request()
 
     def run_until(self, stopping, handler):

@@ -14,7 +14,8 @@ STALE_CLAIM_SECONDS = 120
 
 
 def record_alert(conn, alert, match):
-    """Insert the alert event; its id, or None when this message was already recorded."""
+    """Insert the alert event: (its id, True), or (the earlier row's id, False) when this message
+    was already recorded (a redelivery, another replica, a catch-up)."""
     with conn, conn.cursor() as cur:
         cur.execute(
             "INSERT INTO alert_events (channel, message_ts, incident_number, incident_id, status, title, alert_key,"
@@ -26,7 +27,20 @@ def record_alert(conn, alert, match):
              match.confidence, match.reason),
         )
         row = cur.fetchone()
-    return row[0] if row else None
+        if row:
+            return row[0], True
+        cur.execute("SELECT id FROM alert_events WHERE channel = %s AND message_ts = %s", (alert.channel, alert.ts))
+        return cur.fetchone()[0], False
+
+
+def is_answered(conn, event_id, incident_claims):
+    """True when the event has its reply, or any name of its incident is claimed (answered, or being
+    answered by someone)."""
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT EXISTS (SELECT 1 FROM alert_events WHERE id = %s AND reply_ts IS NOT NULL) "
+                    " OR EXISTS (SELECT 1 FROM alert_replies WHERE incident = ANY(%s))",
+                    (event_id, list(incident_claims)))
+        return cur.fetchone()[0]
 
 
 def claim_reply(conn, event_id, incident_claims, claimer, stale_after=STALE_CLAIM_SECONDS):

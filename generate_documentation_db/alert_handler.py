@@ -131,10 +131,15 @@ class AlertHandler:
         if settings.channels and alert.channel not in settings.channels:
             return Outcome(False, note="channel not watched")
         match = self.database.run(lambda conn: match_alert(conn, alert.title, settings.threshold, self.frequencies))
-        event_id = self.database.run(lambda conn: alert_events.record_alert(conn, alert, match))
-        if event_id is None:
+        event_id, new = self.database.run(lambda conn: alert_events.record_alert(conn, alert, match))
+        wants_reply = alert.wants_reply and (match.found or settings.reply_when_no_runbook)
+        if not new and (not wants_reply or self.database.run(
+                lambda conn: alert_events.is_answered(conn, event_id, self._claims(alert)))):
             log.info("Message %s in %s was already handled (redelivered).", alert.ts, alert.channel)
             return Outcome(True, alert, match, note="duplicate delivery")
+        if not new:
+            # Recorded, then the database or Slack failed before the reply: answer it now.
+            log.info("Message %s in %s was recorded but never answered; answering it now.", alert.ts, alert.channel)
         log.info("Alert %r -> %s (%s %.2f).", alert.title[:120], match.matched, match.reason, match.confidence)
         if not alert.wants_reply:
             return Outcome(True, alert, match, note=f"status update ({alert.status})")
@@ -142,8 +147,11 @@ class AlertHandler:
             return Outcome(True, alert, match, note="no runbook")
         return self._reply(alert, match, event_id)
 
+    def _claims(self, alert):
+        return [f"{self.settings.claim_prefix}{claim}" for claim in alert.incident_claims]
+
     def _reply(self, alert, match, event_id):
-        claims = [f"{self.settings.claim_prefix}{claim}" for claim in alert.incident_claims]
+        claims = self._claims(alert)
         owned = self.database.run(lambda conn: alert_events.claim_reply(conn, event_id, claims, self.claimer))
         if not owned:
             return Outcome(True, alert, match, note="already answered")

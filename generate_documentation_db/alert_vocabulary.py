@@ -11,6 +11,7 @@ candidate runbook's name and Meaning, so a rule can only make two wordings of th
 condition equal; it never invents a word on one side only.  Each rule is a convention of
 Prometheus / Alertmanager / node_exporter alerting, not a phrase taken from one alert.
 """
+import functools
 import re
 
 # (pattern, replacement), applied in order to lower-case words separated by single spaces.
@@ -77,6 +78,7 @@ _RULES = [(re.compile(pattern), replacement) for pattern, replacement in (
 )]
 
 
+@functools.lru_cache(maxsize=8192)  # a runbook's name and Meaning are read again for every alert it is a candidate for
 def plain_words(words):
     """`words` (lower-case, spaced) in the canonical wording of on-call conditions.
 

@@ -4,8 +4,10 @@ import threading
 
 import psycopg2
 
-from generate_documentation_db import database_connection
+from generate_documentation_db import alert_events, database_connection
 from generate_documentation_db.alert_handler import AlertHandler, BotSettings, Database
+from generate_documentation_db.alert_messages import recognise_alert
+from generate_documentation_db.matcher import match_alert
 from sandbox.slack_workspace import PAGERDUTY_BOT_ID, pagerduty_message
 from tests.corpus_runbooks import load_samples
 from tests.crashable_postgres import crashable_server  # noqa: F401 (a fixture)
@@ -85,3 +87,35 @@ def test_an_alert_arriving_as_the_server_crashes_is_answered_once_it_is_back(cra
     threading.Timer(2, crashable_server.start_again).start()
     assert handler.handle(alert_event(5)).note == "replied"
     assert len(posted) == 2
+
+
+def test_an_alert_recorded_but_never_answered_is_answered_when_seen_again(db, database_url):
+    # The database went away between recording the alert and claiming its reply.
+    load_samples(db)
+    event = alert_event(8)
+    alert = recognise_alert(event, (PAGERDUTY_BOT_ID,))
+    alert_events.record_alert(db, alert, match_alert(db, alert.title))
+    posted = []
+    handler = handler_for(Database(lambda: psycopg2.connect(database_url)), posted)
+    assert handler.handle(event).note == "replied"
+    assert handler.handle(event).note == "duplicate delivery"
+    assert len(posted) == 1
+
+
+def test_a_reply_slack_refused_is_posted_when_the_alert_is_seen_again(db, database_url):
+    load_samples(db)
+    refusals = [RuntimeError("ratelimited: still 429 after 5 retries")]
+    posted = []
+
+    def post_reply(channel, thread_ts, text, blocks):
+        if refusals:
+            raise refusals.pop()
+        posted.append(thread_ts)
+        return f"{thread_ts}1"
+
+    handler = AlertHandler(Database(lambda: psycopg2.connect(database_url)),
+                           BotSettings(pagerduty_bot_ids=(PAGERDUTY_BOT_ID,)), post_reply)
+    assert handler.handle(alert_event(9)).note == "post failed"
+    assert handler.handle(alert_event(9)).note == "replied"  # the catch-up's second look
+    assert handler.handle(alert_event(9)).note == "duplicate delivery"
+    assert posted == [alert_event(9)["ts"]]
