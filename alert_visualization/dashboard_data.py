@@ -31,7 +31,7 @@ class DashboardData:
 
     @contextmanager
     def connection(self):
-        conn = self.pool.getconn()
+        conn = self._live_connection()
         try:
             yield conn
         except psycopg2.Error as error:
@@ -40,6 +40,22 @@ class DashboardData:
             raise
         finally:
             self._give_back(conn)
+
+    def _live_connection(self):
+        """A pooled connection that still reaches the server: after a database restart every idle one
+        is broken, and the first request to get one must not be the one that finds out."""
+        for _ in range(self.pool.maxconn + 1):
+            conn = self.pool.getconn()
+            try:
+                with conn.cursor() as cur:
+                    cur.execute("SELECT 1")
+                conn.rollback()
+                return conn
+            except psycopg2.Error as error:
+                self.pool.putconn(conn, close=True)
+                if not connection_lost(error):
+                    raise
+        return self.pool.getconn()
 
     def _give_back(self, conn):
         """Back to the pool, rolled back; one that cannot even roll back is closed, and the pool drops it.

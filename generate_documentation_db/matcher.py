@@ -45,7 +45,8 @@ class Match:
     url: str | None = None
     confidence: float = 0.0
     reason: str = "none"  # 'exact name', 'text match' or 'none'
-    alternatives: tuple = field(default=())
+    alternatives: tuple = field(default=())  # names of other runbooks worth a look, best first
+    alternative_urls: tuple = field(default=())  # their links, in the same order
 
     @property
     def found(self):
@@ -154,7 +155,7 @@ def _exact_match(conn, base, names=None):
         refs = found.get(canonical_key(name))
         if refs:
             best = refs[0]
-            others = tuple(dict.fromkeys(_ref_name(ref) for ref in refs[1:] if ref.url != best.url))
+            others = tuple(dict.fromkeys((_ref_name(ref), ref.url) for ref in refs[1:] if ref.url != best.url))
             return _with_runbook(base, best.runbook_id, _ref_name(best), best.title, best.url,
                                  1.0, "exact name", others)
     return None
@@ -194,11 +195,12 @@ def _ranked_match(conn, base, threshold, frequencies, reading):
     best = ranked[0]
     if best.confidence >= threshold:
         hit = by_id[best.runbook_id]
-        others = _related(ranked[1:], RELATED_FLOOR, exclude=best.name)
+        others = _related(ranked[1:], RELATED_FLOOR, by_id, exclude=best.name)
         return _with_runbook(base, hit.runbook_id, best.name, hit.title, hit.url, best.confidence,
                              "text match", others)
-    return Match(**{**base.__dict__, "confidence": best.confidence,
-                    "alternatives": _related(ranked, RELATED_FLOOR)})
+    related = _related(ranked, RELATED_FLOOR, by_id)
+    return Match(**{**base.__dict__, "confidence": best.confidence, "alternatives": tuple(n for n, _ in related),
+                    "alternative_urls": tuple(url for _, url in related)})
 
 
 def is_alert_name(reading):
@@ -215,15 +217,19 @@ def _subject_lexemes(conn, reading):
     return _lexemes_of(conn, [" ".join(name_words(" ".join(identifiers)))])[0] if identifiers else frozenset()
 
 
-def _related(ranked, floor, exclude=None, limit=RELATED_LIMIT):
-    names = [c.name for c in ranked if c.confidence >= floor and c.name != exclude]
-    return tuple(dict.fromkeys(names))[:limit]
+def _related(ranked, floor, hits_by_id, exclude=None, limit=RELATED_LIMIT):
+    """((name, url), …) of the candidates sure enough to mention, one per alert name."""
+    related = {}
+    for candidate in ranked:
+        if candidate.confidence >= floor and candidate.name != exclude and candidate.name not in related:
+            related[candidate.name] = hits_by_id[candidate.runbook_id].url
+    return tuple(related.items())[:limit]
 
 
-def _with_runbook(base, runbook_id, matched, title, url, confidence, reason, alternatives):
+def _with_runbook(base, runbook_id, matched, title, url, confidence, reason, related):
     return Match(title=base.title, normalised=base.normalised, alert_key=base.alert_key, runbook_id=runbook_id,
-                 matched=matched, runbook_title=title, url=url, confidence=round(confidence, 4),
-                 reason=reason, alternatives=tuple(alternatives))
+                 matched=matched, runbook_title=title, url=url, confidence=round(confidence, 4), reason=reason,
+                 alternatives=tuple(name for name, _ in related), alternative_urls=tuple(url for _, url in related))
 
 
 def _ref_name(ref):

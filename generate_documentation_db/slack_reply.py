@@ -112,7 +112,7 @@ def _context_line(match, changed_at):
         parts.append(f"changed {changed_at:%Y-%m-%d}")
     parts.append(f"matched: {match_reason(match)}")
     if match.alternatives:
-        parts.append("also: " + ", ".join(escape(name) for name in match.alternatives))
+        parts.append("also: " + _related_links(match))
     return _clip(" · ".join(parts), 1900)
 
 
@@ -120,8 +120,14 @@ def no_runbook_reply(match):
     """(fallback_text, blocks) when nothing matched and the team asked to be told so."""
     text = f"No runbook found for `{escape(match.normalised or match.title)[:200]}`."
     if match.alternatives:
-        text += "\nPossibly related: " + ", ".join(escape(name) for name in match.alternatives)
+        text += "\nPossibly related: " + _related_links(match)
     return "No runbook found", [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+
+
+def _related_links(match):
+    """The other runbooks worth a look, each a link when its URL is known."""
+    urls = list(match.alternative_urls) + [None] * len(match.alternatives)
+    return ", ".join(link(url, name) if url else escape(name) for name, url in zip(match.alternatives, urls))
 
 
 def _clip(text, limit):

@@ -73,7 +73,7 @@ def main(argv):
     outbox = utils.PROJECT_DIR / "outbox" / "sandbox-smtp"
     docs, pagerduty, slack, smtp = start_stand_ins(config, site_dir, outbox)
     url = database_connection.database_url(config)
-    print(describe_demo(config, utils.LOG_DIR, data_dir, url, outbox), flush=True)
+    print(describe_demo(config, utils.log_dir_of(config), data_dir, url, outbox), flush=True)
     if not args.once:
         threading.Thread(target=demo_events.report_handoff_mail, args=(outbox, stopping), daemon=True).start()
         threading.Thread(target=demo_events.edit_runbook_later, args=(site_dir, EDIT_AFTER_SECONDS, stopping),

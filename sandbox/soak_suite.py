@@ -119,7 +119,7 @@ class Suite:
     def _settings(self, handoff_due):
         dashboard_port = free_port()
         return {
-            "DATA_DIR": str(self.data_dir),
+            "DATA_DIR": str(self.data_dir), "LOG_DIR": str(self.work_dir / "logs"),
             "DOCS_URL": self.docs.url, "DOCS_POLL_SECONDS": "3", "DOCS_TIMEOUT_SECONDS": "5",
             "PAGERDUTY_TOKEN": PAGERDUTY_TOKEN, "PAGERDUTY_API_URL": self.pagerduty.base_url,
             "PAGERDUTY_SYNC_SECONDS": "10", "PAGERDUTY_SYNC_DAYS": "30",

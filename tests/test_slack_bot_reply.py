@@ -80,6 +80,14 @@ def test_the_no_runbook_reply_escapes_the_title_and_lists_possibly_related():
     assert "<!channel>" not in text and "Possibly related: NodeFilesystemSpaceFillingUp" in text
 
 
+def test_possibly_related_runbooks_link_to_their_pages():
+    miss = Match(title="x", normalised="Disk full", alert_key="disk full",
+                 alternatives=("NodeFilesystemSpaceFillingUp", "Bad|<name>"),
+                 alternative_urls=("https://docs.example/node#fs", "javascript:alert(1)"))
+    text = reply_mrkdwn(no_runbook_reply(miss)[1])
+    assert "Possibly related: <https://docs.example/node#fs|NodeFilesystemSpaceFillingUp>, Bad|&lt;name&gt;" in text
+
+
 def test_the_console_shows_the_reply_as_slack_would():
     _, blocks = runbook_reply(match(), runbook([section("Mitigation", "Run `kubectl logs` & <https://d.io|docs>")]))
     shown = render_for_console("", blocks)

@@ -9,7 +9,7 @@ CHILD = textwrap.dedent("""
     import logging, sys
     import utils
     config = utils.load_config(sys.argv[1])
-    utils.configure_logging("redaction_check", config, log_dir=sys.argv[2])
+    utils.configure_logging("redaction_check", config, log_dir=None if sys.argv[2] == "-" else sys.argv[2])
     log = logging.getLogger("check")
     token = config.text("BOT_TOKEN")
     log.info("connecting with %s to %s", token, config.text("DATABASE_URL"))
@@ -51,3 +51,12 @@ def test_a_secret_set_only_in_the_environment_is_redacted_too(tmp_path):
     log_file, _ = run_child(tmp_path, "", env=env)
     assert "connecting with *** to None" in log_file
     assert "xoxb-from-environment" not in log_file
+
+
+def test_the_log_folder_is_the_log_dir_setting_when_none_is_given(tmp_path):
+    config_file = tmp_path / "password_config"
+    config_file.write_text(f'LOG_DIR = "{tmp_path / "elsewhere"}"\nBOT_TOKEN = "xoxb-1"\n')
+    result = subprocess.run([sys.executable, "-c", CHILD, str(config_file), "-"], cwd=PROJECT_DIR,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "sending failed" in (tmp_path / "elsewhere" / "redaction_check.log").read_text()
