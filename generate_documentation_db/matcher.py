@@ -2,8 +2,10 @@
 
 The knowledge base is read through `runbook_store` (issue 3).  An exact key match (any
 spelling of the alert's name, or a name the runbook states as an alias) wins outright.
-Otherwise the full-text hits are scored by `match_scoring`; only a confidence at or above
-the threshold names a runbook, and a few below it are offered as "possibly related".
+Otherwise the full-text hits are scored by `match_scoring`, the alert's words and each
+candidate's name and Meaning first read through `alert_vocabulary`'s on-call synonyms; only
+a confidence at or above the threshold names a runbook, and a few below it are offered as
+"possibly related".
 """
 import re
 import threading
@@ -163,8 +165,8 @@ def _exact_match(conn, base, names=None):
 
 def _ranked_match(conn, base, threshold, frequencies, reading):
     # Lexemes of the words only: the index also keeps "KubePodCrashLooping" whole, which would count
-    # as a missing specific term against every near spelling of it.
-    # Both sides in one wording (alert_vocabulary): "unready" meets "NotReady", "inodes" meets "Files".
+    # as a missing specific term against every near spelling of it.  Both sides are read in one
+    # wording (alert_vocabulary), so "unready" meets "NotReady" and "inodes" meets "Files".
     spoken = " ".join(name_words(reading))
     alert_words = plain_words(spoken)
     name_terms = frequencies.name_terms(conn, sorted(_lexemes_of(conn, [alert_words])[0]))
