@@ -157,7 +157,11 @@ def _exact_match(conn, base, names=None):
         refs = found.get(canonical_key(name))
         if refs:
             best = refs[0]
-            others = tuple(dict.fromkeys((_ref_name(ref), ref.url) for ref in refs[1:] if ref.url != best.url))
+            others = {}
+            for ref in refs[1:]:
+                if ref.url != best.url:
+                    others.setdefault(_ref_name(ref), ref.url)  # one link per name: the best-ranked page
+            others = tuple(others.items())
             return _with_runbook(base, best.runbook_id, _ref_name(best), best.title, best.url,
                                  1.0, "exact name", others)
     return None

@@ -6,7 +6,8 @@ from generate_documentation_db.match_scoring import (NEGATION_MISMATCH, Candidat
                                                      kept_stop_words, name_recall, rank_candidates)
 from generate_documentation_db.matcher import (DEFAULT_THRESHOLD, TermFrequencies, _is_runbook_name_word,
                                               exact_key_names, match_alert, numbered_names)
-from tests.corpus_runbooks import SAMPLE_RUNBOOKS, corpus_rows, load_corpus, load_samples
+from tests.corpus_runbooks import (SAMPLE_RUNBOOKS, SITE, corpus_rows, load_corpus, load_samples, sample_runbook,
+                                   store_runbook)
 
 
 @pytest.fixture
@@ -270,3 +271,11 @@ def test_a_runbook_named_for_an_absence_answers_only_an_alert_that_says_one(kb):
     not_said = candidate_score(elections, "etcd cluster leader elections", no_leader, weights)
     assert not_said < 0.5 * candidate_score(elections, "etcd cluster leader elections", leader, weights)
     assert not_said < 0.5 * said_none
+
+
+def test_an_alert_documented_twice_offers_the_other_page_once_as_a_link(kb):
+    for team in ("platform", "storage"):
+        store_runbook(kb, f"{SITE}/{team}/etcd-no-leader/", sample_runbook("etcdNoLeader", "No leader.", "1. Look."))
+    match = match_alert(kb, "[FIRING:1] etcdNoLeader")
+    assert match.reason == "exact name" and match.alternatives == ("etcdNoLeader",)
+    assert len(match.alternative_urls) == 1 and match.alternative_urls[0] != match.url
