@@ -30,6 +30,11 @@ _QUOTES = "\"'`“”‘’()[]{}<>,;:"
 NAME_TERMS = 3
 # A CloudWatch alarm or a hand-made monitor's name: "kube-deployment-rollout-stuck" (an identifier too).
 _HYPHENATED = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z][A-Za-z0-9]*)+$")
+# What makes words a sentence rather than a spelled-out name, and what Grafana appends to a rule's name.
+_SENTENCE_WORDS = frozenset("is are was were has have had been be being the a an of for to in on at by with from "
+                            "than this that it its their will may can cannot should".split())
+_NAME_SUFFIXES = frozenset(("alert", "alarm"))
+MAX_NAME_WORDS = 7
 # Tuned on the tuning half: how much a word no runbook title uses counts (see TermFrequencies.weights).
 GENERIC_WORD_SHARE = 0.5
 
@@ -210,10 +215,16 @@ def _ranked_match(conn, base, threshold, frequencies, reading):
 
 
 def is_alert_name(reading):
-    """True when the cleaned title is one identifier, an alert's *name* rather than words about it:
-    "CoreDNSForwardErrorsHigh", "kube_pod_crash_looping", "kube-deployment-rollout-stuck"."""
-    words = reading.split()
-    return len(words) == 1 and bool(looks_like_alert_name(words[0]) or _HYPHENATED.match(words[0]))
+    """True when the cleaned title is an alert's *name* rather than words about it: one identifier
+    ("CoreDNSForwardErrorsHigh", "kube_pod_crash_looping", "kube-deployment-rollout-stuck"), or a
+    name spelled out as words the way monitors title them, all lower case or all capitalised and
+    without a sentence's glue ("core dns forward errors high", "Thanos Compact Halted")."""
+    words = [word for word in reading.split() if word.lower() not in _NAME_SUFFIXES]
+    if len(words) == 1:
+        return bool(looks_like_alert_name(words[0]) or _HYPHENATED.match(words[0]))
+    return (2 <= len(words) <= MAX_NAME_WORDS and all(word.isalpha() for word in words)
+            and (all(word.islower() for word in words) or all(word[0].isupper() for word in words))
+            and not _SENTENCE_WORDS & {word.lower() for word in words})
 
 
 def _subject_lexemes(conn, reading):

@@ -5,7 +5,7 @@ from generate_documentation_db import runbook_store
 from generate_documentation_db.match_scoring import (NEGATION_MISMATCH, CandidateTerms, candidate_score, confidence,
                                                      kept_stop_words, name_recall, rank_candidates)
 from generate_documentation_db.matcher import (DEFAULT_THRESHOLD, TermFrequencies, _is_runbook_name_word,
-                                              exact_key_names, match_alert, numbered_names)
+                                              exact_key_names, is_alert_name, match_alert, numbered_names)
 from tests.corpus_runbooks import (SAMPLE_RUNBOOKS, SITE, corpus_rows, load_corpus, load_samples, sample_runbook,
                                    store_runbook)
 
@@ -279,3 +279,21 @@ def test_an_alert_documented_twice_offers_the_other_page_once_as_a_link(kb):
     match = match_alert(kb, "[FIRING:1] etcdNoLeader")
     assert match.reason == "exact name" and match.alternatives == ("etcdNoLeader",)
     assert len(match.alternative_urls) == 1 and match.alternative_urls[0] != match.url
+
+
+@pytest.mark.parametrize("reading, is_name", [
+    ("CoreDNSForwardErrorsHigh", True), ("kube-deployment-rollout-stuck", True),
+    ("core dns forward errors high", True), ("Thanos Compact Halted", True), ("Thanos Compact Halted alert", True),
+    ("Disk not responding", False), ("etcd cluster has no leader", False), ("Watchdog", False),
+    ("Pod is crash looping", False),
+])
+def test_a_name_is_one_identifier_or_its_words_spelled_as_monitors_title_them(reading, is_name):
+    assert bool(is_alert_name(reading)) is is_name
+
+
+def test_a_name_spelled_out_in_words_needs_the_runbooks_name_word_for_word(db):
+    load_samples(db, {**SAMPLE_RUNBOOKS, "CoreDNSErrorsHigh": (
+        "CoreDNS answers many queries with SERVFAIL errors.", "1. Check the upstream resolvers.")})
+    assert not match_alert(db, "[P2] core dns forward errors high on prod-east").found
+    assert not match_alert(db, "Core Dns Forward Errors High - prod").found
+    assert match_alert(db, "CoreDNS answers with many errors").matched == "CoreDNSErrorsHigh"
