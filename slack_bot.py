@@ -79,6 +79,7 @@ def slack_poster(client):
 
 
 def run_socket_mode(config, handler, client, stopping, status, catching_up):
+    from slack_sdk.errors import SlackClientError
     from slack_sdk.socket_mode import SocketModeClient
     from slack_sdk.socket_mode.response import SocketModeResponse
 
@@ -87,7 +88,13 @@ def run_socket_mode(config, handler, client, stopping, status, catching_up):
 
     def on_request(socket, request):
         # Ack first: Slack redelivers anything not acknowledged within 3 seconds.
-        socket.send_socket_mode_response(SocketModeResponse(envelope_id=request.envelope_id))
+        try:
+            socket.send_socket_mode_response(SocketModeResponse(envelope_id=request.envelope_id))
+        except SlackClientError as error:
+            # The socket went away under us; Slack will redeliver, and the recorded message keeps
+            # that second delivery quiet.  The alert is answered now all the same.
+            log.warning("Could not acknowledge envelope %s (%s); handling it anyway.", request.envelope_id,
+                        type(error).__name__)
         if request.type != "events_api":
             return
         if request.retry_attempt:
