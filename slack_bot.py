@@ -6,6 +6,7 @@ Transports, all feeding one handler (generate_documentation_db.alert_handler):
   console      --console: stdin lines (a JSON message event, or the alert text), no token needed.
 """
 import argparse
+import atexit
 import json
 import logging
 import os
@@ -291,14 +292,15 @@ def main(argv):
 
 
 def exit_past_library_threads(code):
-    """Exit now, skipping the interpreter's teardown.
+    """Exit after the exit handlers, skipping the rest of the interpreter's teardown.
 
     slack_sdk leaves daemon threads (session monitors, listener pools) that can still be inside
     psycopg2 or a socket call while Python finalizes, which now and then ends the process with
-    SIGSEGV instead of 0.  Nothing is lost by skipping it: every reply is claimed and recorded in
-    PostgreSQL as it happens, and the logs are flushed here.
+    SIGSEGV instead of 0.  The exit handlers still run (they flush the logs, and the last process
+    to leave the embedded PostgreSQL stops it); nothing else is lost: every reply is claimed and
+    recorded in PostgreSQL as it happens.
     """
-    logging.shutdown()
+    atexit._run_exitfuncs()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
