@@ -13,7 +13,7 @@ import pandas as pd
 from alert_visualization import process_alerts as pa
 from alert_visualization.handoff_mail import format_duration, format_moment
 from alert_visualization.handoff_week import previous_week, week_label
-from utils import normalise_alert_title
+from matching.titles import normalise_alert_title
 
 # An alert without a runbook is a gap worth naming once it paged at least this often.
 GAP_MIN_COUNT = 2

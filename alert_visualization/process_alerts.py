@@ -13,7 +13,7 @@ Definitions (the one place they are written down):
   the same number of local days just before (so a DST change inside it does not shift it).
 - **Totals**: incidents created in the period; split by urgency; `open` = not resolved now.
 - **Per day / per week**: incidents by their local creation day; weeks start on Monday.
-- **Alert key**: `utils.alert_key(title)` -- the title with what varies between firings
+- **Alert key**: `matching.titles.alert_key(title)` -- the title with what varies between firings
   stripped (numbers, ids, hosts, label values, `[FIRING:n]`), the same key the Slack bot
   records.  Two incidents of one alert share a key.
 - **Top alert keys**: the N most frequent keys in the period, each with its count in the
@@ -32,7 +32,7 @@ Definitions (the one place they are written down):
 - **Noisy alerts**: alert keys with at least `min_count` incidents in the period of which
   at least `min_quick_share` auto-resolved within `quick_minutes` of being created.
 - **Runbook coverage**: the share of the period's incidents whose alert key has a runbook
-  (keys compared spelling-free, `utils.name_key`), and the most frequent keys without one.
+  (keys compared spelling-free, `matching.titles.name_key`), and the most frequent keys without one.
 - **Change**: value in the period minus value in the previous period; `change_pct` is that
   over the previous value (None when the previous value is 0 or missing).
 """
@@ -42,7 +42,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from utils import alert_key, name_key
+from matching.titles import alert_key, name_key
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 URGENCIES = ("high", "low")
@@ -248,7 +248,7 @@ def response_trend(incidents, timezone, by="week"):
 def runbook_coverage(incidents, covered_keys, n=10):
     """Share of incidents whose alert key has a runbook, and the top keys without one.
 
-    `covered_keys` holds spelling-free keys (`utils.name_key`) of alerts that have a runbook.
+    `covered_keys` holds spelling-free keys (`matching.titles.name_key`) of alerts that have a runbook.
     """
     covered = {name_key(key) for key in covered_keys}
     key_covered = {key: name_key(key) in covered for key in incidents["alert_key"].unique()}

@@ -32,7 +32,7 @@ from benchmarks.alert_summaries import SUMMARIES
 from benchmarks.alert_summaries_blind import BLIND_NO_RUNBOOK_SUMMARIES, BLIND_SUMMARIES
 from benchmarks.alert_summaries_fresh import FRESH_NO_RUNBOOK_SUMMARIES, FRESH_SUMMARIES
 from benchmarks.no_runbook_alerts import CHATTER, NO_RUNBOOK_NAMES, NO_RUNBOOK_SUMMARIES, NO_RUNBOOK_TITLES
-from utils import name_key
+from matching.titles import name_key
 
 PAGERDUTY_BOT_ID = "B0PAGERDUTY"
 

@@ -14,7 +14,7 @@ human title can be tried too: ``etcd no leader`` -> ``etcdnoleader``.
 """
 import re
 
-from utils import name_key
+from matching.titles import name_key
 
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _WORD_SPLIT = re.compile(r"[^0-9A-Za-z]+")
@@ -30,7 +30,7 @@ def canonical_key(name):
     >>> canonical_key("Kube Pod Crash Looping")
     'kubepodcrashlooping'
 
-    Returns '' for a name with no letter or digit.  The same function as utils.name_key
+    Returns '' for a name with no letter or digit.  The same function as matching.titles.name_key
     (the alert-title side), so both sides of a lookup agree by construction.
     """
     return name_key(name)

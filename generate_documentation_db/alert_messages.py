@@ -227,8 +227,8 @@ def recognise_alert(event, pagerduty_bot_ids=(), own_ids=()):
 def _is_monitor_text(event, text):
     if is_bot_message(event):
         return bool(_ALERT_MARKERS.search(text))
-    # Neither a bot nor a person: the console's plain lines, taken as alert text unless they read as chatter.
-    return not event.get("user") and not looks_like_chatter(text)
+    # Neither a bot nor a person: a console line, alert text typed by whoever runs the console.
+    return not event.get("user")
 
 
 def _alert_from(event, text):

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 
 from generate_documentation_db import runbook_store
 from generate_documentation_db.alert_keys import canonical_key, looks_like_alert_name
-from generate_documentation_db.alert_vocabulary import plain_words
+from matching.vocabulary import plain_words
 from generate_documentation_db.match_scoring import (STOP_WORD_WEIGHTS, CandidateTerms, kept_stop_words,
                                                      rank_candidates, term_weight)
-from utils import ENVIRONMENT_WORDS, alert_key, name_words, normalise_alert_title
+from matching.titles import ENVIRONMENT_WORDS, alert_key, name_words, normalise_alert_title
 
 # Calibrated on the tuning half of benchmarks/bench_matching.py's set (the held-out half judges it):
 # a wrong runbook is worse than none.

@@ -13,7 +13,7 @@ import psycopg2
 import pytest
 
 import send_mail
-import utils
+from matching.titles import alert_key
 from sandbox.pagerduty import DEFAULT_TOKEN, Account, serve_in_thread
 from sandbox.pagerduty_history import RESPONDERS, generate_history
 from sandbox.smtp import SmtpSink
@@ -133,7 +133,7 @@ def expected_week(history, start, end, now, zone):
                   if i.created_at < end and not (i.resolved_at is not None and i.resolved_at <= end)]
     keys = {}
     for incident in week:
-        keys[utils.alert_key(incident.title)] = keys.get(utils.alert_key(incident.title), 0) + 1
+        keys[alert_key(incident.title)] = keys.get(alert_key(incident.title), 0) + 1
     return {
         "incidents": len(week), "high_urgency": sum(1 for i in week if i.urgency == "high"),
         "mtta": mean(acked) if acked else None, "mttr": mean(by_person) if by_person else None,

@@ -22,7 +22,7 @@ from tests.handoff_helpers import (
     BERLIN, HANDOFF, HTML_TITLE, NOW, expected_week, handoff_keys, mailer_at, make_history, pagerduty, parse_duration,
     read_mail, smtp_sink, text_section,
 )
-from utils import name_key
+from matching.titles import name_key
 
 __all__ = ["mailer_at", "pagerduty", "smtp_sink"]  # fixtures used by name below
 
@@ -74,7 +74,7 @@ def test_the_mail_numbers_equal_an_independent_computation_from_the_sandbox(
 
 
 def key_title(history, key):
-    from utils import alert_key
+    from matching.titles import alert_key
     return next(incident.title for incident in reversed(history.incidents) if alert_key(incident.title) == key)
 
 

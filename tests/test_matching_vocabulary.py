@@ -1,7 +1,7 @@
 """On-call synonyms: two wordings of one condition read the same (pure functions)."""
 import pytest
 
-from generate_documentation_db.alert_vocabulary import plain_words
+from matching.vocabulary import plain_words
 
 
 @pytest.mark.parametrize("summary, name", [

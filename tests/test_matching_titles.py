@@ -1,7 +1,7 @@
 """normalise_alert_title / alert_key / name_key: one alert, one key, however it was decorated."""
 import pytest
 
-from utils import alert_key, name_key, name_words, normalise_alert_title
+from matching.titles import alert_key, name_key, name_words, normalise_alert_title
 
 
 @pytest.mark.parametrize("title, expected", [

@@ -1,0 +1,249 @@
+"""The runbooks as the matcher reads them: names to look up, and a fielded text index (in memory).
+
+Built from `RunbookRecord`s (see `matching.knowledge_base` for where they come from) and patched a
+page at a time when the docs monitor records a change, so a match never touches the database.
+
+Ranking is BM25F (Robertson and Zaragoza, "The Probabilistic Relevance Framework: BM25 and Beyond"):
+each runbook has three fields, its names (alert name, title, aliases), its Meaning (what the
+runbook says the alert means) and its body; a term's frequency is weighed per field and
+normalised by the field's length before BM25's saturation.  The contribution of every
+(term, runbook) pair is computed when the runbook is added, so a query only adds numbers up.
+"""
+import math
+import threading
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from matching.names import is_affix
+from matching.text import STOP_WORDS, described_terms, terms, words_of
+from matching.titles import name_key
+
+# BM25F parameters: field weight and length normalisation (b) per field, and the saturation k1.
+FIELD_WEIGHTS = {"names": 3.0, "meaning": 1.5, "body": 0.5}
+FIELD_B = {"names": 0.3, "meaning": 0.6, "body": 0.75}
+K1 = 1.2
+# A long runbook's tail is reference material, not what its alert is about.
+MAX_BODY_CHARS = 20_000
+_TOKEN_EDGES = "\"'`“”‘’()[]{}<>,;:!?*.~"
+_KIND_ORDER = {"runbook": 0, "stub": 1, "pointer": 2, "deprecated": 3}
+_SOURCE_ORDER = {"title": 0, "slug": 1, "alias": 2}
+
+
+@dataclass(frozen=True)
+class RunbookRecord:
+    """One stored runbook, as the index needs it.  `names`: (canonical key, spelling, source) triples
+    with source 'title', 'slug' (the page's file name) or 'alias' (a name the runbook states)."""
+
+    runbook_id: int
+    page_url: str
+    title: str
+    alert_name: str | None
+    url: str
+    kind: str
+    meaning: str
+    body: str
+    names: tuple[tuple[str, str, str], ...] = ()
+
+    @property
+    def display_name(self) -> str:
+        return self.alert_name or self.title
+
+
+@dataclass(frozen=True)
+class IndexedRunbook:
+    record: RunbookRecord
+    alert_keys: frozenset[str]
+    name_terms: frozenset[str]
+    meaning_terms: frozenset[str]
+    terms: tuple[str, ...]  # every term it uses, in any field
+
+
+class RunbookIndex:
+    """Names and BM25F postings of the stored runbooks; safe to read from several threads while
+    one thread patches it (a lock guards the few mutable structures)."""
+
+    def __init__(self, records: list[RunbookRecord] = (), version: int = 0):
+        self.version = version
+        self._lock = threading.RLock()
+        self._docs: list[IndexedRunbook | None] = []
+        self._by_page: dict[str, list[int]] = {}
+        self._by_key: dict[str, list[tuple[int, str]]] = {}  # key -> [(doc, source)]
+        self._postings: dict[str, dict[int, float]] = {}
+        self._arrays: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._name_words: Counter = Counter()
+        self._prose_words: Counter = Counter()
+        self._prose_tokens: Counter = Counter()
+        self._alive = 0
+        analysed = [(record, _analyse(record)) for record in records]
+        self._average_lengths = _average_lengths([fields for _, fields in analysed])
+        for record, fields in analysed:
+            self._add(record, fields)
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return self._alive
+
+    @property
+    def known_keys(self) -> dict:
+        return self._by_key
+
+    @property
+    def name_vocabulary(self) -> Counter:
+        """Words alert names are made of (glue words and affixes left out)."""
+        return self._name_words
+
+    @property
+    def prose_words(self) -> Counter:
+        """Words the runbooks use as ordinary words in their text."""
+        return self._prose_words
+
+    @property
+    def prose_tokens(self) -> Counter:
+        """Whole tokens of the runbooks' text, lower-cased: "kubevirt", "cephfs" are products they name."""
+        return self._prose_tokens
+
+    def runbook(self, doc: int) -> IndexedRunbook:
+        return self._docs[doc]
+
+    def runbooks_named(self, key: str) -> list[int]:
+        """Documents answering to a canonical name key, real runbooks first, title names before slugs
+        and aliases."""
+        entries = self._by_key.get(key, [])
+        return [doc for doc, _ in sorted(entries, key=lambda entry: (
+            _KIND_ORDER.get(self._docs[entry[0]].record.kind, 4), _SOURCE_ORDER.get(entry[1], 3),
+            self._docs[entry[0]].record.title))]
+
+    def idf(self, term: str) -> float:
+        """BM25's inverse document frequency; a term no runbook has gets the highest."""
+        frequency = len(self._postings.get(term, ()))
+        return math.log(1 + (self._alive - frequency + 0.5) / (frequency + 0.5))
+
+    def has_term(self, doc: int, term: str) -> bool:
+        """The runbook uses `term` somewhere (names, Meaning or body)."""
+        return doc in self._postings.get(term, ())
+
+    def search(self, query_terms: list[str], limit: int = 20) -> list[tuple[int, float]]:
+        """[(doc, BM25F score)] of the best `limit` runbooks for the terms, best first."""
+        scores = None
+        for term in dict.fromkeys(query_terms):
+            arrays = self._term_arrays(term)
+            if arrays is None:
+                continue
+            if scores is None:
+                scores = np.zeros(len(self._docs))
+            docs, contributions = arrays
+            scores[docs] += self.idf(term) * contributions
+        if scores is None:
+            return []
+        count = min(limit, int(np.count_nonzero(scores)))
+        if count == 0:
+            return []
+        best = np.argpartition(-scores, count - 1)[:count] if count < len(scores) else np.arange(len(scores))
+        best = best[np.argsort(-scores[best], kind="stable")][:count]
+        return [(int(doc), float(scores[doc])) for doc in best]
+
+    # -- patching --------------------------------------------------------------------------------
+
+    def replace_pages(self, page_urls: list[str], records: list[RunbookRecord], version: int) -> None:
+        """Drop every runbook of `page_urls` and add `records` (the pages' runbooks as stored now)."""
+        with self._lock:
+            for page_url in page_urls:
+                for doc in self._by_page.pop(page_url, []):
+                    self._remove(doc)
+            for record in records:
+                self._add(record, _analyse(record))
+            self.version = version
+
+    def _add(self, record: RunbookRecord, fields: dict[str, Counter]) -> None:
+        doc = len(self._docs)
+        lengths = {name: sum(counts.values()) for name, counts in fields.items()}
+        keys = frozenset(key for key, _, _ in record.names) | {name_key(record.display_name)} - {""}
+        all_terms = tuple(set(fields["names"]) | set(fields["meaning"]) | set(fields["body"]))
+        self._docs.append(IndexedRunbook(record, keys, frozenset(fields["names"]), frozenset(fields["meaning"]),
+                                         all_terms))
+        self._by_page.setdefault(record.page_url, []).append(doc)
+        sources = {key: source for key, _, source in record.names}
+        for key in keys:
+            self._by_key.setdefault(key, []).append((doc, sources.get(key, "title")))
+        for term in all_terms:
+            weighted = sum(FIELD_WEIGHTS[name] * counts[term] / self._length_norm(name, lengths[name])
+                           for name, counts in fields.items() if counts[term])
+            self._postings.setdefault(term, {})[doc] = weighted / (K1 + weighted)
+            self._arrays.pop(term, None)
+        self._name_words.update(_name_words_of(record))
+        self._prose_words.update(set(words_of(record.body[:MAX_BODY_CHARS])))
+        self._prose_tokens.update(_tokens_of(record.body[:MAX_BODY_CHARS]))
+        self._alive += 1
+
+    def _remove(self, doc: int) -> None:
+        indexed = self._docs[doc]
+        if indexed is None:
+            return
+        for key in indexed.alert_keys:
+            entries = [entry for entry in self._by_key.get(key, []) if entry[0] != doc]
+            if entries:
+                self._by_key[key] = entries
+            else:
+                self._by_key.pop(key, None)
+        for term in indexed.terms:
+            del self._postings[term][doc]
+            if not self._postings[term]:
+                del self._postings[term]
+            self._arrays.pop(term, None)
+        self._name_words.subtract(_name_words_of(indexed.record))
+        self._prose_words.subtract(set(words_of(indexed.record.body[:MAX_BODY_CHARS])))
+        self._prose_tokens.subtract(_tokens_of(indexed.record.body[:MAX_BODY_CHARS]))
+        self._name_words += Counter()  # drop the words no name uses any more
+        self._prose_words += Counter()
+        self._prose_tokens += Counter()
+        self._docs[doc] = None
+        self._alive -= 1
+
+    def _length_norm(self, field_name, length):
+        average = self._average_lengths.get(field_name) or 1.0
+        b = FIELD_B[field_name]
+        return 1 - b + b * length / average
+
+    def _term_arrays(self, term):
+        arrays = self._arrays.get(term)
+        if arrays is None:
+            with self._lock:
+                postings = self._postings.get(term)
+                if not postings:
+                    return None
+                arrays = (np.fromiter(postings.keys(), dtype=np.int64, count=len(postings)),
+                          np.fromiter(postings.values(), dtype=np.float64, count=len(postings)))
+                self._arrays[term] = arrays
+        return arrays
+
+
+def _name_texts(record):
+    return list(dict.fromkeys([record.alert_name or "", record.title] + [name for _, name, _ in record.names]))
+
+
+def _name_words_of(record):
+    return {word for text in _name_texts(record) for word in words_of(text)
+            if word not in STOP_WORDS and not is_affix(word)}
+
+
+def _tokens_of(text):
+    return {token.strip(_TOKEN_EDGES).lower() for token in text.split()} - {""}
+
+
+def _analyse(record):
+    """{field: Counter of terms} of one runbook."""
+    return {
+        "names": Counter(term for text in _name_texts(record) for term in described_terms(text)),
+        "meaning": Counter(described_terms(record.meaning) if record.meaning else ()),
+        "body": Counter(terms(record.body[:MAX_BODY_CHARS])),
+    }
+
+
+def _average_lengths(analysed):
+    """Average length in terms of each field over the runbooks (BM25's length normalisation)."""
+    count = max(1, len(analysed))
+    return {name: max(1.0, sum(sum(fields[name].values()) for fields in analysed) / count)
+            for name in FIELD_WEIGHTS}

@@ -1,0 +1,95 @@
+"""Loading the matcher's index from the runbook tables, and keeping it in step with them.
+
+The only I/O of `matching`.  The docs monitor writes a row to ``doc_changes`` for every page it
+adds, changes or removes; `LiveIndex` looks at the newest row at most every `check_seconds` and
+re-reads only the pages changed since, so a runbook edited on the site is matched on within
+seconds of its crawl, with no restart and no full rebuild.
+"""
+import logging
+import threading
+import time
+
+from matching.index import RunbookIndex, RunbookRecord
+
+log = logging.getLogger(__name__)
+
+CHECK_SECONDS = 2.0
+MEANING_CHARS = 600
+# What the runbook says its alert means: the summary the crawler stored, else its Meaning /
+# Description / Summary / Overview section, else its first section with text.
+_RECORDS_SQL = """
+SELECT r.id, p.url, r.title, r.alert_name, r.url, r.kind,
+       left(coalesce(nullif(r.summary, ''),
+            (SELECT s.body_text FROM runbook_sections s WHERE s.runbook_id = r.id
+              AND s.title ~* '^(meaning|description|summary|overview)' ORDER BY s.position LIMIT 1),
+            (SELECT s.body_text FROM runbook_sections s WHERE s.runbook_id = r.id AND s.body_text <> ''
+              ORDER BY s.position LIMIT 1), ''), %(meaning_chars)s),
+       r.body_text,
+       ARRAY(SELECT ARRAY[k.alert_key, k.name, k.source] FROM runbook_alert_keys k WHERE k.runbook_id = r.id
+             ORDER BY k.alert_key)
+FROM runbooks r JOIN doc_pages p ON p.id = r.page_id
+"""
+
+
+def latest_change(conn) -> int:
+    """The id of the newest ``doc_changes`` row (0 when nothing was ever stored)."""
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT coalesce(max(id), 0) FROM doc_changes")
+        return cur.fetchone()[0]
+
+
+def load_records(conn, page_urls: list[str] | None = None) -> list[RunbookRecord]:
+    """Every stored runbook as a RunbookRecord, or only those of `page_urls`."""
+    where = " WHERE p.url = ANY(%(pages)s)" if page_urls is not None else ""
+    with conn, conn.cursor() as cur:
+        cur.execute(_RECORDS_SQL + where + " ORDER BY r.id",
+                    {"meaning_chars": MEANING_CHARS, "pages": list(page_urls or [])})
+        return [RunbookRecord(*row[:8], names=tuple(tuple(name) for name in row[8])) for row in cur.fetchall()]
+
+
+def load_index(conn) -> RunbookIndex:
+    """A fresh index of every stored runbook."""
+    version = latest_change(conn)  # read first: a change that lands meanwhile is applied next time
+    return RunbookIndex(load_records(conn), version=version)
+
+
+def changed_pages(conn, since: int) -> tuple[list[str], int]:
+    """(pages changed after change `since`, the newest change id)."""
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT coalesce(max(id), %s), coalesce(array_agg(DISTINCT page_url), '{}') "
+                    "FROM doc_changes WHERE id > %s", (since, since))
+        newest, pages = cur.fetchone()
+    return list(pages), newest
+
+
+class LiveIndex:
+    """The index of a long-running process: built on first use, patched when pages change."""
+
+    def __init__(self, check_seconds: float = CHECK_SECONDS):
+        self.check_seconds = check_seconds
+        self._index: RunbookIndex | None = None
+        self._checked = 0.0
+        self._lock = threading.Lock()
+
+    def current(self, conn) -> RunbookIndex:
+        """The index, refreshed first when the last look at ``doc_changes`` is `check_seconds` old."""
+        if self._index is not None and time.monotonic() - self._checked < self.check_seconds:
+            return self._index
+        with self._lock:
+            if self._index is None:
+                started = time.perf_counter()
+                self._index = load_index(conn)
+                log.info("Loaded %d runbooks for matching in %.1f s.", len(self._index),
+                         time.perf_counter() - started)
+            elif time.monotonic() - self._checked >= self.check_seconds:
+                self.refresh(conn)
+            self._checked = time.monotonic()
+            return self._index
+
+    def refresh(self, conn) -> list[str]:
+        """Apply the pages changed since the index was built or last patched; returns them."""
+        pages, newest = changed_pages(conn, self._index.version)
+        if newest != self._index.version:
+            self._index.replace_pages(pages, load_records(conn, pages), newest)
+            log.info("Matching follows %d changed page(s).", len(pages))
+        return pages

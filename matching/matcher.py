@@ -1,0 +1,178 @@
+"""Alert message -> runbook: a name found anywhere wins; otherwise the fielded ranking, and a
+fitted confidence decides whether to trust its best runbook (pure functions over a RunbookIndex).
+"""
+import re
+from dataclasses import dataclass, field, replace
+
+from matching.confidence import Evidence, confidence
+from matching.index import RunbookIndex
+from matching.names import name_mentions
+from matching.text import described_terms, stem
+from matching.titles import (alert_key, name_key, name_words, normalise_alert_title, without_decorations)
+from matching.vocabulary import plain_words
+
+# Chosen on the precision/recall curve benchmarks/fit_confidence.py prints: at most 1 % wrong replies.
+DEFAULT_THRESHOLD = 0.6
+RELATED_FLOOR = 0.2
+RELATED_LIMIT = 3
+SEARCH_LIMIT = 30
+# An alert-like identifier: one token of at least two word parts, CamelCase or snake_case.
+_IDENTIFIER = re.compile(r"^(?:[A-Za-z][A-Za-z0-9]*[a-z0-9][A-Z][A-Za-z0-9]*|[A-Za-z0-9]+(?:_[A-Za-z0-9]+)+)$")
+# A CloudWatch alarm or a hand-made monitor's name: "kube-deployment-rollout-stuck".
+_HYPHENATED = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z][A-Za-z0-9]*){2,}$")
+_TOKEN_EDGES = "\"'`“”‘’()[]{}<>,;:!?*.~"
+# What makes words a sentence rather than a spelled-out name, and what Grafana appends to a rule's name.
+_SENTENCE_WORDS = frozenset("is are was were has have had been be being the a an of for to in on at by with from "
+                            "than this that it its their will may can cannot should".split())
+_NAME_SUFFIXES = frozenset(("alert", "alarm"))
+MAX_NAME_WORDS = 7
+_NEGATIONS_IN_NAMES = frozenset(("no", "not"))
+_NEGATIONS_SAID = frozenset("no not none without cannot unable lost never zero down absent missing".split())
+
+
+@dataclass(frozen=True)
+class Match:
+    """What the bot knows about an alert's runbook; `runbook_id` is None when there is no match.
+
+    `alert_key` names the alert on the dashboard and in the mail: the matched runbook's alert name
+    as words when there is a match, else the cleaned title's words (`titles.alert_key`)."""
+
+    title: str
+    normalised: str
+    alert_key: str
+    runbook_id: int | None = None
+    matched: str | None = None
+    runbook_title: str | None = None
+    url: str | None = None
+    confidence: float = 0.0
+    reason: str = "none"  # 'exact name', 'text match' or 'none'
+    alternatives: tuple[str, ...] = field(default=())  # names of other runbooks worth a look, best first
+    alternative_urls: tuple[str, ...] = field(default=())  # their links, in the same order
+    evidence: Evidence | None = None  # what the confidence of a text match was computed from
+
+    @property
+    def found(self) -> bool:
+        return self.runbook_id is not None
+
+
+def match_alert(index: RunbookIndex, title: str, threshold: float = DEFAULT_THRESHOLD) -> Match:
+    """The runbook for an alert title (a Match; `.found` is False when none is sure enough)."""
+    normalised = normalise_alert_title(title)
+    base = Match(title=title, normalised=normalised, alert_key=alert_key(title))
+    if not str(title or "").strip() or not len(index):
+        return base
+    named = _named_match(index, base)
+    if named:
+        return named
+    return _ranked_match(index, base, threshold)
+
+
+def _named_match(index, base):
+    mentions = name_mentions(without_decorations(base.title), index.known_keys, index.name_vocabulary,
+                             index.prose_words)
+    keys = [mention.key for mention in mentions]
+    # "Kubelet has disappeared from Prometheus target discovery" says "kubelet down": a name too.
+    plain = name_key(plain_words(" ".join(name_words(base.normalised))))
+    if plain in index.known_keys:
+        keys.append(plain)
+    for key in keys:
+        docs = index.runbooks_named(key)
+        if docs:
+            best = index.runbook(docs[0]).record
+            others = {}
+            for doc in docs[1:]:
+                other = index.runbook(doc).record
+                if other.url != best.url:
+                    others.setdefault(other.display_name, other.url)  # one link per name: the best-ranked page
+            return _with_runbook(base, index.runbook(docs[0]), 1.0, "exact name", tuple(others.items()))
+    return None
+
+
+def _ranked_match(index, base, threshold):
+    # The cleaner drops the word after "namespace" / "container" as a label value; when alert names
+    # use that word ("Namespace quota is…", "Pod container waiting…"), it is part of what the alert says.
+    reading = normalise_alert_title(base.title, is_word=lambda token: token.isalpha()
+                                    and token.lower() in index.name_vocabulary)
+    query = list(dict.fromkeys(described_terms(reading)))
+    hits = index.search(query, SEARCH_LIMIT)
+    if not hits:
+        return base
+    weights = {term: index.idf(term) for term in query}
+    flags = _message_flags(index, base, reading)
+    ranked = [(doc, score, _evidence(index, doc, score, hits, query, weights, flags)) for doc, score in hits]
+    scored = [(doc, confidence(evidence), evidence) for doc, _, evidence in ranked]
+    best_doc, best_confidence, best_evidence = scored[0]
+    if best_confidence >= threshold:
+        best = index.runbook(best_doc)
+        related = _related(index, scored[1:], exclude=best.record.display_name)
+        return _with_runbook(base, best, best_confidence, "text match", related, best_evidence)
+    related = _related(index, scored)
+    return replace(base, confidence=round(best_confidence, 4), evidence=best_evidence,
+                   alternatives=tuple(name for name, _ in related), alternative_urls=tuple(url for _, url in related))
+
+
+def _message_flags(index, base, reading):
+    """(unknown identifier, spelled-out name): what the message says about being another alert."""
+    tokens = [token.strip(_TOKEN_EDGES) for token in without_decorations(base.title).split()]
+    unknown = any(_IDENTIFIER.match(token) and token.lower() not in index.prose_tokens for token in tokens)
+    words = reading.split()
+    unknown = unknown or (len(words) == 1 and bool(_HYPHENATED.match(words[0])))
+    return float(unknown), float(is_spelled_name(reading))
+
+
+def _evidence(index, doc, score, hits, query, weights, flags):
+    runbook = index.runbook(doc)
+    total = sum(weights.values()) or 1.0
+    in_fields = runbook.name_terms | runbook.meaning_terms
+    own_name = set(described_terms(runbook.record.display_name))
+    name_total = sum(index.idf(term) for term in own_name) or 1.0
+    rival = next((other_score for other, other_score in hits
+                  if other != doc and not index.runbook(other).alert_keys & runbook.alert_keys), 0.0)
+    missing = [weights[term] for term in query if not index.has_term(doc, term)]
+    highest = max(weights.values()) or 1.0
+    name_words_said = set(runbook.record.display_name and name_words(runbook.record.display_name))
+    return Evidence(
+        score_share=min(1.0, score / total),
+        explained=sum(weights[term] for term in query if term in in_fields) / total,
+        mentioned=sum(weights[term] for term in query if index.has_term(doc, term)) / total,
+        name_recall=sum(index.idf(term) for term in own_name if term in weights) / name_total,
+        margin=(score - rival) / score if score > 0 else 0.0,
+        missing_rare=max(missing) / highest if missing else 0.0,
+        unknown_identifier=flags[0],
+        spelled_name=flags[1],
+        negation_mismatch=float(bool(_NEGATIONS_IN_NAMES & name_words_said)
+                                and not {stem(word) for word in _NEGATIONS_SAID} & set(query)),
+        few_terms=1.0 / max(1, len(query)),
+    )
+
+
+def is_spelled_name(reading: str) -> bool:
+    """True when the cleaned title is an alert's *name* rather than words about it: one identifier
+    ("CoreDNSForwardErrorsHigh", "kube_pod_crash_looping", "kube-deployment-rollout-stuck"), or a
+    name spelled out as words the way monitors title them, all lower case or all capitalised and
+    without a sentence's glue ("core dns forward errors high", "Thanos Compact Halted")."""
+    words = [word for word in reading.split() if word.lower() not in _NAME_SUFFIXES]
+    if len(words) == 1:
+        return bool(_IDENTIFIER.match(words[0]) or _HYPHENATED.match(words[0]))
+    return (2 <= len(words) <= MAX_NAME_WORDS and all(word.isalpha() for word in words)
+            and (all(word.islower() for word in words) or all(word[0].isupper() for word in words))
+            and not _SENTENCE_WORDS & {word.lower() for word in words})
+
+
+def _related(index, scored, exclude=None, limit=RELATED_LIMIT):
+    """((name, url), …) of the candidates sure enough to mention, one per alert name."""
+    related = {}
+    for doc, sure, _ in scored:
+        record = index.runbook(doc).record
+        if sure >= RELATED_FLOOR and record.display_name != exclude and record.display_name not in related:
+            related[record.display_name] = record.url
+    return tuple(related.items())[:limit]
+
+
+def _with_runbook(base, runbook, sure, reason, related, evidence=None):
+    record = runbook.record
+    return replace(base, alert_key=" ".join(name_words(record.display_name)) or base.alert_key,
+                   runbook_id=record.runbook_id, matched=record.display_name, runbook_title=record.title,
+                   url=record.url, confidence=round(sure, 4), reason=reason,
+                   alternatives=tuple(name for name, _ in related), alternative_urls=tuple(url for _, url in related),
+                   evidence=evidence)

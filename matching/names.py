@@ -1,0 +1,114 @@
+"""Finding an alert's name anywhere in a message, in any spelling (pure functions).
+
+Monitors and people name alerts in many shapes: ``KubePodCrashLooping``, ``kube_pod_crash_looping``,
+``KUBE_POD_CRASH_LOOPING``, ``kube-pod-crash-looping``, ``prod.KubePodCrashLooping``,
+``KubeDeploymentReplicasMismatch-use1``, ``Kube Pod Crash Looping``, ``cephmonhighnumberofleaderchanges``,
+inside quotes, or among Alertmanager's label values (``[FIRING:3] monitoring (PrometheusRuleFailures …)``).
+
+The message is cut into *atoms*: whitespace tokens split again at ``- _ . / : |``.  Every run of
+consecutive atoms is a candidate; its canonical key (lower-case letters and digits, see
+`titles.name_key`) is looked up among the runbooks' names.  What makes a found run a *mention*
+rather than a coincidence:
+
+* an atom next to the run that is itself a word of alert names extends it into another alert's
+  name (``Etcd High Commit Durations`` is not a runbook named ``EtcdHighCommit``); environments,
+  regions, clusters and numbers beside it do not (``etcdBackendQuotaLowSpace-ocp-prod-01``);
+* a single ordinary word (one the runbooks use in their prose, such as ``watchdog``) names an alert
+  only when it is the whole title; a run-together name (``odfmirrordaemonstatus``) is no word of prose.
+"""
+import re
+from dataclasses import dataclass
+
+from matching.titles import ENVIRONMENT_WORDS, REGION_WORDS, name_key, name_words, normalise_alert_title
+
+MAX_RUN_ATOMS = 12
+_ATOM_SPLIT = re.compile(r"[-_./:|]+")
+_TOKEN_EDGES = "\"'`“”‘’()[]{}<>,;!?*~=#@"
+_URL = re.compile(r"\b(?:https?|ftp)://\S+")
+_OPENERS = "([{<\"'“‘`"
+_CLOSERS = ")]}>\"'”’`,;:.!?"
+_SEPARATORS = frozenset("- – — | / :".split())
+_HAS_DIGIT = re.compile(r"\d")
+_INNER_CAPITAL = re.compile(r"[a-z0-9][A-Z]|[A-Z]{2,}[a-z]")
+
+
+@dataclass(frozen=True)
+class Atom:
+    text: str
+    token: int  # which whitespace token it came from
+    phrase: int  # which phrase: brackets, commas, colons and dashes between words end one
+
+
+@dataclass(frozen=True)
+class NameMention:
+    """A runbook name found in the message: its canonical key and the words it was spelled with."""
+
+    key: str
+    spelled: str
+    atoms: int
+
+
+def atoms_of(text):
+    """The message cut into atoms (see the module's docstring), URLs left out."""
+    atoms, phrase, ended = [], 0, False
+    for index, raw in enumerate(_URL.sub(" ", str(text or "")).split()):
+        if ended or raw[:1] in _OPENERS or raw in _SEPARATORS:
+            phrase += 1
+        ended = raw[-1:] in _CLOSERS
+        token = raw.strip(_TOKEN_EDGES)
+        for part in _ATOM_SPLIT.split(token):
+            if part.strip(_TOKEN_EDGES):
+                atoms.append(Atom(part.strip(_TOKEN_EDGES), index, phrase))
+    return atoms
+
+
+def is_affix(atom_text):
+    """An environment, region, cluster or number joined to a name: not part of any alert's name."""
+    lowered = atom_text.lower()
+    return bool(_HAS_DIGIT.search(atom_text)) or lowered in ENVIRONMENT_WORDS or lowered in REGION_WORDS
+
+
+def name_mentions(text, known_keys, name_vocabulary, prose_words=frozenset()):
+    """[NameMention] of the runbook names `text` mentions, longest first.
+
+    `known_keys`: canonical keys of every runbook name and alias.  `name_vocabulary`: the lower-case
+    words alert names are made of.  `prose_words`: words the runbooks use as ordinary words.
+    """
+    atoms = atoms_of(text)
+    found = []
+    for start in range(len(atoms)):
+        key = ""
+        for end in range(start + 1, min(len(atoms), start + MAX_RUN_ATOMS) + 1):
+            key += name_key(atoms[end - 1].text)
+            if key in known_keys and _is_mention(atoms, start, end, text, name_vocabulary, prose_words):
+                found.append(NameMention(key, " ".join(atom.text for atom in atoms[start:end]), end - start))
+    found.sort(key=lambda mention: (-mention.atoms, -len(mention.key)))
+    return list({mention.key: mention for mention in found}.values())
+
+
+def _is_mention(atoms, start, end, text, name_vocabulary, prose_words):
+    run = atoms[start:end]
+    if len(run) == 1 and not _looks_compound(run[0].text):
+        word = run[0].text.lower()
+        whole_title = name_key(normalise_alert_title(text)) == name_key(word)
+        if word in prose_words and not whole_title:
+            return False
+    before = atoms[start - 1] if start > 0 else None
+    after = atoms[end] if end < len(atoms) else None
+    # An identifier (a whole token: CamelCase, snake, kebab) is delimited by its own spelling; a
+    # neighbour matters inside the same token, or in the same phrase around a name spelled out in words.
+    spelled_out = len({atom.token for atom in run}) > 1 or (len(run) == 1 and not _looks_compound(run[0].text))
+    for neighbour, edge in ((before, run[0]), (after, run[-1])):
+        if neighbour is None:
+            continue
+        joined = neighbour.token == edge.token
+        if not (joined or (spelled_out and neighbour.phrase == edge.phrase)):
+            continue
+        if not is_affix(neighbour.text) and any(word in name_vocabulary for word in name_words(neighbour.text)):
+            return False
+    return True
+
+
+def _looks_compound(atom_text):
+    """CamelCase, or letters and digits together: a name by its spelling, not an ordinary word."""
+    return bool(_INNER_CAPITAL.search(atom_text)) or (bool(_HAS_DIGIT.search(atom_text)) and atom_text[:1].isalpha())

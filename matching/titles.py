@@ -1,0 +1,191 @@
+"""Alert titles: what varies between firings stripped, and the alert key (pure functions).
+
+The bot, the dashboard's analytics and the handoff mail all name an alert by
+`alert_key(title)`, so the same alert counts as one however its incident title was
+decorated ("Triggered #4821: [FIRING:2] KubePodCrashLooping (api-7f9 default critical)" and
+"[P2] kube_pod_crash_looping on prod" are both "kube pod crash looping").
+"""
+import re
+import unicodedata
+
+_TITLE_DECORATIONS = [re.compile(pattern, re.IGNORECASE) for pattern in (
+    # PagerDuty: "Triggered #4821: …", "Resolved #4821 - …", "[#4821] …", "#4821: …"
+    r"^(?:(?:re-?)?triggered|acknowledged|resolved|escalated|reassigned|annotated|assigned|incident)"
+    r"\s*(?:#\d+)?\s*[:\-–—]\s*",
+    r"^(?:(?:re-?)?triggered|acknowledged|resolved|escalated|reassigned)\s+(?=#\d+|\[)",
+    r"^(?:incident\s*)?#\d+\s*[:\-–—]?\s*",
+    r"\[#?\d+\]",
+    # Alertmanager "[FIRING:2]" / "[RESOLVED]", Grafana "[Alerting]", Datadog "[Triggered on {…}]", "[P2]"
+    r"\[(?:firing|resolved)(?::\s*\d+)?\]",
+    r"\[(?:alerting|ok|no ?data|pending|normal)\]",
+    r"\[(?:re-?triggered|triggered|warn|warning|recovered|alert|renotify|no data)(?:\s+on\s+\{[^}]*\})?\]",
+    r"\[p[0-5]\]|\(p[0-5]\)|^p[0-5]\s*[:\-–—]\s*",
+    # "|Payments API| …" service prefixes
+    r"^\|[^|]*\|",
+)]
+# CloudWatch: ALARM: "prod-api-5xx" in US East (N. Virginia) -> the alarm's name; AWS Chatbot posts
+# "CloudWatch Alarm | prod-api-5xx | us-east-1 | Account: 1234…"
+_CLOUDWATCH = re.compile(r'^(?:alarm|ok|insufficient[_ ]data)\s*:\s*"([^"]+)"(?:\s+in\s+.*)?$', re.IGNORECASE)
+_CHATBOT = re.compile(r"^(?:cloudwatch )?alarm\s*\|\s*([^|]+?)\s*(?:\||$)", re.IGNORECASE)
+# Labels written out as key=value: "alertname=KubeQuotaExceeded namespace=payments" names its alert.
+_ALERTNAME_LABEL = re.compile(r"""\balertname\s*[=:]\s*["'`]?([A-Za-z_][\w.:-]*)""")
+_LABEL_PAIR = re.compile(r"^[A-Za-z_][\w.]*=")
+# Slack emoji shortcodes (":rotating_light:") decorate, never name.
+_EMOJI = re.compile(r"(?<!\S):[a-z0-9_+'-]+:(?!\S)")
+# Alertmanager's default title ends in label values: "KubePodCrashLooping (api-7f9 default critical)"
+_TRAILING_PARENS = re.compile(r"\s*\([^()]*\)\s*$")
+_NUMBER = re.compile(r"^[+\-~]?\d+(?:[.,:]\d+)*(?:%|ms|us|µs|ns|s|sec|m|min|h|d|x|k|kb|mb|gb|tb|kib|mib|gib|tib)?$",
+                     re.IGNORECASE)
+_ID = re.compile(r"^(?:[0-9a-f]{8,}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+                 r"|(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{6,})$")
+_IP = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?$")
+_AWS_REGION = re.compile(r"^[a-z]{2}-[a-z]+-\d$", re.IGNORECASE)
+_HTTP_CLASS = re.compile(r"^\d(?:xx|\d\d)$", re.IGNORECASE)  # "5xx", "503": a meaningful status, not a count
+ENVIRONMENT_WORDS = frozenset(
+    "prod production prd live staging stage stg dev development test qa uat preprod sandbox canary".split()
+)
+REGION_WORDS = frozenset("east west north south central northeast northwest southeast southwest us eu ap sa".split())
+_DANGLING = frozenset("on in at for from of to with by - – — : | ,".split())
+_PUNCTUATION = "\"'`“”‘’.,;:!?*_~()[]{}<>"
+_NAME_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+[a-z]*", re.UNICODE)
+
+
+def _strip_decorations(title):
+    """Remove what monitors and PagerDuty wrap around an alert's name, repeatedly (they stack)."""
+    alertname = _ALERTNAME_LABEL.search(title)
+    if alertname:
+        return alertname.group(1)
+    title = _EMOJI.sub(" ", title).strip()
+    previous = None
+    while previous != title:
+        previous = title
+        cloudwatch = _CLOUDWATCH.match(title) or _CHATBOT.match(title)
+        if cloudwatch:
+            title = cloudwatch.group(1)
+        for pattern in _TITLE_DECORATIONS:
+            title = pattern.sub(" ", title).strip()
+        if _TRAILING_PARENS.sub("", title).strip():
+            title = _TRAILING_PARENS.sub("", title).strip()
+    return title
+
+
+def without_decorations(title):
+    """The title with emoji and the status, incident number and priority marks removed, all else kept
+    (label values in parentheses too: a route grouped by namespace puts the alert's name there)."""
+    title = _EMOJI.sub(" ", unicodedata.normalize("NFKC", str(title or ""))).strip()
+    previous = None
+    while previous != title:
+        previous = title
+        for pattern in _TITLE_DECORATIONS:
+            title = pattern.sub(" ", title).strip()
+    return title
+
+
+def is_varying_part(part):
+    """A number, id, host or address: differs between firings of the same alert."""
+    return bool(_NUMBER.match(part) or _ID.match(part) or _IP.match(part) or _AWS_REGION.match(part)) \
+        and not _HTTP_CLASS.match(part)
+
+
+def _is_host_like(token):
+    """web-01, api-7f9c4-x2b8k, ip-10-0-1-2.ec2.internal, default/api-7f9, https://…"""
+    if "/" in token or "@" in token or token.count(".") >= 2:
+        return True
+    segments = re.split(r"[-_.]", token)
+    return len(segments) > 1 and any(
+        re.search(r"\d", segment) and not _HTTP_CLASS.match(segment) for segment in segments[1:]
+    )
+
+
+def _without_environment(token):
+    """prod.KubePodCrashLooping, kube_pod_crash_looping_staging, prod-east -> the part that names the alert."""
+    segments = re.split(r"([-_.])", token)
+    words = segments[::2]
+    start, end = 0, len(words)
+    while start < end and words[start].lower() in ENVIRONMENT_WORDS | REGION_WORDS:
+        start += 1
+    while end > start and (words[end - 1].lower() in ENVIRONMENT_WORDS | REGION_WORDS
+                           or _NUMBER.match(words[end - 1])):
+        end -= 1
+    if (start, end) == (0, len(words)) or not any(w.lower() in ENVIRONMENT_WORDS for w in words):
+        return token
+    return "".join(segments[2 * start: 2 * end - 1])
+
+
+# Summary annotations name label values after (or, for namespaces, before) these words.
+_LABEL_NOUNS = frozenset("namespace container instance interface device mountpoint".split())
+_VALUE_NOUNS = frozenset("job queue topic bucket pod node member service deployment statefulset daemonset".split())
+_GLUE_WORDS = frozenset("is are has have was in for of on at to the a an and or by with from".split())
+
+
+def _without_label_values(tokens, is_word=None):
+    """'in checkout namespace', 'container app', 'cluster "etcd"': the values vary, the alert does not.
+
+    `is_word(token)`, when given, tells a word from a label value after a label noun ("Namespace
+    quota is…", "Pod container waiting…"): only a vocabulary (the runbooks') can.
+    """
+    dropped = set()
+    for index, token in enumerate(tokens):
+        word = token.strip(_PUNCTUATION).lower()
+        if token[:1] in "\"'" and token.rstrip(".,:;")[-1:] in "\"'" and len(tokens) > 2:
+            dropped.add(index)
+        after = index + 1
+        if word in _LABEL_NOUNS | _VALUE_NOUNS and after < len(tokens):
+            value = tokens[after].strip(_PUNCTUATION)
+            if value.lower() not in _GLUE_WORDS and (word in _LABEL_NOUNS or re.search(r"[\d_./:-]", value)) \
+                    and not (is_word and is_word(value)):
+                dropped.add(after)
+            before = index - 1
+            if word == "namespace" and before > 0 and tokens[before - 1].lower() in ("in", "the"):
+                dropped.add(before)
+    return [token for index, token in enumerate(tokens) if index not in dropped]
+
+
+def _kept_token(raw):
+    token = raw.strip(_PUNCTUATION)
+    if not token or is_varying_part(token) or token.lower() in ENVIRONMENT_WORDS or _LABEL_PAIR.match(token):
+        return None
+    token = _without_environment(token)
+    if not token or _is_host_like(token):
+        return None
+    return token
+
+
+def normalise_alert_title(title, is_word=None):
+    """The alert's title with what varies between firings stripped, case kept.
+
+    "Triggered #4821: [FIRING:2] KubePodCrashLooping (api-7f9 default critical)" -> "KubePodCrashLooping";
+    '[P2] etcd has no leader on prod-east' -> "etcd has no leader".  `is_word`: see _without_label_values
+    (alert keys never pass it, so they do not depend on what the runbooks say).
+    """
+    text = unicodedata.normalize("NFKC", str(title or ""))
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cc") or ch in "\t\n")
+    text = _strip_decorations(" ".join(text.split()))
+    tokens = [kept for kept in map(_kept_token, _without_label_values(text.split(), is_word)) if kept]
+    while tokens and tokens[-1].lower() in _DANGLING:
+        tokens.pop()
+    while tokens and tokens[0].lower() in _DANGLING:
+        tokens.pop(0)
+    return " ".join(tokens)
+
+
+def name_words(name):
+    """KubePodCrashLooping / kube_pod_crash_looping / kube-pod-crash-looping -> [kube, pod, crash, looping]."""
+    return [word.lower() for word in _NAME_WORD.findall(unicodedata.normalize("NFKC", str(name or "")))]
+
+
+def name_key(name):
+    """The spelling-free form of a name, for exact matching: CamelCase, snake_case, spaced and hyphenated are equal."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", str(name or "")).lower() if ch.isalnum())
+
+
+def alert_key(title):
+    """The stable key of an alert: its normalised title as lowercase words ("kube pod crash looping").
+
+    Readable on a dashboard, and `name_key(alert_key(t)) == name_key(name)` for a title that is just the name.
+    """
+    words = name_words(normalise_alert_title(title))
+    if not words:
+        # A title made only of ids and numbers still needs a key; its words are the best there is.
+        words = name_words(" ".join(str(title or "").split())) or ["unknown"]
+    return " ".join(words)
