@@ -6,18 +6,24 @@ from dataclasses import dataclass, field, replace
 
 from matching.confidence import Evidence, confidence
 from matching.index import RunbookIndex
-from matching.names import name_mentions
+from matching.names import atoms_of, name_mentions
 from matching.text import described_terms, stem
 from matching.titles import (alert_key, name_key, name_words, normalise_alert_title, without_decorations)
 from matching.vocabulary import plain_words
 
-# Chosen on the precision/recall curve benchmarks/fit_confidence.py prints: at most 1 % wrong replies.
-DEFAULT_THRESHOLD = 0.6
+# Chosen on the out-of-fold precision/recall curve benchmarks/fit_confidence.py prints: the lowest
+# threshold with at most 1 % of replies wrong (a wrong runbook, or one where none exists).
+DEFAULT_THRESHOLD = 0.75
 RELATED_FLOOR = 0.2
 RELATED_LIMIT = 3
 SEARCH_LIMIT = 30
-# An alert-like identifier: one token of at least two word parts, CamelCase or snake_case.
-_IDENTIFIER = re.compile(r"^(?:[A-Za-z][A-Za-z0-9]*[a-z0-9][A-Z][A-Za-z0-9]*|[A-Za-z0-9]+(?:_[A-Za-z0-9]+)+)$")
+# What an unknown identifier leaves of a text match's confidence: enough to list it as possibly related.
+UNKNOWN_IDENTIFIER_SHARE = 0.5
+# How many of the best-scored runbooks the confidence model weighs and orders.
+RERANKED = 10
+# An alert-like identifier: CamelCase of at least two word parts (snake and kebab are cut into atoms).
+_IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9]*[a-z0-9][A-Z][A-Za-z0-9]*$")
+_UNIT = re.compile(r"^\d*[KMGTPE]i?B(?:ps|/s)?$")
 # A CloudWatch alarm or a hand-made monitor's name: "kube-deployment-rollout-stuck".
 _HYPHENATED = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z][A-Za-z0-9]*){2,}$")
 _TOKEN_EDGES = "\"'`“”‘’()[]{}<>,;:!?*.~"
@@ -89,18 +95,9 @@ def _named_match(index, base):
 
 
 def _ranked_match(index, base, threshold):
-    # The cleaner drops the word after "namespace" / "container" as a label value; when alert names
-    # use that word ("Namespace quota is…", "Pod container waiting…"), it is part of what the alert says.
-    reading = normalise_alert_title(base.title, is_word=lambda token: token.isalpha()
-                                    and token.lower() in index.name_vocabulary)
-    query = list(dict.fromkeys(described_terms(reading)))
-    hits = index.search(query, SEARCH_LIMIT)
-    if not hits:
+    scored = ranked_candidates(index, base.title)
+    if not scored:
         return base
-    weights = {term: index.idf(term) for term in query}
-    flags = _message_flags(index, base, reading)
-    ranked = [(doc, score, _evidence(index, doc, score, hits, query, weights, flags)) for doc, score in hits]
-    scored = [(doc, confidence(evidence), evidence) for doc, _, evidence in ranked]
     best_doc, best_confidence, best_evidence = scored[0]
     if best_confidence >= threshold:
         best = index.runbook(best_doc)
@@ -111,10 +108,38 @@ def _ranked_match(index, base, threshold):
                    alternatives=tuple(name for name, _ in related), alternative_urls=tuple(url for _, url in related))
 
 
-def _message_flags(index, base, reading):
+def ranked_candidates(index: RunbookIndex, title: str, weights: dict | None = None,
+                      bias: float | None = None) -> list[tuple[int, float, Evidence]]:
+    """[(doc, confidence, Evidence)] of the runbooks the fielded search finds for the title's words,
+    most probable first.  The BM25F score finds the candidates; the fitted model orders them, so
+    evidence beyond the score (how much of a runbook's own name the alert says) can reorder them."""
+    # The cleaner drops the word after "namespace" / "container" as a label value; when alert names
+    # use that word ("Namespace quota is…", "Pod container waiting…"), it is part of what the alert says.
+    reading = normalise_alert_title(title, is_word=lambda token: token.isalpha()
+                                    and token.lower() in index.name_vocabulary)
+    query = list(dict.fromkeys(described_terms(reading)))
+    hits = index.search(query, SEARCH_LIMIT)
+    if not hits:
+        return []
+    term_weights = {term: index.idf(term) for term in query}
+    flags = _message_flags(index, title, reading)
+    model = {} if weights is None else {"weights": weights, "bias": bias}
+    scored = []
+    for doc, score in hits[:RERANKED]:
+        evidence = _evidence(index, doc, score, hits, query, term_weights, flags)
+        sure = confidence(evidence, **model)
+        # An alert-like identifier that no runbook answers to names another alert: never answered,
+        # however well its words match (CoreDNSForwardErrorsHigh is not CoreDNSErrorsHigh).
+        scored.append((doc, sure * UNKNOWN_IDENTIFIER_SHARE if evidence.unknown_identifier else sure, evidence))
+    return sorted(scored, key=lambda entry: -entry[1])
+
+
+def _message_flags(index, title, reading):
     """(unknown identifier, spelled-out name): what the message says about being another alert."""
-    tokens = [token.strip(_TOKEN_EDGES) for token in without_decorations(base.title).split()]
-    unknown = any(_IDENTIFIER.match(token) and token.lower() not in index.prose_tokens for token in tokens)
+    atoms = [atom.text for atom in atoms_of(without_decorations(title))]
+    # A product the runbooks name in their prose ("KubeVirt", "CephFS") is no alert's name, nor a unit.
+    unknown = any(_IDENTIFIER.match(atom) and not _UNIT.match(atom) and atom.lower() not in index.prose_tokens
+                  for atom in atoms)
     words = reading.split()
     unknown = unknown or (len(words) == 1 and bool(_HYPHENATED.match(words[0])))
     return float(unknown), float(is_spelled_name(reading))
@@ -128,21 +153,24 @@ def _evidence(index, doc, score, hits, query, weights, flags):
     name_total = sum(index.idf(term) for term in own_name) or 1.0
     rival = next((other_score for other, other_score in hits
                   if other != doc and not index.runbook(other).alert_keys & runbook.alert_keys), 0.0)
+    margin = (score - rival) / max(score, rival) if max(score, rival) > 0 else 0.0
     missing = [weights[term] for term in query if not index.has_term(doc, term)]
     highest = max(weights.values()) or 1.0
     name_words_said = set(runbook.record.display_name and name_words(runbook.record.display_name))
+    explained = sum(weights[term] for term in query if term in in_fields) / total
     return Evidence(
         score_share=min(1.0, score / total),
-        explained=sum(weights[term] for term in query if term in in_fields) / total,
+        explained=explained,
         mentioned=sum(weights[term] for term in query if index.has_term(doc, term)) / total,
         name_recall=sum(index.idf(term) for term in own_name if term in weights) / name_total,
-        margin=(score - rival) / score if score > 0 else 0.0,
+        margin=margin,
         missing_rare=max(missing) / highest if missing else 0.0,
         unknown_identifier=flags[0],
         spelled_name=flags[1],
         negation_mismatch=float(bool(_NEGATIONS_IN_NAMES & name_words_said)
                                 and not {stem(word) for word in _NEGATIONS_SAID} & set(query)),
         few_terms=1.0 / max(1, len(query)),
+        explained_lead=margin * explained,
     )
 
 

@@ -13,6 +13,8 @@ _TITLE_DECORATIONS = [re.compile(pattern, re.IGNORECASE) for pattern in (
     r"^(?:(?:re-?)?triggered|acknowledged|resolved|escalated|reassigned|annotated|assigned|incident)"
     r"\s*(?:#\d+)?\s*[:\-–—]\s*",
     r"^(?:(?:re-?)?triggered|acknowledged|resolved|escalated|reassigned)\s+(?=#\d+|\[)",
+    # "Triggered 95357: …", "Alert #95542: …", "Acknowledged #26964 …"
+    r"^(?:(?:re-?)?triggered|acknowledged|resolved|escalated|reassigned|alert)\s*#?\d+\s*[:\-–—]?\s*",
     r"^(?:incident\s*)?#\d+\s*[:\-–—]?\s*",
     r"\[#?\d+\]",
     # Alertmanager "[FIRING:2]" / "[RESOLVED]", Grafana "[Alerting]", Datadog "[Triggered on {…}]", "[P2]"
@@ -20,6 +22,10 @@ _TITLE_DECORATIONS = [re.compile(pattern, re.IGNORECASE) for pattern in (
     r"\[(?:alerting|ok|no ?data|pending|normal)\]",
     r"\[(?:re-?triggered|triggered|warn|warning|recovered|alert|renotify|no data)(?:\s+on\s+\{[^}]*\})?\]",
     r"\[p[0-5]\]|\(p[0-5]\)|^p[0-5]\s*[:\-–—]\s*",
+    # A severity in brackets, as Alertmanager-to-Slack templates print it: "[CRITICAL] …", "[SEV2]"
+    r"\[(?:critical|warning|warn|info|error|major|minor|high|low|page|sev ?[0-5])\]",
+    # Opsgenie: "[Opsgenie] Alert created: …"
+    r"^\[opsgenie\]\s*(?:alert (?:created|closed|acknowledged)\s*:)?\s*",
     # "|Payments API| …" service prefixes
     r"^\|[^|]*\|",
 )]

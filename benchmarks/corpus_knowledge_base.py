@@ -1,0 +1,66 @@
+"""A knowledge base crawled from the shared corpus, the way the docs monitor builds a team's.
+
+    .venv/bin/python -m benchmarks.corpus_knowledge_base DATA_DIR
+
+renders `../shared/corpus` as a site (`sandbox.corpus_site`), serves it on 127.0.0.1 and crawls it
+into the embedded PostgreSQL under DATA_DIR, so the console can be scored on it:
+
+    DATA_DIR=DATA_DIR python3 ../shared/matching-dev/evaluate.py -- .venv/bin/python slack_bot.py --console --json
+
+`crawled_corpus(directory)` does the same for benchmarks, yielding a connection.
+"""
+import argparse
+import contextlib
+import sys
+import tempfile
+from pathlib import Path
+
+import psycopg2
+
+from generate_documentation_db import database_connection
+from generate_documentation_db.docs_monitor import DocsMonitor
+from sandbox import corpus_site
+from sandbox.docs_server import DocsServer
+
+
+def crawl_corpus_into(conn, site_dir):
+    """Render the corpus into `site_dir`, serve it and crawl it into `conn`; returns the PollReport."""
+    server = DocsServer(site_dir).start()
+    try:
+        corpus_site.render_site(site_dir, base_url=server.url)
+        return DocsMonitor([server.url + "index.html"]).poll(conn)
+    finally:
+        server.stop()
+
+
+@contextlib.contextmanager
+def crawled_corpus(directory):
+    """A migrated connection on an embedded server under `directory`, holding the crawled corpus."""
+    server = database_connection.embedded_server(Path(directory) / "postgres")
+    conn = psycopg2.connect(server.get_uri())
+    try:
+        database_connection.apply_migrations(conn)
+        with tempfile.TemporaryDirectory() as site_dir:
+            crawl_corpus_into(conn, site_dir)
+        yield conn
+    finally:
+        conn.close()
+        server.cleanup()
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.corpus_knowledge_base",
+                                     description="Crawl the shared runbook corpus into DATA_DIR's embedded PostgreSQL.")
+    parser.add_argument("data_dir", help="the DATA_DIR the processes will use")
+    args = parser.parse_args(argv)
+    if not corpus_site.manifest():
+        print("The shared corpus (../shared/corpus) is absent; nothing to crawl.", file=sys.stderr)
+        return 1
+    with crawled_corpus(Path(args.data_dir)) as conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM runbooks")
+        print(f"Crawled the corpus into {args.data_dir}: {cur.fetchone()[0]} runbooks.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

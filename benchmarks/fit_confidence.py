@@ -1,0 +1,161 @@
+"""Fit the matcher's confidence model, and print the precision/recall curve MATCH_THRESHOLD is chosen on.
+
+    .venv/bin/python benchmarks/fit_confidence.py [--folds 5] [--l2 1.0]
+
+Crawls the shared corpus into a temporary embedded PostgreSQL, runs every labelled message of
+`benchmarks.matching_sets` (except the held-out sets) through the bot's recogniser and the
+matcher's ranking, and fits a logistic regression over `matching.confidence.Evidence`: one row per
+ranked candidate, labelled 1 when it is an accepted runbook.  Cross-validation folds are grouped
+by alert name, so no alert's messages are both fitted and judged.  Prints, out of fold:
+how many messages are answered right, with a wrong runbook, and answered without a runbook at each
+threshold; then the weights fitted on all the rows, to paste into `matching/confidence.py`.
+"""
+import argparse
+import sys
+import tempfile
+import zlib
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.corpus_knowledge_base import crawled_corpus
+from benchmarks.matching_sets import HELD_OUT_SETS, PAGERDUTY_BOT, accepted_names, all_items, is_right
+from generate_documentation_db.alert_messages import recognise_alert
+from matching.confidence import BIAS, FEATURES, WEIGHTS
+from matching.knowledge_base import load_index
+from matching.matcher import UNKNOWN_IDENTIFIER_SHARE, Match, _named_match, ranked_candidates
+from matching.titles import alert_key, normalise_alert_title
+
+THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
+
+
+def candidate_rows(index, items, names):
+    """Per item: ('named', right) for a name found, else [(features, label, name, url)] of its candidates."""
+    rows = []
+    for number, item in enumerate(items):
+        event = {"channel": "CFIT", "ts": f"1700000000.{number:06d}", **item["event"]}
+        alert = recognise_alert(event, pagerduty_bot_ids=(PAGERDUTY_BOT,))
+        if alert is None:
+            rows.append(("not recognised", None))
+            continue
+        base = Match(title=alert.title, normalised=normalise_alert_title(alert.title), alert_key=alert_key(alert.title))
+        named = _named_match(index, base)
+        if named:
+            rows.append(("named", is_right(named.matched, named.url, item["expected"], names)))
+            continue
+        candidates = []
+        for doc, _, evidence in ranked_candidates(index, alert.title):
+            record = index.runbook(doc).record
+            label = bool(item["expected"]) and is_right(record.display_name, record.url, item["expected"], names)
+            candidates.append((evidence.vector(), float(label)))
+        rows.append(("ranked", candidates))
+    return rows
+
+
+def fit_logistic(x, y, l2, iterations=50):
+    """L2-regularised logistic regression by Newton's method; returns (weights, bias)."""
+    design = np.hstack([x, np.ones((len(x), 1))])
+    theta = np.zeros(design.shape[1])
+    penalty = l2 * np.eye(design.shape[1])
+    penalty[-1, -1] = 0.0  # the bias is not shrunk
+    for _ in range(iterations):
+        p = 1 / (1 + np.exp(-np.clip(design @ theta, -60, 60)))
+        gradient = design.T @ (p - y) + penalty @ theta
+        hessian = (design * (p * (1 - p))[:, None]).T @ design + penalty
+        step = np.linalg.solve(hessian, gradient)
+        theta -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return theta[:-1], theta[-1]
+
+
+def predict(x, weights, bias):
+    return 1 / (1 + np.exp(-np.clip(np.asarray(x) @ weights + bias, -60, 60)))
+
+
+def answers(rows, items, model_for):
+    """[(item, kind, probability, right)] for each item: what the bot would answer and how sure."""
+    out = []
+    for index, ((kind, payload), item) in enumerate(zip(rows, items)):
+        if kind == "named":
+            out.append((item, "named", 1.0, payload))
+        elif kind == "ranked" and payload:
+            weights, bias = model_for(index)
+            probabilities = predict([features for features, _ in payload], weights, bias)
+            probabilities = probabilities * np.array([UNKNOWN_IDENTIFIER_SHARE if features[FEATURES.index(
+                "unknown_identifier")] else 1.0 for features, _ in payload])
+            best = int(np.argmax(probabilities))
+            out.append((item, "ranked", float(probabilities[best]), payload[best][1] == 1.0))
+        else:
+            out.append((item, kind, 0.0, False))
+    return out
+
+
+def curve(answered, thresholds=THRESHOLDS):
+    positives = [a for a in answered if a[0]["expected"]]
+    negatives = [a for a in answered if not a[0]["expected"]]
+    print(f"  {'threshold':>9} {'right':>12} {'wrong runbook':>14} {'answered, none exists':>22} {'precision':>10}")
+    for threshold in thresholds:
+        right = sum(1 for _, _, p, ok in positives if p >= threshold and ok)
+        wrong = sum(1 for _, _, p, ok in positives if p >= threshold and not ok)
+        stray = sum(1 for _, _, p, _ in negatives if p >= threshold)
+        replies = right + wrong + stray
+        print(f"  {threshold:>9.2f} {right:>5}/{len(positives):<4} {wrong:>6} ({wrong / max(1, len(positives)):.1%})"
+              f" {stray:>8}/{len(negatives):<4} ({stray / max(1, len(negatives)):.1%})"
+              f" {right / max(1, replies):>9.1%}")
+
+
+def fold_of(item, folds):
+    return zlib.crc32(item["group"].encode()) % folds
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--l2", type=float, default=1.0)
+    parser.add_argument("--candidates", type=int, default=3, help="best-scored candidates per message fitted on")
+    parser.add_argument("--show-errors", type=float, metavar="THRESHOLD",
+                        help="list the out-of-fold wrong answers at this confidence or above")
+    args = parser.parse_args(argv)
+    items = all_items()
+    if not items:
+        print("The shared corpus is absent; nothing to fit.")
+        return 0
+    names = accepted_names()
+    with tempfile.TemporaryDirectory() as directory, crawled_corpus(Path(directory)) as conn:
+        index = load_index(conn)
+    rows = candidate_rows(index, items, names)
+    fitted = [i for i, item in enumerate(items) if item["set"] not in HELD_OUT_SETS]
+    print(f"{len(items)} messages; fitting on {len(fitted)} ({', '.join(f'{k} {v}' for k, v in sorted(Counter(items[i]['set'] for i in fitted).items()))})")
+
+    def training(indices):
+        x = [f for i in indices if rows[i][0] == "ranked" for f, _ in rows[i][1][:args.candidates]]
+        y = [label for i in indices if rows[i][0] == "ranked" for _, label in rows[i][1][:args.candidates]]
+        return np.array(x), np.array(y)
+
+    fold_models = {}
+    for fold in range(args.folds):
+        x, y = training([i for i in fitted if fold_of(items[i], args.folds) != fold])
+        fold_models[fold] = fit_logistic(x, y, args.l2)
+    weights, bias = fit_logistic(*training(fitted), args.l2)
+    shipped = (np.array([WEIGHTS[name] for name in FEATURES]), BIAS)
+    fitted_set = set(fitted)
+    out_of_fold = answers(rows, items, lambda i: fold_models[fold_of(items[i], args.folds)])
+    print(f"\nout of fold ({args.folds} folds grouped by alert name), the sets fitted on:")
+    curve([a for i, a in enumerate(out_of_fold) if i in fitted_set])
+    for set_name in sorted({item["set"] for item in items}):
+        print(f"\nset {set_name} with the shipped model" + (" (held out: never fitted on)" if set_name in HELD_OUT_SETS else ""))
+        curve([a for a in answers(rows, items, lambda i: shipped) if a[0]["set"] == set_name])
+    if args.show_errors:
+        for item, kind, probability, right in out_of_fold:
+            if item["set"] not in HELD_OUT_SETS and probability >= args.show_errors and not right:
+                print(f"  {probability:.2f} [{item['set']} {item['style']}] {item['title'][:100]!r} want {item['expected'][:1]}")
+    print("\nfitted on all the rows above (paste into matching/confidence.py):")
+    print("WEIGHTS = {" + ", ".join(f'"{name}": {value:.3f}' for name, value in zip(FEATURES, weights)) + "}")
+    print(f"BIAS = {bias:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
