@@ -20,7 +20,7 @@ import utils
 from generate_documentation_db import database_connection
 from generate_documentation_db.alert_handler import AlertHandler, BotSettings, Database
 from generate_documentation_db.bot_status import BotStatus
-from generate_documentation_db.matcher import DEFAULT_THRESHOLD
+from matching.matcher import DEFAULT_THRESHOLD
 from generate_documentation_db.slack_reply import DEFAULT_STEPS_BUDGET, render_for_console, reply_mrkdwn
 
 log = logging.getLogger("slack_bot")

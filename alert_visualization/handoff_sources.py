@@ -10,7 +10,9 @@ import time
 
 from alert_visualization import handoff_report, incident_store, incident_sync, pagerduty_api, runbook_data
 from alert_visualization.filters import Filters
-from generate_documentation_db import matcher, runbook_store
+from generate_documentation_db import runbook_store
+from matching import matcher
+from matching.knowledge_base import load_index
 
 log = logging.getLogger(__name__)
 
@@ -109,10 +111,10 @@ def runbooks_by_alert_key(conn, titles_by_key, threshold=matcher.DEFAULT_THRESHO
     The same matcher and threshold as the Slack bot's replies, so the mail never says
     "no runbook" for an alert the bot answers with one (or the other way round).
     """
-    frequencies = matcher.TermFrequencies()
+    index = load_index(conn)
     by_key = {}
     for key, title in titles_by_key.items():
-        match = matcher.match_alert(conn, title, threshold, frequencies=frequencies)
+        match = matcher.match_alert(index, title, threshold)
         if match.found:
             by_key[key] = (match.runbook_title, match.url)
     return by_key

@@ -22,9 +22,9 @@ import numpy as np
 from benchmarks.corpus_knowledge_base import crawled_corpus
 from benchmarks.matching_sets import HELD_OUT_SETS, PAGERDUTY_BOT, accepted_names, all_items, is_right
 from generate_documentation_db.alert_messages import recognise_alert
-from matching.confidence import BIAS, FEATURES, WEIGHTS
+from matching.confidence import BIAS, FEATURES, WEIGHTS, confidence
 from matching.knowledge_base import load_index
-from matching.matcher import UNKNOWN_IDENTIFIER_SHARE, Match, _named_match, ranked_candidates
+from matching.matcher import Match, _named_match, ranked_candidates
 from matching.titles import alert_key, normalise_alert_title
 
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
@@ -45,10 +45,12 @@ def candidate_rows(index, items, names):
             rows.append(("named", is_right(named.matched, named.url, item["expected"], names)))
             continue
         candidates = []
-        for doc, _, evidence in ranked_candidates(index, alert.title):
+        for doc, sure, evidence in ranked_candidates(index, alert.title):
             record = index.runbook(doc).record
             label = bool(item["expected"]) and is_right(record.display_name, record.url, item["expected"], names)
-            candidates.append((evidence.vector(), float(label)))
+            # What the vetoes left of the shipped model's confidence, to apply to the fitted ones too.
+            veto = sure / max(confidence(evidence), 1e-12)
+            candidates.append((evidence.vector(), float(label), veto))
         rows.append(("ranked", candidates))
     return rows
 
@@ -82,9 +84,8 @@ def answers(rows, items, model_for):
             out.append((item, "named", 1.0, payload))
         elif kind == "ranked" and payload:
             weights, bias = model_for(index)
-            probabilities = predict([features for features, _ in payload], weights, bias)
-            probabilities = probabilities * np.array([UNKNOWN_IDENTIFIER_SHARE if features[FEATURES.index(
-                "unknown_identifier")] else 1.0 for features, _ in payload])
+            probabilities = predict([features for features, _, _ in payload], weights, bias)
+            probabilities = probabilities * np.array([veto for _, _, veto in payload])
             best = int(np.argmax(probabilities))
             out.append((item, "ranked", float(probabilities[best]), payload[best][1] == 1.0))
         else:
@@ -130,8 +131,8 @@ def main(argv=None):
     print(f"{len(items)} messages; fitting on {len(fitted)} ({', '.join(f'{k} {v}' for k, v in sorted(Counter(items[i]['set'] for i in fitted).items()))})")
 
     def training(indices):
-        x = [f for i in indices if rows[i][0] == "ranked" for f, _ in rows[i][1][:args.candidates]]
-        y = [label for i in indices if rows[i][0] == "ranked" for _, label in rows[i][1][:args.candidates]]
+        x = [f for i in indices if rows[i][0] == "ranked" for f, _, _ in rows[i][1][:args.candidates]]
+        y = [label for i in indices if rows[i][0] == "ranked" for _, label, _ in rows[i][1][:args.candidates]]
         return np.array(x), np.array(y)
 
     fold_models = {}

@@ -16,8 +16,9 @@ import psycopg2
 from generate_documentation_db import alert_events, runbook_store
 from generate_documentation_db.alert_messages import MalformedEvent, recognise_alert
 from generate_documentation_db.database_connection import connection_lost
-from generate_documentation_db.matcher import DEFAULT_THRESHOLD, TermFrequencies, match_alert
 from generate_documentation_db.slack_reply import no_runbook_reply, runbook_reply
+from matching.knowledge_base import LiveIndex
+from matching.matcher import DEFAULT_THRESHOLD, match_alert
 from utils import ConfigError
 
 log = logging.getLogger(__name__)
@@ -100,7 +101,7 @@ class AlertHandler:
         self.settings = settings
         self.post_reply = post_reply
         self.on_alert = on_alert  # told each alert's Outcome (the bot's status row); must not raise
-        self.frequencies = TermFrequencies()
+        self.runbooks = LiveIndex()  # the matcher's index, following the docs monitor's changes
         self.claimer = f"{socket.gethostname()}:{os.getpid()}"
 
     def handle(self, event):
@@ -130,7 +131,8 @@ class AlertHandler:
             return Outcome(False, note="not an alert")
         if settings.channels and alert.channel not in settings.channels:
             return Outcome(False, note="channel not watched")
-        match = self.database.run(lambda conn: match_alert(conn, alert.title, settings.threshold, self.frequencies))
+        index = self.database.run(self.runbooks.current)
+        match = match_alert(index, alert.title, settings.threshold)
         event_id, new = self.database.run(lambda conn: alert_events.record_alert(conn, alert, match))
         wants_reply = alert.wants_reply and (match.found or settings.reply_when_no_runbook)
         if not new and (not wants_reply or self.database.run(

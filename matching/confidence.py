@@ -20,9 +20,7 @@ class Evidence:
     name_recall: float  # share of its own name's terms the alert says
     margin: float  # its lead over the best runbook of a different alert, relative to its score
     missing_rare: float  # the rarest alert term it never mentions (idf over the highest idf); 0 when none
-    unknown_identifier: float  # 1: the message holds an alert-like identifier no runbook answers to
-    spelled_name: float  # 1: the title reads as a name (no sentence glue) that no runbook answers to
-    negation_mismatch: float  # 1: the runbook is named for an absence the alert does not say
+    missing_known: float  # share of the alert's terms other runbooks use and this one never mentions
     few_terms: float  # 1 / number of the alert's terms: a two-word title says little
     explained_lead: float  # margin x explained: a lead earned by one rare word the runbook shares says little
 
@@ -35,11 +33,10 @@ FEATURES = tuple(item.name for item in fields(Evidence))
 # Fitted by benchmarks/fit_confidence.py on the best three candidates of 1,904 labelled messages (see its
 # output for the sets, the folds and the curve).
 WEIGHTS = {
-    "score_share": 0.838, "explained": 0.217, "mentioned": 0.068, "name_recall": 3.669, "margin": 3.341,
-    "missing_rare": -0.286, "unknown_identifier": -0.762, "spelled_name": -1.476, "negation_mismatch": -1.294,
-    "few_terms": -3.179, "explained_lead": 4.919,
+    "score_share": 0.967, "explained": 0.333, "mentioned": 0.591, "name_recall": 3.731, "margin": 3.203,
+    "missing_rare": -0.462, "missing_known": 0.912, "few_terms": -4.680, "explained_lead": 4.704,
 }
-BIAS = -2.916
+BIAS = -3.440
 
 
 def confidence(evidence: Evidence, weights: dict = WEIGHTS, bias: float = BIAS) -> float:

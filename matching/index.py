@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from matching.names import is_affix
-from matching.text import STOP_WORDS, described_terms, terms, words_of
+from matching.text import STOP_WORDS, described_terms, stem, terms, words_of
 from matching.titles import name_key
 
 # BM25F parameters: field weight and length normalisation (b) per field, and the saturation k1.
@@ -115,6 +115,20 @@ class RunbookIndex:
         return [doc for doc, _ in sorted(entries, key=lambda entry: (
             _KIND_ORDER.get(self._docs[entry[0]].record.kind, 4), _SOURCE_ORDER.get(entry[1], 3),
             self._docs[entry[0]].record.title))]
+
+    def split_compound(self, term: str) -> list[str]:
+        """A term no runbook uses that is two terms they do, written as one word ("crashloop" is
+        crash + loop, "healthcheck" health + check): those two; else []."""
+        if term in self._postings or len(term) < 7:
+            return []
+        for cut in range(3, len(term) - 2):
+            head, tail = term[:cut], stem(term[cut:])
+            if head in self._postings and tail in self._postings:
+                return [head, tail]
+        return []
+
+    def document_frequency(self, term: str) -> int:
+        return len(self._postings.get(term, ()))
 
     def idf(self, term: str) -> float:
         """BM25's inverse document frequency; a term no runbook has gets the highest."""

@@ -17,8 +17,8 @@ DEFAULT_THRESHOLD = 0.75
 RELATED_FLOOR = 0.2
 RELATED_LIMIT = 3
 SEARCH_LIMIT = 30
-# What an unknown identifier leaves of a text match's confidence: enough to list it as possibly related.
-UNKNOWN_IDENTIFIER_SHARE = 0.5
+# What a veto (see _vetoed_share) leaves of a text match's confidence.
+VETOED_SHARE = 0.5
 # How many of the best-scored runbooks the confidence model weighs and orders.
 RERANKED = 10
 # An alert-like identifier: CamelCase of at least two word parts (snake and kebab are cut into atoms).
@@ -117,7 +117,8 @@ def ranked_candidates(index: RunbookIndex, title: str, weights: dict | None = No
     # use that word ("Namespace quota is…", "Pod container waiting…"), it is part of what the alert says.
     reading = normalise_alert_title(title, is_word=lambda token: token.isalpha()
                                     and token.lower() in index.name_vocabulary)
-    query = list(dict.fromkeys(described_terms(reading)))
+    said = described_terms(reading)
+    query = list(dict.fromkeys(part for term in said for part in (index.split_compound(term) or [term])))
     hits = index.search(query, SEARCH_LIMIT)
     if not hits:
         return []
@@ -126,12 +127,23 @@ def ranked_candidates(index: RunbookIndex, title: str, weights: dict | None = No
     model = {} if weights is None else {"weights": weights, "bias": bias}
     scored = []
     for doc, score in hits[:RERANKED]:
-        evidence = _evidence(index, doc, score, hits, query, term_weights, flags)
-        sure = confidence(evidence, **model)
-        # An alert-like identifier that no runbook answers to names another alert: never answered,
-        # however well its words match (CoreDNSForwardErrorsHigh is not CoreDNSErrorsHigh).
-        scored.append((doc, sure * UNKNOWN_IDENTIFIER_SHARE if evidence.unknown_identifier else sure, evidence))
+        evidence = _evidence(index, doc, score, hits, query, term_weights)
+        scored.append((doc, confidence(evidence, **model) * _vetoed_share(index, doc, flags, query), evidence))
     return sorted(scored, key=lambda entry: -entry[1])
+
+
+def _vetoed_share(index, doc, flags, query):
+    """What is left of a text match's confidence when the message says it is another alert:
+    * it holds an alert-like identifier no runbook answers to (CoreDNSForwardErrorsHigh is not
+      CoreDNSErrorsHigh), or reads as a name spelled out in words that no runbook answers to
+      ("core dns forward errors high");
+    * the runbook is named for an absence (etcdNoLeader, KubeNodeNotReady) the alert does not say
+      ("etcd cluster has frequent leader elections").
+    Enough is left to list the runbook as possibly related."""
+    unknown_identifier, spelled_name = flags
+    name = set(name_words(index.runbook(doc).record.display_name))
+    absent = bool(_NEGATIONS_IN_NAMES & name) and not {stem(word) for word in _NEGATIONS_SAID} & set(query)
+    return VETOED_SHARE if unknown_identifier or spelled_name or absent else 1.0
 
 
 def _message_flags(index, title, reading):
@@ -145,7 +157,7 @@ def _message_flags(index, title, reading):
     return float(unknown), float(is_spelled_name(reading))
 
 
-def _evidence(index, doc, score, hits, query, weights, flags):
+def _evidence(index, doc, score, hits, query, weights):
     runbook = index.runbook(doc)
     total = sum(weights.values()) or 1.0
     in_fields = runbook.name_terms | runbook.meaning_terms
@@ -154,9 +166,8 @@ def _evidence(index, doc, score, hits, query, weights, flags):
     rival = next((other_score for other, other_score in hits
                   if other != doc and not index.runbook(other).alert_keys & runbook.alert_keys), 0.0)
     margin = (score - rival) / max(score, rival) if max(score, rival) > 0 else 0.0
-    missing = [weights[term] for term in query if not index.has_term(doc, term)]
+    missing = [term for term in query if not index.has_term(doc, term)]
     highest = max(weights.values()) or 1.0
-    name_words_said = set(runbook.record.display_name and name_words(runbook.record.display_name))
     explained = sum(weights[term] for term in query if term in in_fields) / total
     return Evidence(
         score_share=min(1.0, score / total),
@@ -164,11 +175,10 @@ def _evidence(index, doc, score, hits, query, weights, flags):
         mentioned=sum(weights[term] for term in query if index.has_term(doc, term)) / total,
         name_recall=sum(index.idf(term) for term in own_name if term in weights) / name_total,
         margin=margin,
-        missing_rare=max(missing) / highest if missing else 0.0,
-        unknown_identifier=flags[0],
-        spelled_name=flags[1],
-        negation_mismatch=float(bool(_NEGATIONS_IN_NAMES & name_words_said)
-                                and not {stem(word) for word in _NEGATIONS_SAID} & set(query)),
+        missing_rare=max(weights[term] for term in missing) / highest if missing else 0.0,
+        # A word other runbooks use and this one never does names another component; a word no
+        # runbook uses is as often a label value (a namespace, a service) as a product.
+        missing_known=sum(weights[term] for term in missing if index.document_frequency(term)) / total,
         few_terms=1.0 / max(1, len(query)),
         explained_lead=margin * explained,
     )

@@ -75,23 +75,24 @@ def name_mentions(text, known_keys, name_vocabulary, prose_words=frozenset()):
     words alert names are made of.  `prose_words`: words the runbooks use as ordinary words.
     """
     atoms = atoms_of(text)
+    atom_keys = [name_key(atom.text) for atom in atoms]
+    whole_title = name_key(normalise_alert_title(text))
     found = []
     for start in range(len(atoms)):
         key = ""
         for end in range(start + 1, min(len(atoms), start + MAX_RUN_ATOMS) + 1):
-            key += name_key(atoms[end - 1].text)
-            if key in known_keys and _is_mention(atoms, start, end, text, name_vocabulary, prose_words):
+            key += atom_keys[end - 1]
+            if key in known_keys and _is_mention(atoms, start, end, whole_title, name_vocabulary, prose_words):
                 found.append(NameMention(key, " ".join(atom.text for atom in atoms[start:end]), end - start))
     found.sort(key=lambda mention: (-mention.atoms, -len(mention.key)))
     return list({mention.key: mention for mention in found}.values())
 
 
-def _is_mention(atoms, start, end, text, name_vocabulary, prose_words):
+def _is_mention(atoms, start, end, whole_title, name_vocabulary, prose_words):
     run = atoms[start:end]
     if len(run) == 1 and not _looks_compound(run[0].text):
         word = run[0].text.lower()
-        whole_title = name_key(normalise_alert_title(text)) == name_key(word)
-        if word in prose_words and not whole_title:
+        if word in prose_words and whole_title != name_key(word):
             return False
     before = atoms[start - 1] if start > 0 else None
     after = atoms[end] if end < len(atoms) else None

@@ -5,6 +5,7 @@ The bot, the dashboard's analytics and the handoff mail all name an alert by
 decorated ("Triggered #4821: [FIRING:2] KubePodCrashLooping (api-7f9 default critical)" and
 "[P2] kube_pod_crash_looping on prod" are both "kube pod crash looping").
 """
+import functools
 import re
 import unicodedata
 
@@ -164,6 +165,17 @@ def normalise_alert_title(title, is_word=None):
     '[P2] etcd has no leader on prod-east' -> "etcd has no leader".  `is_word`: see _without_label_values
     (alert keys never pass it, so they do not depend on what the runbooks say).
     """
+    if is_word is None:
+        return _normalised(str(title or ""))
+    return _normalise(title, is_word)
+
+
+@functools.lru_cache(maxsize=16384)  # the bot, the dashboard and the mail clean the same titles again and again
+def _normalised(title):
+    return _normalise(title, None)
+
+
+def _normalise(title, is_word):
     text = unicodedata.normalize("NFKC", str(title or ""))
     text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cc") or ch in "\t\n")
     text = _strip_decorations(" ".join(text.split()))
@@ -180,11 +192,13 @@ def name_words(name):
     return [word.lower() for word in _NAME_WORD.findall(unicodedata.normalize("NFKC", str(name or "")))]
 
 
+@functools.lru_cache(maxsize=65536)
 def name_key(name):
     """The spelling-free form of a name, for exact matching: CamelCase, snake_case, spaced and hyphenated are equal."""
     return "".join(ch for ch in unicodedata.normalize("NFKC", str(name or "")).lower() if ch.isalnum())
 
 
+@functools.lru_cache(maxsize=16384)
 def alert_key(title):
     """The stable key of an alert: its normalised title as lowercase words ("kube pod crash looping").
 

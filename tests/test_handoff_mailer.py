@@ -14,7 +14,9 @@ import pytest
 import send_mail
 from alert_visualization import handoff_runs, handoff_send, incident_store
 from alert_visualization.handoff_week import latest_due_week
-from generate_documentation_db import matcher, page_store
+from generate_documentation_db import page_store
+from matching import matcher
+from matching.knowledge_base import load_index
 from generate_documentation_db.alert_keys import canonical_key
 from generate_documentation_db.runbook_model import AlertKey, ParsedPage, Runbook, Section
 from sandbox.pagerduty import Account, serve_in_thread
@@ -63,7 +65,7 @@ def test_the_mail_numbers_equal_an_independent_computation_from_the_sandbox(
     assert listed == expected["open_numbers"] and f"STILL OPEN ({len(listed)})" in text
 
     covered = {key for key, _ in expected["key_counts"].items()
-               if matcher.match_alert(db, key_title(pagerduty.account.history, key)).found}
+               if matcher.match_alert(load_index(db), key_title(pagerduty.account.history, key)).found}
     assert {"kube pod crash looping", "target down"} <= covered
     assert_runbook_gaps(text, expected["key_counts"], covered)
 

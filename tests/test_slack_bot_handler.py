@@ -7,7 +7,8 @@ import psycopg2
 from generate_documentation_db import alert_events, database_connection
 from generate_documentation_db.alert_handler import AlertHandler, BotSettings, Database
 from generate_documentation_db.alert_messages import recognise_alert
-from generate_documentation_db.matcher import match_alert
+from matching.knowledge_base import load_index
+from matching.matcher import match_alert
 from sandbox.slack_workspace import PAGERDUTY_BOT_ID, pagerduty_message
 from tests.corpus_runbooks import load_samples
 from tests.crashable_postgres import crashable_server  # noqa: F401 (a fixture)
@@ -94,7 +95,7 @@ def test_an_alert_recorded_but_never_answered_is_answered_when_seen_again(db, da
     load_samples(db)
     event = alert_event(8)
     alert = recognise_alert(event, (PAGERDUTY_BOT_ID,))
-    alert_events.record_alert(db, alert, match_alert(db, alert.title))
+    alert_events.record_alert(db, alert, match_alert(load_index(db), alert.title))
     posted = []
     handler = handler_for(Database(lambda: psycopg2.connect(database_url)), posted)
     assert handler.handle(event).note == "replied"

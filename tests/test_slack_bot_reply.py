@@ -1,7 +1,7 @@
 """Block Kit replies: escaping untrusted text, cutting within Slack's limits (pure)."""
 import datetime
 
-from generate_documentation_db.matcher import Match
+from matching.matcher import Match
 from generate_documentation_db.runbook_store import StoredRunbook, StoredSection
 from generate_documentation_db.slack_reply import (SECTION_LIMIT, cut_mrkdwn, escape, no_runbook_reply,
                                                    render_for_console, reply_mrkdwn, runbook_reply, safe_mrkdwn)
