@@ -266,7 +266,7 @@ def main(argv):
     url = database_connection.database_url(config)
     database = Database(lambda: database_connection.connect_url(url))
     if transport == "console":
-        settings = replace(settings, claim_prefix=f"console:{uuid.uuid4().hex[:8]}:")
+        settings = replace(settings, claim_prefix=f"console:{uuid.uuid4().hex[:8]}:", every_bot_is_pagerduty=True)
         run_console(args, AlertHandler(database, settings, lambda *reply: "console"))
         return 0
     client = web_client(config, config.text("BOT_TOKEN"))

@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.labelled_alerts import PAGERDUTY_BOT_ID, labelled_set  # noqa: E402
 from generate_documentation_db.alert_messages import recognise_alert  # noqa: E402
-from generate_documentation_db.matcher import (DEFAULT_THRESHOLD, RELATED_FLOOR, RELATED_LIMIT,  # noqa: E402
-                                               TermFrequencies, match_alert)
+from matching.knowledge_base import load_index  # noqa: E402
+from matching.matcher import DEFAULT_THRESHOLD, RELATED_FLOOR, RELATED_LIMIT, match_alert  # noqa: E402
 from tests.corpus_runbooks import corpus_rows, load_corpus  # noqa: E402
 from benchmarks.bench_database import fresh_database  # noqa: E402
 
@@ -42,12 +42,12 @@ def judge(item, alert, match, threshold):
 
 
 def run_set(conn, items):
-    frequencies = TermFrequencies()
+    runbooks = load_index(conn)
     results = []
     for index, item in enumerate(items):
         event = {"channel": "CBENCH", "ts": f"1700000000.{index:06d}", **item["event"]}
         alert = recognise_alert(event, pagerduty_bot_ids=(PAGERDUTY_BOT_ID,))
-        match = match_alert(conn, alert.title, threshold=0.0, frequencies=frequencies) if alert else None
+        match = match_alert(runbooks, alert.title, threshold=0.0) if alert else None
         results.append((item, alert, match))
     return results
 

@@ -29,6 +29,8 @@ DATABASE_RETRY_SECONDS = 10
 @dataclass(frozen=True)
 class BotSettings:
     pagerduty_bot_ids: tuple = ()
+    # The console has no workspace of other bots: a bot message typed into it is the PagerDuty app's.
+    every_bot_is_pagerduty: bool = False
     own_ids: tuple = ()
     channels: tuple = ()  # empty: every channel the bot is in
     threshold: float = DEFAULT_THRESHOLD
@@ -126,7 +128,8 @@ class AlertHandler:
 
     def _handle(self, event):
         settings = self.settings
-        alert = recognise_alert(event, settings.pagerduty_bot_ids, settings.own_ids)
+        alert = recognise_alert(event, settings.pagerduty_bot_ids, settings.own_ids,
+                                every_bot_is_pagerduty=settings.every_bot_is_pagerduty)
         if alert is None:
             return Outcome(False, note="not an alert")
         if settings.channels and alert.channel not in settings.channels:

@@ -207,7 +207,7 @@ def check_well_formed(event):
         raise MalformedEvent(f"the event's text is longer than Slack's {MAX_TEXT_CHARS} characters")
 
 
-def recognise_alert(event, pagerduty_bot_ids=(), own_ids=()):
+def recognise_alert(event, pagerduty_bot_ids=(), own_ids=(), every_bot_is_pagerduty=False):
     """An AlertMessage when `event` is an alert from PagerDuty or a monitor, else None.
 
     Raises MalformedEvent for an event that is broken rather than merely uninteresting.
@@ -218,7 +218,7 @@ def recognise_alert(event, pagerduty_bot_ids=(), own_ids=()):
     text = gathered_text(event)
     if not text or len(text) > MAX_TEXT_CHARS:
         return None
-    from_pagerduty = event.get("bot_id") in pagerduty_bot_ids
+    from_pagerduty = event.get("bot_id") in pagerduty_bot_ids or (every_bot_is_pagerduty and is_bot_message(event))
     if not from_pagerduty and not _is_monitor_text(event, text):
         return None
     return _alert_from(event, text)

@@ -36,10 +36,11 @@ def test_it_prints_one_json_object_per_line(db, database_url):
     assert [o["input"] for o in outputs] == lines
     assert set(outputs[0]) == {"input", "is_alert", "matched", "runbook_title", "url", "confidence",
                                "alternatives", "reply"}
-    crash, chatter, etcd, etcd_resolved, redis, broken, person = outputs
+    crash, typed, etcd, etcd_resolved, redis, broken, person = outputs
     assert (crash["is_alert"], crash["matched"], crash["confidence"]) == (True, "KubePodCrashLooping", 1.0)
     assert crash["url"].endswith("/kubepodcrashlooping/") and "kubectl logs --previous" in crash["reply"]
-    assert (chatter["is_alert"], chatter["matched"], chatter["reply"]) == (False, None, None)
+    # A line that is not JSON is alert text a person typed: always looked up, even as a question.
+    assert (typed["is_alert"], typed["matched"]) == (True, "KubePodCrashLooping")
     assert etcd["matched"] == "etcdNoLeader" and etcd["reply"]
     assert etcd_resolved["matched"] == "etcdNoLeader" and etcd_resolved["reply"] is None
     assert (redis["is_alert"], redis["matched"], redis["reply"]) == (True, None, None)
@@ -61,7 +62,7 @@ def test_without_json_it_prints_the_reply_as_slack_shows_it(db, database_url):
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("*KubePodCrashLooping*\n")
     assert "matched: exact name" in result.stdout
-    assert "(no reply: not an alert)" in result.stdout
+    assert "(no reply: no runbook)" in result.stdout  # typed text is looked up, and nothing answers "lunch?"
 
 
 def test_help_and_a_missing_token_are_one_clear_line():
