@@ -160,3 +160,18 @@ def test_a_name_spelled_out_in_words_needs_the_runbooks_name_word_for_word(db):
     assert not match_alert(load_index(db), "[P2] core dns forward errors high on prod-east").found
     assert not match_alert(load_index(db), "Core Dns Forward Errors High - prod").found
     assert match_alert(load_index(db), "CoreDNS answers with many errors").matched == "CoreDNSErrorsHigh"
+
+
+def test_the_live_index_follows_a_runbook_changed_on_the_site_without_a_restart(kb):
+    runbooks = LiveIndex(check_seconds=0)
+    assert match_alert(runbooks.current(kb), "[FIRING:1] KafkaConsumerLagHigh").matched is None
+    page = f"{SITE}/streaming/kafka/"
+    store_runbook(kb, page, sample_runbook("KafkaConsumerLagHigh", "Consumers fall behind.", "1. Add consumers."))
+    assert match_alert(runbooks.current(kb), "[FIRING:1] KafkaConsumerLagHigh").matched == "KafkaConsumerLagHigh"
+    # The page is edited: its runbook renamed.  The old name is gone, the new one answers.
+    store_runbook(kb, page, sample_runbook("KafkaConsumerGroupLag", "A consumer group falls behind.",
+                                           "1. Add consumers to the group."))
+    index = runbooks.current(kb)
+    assert match_alert(index, "[FIRING:1] KafkaConsumerLagHigh").matched is None
+    assert match_alert(index, "KafkaConsumerGroupLag-prod").matched == "KafkaConsumerGroupLag"
+    assert match_alert(index, "KubePodCrashLooping").matched == "KubePodCrashLooping"  # other pages untouched
