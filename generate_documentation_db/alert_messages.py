@@ -3,7 +3,8 @@
 PagerDuty's Slack app posts bot messages whose `text` is often empty: the incident sits
 in `attachments` (fallback "Triggered #4821: …", a title linking to …/incidents/<ID>,
 fields) or in `blocks`.  Other monitors post their own bot messages.  People talk in the
-same channel and name alerts in passing; a person's message is never an alert.
+same channel and name alerts in passing; a person's message is never an alert.  The console's
+plain lines (no bot, no user) are alert text typed by whoever runs it.
 """
 import html
 import re
@@ -29,12 +30,6 @@ _STATUS_NAMES = {"retriggered": "triggered", "re-triggered": "triggered", "firin
                  "alarm": "triggered", "recovered": "resolved", "ok": "resolved"}
 # Statuses after which the incident is being (or has been) handled: never worth a first reply.
 FOLLOW_UP_STATUSES = frozenset({"acknowledged", "escalated", "reassigned", "resolved"})
-# Conversation, not a monitor: questions, people, thanks.
-_CHATTER = re.compile(
-    r"\?\s*$|\b(?:I|I'm|I've|we|we're|you|your|anyone|anybody|someone|my|our|us|lol|thanks|thx|pls|please"
-    r"|looking into|on it|ack'?d|fyi|btw|hey|hi)\b",
-    re.IGNORECASE,
-)
 _SLACK_LINK = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
 
 
@@ -170,11 +165,6 @@ def incident_status(text):
 
 def is_bot_message(event):
     return bool(event.get("bot_id")) or event.get("subtype") == "bot_message"
-
-
-def looks_like_chatter(text):
-    """A line a person would write in the channel rather than a monitor."""
-    return bool(_CHATTER.search(text)) and not _ALERT_MARKERS.search(text)
 
 
 def skip_reason(event, own_ids=()):

@@ -23,6 +23,7 @@ class Evidence:
     missing_known: float  # share of the alert's terms other runbooks use and this one never mentions
     few_terms: float  # 1 / number of the alert's terms: a two-word title says little
     explained_lead: float  # margin x explained: a lead earned by one rare word the runbook shares says little
+    phrases: float  # share of the alert's adjacent term pairs its names and Meaning say too
 
     def vector(self) -> list[float]:
         return [getattr(self, item.name) for item in fields(self)]
@@ -33,10 +34,10 @@ FEATURES = tuple(item.name for item in fields(Evidence))
 # Fitted by benchmarks/fit_confidence.py on the best three candidates of 1,904 labelled messages (see its
 # output for the sets, the folds and the curve).
 WEIGHTS = {
-    "score_share": 0.967, "explained": 0.333, "mentioned": 0.591, "name_recall": 3.731, "margin": 3.203,
-    "missing_rare": -0.462, "missing_known": 0.912, "few_terms": -4.680, "explained_lead": 4.704,
+    "score_share": 0.875, "explained": -0.285, "mentioned": 0.922, "name_recall": 3.635, "margin": 3.238,
+    "missing_rare": -0.398, "missing_known": 1.258, "few_terms": -4.651, "explained_lead": 4.640, "phrases": 0.943,
 }
-BIAS = -3.440
+BIAS = -3.647
 
 
 def confidence(evidence: Evidence, weights: dict = WEIGHTS, bias: float = BIAS) -> float:

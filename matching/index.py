@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from matching.names import is_affix
-from matching.text import STOP_WORDS, described_terms, stem, terms, words_of
+from matching.text import STOP_WORDS, described_terms, phrase_pairs, stem, terms, words_of
 from matching.titles import name_key
 
 # BM25F parameters: field weight and length normalisation (b) per field, and the saturation k1.
@@ -58,6 +58,7 @@ class IndexedRunbook:
     name_terms: frozenset[str]
     meaning_terms: frozenset[str]
     terms: tuple[str, ...]  # every term it uses, in any field
+    phrases: frozenset[tuple[str, str]]  # adjacent term pairs of its names and Meaning
 
 
 class RunbookIndex:
@@ -176,8 +177,9 @@ class RunbookIndex:
         lengths = {name: sum(counts.values()) for name, counts in fields.items()}
         keys = frozenset(key for key, _, _ in record.names) | {name_key(record.display_name)} - {""}
         all_terms = tuple(set(fields["names"]) | set(fields["meaning"]) | set(fields["body"]))
+        phrases = frozenset().union(*(phrase_pairs(text) for text in [*_name_texts(record), record.meaning] if text))
         self._docs.append(IndexedRunbook(record, keys, frozenset(fields["names"]), frozenset(fields["meaning"]),
-                                         all_terms))
+                                         all_terms, phrases))
         self._by_page.setdefault(record.page_url, []).append(doc)
         sources = {key: source for key, _, source in record.names}
         for key in keys:

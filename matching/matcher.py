@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from matching.confidence import Evidence, confidence
 from matching.index import RunbookIndex
 from matching.names import atoms_of, name_mentions
-from matching.text import described_terms, stem
+from matching.text import described_terms, phrase_pairs, stem
 from matching.titles import (alert_key, name_key, name_words, normalise_alert_title, without_decorations)
 from matching.vocabulary import plain_words
 
@@ -23,6 +23,7 @@ VETOED_SHARE = 0.5
 RERANKED = 10
 # An alert-like identifier: CamelCase of at least two word parts (snake and kebab are cut into atoms).
 _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9]*[a-z0-9][A-Z][A-Za-z0-9]*$")
+_SNAKE_NAME = re.compile(r"^[A-Za-z]+(?:_[A-Za-z]+){2,}$")
 _UNIT = re.compile(r"^\d*[KMGTPE]i?B(?:ps|/s)?$")
 # A CloudWatch alarm or a hand-made monitor's name: "kube-deployment-rollout-stuck".
 _HYPHENATED = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z][A-Za-z0-9]*){2,}$")
@@ -31,7 +32,7 @@ _TOKEN_EDGES = "\"'`“”‘’()[]{}<>,;:!?*.~"
 _SENTENCE_WORDS = frozenset("is are was were has have had been be being the a an of for to in on at by with from "
                             "than this that it its their will may can cannot should".split())
 _NAME_SUFFIXES = frozenset(("alert", "alarm"))
-MAX_NAME_WORDS = 7
+MAX_NAME_WORDS = 10
 _NEGATIONS_IN_NAMES = frozenset(("no", "not"))
 _NEGATIONS_SAID = frozenset("no not none without cannot unable lost never zero down absent missing".split())
 
@@ -124,10 +125,11 @@ def ranked_candidates(index: RunbookIndex, title: str, weights: dict | None = No
         return []
     term_weights = {term: index.idf(term) for term in query}
     flags = _message_flags(index, title, reading)
+    pairs = {pair: index.idf(pair[0]) + index.idf(pair[1]) for pair in phrase_pairs(reading)}
     model = {} if weights is None else {"weights": weights, "bias": bias}
     scored = []
     for doc, score in hits[:RERANKED]:
-        evidence = _evidence(index, doc, score, hits, query, term_weights)
+        evidence = _evidence(index, doc, score, hits, query, term_weights, pairs)
         scored.append((doc, confidence(evidence, **model) * _vetoed_share(index, doc, flags, query), evidence))
     return sorted(scored, key=lambda entry: -entry[1])
 
@@ -153,11 +155,14 @@ def _message_flags(index, title, reading):
     unknown = any(_IDENTIFIER.match(atom) and not _UNIT.match(atom) and atom.lower() not in index.prose_tokens
                   for atom in atoms)
     words = reading.split()
+    # snake_case and UPPER_SNAKE names of three words or more: kube_deployment_replicas_mismatch_high.
+    tokens = [token.strip(_TOKEN_EDGES) for token in without_decorations(title).split()]
+    unknown = unknown or any(_SNAKE_NAME.match(token) for token in tokens)
     unknown = unknown or (len(words) == 1 and bool(_HYPHENATED.match(words[0])))
     return float(unknown), float(is_spelled_name(reading))
 
 
-def _evidence(index, doc, score, hits, query, weights):
+def _evidence(index, doc, score, hits, query, weights, pairs):
     runbook = index.runbook(doc)
     total = sum(weights.values()) or 1.0
     in_fields = runbook.name_terms | runbook.meaning_terms
@@ -181,6 +186,7 @@ def _evidence(index, doc, score, hits, query, weights):
         missing_known=sum(weights[term] for term in missing if index.document_frequency(term)) / total,
         few_terms=1.0 / max(1, len(query)),
         explained_lead=margin * explained,
+        phrases=sum(weight for pair, weight in pairs.items() if pair in runbook.phrases) / (sum(pairs.values()) or 1.0),
     )
 
 
@@ -191,10 +197,14 @@ def is_spelled_name(reading: str) -> bool:
     without a sentence's glue ("core dns forward errors high", "Thanos Compact Halted")."""
     words = [word for word in reading.split() if word.lower() not in _NAME_SUFFIXES]
     if len(words) == 1:
-        return bool(_IDENTIFIER.match(words[0]) or _HYPHENATED.match(words[0]))
-    return (2 <= len(words) <= MAX_NAME_WORDS and all(word.isalpha() for word in words)
-            and (all(word.islower() for word in words) or all(word[0].isupper() for word in words))
-            and not _SENTENCE_WORDS & {word.lower() for word in words})
+        return bool(_IDENTIFIER.match(words[0]) or _HYPHENATED.match(words[0]) or _SNAKE_NAME.match(words[0]))
+    if not (2 <= len(words) <= MAX_NAME_WORDS and all(word.isalpha() for word in words)):
+        return False
+    # Capitalised throughout, glue words too ("Alertmanager Cluster Failed To Send Alerts"), is a name's
+    # spelling; in lower case the glue makes a sentence.
+    if all(word[0].isupper() for word in words):
+        return True
+    return all(word.islower() for word in words) and not _SENTENCE_WORDS & {word.lower() for word in words}
 
 
 def _related(index, scored, exclude=None, limit=RELATED_LIMIT):

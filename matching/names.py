@@ -27,6 +27,7 @@ _TOKEN_EDGES = "\"'`“”‘’()[]{}<>,;!?*~=#@"
 _URL = re.compile(r"\b(?:https?|ftp)://\S+")
 _OPENERS = "([{<\"'“‘`"
 _CLOSERS = ")]}>\"'”’`,;:.!?"
+_QUOTES = "\"'“”‘’`"
 _SEPARATORS = frozenset("- – — | / :".split())
 _HAS_DIGIT = re.compile(r"\d")
 _INNER_CAPITAL = re.compile(r"[a-z0-9][A-Z]|[A-Z]{2,}[a-z]")
@@ -37,6 +38,7 @@ class Atom:
     text: str
     token: int  # which whitespace token it came from
     phrase: int  # which phrase: brackets, commas, colons and dashes between words end one
+    quoted: bool = False  # the whole token stood in quotes: 'Grafana alert "Watchdog" is firing'
 
 
 @dataclass(frozen=True)
@@ -56,9 +58,10 @@ def atoms_of(text):
             phrase += 1
         ended = raw[-1:] in _CLOSERS
         token = raw.strip(_TOKEN_EDGES)
+        quoted = raw[:1] in _QUOTES and raw.rstrip(".,;:!?")[-1:] in _QUOTES
         for part in _ATOM_SPLIT.split(token):
             if part.strip(_TOKEN_EDGES):
-                atoms.append(Atom(part.strip(_TOKEN_EDGES), index, phrase))
+                atoms.append(Atom(part.strip(_TOKEN_EDGES), index, phrase, quoted))
     return atoms
 
 
@@ -92,7 +95,7 @@ def _is_mention(atoms, start, end, whole_title, name_vocabulary, prose_words):
     run = atoms[start:end]
     if len(run) == 1 and not _looks_compound(run[0].text):
         word = run[0].text.lower()
-        if word in prose_words and whole_title != name_key(word):
+        if word in prose_words and whole_title != name_key(word) and not run[0].quoted:
             return False
     before = atoms[start - 1] if start > 0 else None
     after = atoms[end] if end < len(atoms) else None

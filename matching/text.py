@@ -67,3 +67,15 @@ def described_terms(text):
         said = set(found)
         found += [term for term in terms(plain) if term not in said]
     return tuple(found)
+
+
+@functools.lru_cache(maxsize=16384)
+def phrase_pairs(text):
+    """Adjacent term pairs of the text, in its own wording and in the vocabulary's: a summary that
+    repeats a runbook's Meaning says its phrases ("write requests", not only "write" and "requests")."""
+    spoken = " ".join(words_of(text))
+    pairs = set()
+    for wording in {spoken, plain_words(spoken)}:
+        sequence = terms(wording)
+        pairs.update(zip(sequence, sequence[1:]))
+    return frozenset(pairs)

@@ -61,9 +61,11 @@ def test_people_thread_replies_edits_and_our_own_messages_are_not_alerts(fields)
     assert recognise_alert(event(**fields), pagerduty_bot_ids=(PD,), own_ids=("B0ME",)) is None
 
 
-def test_plain_console_text_is_an_alert_unless_it_reads_as_chatter():
+def test_plain_console_text_is_always_alert_text_and_a_persons_message_never_is():
     assert recognise_alert(event(text="Pod default/api-7f9 is crash looping.")) is not None
-    assert recognise_alert(event(text="anyone looking at KubePodCrashLooping?")) is None
+    assert recognise_alert(event(text="anyone looking at KubePodCrashLooping?")).title == \
+        "anyone looking at KubePodCrashLooping?"
+    assert recognise_alert(event(text="anyone looking at KubePodCrashLooping?", user="U1")) is None
 
 
 @pytest.mark.parametrize("status_word, status", [("Acknowledged", "acknowledged"), ("Resolved", "resolved"),
