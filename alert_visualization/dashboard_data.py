@@ -16,15 +16,21 @@ from alert_visualization.status_panel import status_panel
 from generate_documentation_db import process_status
 from generate_documentation_db.database_connection import connection_lost
 from alert_visualization.summary import apply_filters, build_summary
+from matching.knowledge_base import LiveIndex
+from matching.matcher import DEFAULT_THRESHOLD, alert_key_reader
 
 CACHED_WINDOWS = 2  # a 100,000-incident window is tens of MB in memory
 CACHED_SUMMARIES = 32
 
 
 class DashboardData:
-    def __init__(self, database_url, timezone, max_connections=4):
+    def __init__(self, database_url, timezone, max_connections=4, match_threshold=DEFAULT_THRESHOLD):
         self.timezone = timezone
         self.pool = ThreadedConnectionPool(1, max_connections, database_url)
+        # Alerts are counted by the runbook the bot's matcher finds for them, as in the handoff mail.
+        self.runbooks = LiveIndex()
+        self._key_of = None
+        self._match_threshold = match_threshold
         self._frames = {}
         self._summaries = {}  # callers must not modify a returned summary
         self._lock = threading.Lock()
@@ -79,11 +85,14 @@ class DashboardData:
 
     def incidents(self, conn, since, until):
         """Incidents created in [since, until) with alert keys, from the cache when unchanged."""
-        key = (since, until, self._version(conn))
+        index = self.runbooks.current(conn)
+        key = (since, until, (*self._version(conn), index.version))
         with self._lock:
             if key in self._frames:
                 return self._frames[key]
-        frame = process_alerts.with_alert_keys(incident_store.load_incidents(conn, since, until))
+            if self._key_of is None:
+                self._key_of = alert_key_reader(index, self._match_threshold)
+        frame = process_alerts.with_alert_keys(incident_store.load_incidents(conn, since, until), self._key_of)
         with self._lock:
             self._frames = {k: v for k, v in self._frames.items() if k[2] == key[2]}
             if len(self._frames) >= CACHED_WINDOWS:
@@ -98,7 +107,8 @@ class DashboardData:
             covered = runbook_data.covered_alert_keys(conn)
             changes = runbook_data.recent_runbook_changes(conn)
             finished_at, outcome = incident_store.last_sync(conn)
-            key = (filters, period, self._version(conn), frozenset(covered), repr(changes), finished_at)
+            key = (filters, period, self._version(conn), self.runbooks.current(conn).version, frozenset(covered),
+                   repr(changes), finished_at)
             with self._lock:
                 if key in self._summaries:
                     return self._summaries[key]

@@ -5,6 +5,7 @@ chooses which of them a handoff needs, puts them side by side with the previous 
 and formats times in the team's zone.  A handoff week runs from one handoff moment to
 the next (Mon 09:00 to Mon 09:00), so its chart has a bar per local day it touches.
 """
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import time as datetime_time, timedelta
 
@@ -30,15 +31,16 @@ class ReportInputs:
     runbooks: dict = field(default_factory=dict)    # {alert_key: (runbook title, url)}
     covered_keys: set = field(default_factory=set)  # alert keys (any spelling) that have a runbook
     doc_changes: list = field(default_factory=list)  # [(changed_at, change, page_url, runbook titles)]
+    key_of: Callable[[str], str] | None = None  # title -> alert key (the matcher's; None: the title's words)
 
 
 def previous_week_of(week, schedule):
     return previous_week(week, schedule)
 
 
-def sample_titles(incidents):
+def sample_titles(incidents, key_of=None):
     """{alert_key: the latest title with that key}: what the matcher is asked about."""
-    keyed = pa.with_alert_keys(incidents)
+    keyed = pa.with_alert_keys(incidents, key_of)
     latest = keyed.sort_values("created_at").drop_duplicates("alert_key", keep="last")
     return dict(zip(latest["alert_key"], latest["title"]))
 
@@ -49,10 +51,10 @@ def alert_names(titles_by_key):
 
 
 def build_handoff_report(inputs, week, zone, top_n=10, open_limit=25, dashboard_url=None, sync_note=None):
-    current = pa.with_alert_keys(inputs.incidents)
-    previous = pa.with_alert_keys(inputs.previous_incidents)
+    current = pa.with_alert_keys(inputs.incidents, inputs.key_of)
+    previous = pa.with_alert_keys(inputs.previous_incidents, inputs.key_of)
     covered = set(inputs.covered_keys) | set(inputs.runbooks)
-    names = alert_names(sample_titles(current))
+    names = alert_names(sample_titles(current, inputs.key_of))
     open_rows = open_incident_rows(inputs.open_incidents, week, zone)
     return {
         "label": week_label(week),

@@ -78,7 +78,9 @@ def load_inputs(conn, week, schedule, threshold=matcher.DEFAULT_THRESHOLD):
     """Everything the pure report builder needs, read in one place."""
     previous = handoff_report.previous_week_of(week, schedule)
     incidents = incident_store.load_incidents(conn, week.start_utc(), week.end_utc())
-    runbooks = runbooks_by_alert_key(conn, handoff_report.sample_titles(incidents), threshold)
+    index = load_index(conn)
+    key_of = matcher.alert_key_reader(index, threshold)
+    runbooks = runbooks_by_alert_key(index, handoff_report.sample_titles(incidents, key_of), threshold)
     return handoff_report.ReportInputs(
         incidents=incidents,
         previous_incidents=incident_store.load_incidents(conn, previous.start_utc(), previous.end_utc()),
@@ -87,6 +89,7 @@ def load_inputs(conn, week, schedule, threshold=matcher.DEFAULT_THRESHOLD):
         # The dashboard's coverage sources, plus what the matcher found for this week's titles.
         covered_keys=runbook_data.covered_alert_keys(conn) | set(runbooks),
         doc_changes=doc_changes_between(conn, week.start_utc(), week.end_utc()),
+        key_of=key_of,
     )
 
 
@@ -105,13 +108,12 @@ def load_open_at(conn, moment):
         return incident_store.incidents_frame(cur.fetchall())
 
 
-def runbooks_by_alert_key(conn, titles_by_key, threshold=matcher.DEFAULT_THRESHOLD):
+def runbooks_by_alert_key(index, titles_by_key, threshold=matcher.DEFAULT_THRESHOLD):
     """{alert_key: (runbook title, url)} for the keys the bot's matcher finds a runbook for.
 
     The same matcher and threshold as the Slack bot's replies, so the mail never says
     "no runbook" for an alert the bot answers with one (or the other way round).
     """
-    index = load_index(conn)
     by_key = {}
     for key, title in titles_by_key.items():
         match = matcher.match_alert(index, title, threshold)

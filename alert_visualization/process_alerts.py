@@ -90,9 +90,14 @@ def _cached_alert_key(title):
     return alert_key(title)
 
 
-def with_alert_keys(incidents):
-    """The frame with an `alert_key` column (computed once per distinct title)."""
-    keys = {title: _cached_alert_key(title) for title in incidents["title"].unique()}
+def with_alert_keys(incidents, key_of=None):
+    """The frame with an `alert_key` column (computed once per distinct title).
+
+    `key_of(title)`: the matcher's key (`matching.matcher.alert_key_reader`: the runbook's name when
+    one matches); without it, the cleaned title's words.
+    """
+    key_of = key_of or _cached_alert_key
+    keys = {title: key_of(title) for title in incidents["title"].unique()}
     return incidents.assign(alert_key=incidents["title"].map(keys))
 
 

@@ -116,6 +116,8 @@ def main(argv=None):
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--l2", type=float, default=1.0)
     parser.add_argument("--candidates", type=int, default=3, help="best-scored candidates per message fitted on")
+    parser.add_argument("--sets", default="", help="fit on these sets only (comma-separated; default: all but held out)")
+    parser.add_argument("--without", default="", help="features to leave out (comma-separated), to compare")
     parser.add_argument("--show-errors", type=float, metavar="THRESHOLD",
                         help="list the out-of-fold wrong answers at this confidence or above")
     args = parser.parse_args(argv)
@@ -127,8 +129,15 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as directory, crawled_corpus(Path(directory)) as conn:
         index = load_index(conn)
     rows = candidate_rows(index, items, names)
-    fitted = [i for i, item in enumerate(items) if item["set"] not in HELD_OUT_SETS]
+    fitted = [i for i, item in enumerate(items) if item["set"] not in HELD_OUT_SETS
+              and (not args.sets or item["set"] in args.sets.split(","))]
     print(f"{len(items)} messages; fitting on {len(fitted)} ({', '.join(f'{k} {v}' for k, v in sorted(Counter(items[i]['set'] for i in fitted).items()))})")
+
+    left_out = [FEATURES.index(name) for name in args.without.split(",") if name]
+    for _, payload in rows:
+        for features, _, _ in (payload if isinstance(payload, list) else []):
+            for position in left_out:
+                features[position] = 0.0
 
     def training(indices):
         x = [f for i in indices if rows[i][0] == "ranked" for f, _, _ in rows[i][1][:args.candidates]]

@@ -81,6 +81,8 @@ class RunbookIndex:
         self._average_lengths = _average_lengths([fields for _, fields in analysed])
         for record, fields in analysed:
             self._add(record, fields)
+        for term in list(self._postings):  # now, not on a first query: an alert's latency stays even
+            self._term_arrays(term)
 
     # -- reading ---------------------------------------------------------------------------------
 

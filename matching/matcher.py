@@ -1,7 +1,9 @@
 """Alert message -> runbook: a name found anywhere wins; otherwise the fielded ranking, and a
 fitted confidence decides whether to trust its best runbook (pure functions over a RunbookIndex).
 """
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from matching.confidence import Evidence, confidence
@@ -60,6 +62,17 @@ class Match:
     @property
     def found(self) -> bool:
         return self.runbook_id is not None
+
+
+def alert_key_reader(index: RunbookIndex, threshold: float = DEFAULT_THRESHOLD) -> Callable[[str], str]:
+    """title -> the key the dashboard and the mail count the alert by: its runbook's name when the
+    matcher finds one ("Pod is crash looping" and "KubePodCrashLooping" are one alert), else the cleaned
+    title's words.  Cached per title and index version: incident titles repeat."""
+    @functools.lru_cache(maxsize=65536)
+    def key_at(version, title):
+        return match_alert(index, title, threshold).alert_key
+
+    return lambda title: key_at(index.version, title)
 
 
 def match_alert(index: RunbookIndex, title: str, threshold: float = DEFAULT_THRESHOLD) -> Match:
