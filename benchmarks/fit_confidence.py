@@ -8,7 +8,7 @@ matcher's ranking, and fits a logistic regression over `matching.confidence.Evid
 ranked candidate, labelled 1 when it is an accepted runbook.  Cross-validation folds are grouped
 by alert name, so no alert's messages are both fitted and judged.  Prints, out of fold:
 how many messages are answered right, with a wrong runbook, and answered without a runbook at each
-threshold; then the weights fitted on all the rows, to paste into `matching/confidence.py`.
+threshold; then the weights fitted on all the rows (`--write` puts them into `matching/confidence.py`).
 """
 import argparse
 import sys
@@ -27,6 +27,7 @@ from matching.knowledge_base import load_index
 from matching.matcher import Match, _named_match, ranked_candidates
 from matching.titles import alert_key, normalise_alert_title
 
+CONFIDENCE_MODULE = Path(__file__).resolve().parents[1] / "matching" / "confidence.py"
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 
 
@@ -116,6 +117,7 @@ def main(argv=None):
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--l2", type=float, default=1.0)
     parser.add_argument("--candidates", type=int, default=3, help="best-scored candidates per message fitted on")
+    parser.add_argument("--write", action="store_true", help="write the fitted weights into matching/confidence.py")
     parser.add_argument("--sets", default="", help="fit on these sets only (comma-separated; default: all but held out)")
     parser.add_argument("--without", default="", help="features to leave out (comma-separated), to compare")
     parser.add_argument("--show-errors", type=float, metavar="THRESHOLD",
@@ -161,10 +163,31 @@ def main(argv=None):
         for item, kind, probability, right in out_of_fold:
             if item["set"] not in HELD_OUT_SETS and probability >= args.show_errors and not right:
                 print(f"  {probability:.2f} [{item['set']} {item['style']}] {item['title'][:100]!r} want {item['expected'][:1]}")
-    print("\nfitted on all the rows above (paste into matching/confidence.py):")
-    print("WEIGHTS = {" + ", ".join(f'"{name}": {value:.3f}' for name, value in zip(FEATURES, weights)) + "}")
-    print(f"BIAS = {bias:.3f}")
+    block = model_source(weights, bias)
+    print("\nfitted on all the rows above:\n" + block)
+    if args.write:
+        write_model(block)
+        print(f"written to {CONFIDENCE_MODULE}")
     return 0
+
+
+def model_source(weights, bias):
+    """The WEIGHTS and BIAS lines of matching/confidence.py for a fitted model."""
+    items = [f'"{name}": {value:.3f}' for name, value in zip(FEATURES, weights)]
+    lines, line = [], "   "
+    for item in items:
+        if len(line) + len(item) + 2 > 116:
+            lines.append(line)
+            line = "   "
+        line += f" {item},"
+    lines.append(line)
+    return "WEIGHTS = {\n" + "\n".join(lines) + f"\n}}\nBIAS = {bias:.3f}"
+
+
+def write_model(block):
+    text = CONFIDENCE_MODULE.read_text(encoding="utf-8")
+    start, end = text.index("WEIGHTS = {"), text.index("\n", text.index("BIAS = "))
+    CONFIDENCE_MODULE.write_text(text[:start] + block + text[end:], encoding="utf-8")
 
 
 if __name__ == "__main__":

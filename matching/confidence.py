@@ -34,10 +34,10 @@ FEATURES = tuple(item.name for item in fields(Evidence))
 # Fitted by benchmarks/fit_confidence.py on the best three candidates of 1,904 labelled messages (see its
 # output for the sets, the folds and the curve).
 WEIGHTS = {
-    "score_share": 0.875, "explained": -0.285, "mentioned": 0.922, "name_recall": 3.635, "margin": 3.238,
-    "missing_rare": -0.398, "missing_known": 1.258, "few_terms": -4.651, "explained_lead": 4.640, "phrases": 0.943,
+    "score_share": 0.872, "explained": -0.291, "mentioned": 0.984, "name_recall": 3.760, "margin": 3.308,
+    "missing_rare": -0.360, "missing_known": 1.375, "few_terms": -4.505, "explained_lead": 4.729, "phrases": 0.826,
 }
-BIAS = -3.647
+BIAS = -3.840
 
 
 def confidence(evidence: Evidence, weights: dict = WEIGHTS, bias: float = BIAS) -> float:

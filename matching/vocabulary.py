@@ -63,6 +63,10 @@ _RULES = [(re.compile(pattern), replacement) for pattern, replacement in (
     (r"^no running (.+)$", r"\1 down"),
     (r"\b(?:is|are) not running\b|\bis absent\b", "down"),
     (r"\b(?:has|have) not been available\b|\b(?:is|are) (?:not available|unavailable)\b|\bunavailable\b", "down"),
+    # Kubernetes' *ReplicasMismatch alerts say the object "has not matched the expected number of replicas".
+    (r"\b(?:has|have|had) not matched\b|\b(?:does|do|did) not match\b|\bnot matching\b|\bmismatched\b", "mismatch"),
+    # *RolloutStuck: a rollout that "has not finished or progressed" is stuck.
+    (r"\b(?:has|have) not (?:finished|progressed|completed)(?: or (?:finished|progressed|completed))?\b", "stuck"),
     # Readiness: "unready", "non-ready state", "NotReady".
     (r"\b(?:unready|non ready|notready)\b", "not ready"),
     # Clock: "out of sync by more than 0.05s" is what a skew alert says.

@@ -182,3 +182,22 @@ def test_change_against_previous():
     assert pa.change(9, 2) == {"value": 9, "previous": 2, "change": 7, "change_pct": 350.0}
     assert pa.change(3, 0)["change_pct"] is None
     assert pa.change(None, 4)["change"] is None
+
+
+def test_with_the_matchers_keys_a_described_alert_and_its_name_are_one_alert():
+    from matching.index import RunbookIndex, RunbookRecord
+    from matching.matcher import alert_key_reader
+    from matching.titles import name_key
+
+    url = "https://runbooks.example.test/KubePodCrashLooping.md"
+    crash_looping = RunbookRecord(1, url, "KubePodCrashLooping", "KubePodCrashLooping", url, "runbook",
+                                  "A pod is crash looping: its container keeps restarting.",
+                                  "1. Read the previous container's logs. 2. Check the pod's events.",
+                                  names=((name_key("KubePodCrashLooping"), "KubePodCrashLooping", "title"),))
+    frame = incidents_frame([incident("A", CRASH, "2026-03-23T07:00:00"),
+                             incident("B", "Pod default/api-7f9c4 is crash looping.", "2026-03-23T08:00:00"),
+                             incident("C", API_5XX_US, "2026-03-23T09:00:00")])
+    by_words = pa.with_alert_keys(frame)["alert_key"].tolist()
+    by_runbook = pa.with_alert_keys(frame, alert_key_reader(RunbookIndex([crash_looping])))["alert_key"].tolist()
+    assert by_words[0] != by_words[1]  # the cleaned titles' words differ
+    assert by_runbook == ["kube pod crash looping", "kube pod crash looping", by_words[2]]
