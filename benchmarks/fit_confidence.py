@@ -156,6 +156,9 @@ def main(argv=None):
     out_of_fold = answers(rows, items, lambda i: fold_models[fold_of(items[i], args.folds)])
     print(f"\nout of fold ({args.folds} folds grouped by alert name), the sets fitted on:")
     curve([a for i, a in enumerate(out_of_fold) if i in fitted_set])
+    for set_name in sorted({items[i]["set"] for i in fitted}):
+        print(f"\n  of which {set_name}, out of fold:")
+        curve([a for i, a in enumerate(out_of_fold) if i in fitted_set and items[i]["set"] == set_name])
     for set_name in sorted({item["set"] for item in items}):
         print(f"\nset {set_name} with the shipped model" + (" (held out: never fitted on)" if set_name in HELD_OUT_SETS else ""))
         curve([a for a in answers(rows, items, lambda i: shipped) if a[0]["set"] == set_name])
