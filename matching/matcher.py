@@ -105,7 +105,11 @@ def _named_match(index, base):
                 other = index.runbook(doc).record
                 if other.url != best.url:
                     others.setdefault(other.display_name, other.url)  # one link per name: the best-ranked page
-            return _with_runbook(base, index.runbook(docs[0]), 1.0, "exact name", tuple(others.items()))
+            # A page found by its file name while its heading names another alert (a copy-paste slip)
+            # documents the alert its file is named for, as the message names it.
+            spelled = next((name for name_of, name, source in best.names if name_of == key and source == "slug"), None)
+            return _with_runbook(base, index.runbook(docs[0]), 1.0, "exact name", tuple(others.items()),
+                                 matched=spelled)
     return None
 
 
@@ -232,10 +236,11 @@ def _related(index, scored, exclude=None, limit=RELATED_LIMIT):
     return tuple(related.items())[:limit]
 
 
-def _with_runbook(base, runbook, sure, reason, related, evidence=None):
+def _with_runbook(base, runbook, sure, reason, related, evidence=None, matched=None):
     record = runbook.record
-    return replace(base, alert_key=" ".join(name_words(record.display_name)) or base.alert_key,
-                   runbook_id=record.runbook_id, matched=record.display_name, runbook_title=record.title,
+    matched = matched or record.display_name
+    return replace(base, alert_key=" ".join(name_words(matched)) or base.alert_key,
+                   runbook_id=record.runbook_id, matched=matched, runbook_title=record.title,
                    url=record.url, confidence=round(sure, 4), reason=reason,
                    alternatives=tuple(name for name, _ in related), alternative_urls=tuple(url for _, url in related),
                    evidence=evidence)

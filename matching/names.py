@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from matching.titles import ENVIRONMENT_WORDS, REGION_WORDS, name_key, name_words, normalise_alert_title
 
 MAX_RUN_ATOMS = 12
+MONITOR_SUFFIXES = frozenset(("alert", "alarm"))
 _ATOM_SPLIT = re.compile(r"[-_./:|]+")
 _TOKEN_EDGES = "\"'`“”‘’()[]{}<>,;!?*~=#@"
 _URL = re.compile(r"\b(?:https?|ftp)://\S+")
@@ -66,9 +67,11 @@ def atoms_of(text):
 
 
 def is_affix(atom_text):
-    """An environment, region, cluster or number joined to a name: not part of any alert's name."""
+    """An environment, region, cluster or number joined to a name, or the word a monitor appends to it
+    ("[Alerting] Prometheus Duplicate Timestamps alert"): not part of any alert's name."""
     lowered = atom_text.lower()
-    return bool(_HAS_DIGIT.search(atom_text)) or lowered in ENVIRONMENT_WORDS or lowered in REGION_WORDS
+    return (bool(_HAS_DIGIT.search(atom_text)) or lowered in ENVIRONMENT_WORDS or lowered in REGION_WORDS
+            or lowered in MONITOR_SUFFIXES)
 
 
 def name_mentions(text, known_keys, name_vocabulary, prose_words=frozenset()):
