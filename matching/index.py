@@ -144,6 +144,10 @@ class RunbookIndex:
 
     def search(self, query_terms: list[str], limit: int = 20) -> list[tuple[int, float]]:
         """[(doc, BM25F score)] of the best `limit` runbooks for the terms, best first."""
+        with self._lock:  # a page patched meanwhile would add documents past the scores' end
+            return self._search(query_terms, limit)
+
+    def _search(self, query_terms, limit):
         scores = None
         for term in dict.fromkeys(query_terms):
             arrays = self._term_arrays(term)

@@ -5,7 +5,8 @@ Monitors and people name alerts in many shapes: ``KubePodCrashLooping``, ``kube_
 ``KubeDeploymentReplicasMismatch-use1``, ``Kube Pod Crash Looping``, ``cephmonhighnumberofleaderchanges``,
 inside quotes, or among Alertmanager's label values (``[FIRING:3] monitoring (PrometheusRuleFailures …)``).
 
-The message is cut into *atoms*: whitespace tokens split again at ``- _ . / : |``.  Every run of
+The message is cut into *atoms*: whitespace tokens (and list items) split again at ``- _ . / : | @ = +`` and
+brackets.  Every run of
 consecutive atoms is a candidate; its canonical key (lower-case letters and digits, see
 `titles.name_key`) is looked up among the runbooks' names.  What makes a found run a *mention*
 rather than a coincidence:
@@ -23,11 +24,12 @@ from matching.titles import ENVIRONMENT_WORDS, REGION_WORDS, name_key, name_word
 
 MAX_RUN_ATOMS = 12
 MONITOR_SUFFIXES = frozenset(("alert", "alarm"))
-_ATOM_SPLIT = re.compile(r"[-_./:|]+")
+_ATOM_SPLIT = re.compile(r"[-_./:|@=+()\[\]{}<>]+")
 _TOKEN_EDGES = "\"'`“”‘’()[]{}<>,;!?*~=#@"
 _URL = re.compile(r"\b(?:https?|ftp)://\S+")
 _OPENERS = "([{<\"'“‘`"
 _CLOSERS = ")]}>\"'”’`,;:.!?"
+_LIST_SEPARATOR = re.compile(r"([,;])")
 _QUOTES = "\"'“”‘’`"
 _SEPARATORS = frozenset("- – — | / :".split())
 _HAS_DIGIT = re.compile(r"\d")
@@ -54,7 +56,8 @@ class NameMention:
 def atoms_of(text):
     """The message cut into atoms (see the module's docstring), URLs left out."""
     atoms, phrase, ended = [], 0, False
-    for index, raw in enumerate(_URL.sub(" ", str(text or "")).split()):
+    # A list ("KubePodCrashLooping,KubeNodeNotReady") names each of its items.
+    for index, raw in enumerate(_LIST_SEPARATOR.sub(r"\1 ", _URL.sub(" ", str(text or ""))).split()):
         if ended or raw[:1] in _OPENERS or raw in _SEPARATORS:
             phrase += 1
         ended = raw[-1:] in _CLOSERS

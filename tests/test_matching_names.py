@@ -285,3 +285,17 @@ def test_brackets_and_a_colon_start_a_new_phrase():
 def test_an_empty_message_has_no_atoms_and_no_mentions():
     assert atoms_of("") == [] and atoms_of(None) == []
     assert mentions_in("") == []
+
+
+@pytest.mark.parametrize("title", [
+    "KubeDeploymentReplicasMismatch@prod-east", "alert=KubeDeploymentReplicasMismatch sev=2",
+    "prod/KubeDeploymentReplicasMismatch", "`KubeDeploymentReplicasMismatch` again", "check(KubeDeploymentReplicasMismatch)",
+    "firing: KubeDeploymentReplicasMismatch,KubeJobStuck", "KUBEDEPLOYMENTREPLICASMISMATCH",
+    "kube.deployment.replicas.mismatch", "Kube-Deployment-Replicas-Mismatch",
+])
+def test_a_name_between_other_punctuation_or_in_a_list_is_found(title):
+    assert_answered_by_name(title, "KubeDeploymentReplicasMismatch")
+
+
+def test_the_word_a_monitor_appends_does_not_make_a_spelled_out_name_another_alert():
+    assert_answered_by_name("[Alerting] Kube Deployment Replicas Mismatch alert", "KubeDeploymentReplicasMismatch")
