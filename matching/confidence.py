@@ -35,11 +35,11 @@ FEATURES = tuple(item.name for item in fields(Evidence))
 # Fitted by benchmarks/fit_confidence.py on the best three candidates of 1,904 labelled messages (see its
 # output for the sets, the folds and the curve).
 WEIGHTS = {
-    "score_share": 0.992, "explained": -0.334, "mentioned": 1.460, "name_recall": 3.757, "margin": 3.173,
-    "missing_rare": -0.349, "missing_known": 1.835, "few_terms": -4.429, "explained_lead": 4.832, "phrases": 0.828,
-    "unknown_words": 0.496,
+    "score_share": 0.997, "explained": -0.272, "mentioned": 1.485, "name_recall": 3.726, "margin": 3.245,
+    "missing_rare": -0.390, "missing_known": 1.893, "few_terms": -4.456, "explained_lead": 4.583, "phrases": 0.777,
+    "unknown_words": 0.405,
 }
-BIAS = -4.377
+BIAS = -4.349
 
 
 def confidence(evidence: Evidence, weights: dict = WEIGHTS, bias: float = BIAS) -> float:

@@ -68,7 +68,8 @@ def _strip_decorations(title):
         previous = title
         cloudwatch = _CLOUDWATCH.match(title) or _CHATBOT.match(title)
         if cloudwatch:
-            title = cloudwatch.group(1)
+            # An alarm's name is words a person chose ("prod-etcd-wal-fsync-p99-high"), never a host.
+            title = re.sub(r"[-_.]+", " ", cloudwatch.group(1))
         for pattern in _TITLE_DECORATIONS:
             title = pattern.sub(" ", title).strip()
         if _TRAILING_PARENS.sub("", title).strip():
