@@ -35,11 +35,11 @@ FEATURES = tuple(item.name for item in fields(Evidence))
 # Fitted by benchmarks/fit_confidence.py on the best three candidates of 1,904 labelled messages (see its
 # output for the sets, the folds and the curve).
 WEIGHTS = {
-    "score_share": 0.997, "explained": -0.272, "mentioned": 1.485, "name_recall": 3.726, "margin": 3.245,
-    "missing_rare": -0.390, "missing_known": 1.893, "few_terms": -4.456, "explained_lead": 4.583, "phrases": 0.777,
-    "unknown_words": 0.405,
+    "score_share": 1.073, "explained": -0.133, "mentioned": 1.364, "name_recall": 3.647, "margin": 3.359,
+    "missing_rare": -0.393, "missing_known": 1.975, "few_terms": -4.466, "explained_lead": 4.527, "phrases": 0.795,
+    "unknown_words": 0.452,
 }
-BIAS = -4.349
+BIAS = -4.380
 
 
 def confidence(evidence: Evidence, weights: dict = WEIGHTS, bias: float = BIAS) -> float:

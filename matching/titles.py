@@ -54,7 +54,8 @@ ENVIRONMENT_WORDS = frozenset(
 REGION_WORDS = frozenset("east west north south central northeast northwest southeast southwest us eu ap sa".split())
 _DANGLING = frozenset("on in at for from of to with by - – — : | ,".split())
 _PUNCTUATION = "\"'`“”‘’.,;:!?*_~()[]{}<>"
-_NAME_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+[a-z]*", re.UNICODE)
+# "gRPC", "eBPF", "mTLS": a lower-case letter before capitals is one word, as the names spell it (etcdGRPC…).
+_NAME_WORD = re.compile(r"\b[a-z][A-Z]{2,}(?![a-z])|[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+[a-z]*", re.UNICODE)
 
 
 def _strip_decorations(title):
