@@ -277,6 +277,7 @@ def main(argv):
     catching_up = CatchingUp(client, settings.channels)
     handler = AlertHandler(database, settings, slack_poster(client),
                            None if args.once else told_of_alerts(status, catching_up))
+    handler.load_runbooks()
     catch_up(client, handler, settings.channels)
     if args.once:
         return 0

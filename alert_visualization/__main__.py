@@ -42,6 +42,13 @@ def is_loopback(host):
         return False
 
 
+def match_threshold(config):
+    """The bot's MATCH_THRESHOLD: the dashboard counts an alert by its runbook when the bot would answer with it."""
+    from matching.matcher import DEFAULT_THRESHOLD
+
+    return config.number("MATCH_THRESHOLD", DEFAULT_THRESHOLD, minimum=0, maximum=1)
+
+
 def bind_settings(config):
     """(host, port, password); binding beyond loopback without DASHBOARD_PASSWORD is refused."""
     host = config.text("DASHBOARD_HOST", "127.0.0.1")
@@ -143,7 +150,9 @@ def serve(config, stopping):
 
     host, port, password = bind_settings(config)
     connect(config).close()  # applies migrations before the first request
-    data = DashboardData(database_url(config), timezone_name(config))
+    data = DashboardData(database_url(config), timezone_name(config), match_threshold=match_threshold(config))
+    # The matcher's index names each alert by its runbook; built now, not on the first page view.
+    threading.Thread(target=data.load_runbooks, name="runbook-index", daemon=True).start()
     app = create_app(data, password, config.text("DASHBOARD_USER", "oncall"))
     if config.is_set("PAGERDUTY_TOKEN"):
         syncing = threading.Thread(target=sync_loop, args=(config, stopping, sync_interval(config)),
@@ -171,7 +180,8 @@ def once(config):
         if not sync_step(config):
             return 1
     connect(config).close()
-    data = DashboardData(database_url(config), timezone_name(config), max_connections=1)
+    data = DashboardData(database_url(config), timezone_name(config), max_connections=1,
+                         match_threshold=match_threshold(config))
     try:
         summary = data.summary(Filters())
     finally:

@@ -5,6 +5,7 @@ from changes (a sync or an import bumps the incidents' row count or latest `sync
 the runbook tables are re-read on every request), so repeated views of a 100,000-incident
 window are not recomputed.
 """
+import logging
 import threading
 from contextlib import contextmanager
 
@@ -18,6 +19,8 @@ from generate_documentation_db.database_connection import connection_lost
 from alert_visualization.summary import apply_filters, build_summary
 from matching.knowledge_base import LiveIndex
 from matching.matcher import DEFAULT_THRESHOLD, alert_key_reader
+
+log = logging.getLogger(__name__)
 
 CACHED_WINDOWS = 2  # a 100,000-incident window is tens of MB in memory
 CACHED_SUMMARIES = 32
@@ -74,6 +77,14 @@ class DashboardData:
             except psycopg2.Error:
                 conn.close()
         self.pool.putconn(conn)
+
+    def load_runbooks(self):
+        """Build the matcher's index ahead of the first request (logged, never raised: requests retry)."""
+        try:
+            with self.connection() as conn:
+                self.runbooks.current(conn)
+        except Exception:
+            log.exception("Could not load the runbooks for naming alerts; the first request will try again.")
 
     def close(self):
         self.pool.closeall()

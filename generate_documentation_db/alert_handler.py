@@ -106,6 +106,11 @@ class AlertHandler:
         self.runbooks = LiveIndex()  # the matcher's index, following the docs monitor's changes
         self.claimer = f"{socket.gethostname()}:{os.getpid()}"
 
+    def load_runbooks(self):
+        """Build the matcher's index now, so the first alert does not wait for it (tens of seconds
+        for tens of thousands of runbooks)."""
+        return self.database.run(self.runbooks.current)
+
     def handle(self, event):
         """Handle one message event; never raises (a broken event or outage is logged)."""
         outcome = self._handle_safely(event)

@@ -1,14 +1,14 @@
 """Reading runbooks back: lookup by alert name, ranked full-text search, whole runbooks.
 
-This is the interface the alert matcher (Slack bot) builds on.  Every function takes an
-open psycopg2 connection, runs read-only queries in their own transaction, and returns
+Every function takes an open psycopg2 connection, runs read-only queries in their own transaction, and returns
 plain dataclasses.  None of them write.
 
 How the index is built (migration 0010): each runbook's ``search_vector`` holds its
 title (weight A), its section headings and alert names (weight B) and its body text
 (weight C), English-stemmed, with CamelCase / snake_case identifiers split into words
-*and* kept whole.  `search` and `query_lexemes` pass the query text through the very
-same function, so ``kube_pod_crash_looping`` and ``KubePodCrashLooping`` meet.
+*and* kept whole.  `search` passes the query text through the very same function, so
+``kube_pod_crash_looping`` and ``KubePodCrashLooping`` meet.  The bot's matcher reads the runbooks
+into an index of its own (`matching.knowledge_base`).
 """
 from dataclasses import dataclass
 
@@ -161,43 +161,6 @@ def search(conn, text, limit=10, name_terms=(), per_name_term=4):
         )
         return [Candidate(*row[:7], float(row[7]), tuple(row[8]), tuple(row[9]), tuple(row[10]))
                 for row in cur.fetchall()]
-
-
-# The section that says what the alert means; the crawler keeps it as `runbooks.summary` too.
-_MEANING_TITLE = "^(meaning|description|summary|overview)"
-
-
-def runbook_meanings(conn, runbook_ids, max_chars=600):
-    """{runbook_id: what the runbook says its alert means}: the stored summary, else the text of its
-    Meaning / Description / Summary / Overview section, else its first section's text ('' when none)."""
-    if not runbook_ids:
-        return {}
-    with conn, conn.cursor() as cur:
-        cur.execute(
-            "SELECT r.id, left(coalesce(nullif(r.summary, ''), "
-            " (SELECT s.body_text FROM runbook_sections s WHERE s.runbook_id = r.id AND s.title ~* %s "
-            "  ORDER BY s.position LIMIT 1), "
-            " (SELECT s.body_text FROM runbook_sections s WHERE s.runbook_id = r.id AND s.body_text <> '' "
-            "  ORDER BY s.position LIMIT 1), ''), %s) "
-            "FROM runbooks r WHERE r.id = ANY(%s)",
-            (_MEANING_TITLE, max_chars, list(runbook_ids)),
-        )
-        return dict(cur.fetchall())
-
-
-def query_lexemes(conn, text):
-    """The lexemes the index would see for `text` (split, stemmed, stop words dropped), sorted."""
-    with conn, conn.cursor() as cur:
-        cur.execute("SELECT tsvector_to_array(docs_tsvector(%s))", (text,))
-        return tuple(sorted(cur.fetchone()[0]))
-
-
-def runbook_lexemes(conn, runbook_id):
-    """Every lexeme in the runbook's search document (title, headings, keys, body), sorted."""
-    with conn, conn.cursor() as cur:
-        cur.execute("SELECT tsvector_to_array(search_vector) FROM runbooks WHERE id = %s", (runbook_id,))
-        row = cur.fetchone()
-    return tuple(sorted(row[0])) if row else ()
 
 
 def runbook_by_id(conn, runbook_id):
