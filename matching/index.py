@@ -70,6 +70,7 @@ class RunbookIndex:
         self._lock = threading.RLock()
         self._docs: list[IndexedRunbook | None] = []
         self._by_page: dict[str, list[int]] = {}
+        self._idf: dict[str, float] = {}  # emptied by every patch
         self._by_key: dict[str, list[tuple[int, str]]] = {}  # key -> [(doc, source)]
         self._postings: dict[str, dict[int, float]] = {}
         self._arrays: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -135,8 +136,11 @@ class RunbookIndex:
 
     def idf(self, term: str) -> float:
         """BM25's inverse document frequency; a term no runbook has gets the highest."""
-        frequency = len(self._postings.get(term, ()))
-        return math.log(1 + (self._alive - frequency + 0.5) / (frequency + 0.5))
+        weight = self._idf.get(term)
+        if weight is None:
+            frequency = len(self._postings.get(term, ()))
+            weight = self._idf[term] = math.log(1 + (self._alive - frequency + 0.5) / (frequency + 0.5))
+        return weight
 
     def has_term(self, doc: int, term: str) -> bool:
         """The runbook uses `term` somewhere (names, Meaning or body)."""
@@ -176,6 +180,7 @@ class RunbookIndex:
                     self._remove(doc)
             for record in records:
                 self._add(record, _analyse(record))
+            self._idf = {}
             self.version = version
 
     def _add(self, record: RunbookRecord, fields: dict[str, Counter]) -> None:

@@ -10,7 +10,8 @@ from matching.confidence import Evidence, confidence
 from matching.index import RunbookIndex
 from matching.names import atoms_of, name_mentions
 from matching.text import described_terms, phrase_pairs, stem
-from matching.titles import (alert_key, name_key, name_words, normalise_alert_title, without_decorations)
+from matching.titles import (alert_key, name_key, name_words, names_label_values, normalise_alert_title,
+                             without_decorations)
 from matching.vocabulary import plain_words
 
 # Chosen on the out-of-fold curves benchmarks/fit_confidence.py prints: the lowest threshold at which
@@ -23,7 +24,7 @@ SEARCH_LIMIT = 30
 # What a veto (see _vetoed_share) leaves of a text match's confidence.
 VETOED_SHARE = 0.5
 # How many of the best-scored runbooks the confidence model weighs and orders.
-RERANKED = 10
+RERANKED = 6
 # An alert-like identifier: CamelCase of at least two word parts (snake and kebab are cut into atoms).
 _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9]*[a-z0-9][A-Z][A-Za-z0-9]*$")
 _SNAKE_NAME = re.compile(r"^[A-Za-z]+(?:_[A-Za-z]+){2,}$")
@@ -134,20 +135,21 @@ def ranked_candidates(index: RunbookIndex, title: str, weights: dict | None = No
     evidence beyond the score (how much of a runbook's own name the alert says) can reorder them."""
     # The cleaner drops the word after "namespace" / "container" as a label value; when alert names
     # use that word ("Namespace quota is…", "Pod container waiting…"), it is part of what the alert says.
-    reading = normalise_alert_title(title, is_word=lambda token: token.isalpha()
-                                    and token.lower() in index.name_vocabulary)
+    reading = normalise_alert_title(title)
+    if names_label_values(title):
+        reading = normalise_alert_title(title, is_word=lambda token: token.isalpha()
+                                        and token.lower() in index.name_vocabulary)
     said = described_terms(reading)
     query = list(dict.fromkeys(part for term in said for part in (index.split_compound(term) or [term])))
     hits = index.search(query, SEARCH_LIMIT)
     if not hits:
         return []
-    term_weights = {term: index.idf(term) for term in query}
+    said = _Said(index, query, reading)
     flags = _message_flags(index, title, reading)
-    pairs = {pair: index.idf(pair[0]) + index.idf(pair[1]) for pair in phrase_pairs(reading)}
     model = {} if weights is None else {"weights": weights, "bias": bias}
     scored = []
     for doc, score in hits[:RERANKED]:
-        evidence = _evidence(index, doc, score, hits, query, term_weights, pairs)
+        evidence = _evidence(index, doc, score, hits, said)
         scored.append((doc, confidence(evidence, **model) * _vetoed_share(index, doc, flags, query), evidence))
     return sorted(scored, key=lambda entry: -entry[1])
 
@@ -180,32 +182,45 @@ def _message_flags(index, title, reading):
     return float(unknown), float(is_spelled_name(reading))
 
 
-def _evidence(index, doc, score, hits, query, weights, pairs):
+class _Said:
+    """What the alert's words weigh, worked out once for all its candidates."""
+
+    def __init__(self, index, query, reading):
+        self.query = query
+        self.weights = {term: index.idf(term) for term in query}
+        self.total = sum(self.weights.values()) or 1.0
+        self.highest = max(self.weights.values(), default=0.0) or 1.0
+        self.known = {term for term in query if index.document_frequency(term)}
+        self.pairs = {pair: index.idf(pair[0]) + index.idf(pair[1]) for pair in phrase_pairs(reading)}
+        self.pairs_total = sum(self.pairs.values()) or 1.0
+
+
+def _evidence(index, doc, score, hits, said):
     runbook = index.runbook(doc)
-    total = sum(weights.values()) or 1.0
+    weights, total = said.weights, said.total
     in_fields = runbook.name_terms | runbook.meaning_terms
     own_name = set(described_terms(runbook.record.display_name))
     name_total = sum(index.idf(term) for term in own_name) or 1.0
     rival = next((other_score for other, other_score in hits
                   if other != doc and not index.runbook(other).alert_keys & runbook.alert_keys), 0.0)
     margin = (score - rival) / max(score, rival) if max(score, rival) > 0 else 0.0
-    missing = [term for term in query if not index.has_term(doc, term)]
-    highest = max(weights.values()) or 1.0
-    explained = sum(weights[term] for term in query if term in in_fields) / total
+    mentioned = [term for term in said.query if index.has_term(doc, term)]
+    missing = [term for term in said.query if term not in mentioned]
+    explained = sum(weights[term] for term in said.query if term in in_fields) / total
     return Evidence(
         score_share=min(1.0, score / total),
         explained=explained,
-        mentioned=sum(weights[term] for term in query if index.has_term(doc, term)) / total,
+        mentioned=sum(weights[term] for term in mentioned) / total,
         name_recall=sum(index.idf(term) for term in own_name if term in weights) / name_total,
         margin=margin,
-        missing_rare=max(weights[term] for term in missing) / highest if missing else 0.0,
+        missing_rare=max(weights[term] for term in missing) / said.highest if missing else 0.0,
         # A word other runbooks use and this one never does names another component; a word no
         # runbook uses is as often a label value (a namespace, a service) as a product.
-        missing_known=sum(weights[term] for term in missing if index.document_frequency(term)) / total,
-        few_terms=1.0 / max(1, len(query)),
+        missing_known=sum(weights[term] for term in missing if term in said.known) / total,
+        few_terms=1.0 / max(1, len(said.query)),
         explained_lead=margin * explained,
-        unknown_words=min(2, sum(1 for term in query if not index.document_frequency(term))) / 2,
-        phrases=sum(weight for pair, weight in pairs.items() if pair in runbook.phrases) / (sum(pairs.values()) or 1.0),
+        unknown_words=min(2, len(said.query) - len(said.known)) / 2,
+        phrases=sum(weight for pair, weight in said.pairs.items() if pair in runbook.phrases) / said.pairs_total,
     )
 
 

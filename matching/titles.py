@@ -124,7 +124,14 @@ def _without_environment(token):
 # Summary annotations name label values after (or, for namespaces, before) these words.
 _LABEL_NOUNS = frozenset("namespace container instance interface device mountpoint".split())
 _VALUE_NOUNS = frozenset("job queue topic bucket pod node member service deployment statefulset daemonset".split())
+_LABEL_WORD = re.compile(r"\b(?:" + "|".join(sorted(_LABEL_NOUNS | _VALUE_NOUNS)) + r")\b", re.IGNORECASE)
 _GLUE_WORDS = frozenset("is are has have was in for of on at to the a an and or by with from".split())
+
+
+def names_label_values(title):
+    """The title has a word after which a label value may follow ("namespace", "container", "pod"…):
+    only then can `normalise_alert_title`'s `is_word` change what it keeps."""
+    return bool(_LABEL_WORD.search(str(title or "")))
 
 
 def _without_label_values(tokens, is_word=None):
