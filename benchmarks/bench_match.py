@@ -19,6 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import psutil  # noqa: E402
 from psycopg2.extras import execute_values  # noqa: E402
 
 from benchmarks.bench_database import fresh_database  # noqa: E402
@@ -134,7 +135,8 @@ def print_match_latency(conn, titles):
         started = time.perf_counter()
         live.refresh(conn)
         refreshes.append((time.perf_counter() - started) * 1000)
-    print(f"  {sections:>7} sections ({runbooks:>6} runbooks): index built in {built:5.1f} s; "
+    rss = psutil.Process().memory_info().rss / 2**20
+    print(f"  {sections:>7} sections ({runbooks:>6} runbooks): index built in {built:5.1f} s (process RSS {rss:.0f} MiB); "
           f"cold p50 {percentile(cold, 0.5):5.2f} ms p99 {percentile(cold, 0.99):5.2f} ms | "
           f"warm p50 {percentile(warm, 0.5):5.2f} ms p99 {percentile(warm, 0.99):5.2f} ms | "
           f"refresh after one page changed: median {statistics.median(refreshes):.1f} ms")
