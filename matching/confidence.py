@@ -35,11 +35,11 @@ FEATURES = tuple(item.name for item in fields(Evidence))
 # Fitted by benchmarks/fit_confidence.py on the best three candidates of 1,904 labelled messages (see its
 # output for the sets, the folds and the curve).
 WEIGHTS = {
-    "score_share": 1.028, "explained": -0.120, "mentioned": 1.369, "name_recall": 3.707, "margin": 3.455,
-    "missing_rare": -0.384, "missing_known": 1.910, "few_terms": -4.389, "explained_lead": 4.453, "phrases": 0.771,
-    "unknown_words": 0.389,
+    "score_share": 1.027, "explained": -0.120, "mentioned": 1.405, "name_recall": 3.722, "margin": 3.476,
+    "missing_rare": -0.398, "missing_known": 1.953, "few_terms": -4.429, "explained_lead": 4.465, "phrases": 0.766,
+    "unknown_words": 0.406,
 }
-BIAS = -4.405
+BIAS = -4.439
 
 
 def confidence(evidence: Evidence, weights: dict = WEIGHTS, bias: float = BIAS) -> float:

@@ -61,6 +61,11 @@ _RULES = [(re.compile(pattern), replacement) for pattern, replacement in (
     (r"\b(?:has |have )?disappeared from (?:the )?prometheus(?: target discovery)?\b", "down"),
     (r"\bno running (.+?) (?:(?:was|were|is|are|has been|have been) )?(?:detected|found)\b.*$", r"\1 down"),
     (r"^no running (.+)$", r"\1 down"),
+    # "zero X" and "none (of them) are X" say "no X", the word names use (NoReadyVirtAPI, NetObservNoFlows).
+    (r"\bzero\b", "no"),
+    (r"\bnone (?:of (?:them|the \w+) )?(?:are|is|were|was) ", "no "),
+    # "no virt-handler pods running" is "no running virt handler": the X is down.
+    (r"\bno ((?:[a-z0-9]+ ){1,3}?)(?:pods? |instances? |replicas? )?(?:are |is )?running\b", r"\1down"),
     (r"\b(?:is|are) not running\b|\bis absent\b", "down"),
     (r"\b(?:has|have) not been available\b|\b(?:is|are) (?:not available|unavailable)\b|\bunavailable\b", "down"),
     # Kubernetes' *ReplicasMismatch alerts say the object "has not matched the expected number of replicas".
