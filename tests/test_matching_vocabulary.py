@@ -19,6 +19,11 @@ from matching.vocabulary import plain_words
     ("clock is out of sync by more than", "clock is skew by more than"),
     ("network interface has encountered receive errs", "network interface has encountered receive errors"),
     ("failed prometheus configuration reload", "errors prometheus config reload"),
+    ("statefulset has not matched the expected number of replicas", "statefulset mismatch the expected number of replicas"),
+    ("daemonset has not finished or progressed", "daemonset stuck"),
+    ("zero flows ingested", "no flows ingested"),
+    ("virt api pods exist but none are ready", "virt api pods exist but no ready"),
+    ("no virt handler pods running", "virt handler down"),
 ])
 def test_a_summarys_wording_becomes_the_names_wording(summary, name):
     assert plain_words(summary) == name
