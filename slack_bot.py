@@ -17,6 +17,7 @@ import uuid
 from dataclasses import replace
 
 import utils
+from bot.catch_up import CatchingUp, catch_up, told_of_alerts
 from generate_documentation_db import database_connection
 from generate_documentation_db.alert_handler import AlertHandler, BotSettings, Database
 from generate_documentation_db.bot_status import BotStatus
@@ -27,7 +28,6 @@ log = logging.getLogger("slack_bot")
 
 TRANSPORTS = ("socket-mode", "rtm", "console")
 PING_SECONDS = 2
-CATCH_UP_CHECK_SECONDS = 2
 # How long a stopping bot waits for a catch-up in progress to finish.
 STOP_SECONDS = 10
 
@@ -120,6 +120,7 @@ def run_socket_mode(config, handler, client, stopping, status, catching_up):
 
 
 def run_rtm(config, handler, client, stopping, status, catching_up):
+    from slack_sdk.errors import SlackApiError
     from slack_sdk.rtm_v2 import RTMClient
 
     rtm = RTMClient(web_client=client, ping_interval=PING_SECONDS, auto_reconnect_enabled=True)
@@ -132,71 +133,15 @@ def run_rtm(config, handler, client, stopping, status, catching_up):
     def on_hello(_client, _event):
         catching_up.request()
 
-    rtm.connect()
+    try:
+        rtm.connect()
+    except SlackApiError as error:
+        reason = error.response.get("error", "error")
+        raise utils.ConfigError(f"Slack refused an RTM connection for BOT_TOKEN ({reason}): apps created since "
+                                "2024 cannot use RTM; set SLACK_APP_TOKEN to use Socket Mode.") from None
     log.info("Connected to Slack over RTM.")
     status.beat_until(stopping, rtm.is_connected)
     rtm.close()
-
-
-def catch_up(client, handler, channels, minutes=15):
-    """Answer alerts posted while the bot was away (claims keep this from replying twice)."""
-    oldest = f"{time.time() - minutes * 60:.6f}"
-    for channel in channels:
-        messages = client.conversations_history(channel=channel, oldest=oldest, limit=100).get("messages", [])
-        for message in reversed(messages):
-            handler.handle({"channel": channel, **message})
-
-
-class CatchingUp:
-    """Another look at recent history whenever the bot may have missed alerts.
-
-    After a reconnect: Slack stops redelivering an event after a few tries, and a socket
-    can be down longer.  After an alert the database could not take, or whose reply Slack
-    refused past its retries: its ack was sent, so nothing redelivers it.  Recorded messages
-    and reply claims keep a second look quiet.
-    """
-
-    def __init__(self, client, channels):
-        self.client, self.channels = client, channels
-        self.wanted = threading.Event()
-
-    def request(self):
-        self.wanted.set()
-
-    def after_alert(self, outcome):
-        # Nothing redelivers an acknowledged event: a later look at history answers it.
-        if outcome.note in ("database unavailable", "post failed"):
-            self.request()
-
-    def run_until(self, stopping, handler):
-        while not stopping.wait(CATCH_UP_CHECK_SECONDS):
-            if self.wanted.is_set():
-                self.wanted.clear()
-                self._catch_up(handler)
-
-    def _catch_up(self, handler):
-        if not self.channels:
-            return  # without SLACK_CHANNELS there is no history to read (as at start)
-        try:
-            handler.database.run(_ping)  # one wait for the database, not one per message
-            log.info("Catching up on alerts posted in %s while the bot was away.", ", ".join(self.channels))
-            catch_up(self.client, handler, self.channels)
-        except Exception as error:
-            log.warning("Could not catch up on missed alerts yet (%s); trying again shortly.", type(error).__name__)
-            self.wanted.set()
-
-
-def told_of_alerts(status, catching_up):
-    """The handler's on_alert: the status row, and a catch-up when the database missed an alert."""
-    def told(outcome):
-        status.alert_handled(outcome)
-        catching_up.after_alert(outcome)
-    return told
-
-
-def _ping(conn):
-    with conn, conn.cursor() as cur:
-        cur.execute("SELECT 1")
 
 
 def run_console(args, handler, stdin=sys.stdin, stdout=sys.stdout):

@@ -158,7 +158,7 @@ def bench_matching(conn, sizes, titles):
 def bench_burst(directory, items, burst, transport):
     """Start a bot on the corpus database against a sandbox; post `burst` alerts at once."""
     import subprocess
-    sandbox = SlackSandbox().start()
+    sandbox = SlackSandbox(classic_app=transport == "rtm").start()
     env = {**os.environ, "DATA_DIR": str(directory), "BOT_TOKEN": "xoxb-bench", "SLACK_API_URL": sandbox.api_url,
            "PAGERDUTY_BOT_IDS": PAGERDUTY_BOT_ID, "PASSWORD_CONFIG": os.devnull, "DATABASE_URL": ""}
     if transport == "socket-mode":

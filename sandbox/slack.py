@@ -3,14 +3,19 @@
 `python -m sandbox.slack --port 8103` serves the Web API at http://127.0.0.1:8103/api/
 (point SLACK_API_URL there) and the websockets on a second port.  It behaves as Slack
 does where that is awkward: 429 with Retry-After, sockets that drop, `disconnect`
-refresh requests, envelopes redelivered (`retry_attempt` > 0) when not acknowledged.
+refresh requests, envelopes redelivered (`retry_attempt` > 0) when not acknowledged, and
+`rtm.connect` refused (`not_allowed_token_type`) unless the app is a classic one (`--classic-app`).
 
 Control API (for tests and the demo):
   POST /_sandbox/incident {"channel", "title", "number", "id", "status"}  PagerDuty app posts an incident
   POST /_sandbox/message  {"channel", "message": {...}}                     any message (a person, a bot)
   GET  /_sandbox/posts?channel=C&thread_ts=T                               what apps posted (the log)
   GET  /_sandbox/status                                                    connections and counters
-  POST /_sandbox/faults   {"drop_sockets", "rate_limit", "retry_after", "redeliver", "refresh", "fanout"}
+  POST /_sandbox/faults   {"drop_sockets", "rate_limit", "retry_after", "redeliver", "refresh", "fanout",
+                           "remove_bot": channel, "invite_bot": channel}
+
+conversations.history pages as Slack does (oldest, limit, cursor, has_more); a channel id that is not
+one is channel_not_found, and a channel the bot was removed from answers not_in_channel.
 """
 import argparse
 import asyncio
@@ -29,12 +34,15 @@ log = logging.getLogger("sandbox.slack")
 
 MAX_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
+MAX_HISTORY_LIMIT = 999
 
 
 class SlackSandbox:
     """The workspace, the websocket hub and the fault switches, served over HTTP."""
 
-    def __init__(self, host="127.0.0.1", port=0, ws_port=0):
+    def __init__(self, host="127.0.0.1", port=0, ws_port=0, classic_app=False):
+        # Slack lets only classic apps (none created since June 2024) connect over RTM.
+        self.classic_app = classic_app
         self.workspace = Workspace()
         self.hub = SocketHub(host, ws_port)
         self.http = ThreadingHTTPServer((host, port), _handler_for(self))
@@ -89,6 +97,10 @@ class SlackSandbox:
             self.hub.request_refresh()
         if faults.get("redeliver"):
             self.hub.redeliver_last()
+        if faults.get("remove_bot"):
+            self.workspace.left.add(faults["remove_bot"])
+        if faults.get("invite_bot"):
+            self.workspace.left.discard(faults["invite_bot"])
 
 
 # --- Web API ---------------------------------------------------------------------------------
@@ -112,6 +124,8 @@ def _auth_test(sandbox, params):
 
 
 def _rtm_connect(sandbox, params):
+    if not sandbox.classic_app:
+        return 200, {}, {"ok": False, "error": "not_allowed_token_type"}
     return 200, {}, {"ok": True, "url": sandbox.hub.url("rtm"), "team": {"id": TEAM_ID, "name": "Sandbox"},
                      "self": {"id": BOT_USER_ID, "name": "oncall-helper"}}
 
@@ -126,8 +140,9 @@ def _post_message(sandbox, params):
     blocks = params.get("blocks")
     if isinstance(blocks, str):
         blocks = json.loads(blocks)
-    if not params.get("channel"):
-        return 200, {}, {"ok": False, "error": "channel_not_found"}
+    refusal = sandbox.workspace.refusal(params.get("channel"))
+    if refusal:
+        return 200, {}, {"ok": False, "error": refusal}
     if not params.get("text") and not blocks:
         return 200, {}, {"ok": False, "error": "no_text"}
     if blocks and not _blocks_valid(blocks):
@@ -151,8 +166,15 @@ def _blocks_valid(blocks):
 
 
 def _history(sandbox, params):
-    messages = sandbox.workspace.history(params.get("channel"), int(params.get("limit", 100)))
-    return 200, {}, {"ok": True, "messages": messages, "has_more": False}
+    refusal = sandbox.workspace.refusal(params.get("channel"))
+    if refusal:
+        return 200, {}, {"ok": False, "error": refusal}
+    # Slack pages with an opaque cursor; this one is the offset.  limit is capped at 999.
+    limit = max(1, min(int(params.get("limit") or 100), MAX_HISTORY_LIMIT))
+    offset = int(params.get("cursor") or 0)
+    messages, more = sandbox.workspace.history(params.get("channel"), params.get("oldest"), limit, offset)
+    metadata = {"next_cursor": str(offset + limit) if more else ""}
+    return 200, {}, {"ok": True, "messages": messages, "has_more": more, "response_metadata": metadata}
 
 
 def _replies(sandbox, params):
@@ -239,9 +261,11 @@ def main(argv=None):
     parser.add_argument("--ws-port", type=int, default=0, help="websocket port (default: any free one)")
     parser.add_argument("--demo", action="store_true", help="post a few PagerDuty incidents over time")
     parser.add_argument("--channel", default="C0ALERTS", help="the alerts channel (default C0ALERTS)")
+    parser.add_argument("--classic-app", action="store_true",
+                        help="let the bot token connect over RTM (by default refused, as for every new Slack app)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    sandbox = SlackSandbox(port=args.port, ws_port=args.ws_port).start()
+    sandbox = SlackSandbox(port=args.port, ws_port=args.ws_port, classic_app=args.classic_app).start()
     print(f"Sandbox Slack: Web API {sandbox.api_url} (SLACK_API_URL), control {sandbox.control_url}", flush=True)
     stopping = utils.stop_event()
     try:

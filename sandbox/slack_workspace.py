@@ -5,6 +5,7 @@ Messages look like the ones Slack delivers: `ts` strings that only grow, bot mes
 `attachments` (fallback "Triggered #4821: …", a title linking to …/incidents/<ID>, fields).
 """
 import itertools
+import re
 import threading
 import time
 
@@ -36,6 +37,10 @@ def pagerduty_message(title, incident_number, incident_id, status="triggered", s
     }
 
 
+# What a Slack conversation id looks like: C… (public), G… (private), D… (direct).
+CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]+$")
+
+
 class Workspace:
     """Channels and their messages; thread-safe, since the HTTP and websocket sides share it."""
 
@@ -44,6 +49,7 @@ class Workspace:
         self._counter = itertools.count(1)
         self.channels = {}  # channel id -> [message]
         self.posted = []  # every chat.postMessage, in order: the log of what apps said
+        self.left = set()  # channels the bot was removed from (it is in every other one)
 
     def next_ts(self):
         return f"{int(time.time())}.{next(self._counter):06d}"
@@ -59,10 +65,21 @@ class Workspace:
                 self.posted.append(event)
         return event
 
-    def history(self, channel, limit=100):
+    def history(self, channel, oldest=None, limit=100, offset=0):
+        """(a page of top-level messages newest first, whether older ones follow), as
+        conversations.history pages them: after `oldest`, `limit` at a time from `offset`."""
         with self._lock:
-            top = [m for m in self.channels.get(channel, []) if m.get("thread_ts") in (None, m["ts"])]
-        return list(reversed(top))[:limit]
+            top = [m for m in self.channels.get(channel, []) if m.get("thread_ts") in (None, m["ts"])
+                   and (oldest is None or float(m["ts"]) > float(oldest))]
+        newest_first = list(reversed(top))
+        return newest_first[offset:offset + limit], offset + limit < len(newest_first)
+
+    def refusal(self, channel):
+        """Slack's error for a channel the bot cannot use, or None: a mistyped id is not found, a
+        channel the bot was removed from (or never invited to) answers not_in_channel."""
+        if not CHANNEL_ID.match(channel or ""):
+            return "channel_not_found"
+        return "not_in_channel" if channel in self.left else None
 
     def replies(self, channel, thread_ts):
         with self._lock:

@@ -72,3 +72,18 @@ def test_help_and_a_missing_token_are_one_clear_line():
     assert result.stderr.strip().splitlines() == [
         "error: BOT_TOKEN is not set for the Slack bot (or use --console): add it to password_config or the "
         "environment (password_config.example describes it)."]
+
+
+def test_a_new_apps_token_refused_over_rtm_is_one_sentence_and_exit_2(database_url):
+    from sandbox.slack import SlackSandbox
+
+    sandbox = SlackSandbox().start()  # a new app's token, as every app made since 2024: no RTM
+    try:
+        result = run_bot(["--transport", "rtm"], database_url, BOT_TOKEN="xoxb-new-app", SLACK_API_URL=sandbox.api_url)
+    finally:
+        sandbox.stop()
+    assert result.returncode == 2, result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert errors == ["error: Slack refused an RTM connection for BOT_TOKEN (not_allowed_token_type): apps created "
+                      "since 2024 cannot use RTM; set SLACK_APP_TOKEN to use Socket Mode."]
+    assert "Traceback" not in result.stderr

@@ -36,7 +36,7 @@ def slack(request, pg_server_url, tmp_path_factory):
     """(transport, sandbox, bot, database url) with the bot connected."""
     name = f"e2e_{request.param.replace('-', '_')}_{os.getpid()}"
     with knowledge_base(pg_server_url, name) as url:
-        sandbox = SlackSandbox().start()
+        sandbox = SlackSandbox(classic_app=request.param == "rtm").start()
         bot = BotProcess(sandbox, url, request.param, tmp_path_factory.mktemp("bot") / "bot.log",
                          REPLY_WHEN_NO_RUNBOOK="true", SLACK_CHANNELS=CHANNEL)
         assert wait_for(lambda: connected(sandbox, request.param), 30), bot.log()
