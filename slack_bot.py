@@ -18,6 +18,7 @@ from dataclasses import replace
 
 import utils
 from bot.catch_up import CatchingUp, catch_up, told_of_alerts
+from bot.posting import slack_poster
 from generate_documentation_db import database_connection
 from generate_documentation_db.alert_handler import AlertHandler, BotSettings, Database
 from generate_documentation_db.bot_status import BotStatus
@@ -30,6 +31,9 @@ TRANSPORTS = ("socket-mode", "rtm", "console")
 PING_SECONDS = 2
 # How long a stopping bot waits for a catch-up in progress to finish.
 STOP_SECONDS = 10
+# Slack refuses a message of more than about 12,000 characters of block text; the header and the
+# context line need the rest.
+MAX_STEPS_BUDGET = 10_000
 
 
 def parse_args(argv):
@@ -60,7 +64,7 @@ def bot_settings(config):
         channels=tuple(config.items("SLACK_CHANNELS")),
         threshold=config.number("MATCH_THRESHOLD", DEFAULT_THRESHOLD, minimum=0, maximum=1),
         reply_when_no_runbook=config.boolean("REPLY_WHEN_NO_RUNBOOK", False),
-        steps_budget=config.integer("SLACK_REPLY_MAX_CHARS", DEFAULT_STEPS_BUDGET, minimum=500),
+        steps_budget=config.integer("SLACK_REPLY_MAX_CHARS", DEFAULT_STEPS_BUDGET, minimum=500, maximum=MAX_STEPS_BUDGET),
     )
 
 
@@ -72,14 +76,6 @@ def web_client(config, token):
     return WebClient(token=token, base_url=base_url.rstrip("/") + "/", timeout=15,
                      retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=3),
                                      RateLimitErrorRetryHandler(max_retry_count=5)])
-
-
-def slack_poster(client):
-    def post_reply(channel, thread_ts, text, blocks):
-        response = client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, blocks=blocks,
-                                           unfurl_links=False, unfurl_media=False)
-        return response["ts"]
-    return post_reply
 
 
 def run_socket_mode(config, handler, client, stopping, status, catching_up):

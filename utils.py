@@ -71,7 +71,7 @@ class Config:
         value, _ = self.raw(key)
         return default if value is None else value
 
-    def integer(self, key, default=None, minimum=None):
+    def integer(self, key, default=None, minimum=None, maximum=None):
         value, where = self.raw(key)
         if value is None:
             return default
@@ -81,6 +81,8 @@ class Config:
             raise ConfigError(f"{key} must be a whole number, but {where} is not one.") from None
         if minimum is not None and number < minimum:
             raise ConfigError(f"{key} must be at least {minimum}, but {where} sets {number}.")
+        if maximum is not None and number > maximum:
+            raise ConfigError(f"{key} must be at most {maximum}, but {where} sets {number}.")
         return number
 
     def number(self, key, default=None, minimum=None, maximum=None):

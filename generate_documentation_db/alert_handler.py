@@ -24,6 +24,23 @@ from utils import ConfigError
 log = logging.getLogger(__name__)
 
 DATABASE_RETRY_SECONDS = 10
+# A reply too long for Slack is tried once more this short: the runbook's link and its first steps.
+COMPACT_STEPS_BUDGET = 800
+# A reply that failed for a passing reason is tried this many times (catch-ups) before it is given up.
+MAX_POST_ATTEMPTS = 5
+
+
+class ReplyRefused(Exception):
+    """Slack refused the reply for a reason that a retry does not change (`reason` is Slack's error code:
+    is_archived, not_in_channel, msg_blocks_too_long, …).  Raised by the transport's post_reply."""
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
+
+    @property
+    def too_long(self):
+        return self.reason in ("msg_blocks_too_long", "invalid_blocks", "msg_too_long")
 
 
 @dataclass(frozen=True)
@@ -105,6 +122,7 @@ class AlertHandler:
         self.on_alert = on_alert  # told each alert's Outcome (the bot's status row); must not raise
         self.runbooks = LiveIndex()  # the matcher's index, following the docs monitor's changes
         self.claimer = f"{socket.gethostname()}:{os.getpid()}"
+        self._failed_posts = {}  # first incident claim -> passing failures so far
 
     def load_runbooks(self):
         """Build the matcher's index now, so the first alert does not wait for it (tens of seconds
@@ -167,19 +185,35 @@ class AlertHandler:
             return Outcome(True, alert, match, note="already answered")
         text, blocks = self._compose(match)
         try:
-            reply_ts = self.post_reply(alert.channel, alert.ts, text, blocks)
+            try:
+                reply_ts = self.post_reply(alert.channel, alert.ts, text, blocks)
+            except ReplyRefused as refusal:
+                if not refusal.too_long:
+                    raise
+                text, blocks = self._compose(match, COMPACT_STEPS_BUDGET)
+                reply_ts = self.post_reply(alert.channel, alert.ts, text, blocks)
+        except ReplyRefused as refusal:
+            # Kept claimed: a redelivery or a catch-up would only be refused again.
+            log.warning("Slack refused the reply for %r in %s (%s); it is not tried again.", alert.title[:120],
+                        alert.channel, refusal.reason)
+            return Outcome(True, alert, match, text, tuple(blocks), note=f"post refused ({refusal.reason})")
         except Exception:
             log.exception("Could not post the reply for %r.", alert.title[:120])
             self.database.run(lambda conn: alert_events.release_claim(conn, claims, self.claimer))
+            attempts = self._failed_posts[claims[0]] = self._failed_posts.get(claims[0], 0) + 1
+            if attempts >= MAX_POST_ATTEMPTS:
+                log.error("Gave up replying to %r after %d attempts.", alert.title[:120], attempts)
+                return Outcome(True, alert, match, text, tuple(blocks), note="post given up")
             return Outcome(True, alert, match, text, tuple(blocks), note="post failed")
+        self._failed_posts.pop(claims[0], None)
         self.database.run(lambda conn: alert_events.record_reply(conn, event_id, claims, reply_ts))
         return Outcome(True, alert, match, text, tuple(blocks), reply_ts, note="replied")
 
-    def _compose(self, match):
+    def _compose(self, match, budget=None):
         if not match.found:
             return no_runbook_reply(match)
         runbook, changed_at = self.database.run(lambda conn: _runbook_and_change(conn, match.runbook_id))
-        return runbook_reply(match, runbook, changed_at, self.settings.steps_budget)
+        return runbook_reply(match, runbook, changed_at, budget or self.settings.steps_budget)
 
 
 def _runbook_and_change(conn, runbook_id):

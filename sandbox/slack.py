@@ -12,10 +12,11 @@ Control API (for tests and the demo):
   GET  /_sandbox/posts?channel=C&thread_ts=T                               what apps posted (the log)
   GET  /_sandbox/status                                                    connections and counters
   POST /_sandbox/faults   {"drop_sockets", "rate_limit", "retry_after", "redeliver", "refresh", "fanout",
-                           "remove_bot": channel, "invite_bot": channel}
+                           "remove_bot": channel, "invite_bot": channel, "archive": channel}
 
 conversations.history pages as Slack does (oldest, limit, cursor, has_more); a channel id that is not
-one is channel_not_found, and a channel the bot was removed from answers not_in_channel.
+one is channel_not_found, a channel the bot was removed from answers not_in_channel, a post to an
+archived channel is_archived, and blocks with more than 12,000 characters msg_blocks_too_long.
 """
 import argparse
 import asyncio
@@ -35,6 +36,8 @@ log = logging.getLogger("sandbox.slack")
 MAX_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
 MAX_HISTORY_LIMIT = 999
+# Slack refuses a message whose blocks hold more text than about this, all blocks together.
+MAX_BLOCKS_TEXT = 12_000
 
 
 class SlackSandbox:
@@ -97,6 +100,8 @@ class SlackSandbox:
             self.hub.request_refresh()
         if faults.get("redeliver"):
             self.hub.redeliver_last()
+        if faults.get("archive"):
+            self.workspace.archived.add(faults["archive"])
         if faults.get("remove_bot"):
             self.workspace.left.add(faults["remove_bot"])
         if faults.get("invite_bot"):
@@ -141,18 +146,26 @@ def _post_message(sandbox, params):
     if isinstance(blocks, str):
         blocks = json.loads(blocks)
     refusal = sandbox.workspace.refusal(params.get("channel"))
-    if refusal:
-        return 200, {}, {"ok": False, "error": refusal}
+    if refusal or params.get("channel") in sandbox.workspace.archived:
+        return 200, {}, {"ok": False, "error": refusal or "is_archived"}
     if not params.get("text") and not blocks:
         return 200, {}, {"ok": False, "error": "no_text"}
     if blocks and not _blocks_valid(blocks):
         return 200, {}, {"ok": False, "error": "invalid_blocks"}
+    if blocks and sum(len(_block_text(block)) for block in blocks) > MAX_BLOCKS_TEXT:
+        return 200, {}, {"ok": False, "error": "msg_blocks_too_long"}
     message = {"subtype": "bot_message", "bot_id": BOT_ID, "user": BOT_USER_ID, "text": params.get("text", ""),
                "blocks": blocks or []}
     if params.get("thread_ts"):
         message["thread_ts"] = params["thread_ts"]
     event = sandbox.post(params["channel"], message)
     return 200, {}, {"ok": True, "channel": params["channel"], "ts": event["ts"], "message": event}
+
+
+def _block_text(block):
+    texts = [(block.get("text") or {}).get("text", "")] + [element.get("text", "")
+                                                          for element in block.get("elements") or []]
+    return "".join(text for text in texts if isinstance(text, str))
 
 
 def _blocks_valid(blocks):

@@ -50,6 +50,7 @@ class Workspace:
         self.channels = {}  # channel id -> [message]
         self.posted = []  # every chat.postMessage, in order: the log of what apps said
         self.left = set()  # channels the bot was removed from (it is in every other one)
+        self.archived = set()  # channels that take no new messages
 
     def next_ts(self):
         return f"{int(time.time())}.{next(self._counter):06d}"

@@ -69,3 +69,38 @@ def test_a_channel_the_bot_cannot_read_is_logged_once_and_the_others_are_caught_
     refused = [record.getMessage() for record in caplog.records if "refused the history" in record.getMessage()]
     assert len(refused) == 2
     assert "C0REMOVED (not_in_channel)" in refused[0] and "alerts-typo (channel_not_found)" in refused[1]
+
+
+def test_a_reply_slack_refuses_for_good_is_tried_once_and_never_asks_for_a_catch_up(slack, db, database_url):
+    from bot.catch_up import CatchingUp
+    from bot.posting import slack_poster
+
+    sandbox, client = slack
+    load_samples(db)
+    sandbox.apply_faults({"archive": "C0ARCHIVED"})
+    alert = post_alerts(sandbox, "C0ARCHIVED", 1, 3000)[0]
+    settings = BotSettings(pagerduty_bot_ids=(PAGERDUTY_BOT_ID,))
+    catching_up = CatchingUp(client, ["C0ARCHIVED"])
+    handler = AlertHandler(Database(lambda: database_connection.connect_url(database_url)), settings,
+                           slack_poster(client), catching_up.after_alert)
+    first = handler.handle({**alert})
+    assert first.note == "post refused (is_archived)"
+    assert not catching_up.wanted.is_set()  # no catch-up loop re-posting into an archived channel
+    assert handler.handle({**alert}).note == "duplicate delivery"
+
+
+def test_a_reply_too_long_for_slack_is_posted_short_with_the_runbooks_link(slack, db, database_url):
+    from bot.posting import slack_poster
+    from tests.corpus_runbooks import SITE, sample_runbook, store_runbook
+
+    sandbox, client = slack
+    steps = "\n".join(f"{n}. Check shard {n} of the queue and drain it if it lags." for n in range(1, 600))
+    store_runbook(db, f"{SITE}/runbooks/queuelaghigh/", sample_runbook("QueueLagHigh", "The queue lags.", steps))
+    alert = sandbox.workspace.add_message(CHANNEL, pagerduty_message("QueueLagHigh", 4000, "QC4000"))
+    settings = BotSettings(pagerduty_bot_ids=(PAGERDUTY_BOT_ID,), steps_budget=30_000)  # past what Slack takes
+    handler = AlertHandler(Database(lambda: database_connection.connect_url(database_url)), settings,
+                           slack_poster(client))
+    assert handler.handle({**alert}).note == "replied"
+    reply = sandbox.workspace.posts(CHANNEL, alert["ts"])[0]
+    text = " ".join(block.get("text", {}).get("text", "") for block in reply["blocks"] if block.get("text"))
+    assert len(text) < 12_000 and "Full runbook" in text
