@@ -4,7 +4,8 @@ PagerDuty's classic pagination refuses any request whose offset + limit passes 1
 (HTTP 400), and `since`..`until` may span at most 6 months.  `iter_window` therefore walks
 a time range in spans under 6 months and, when a span holds more records than the cap
 (the first page asks for `total`), bisects it in time and walks the halves instead.
-429s and 5xx are retried by urllib3's `Retry`, honouring `Retry-After`.
+429s and 5xx are retried by urllib3's `Retry`, honouring `Retry-After` and PagerDuty's own
+`ratelimit-reset` (see PagerDutyRetry).
 """
 import logging
 from dataclasses import dataclass, field
@@ -29,9 +30,42 @@ class PagerDutyError(Exception):
     """The API refused a request for a reason retrying will not fix (bad token, bad input)."""
 
 
-def retry_policy(total=6, backoff_factor=0.5):
-    """Retry 429 and 5xx on GETs; a Retry-After header wins over the backoff."""
-    return Retry(
+class PagerDutyRetry(Retry):
+    """urllib3's Retry, reading PagerDuty's rate-limit headers.
+
+    A 429 from PagerDuty says when its per-minute window resets (`ratelimit-reset`, in seconds), not
+    Retry-After, and sometimes carries no headers at all; then the wait starts at `headerless_wait`
+    and doubles up to a minute, the length of the window (the limit is shared with the account's
+    other tools, so the window may be spent by someone else).
+    """
+
+    headerless_wait = 5.0
+
+    def get_retry_after(self, response):
+        stated = super().get_retry_after(response)
+        if stated is not None:
+            return stated
+        reset = response.headers.get("ratelimit-reset")
+        if reset is not None:
+            try:
+                return max(0.0, float(reset))
+            except ValueError:
+                pass
+        if response.status == 429:
+            # The history holds this 429 too: the first waits headerless_wait.
+            earlier = sum(1 for attempt in self.history if attempt.status == 429) - 1
+            return min(60.0, self.headerless_wait * 2 ** max(0, earlier))
+        return None
+
+    def new(self, **kw):
+        retry = super().new(**kw)
+        retry.headerless_wait = self.headerless_wait
+        return retry
+
+
+def retry_policy(total=8, backoff_factor=0.5, headerless_wait=5.0):
+    """Retry 429 and 5xx on GETs; Retry-After or PagerDuty's ratelimit-reset wins over the backoff."""
+    retry = PagerDutyRetry(
         total=total, connect=total, read=total, status=total,
         backoff_factor=backoff_factor, backoff_max=60,
         status_forcelist=(429, 500, 502, 503, 504),
@@ -39,6 +73,8 @@ def retry_policy(total=6, backoff_factor=0.5):
         respect_retry_after_header=True,
         raise_on_status=True,
     )
+    retry.headerless_wait = headerless_wait
+    return retry
 
 
 @dataclass

@@ -6,8 +6,8 @@ It keeps the real API's awkward rules so the client must handle them:
 - HTTP 400 when `since`..`until` spans more than 6 months;
 - `Authorization: Token token=...` checked (401 otherwise);
 - `statuses[]`, `service_ids[]`, `team_ids[]`, `urgencies[]`, `time_zone`, `is_overview` filters;
-- faults: 429 with Retry-After or 5xx, on a schedule (`--fault-every N`) or through the
-  control endpoint `POST /_sandbox/faults`.
+- faults: 429 with PagerDuty's `ratelimit-*` headers (or Retry-After, or none), or 5xx, on a
+  schedule (`--fault-every N`) or through the control endpoint `POST /_sandbox/faults`.
 
 The account's history comes from `sandbox.pagerduty_history`.  The server shows it as of
 its clock (real time unless `POST /_sandbox/clock` pins it): incidents created later are
@@ -26,6 +26,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from sandbox.pagerduty_endpoints import ROUTES, BadRequest, parse_time
 from sandbox.pagerduty_history import generate_history
+
+RATE_LIMIT_PER_MINUTE = 960  # requests per minute per REST API key
 from sandbox.pagerduty_json import render_time
 
 log = logging.getLogger(__name__)
@@ -119,8 +121,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(401, {"error": {"message": "Authentication failed", "code": 2006}})
         fault = self.account.next_fault()
         if fault:
-            headers = [("Retry-After", str(fault["retry_after"]))] if fault.get("retry_after") is not None else []
-            return self.send_json(fault["status"], {"error": {"message": "Injected fault", "code": 2020}}, headers)
+            return self.send_json(fault["status"], {"error": {"message": "Injected fault", "code": 2020}},
+                                  fault_headers(fault))
         self.answer(route, parse_qs(url.query))
 
     def answer(self, route, query):
@@ -145,7 +147,8 @@ class Handler(BaseHTTPRequestHandler):
             with self.account.lock:
                 self.account.faults = [] if body.get("clear") else [*self.account.faults, {
                     "status": int(body.get("status", 429)), "count": int(body.get("count", 1)),
-                    "retry_after": body.get("retry_after"), "after_requests": int(body.get("after_requests", 0))}]
+                    "retry_after": body.get("retry_after"), "after_requests": int(body.get("after_requests", 0)),
+                    "headers": body.get("headers", "ratelimit")}]
             return self.send_json(200, {"pending": len(self.account.faults)})
         if url.path == "/_sandbox/clock":
             self.account.clock = parse_time(body["now"], "now") if body.get("now") else None
@@ -154,6 +157,18 @@ class Handler(BaseHTTPRequestHandler):
             self.account.reset_stats()
             return self.send_json(200, {})
         self.send_json(404, {"error": {"message": "Not Found", "code": 2100}})
+
+
+def fault_headers(fault):
+    """The headers of an injected fault.  PagerDuty's 429 says when its per-minute window resets
+    (`ratelimit-reset`, seconds), not Retry-After, and at times sends no headers at all; a fault may
+    also ask for `headers: "retry-after"` (a proxy in front of the API) or `"none"`."""
+    wait, style = fault.get("retry_after"), fault.get("headers", "ratelimit")
+    if wait is None or style == "none" or fault["status"] != 429 and style == "ratelimit":
+        return []
+    if style == "retry-after":
+        return [("Retry-After", str(wait))]
+    return [("ratelimit-limit", str(RATE_LIMIT_PER_MINUTE)), ("ratelimit-remaining", "0"), ("ratelimit-reset", str(wait))]
 
 
 class SandboxServer(ThreadingHTTPServer):

@@ -108,15 +108,26 @@ def test_offset_cap_is_reported_with_the_apis_message(start_sandbox):
         client_for(server).get("/incidents", {"offset": 9950, "limit": 100})
 
 
-def test_a_429_is_waited_out_for_its_retry_after(db, start_sandbox):
+@pytest.mark.parametrize("headers", ["ratelimit", "retry-after"])
+def test_a_429_is_waited_out_for_as_long_as_its_headers_say(db, start_sandbox, headers):
     account, server = start_sandbox(count=150)
-    control(server, "faults", {"status": 429, "count": 2, "retry_after": 1})
+    control(server, "faults", {"status": 429, "count": 2, "retry_after": 1, "headers": headers})
     result = sync(db, client_for(server), SyncSettings(initial_days=31), now=END)
     assert result.incidents == 150
     stats = requests.get(f"{server.base_url}/_sandbox/stats", timeout=5).json()
     assert stats["faults_served"] == 2
-    assert min(stats["retry_gaps"]) >= 0.95  # the client waited as long as Retry-After said
+    assert min(stats["retry_gaps"]) >= 0.95  # the client waited as long as ratelimit-reset / Retry-After said
     assert stored(db) == truth(account, END)
+
+
+def test_a_429_without_headers_is_waited_out_with_a_growing_wait(db, start_sandbox):
+    account, server = start_sandbox(count=150)
+    control(server, "faults", {"status": 429, "count": 3, "retry_after": 1, "headers": "none"})
+    retry = retry_policy(backoff_factor=0, headerless_wait=0.3)
+    result = sync(db, client_for(server, retry), SyncSettings(initial_days=31), now=END)
+    assert result.incidents == 150 and stored(db) == truth(account, END)
+    gaps = requests.get(f"{server.base_url}/_sandbox/stats", timeout=5).json()["retry_gaps"]
+    assert min(gaps) >= 0.25 and max(gaps) >= 1.1  # 0.3, 0.6, 1.2 s: it waits longer each time
 
 
 def test_an_interrupted_sync_resumes_without_duplicates_or_refetching_everything(db, start_sandbox):
