@@ -3,12 +3,17 @@
 Columns are found by header name (case, spaces and punctuation ignored, several common
 spellings accepted), so exports from different screens and years all load; a missing
 column leaves its field empty.  A row without a title or creation time is skipped.
+
+The web UI's incident export (`created_on`, `resolved_on`, `seconds_to_first_ack`,
+`seconds_to_resolve`, `auto_resolved`, `acknowledged_by_user_names`, `urgency`, `service_name`, …)
+has no acknowledgement time and no status: the first acknowledgement is `created_on` plus
+`seconds_to_first_ack`, and the status follows from what happened.
 """
 import csv
 import hashlib
 import logging
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from alert_visualization import incident_store
@@ -29,6 +34,10 @@ HEADERS = {
     "resolved_at": ("resolved_on", "resolved_at", "resolved"),
     "auto_resolved": ("auto_resolved", "autoresolved", "auto_resolve"),
     "html_url": ("html_url", "url", "incident_url", "link"),
+    # The web UI's export has no acknowledgement time or status: durations from creation, and names.
+    "seconds_to_first_ack": ("seconds_to_first_ack", "time_to_first_ack_seconds"),
+    "seconds_to_resolve": ("seconds_to_resolve", "time_to_resolve_seconds"),
+    "acknowledged_by": ("acknowledged_by_user_names", "acknowledged_by"),
 }
 _TRUE = {"true", "yes", "1", "y"}
 
@@ -66,8 +75,12 @@ def incident_from_row(row, columns, zone):
     if not value.get("title") or created is None:
         return None
     number = int(value["incident_number"]) if value.get("incident_number", "").isdigit() else None
-    resolved = parse_export_time(value.get("resolved_at"), zone)
-    status = (value.get("status") or ("resolved" if resolved else "triggered")).lower()
+    resolved = parse_export_time(value.get("resolved_at"), zone) or _after(created, value.get("seconds_to_resolve"))
+    acknowledged = (parse_export_time(value.get("first_acknowledged_at"), zone)
+                    or _after(created, value.get("seconds_to_first_ack")))
+    derived_status = "resolved" if resolved else "acknowledged" if acknowledged or value.get("acknowledged_by") \
+        else "triggered"
+    status = (value.get("status") or derived_status).lower()
     auto = value.get("auto_resolved", "").lower()
     return {
         "id": value.get("id") or _derived_id(number, value["title"], created),
@@ -78,12 +91,21 @@ def incident_from_row(row, columns, zone):
         "service_id": value.get("service_id") or None,
         "service_name": value.get("service_name") or None,
         "created_at": created,
-        "first_acknowledged_at": parse_export_time(value.get("first_acknowledged_at"), zone),
+        "first_acknowledged_at": acknowledged,
         "resolved_at": resolved,
         "auto_resolved": (auto in _TRUE) if auto else None,
         "html_url": value.get("html_url") or None,
         "source": "csv",
     }
+
+
+def _after(created, seconds):
+    """`created` plus a duration in seconds from the export ('' or a negative one: none)."""
+    try:
+        duration = float(seconds)
+    except (TypeError, ValueError):
+        return None
+    return created + timedelta(seconds=duration) if duration >= 0 else None
 
 
 def _derived_id(number, title, created):

@@ -255,3 +255,29 @@ def test_scheduled_faults_are_retried_through(db):
     finally:
         server.shutdown()
         server.server_close()
+
+
+# The columns of PagerDuty's web-UI incident export (Incidents -> Export CSV): no acknowledgement
+# time and no status column, durations in seconds instead.
+WEB_UI_EXPORT = """id,incident_number,description,service_id,service_name,escalation_policy_name,created_on,resolved_on,\
+seconds_to_first_ack,seconds_to_resolve,auto_resolved,acknowledged_by_user_names,resolved_by_user_name,urgency
+Q1AAA,501,[FIRING:1] KubePodCrashLooping (api-1 default critical),PSVC1,kubernetes-platform,Platform,\
+2026-03-01T08:00:00Z,2026-03-01T08:30:00Z,240,1800,false,Ana Souza,Ana Souza,high
+Q1AAB,502,ALARM: "prod-api-5xx" in EU (Ireland),PSVC2,public-api,API,2026-03-01T09:00:00Z,2026-03-01T09:03:00Z,\
+,180,true,,,low
+Q1AAC,503,Disk almost full on db-3,PSVC3,databases,DB,2026-03-01T10:00:00Z,,90,,false,Jonas Weber,,high
+"""
+
+
+def test_the_web_uis_export_gives_acknowledgement_times_and_statuses(db, tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text(WEB_UI_EXPORT, encoding="utf-8")
+    assert csv_import.import_csv(db, path, "UTC") == (3, 0)
+    with db, db.cursor() as cur:
+        cur.execute("SELECT incident_number, status, urgency, created_at, first_acknowledged_at, resolved_at, "
+                    "auto_resolved FROM incidents ORDER BY incident_number")
+        crash, api, disk = cur.fetchall()
+    assert crash[4] - crash[3] == timedelta(seconds=240) and crash[5] - crash[3] == timedelta(minutes=30)
+    assert crash[1] == "resolved" and crash[6] is False
+    assert api[4] is None and api[1] == "resolved" and api[6] is True  # auto-resolved, never acknowledged
+    assert disk[1] == "acknowledged" and disk[4] - disk[3] == timedelta(seconds=90) and disk[5] is None
