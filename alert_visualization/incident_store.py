@@ -73,6 +73,24 @@ def apply_resolutions(cur, resolutions):
             """, rows, template="(%s, %s::timestamptz, %s::boolean)", page_size=1000)
 
 
+def open_incidents(cur):
+    """{id: created_at} of the synced incidents stored as not resolved, or resolved with no time."""
+    cur.execute("SELECT id, created_at FROM incidents "
+                "WHERE (status <> 'resolved' OR resolved_at IS NULL) AND source = 'api'")
+    return dict(cur.fetchall())
+
+
+def apply_incident_states(cur, states):
+    """[(id, status, urgency, resolved_at, auto_resolved)] read from the incidents themselves."""
+    if states:
+        execute_values(cur, """
+            UPDATE incidents SET status = v.status, urgency = v.urgency,
+                resolved_at = COALESCE(incidents.resolved_at, v.resolved_at),
+                auto_resolved = COALESCE(incidents.auto_resolved, v.auto), synced_at = now()
+            FROM (VALUES %s) AS v(id, status, urgency, resolved_at, auto) WHERE incidents.id = v.id
+            """, states, template="(%s, %s, %s, %s::timestamptz, %s::boolean)", page_size=500)
+
+
 def synced_until(cur, stream):
     cur.execute("SELECT synced_until FROM pagerduty_sync_state WHERE stream = %s", (stream,))
     row = cur.fetchone()

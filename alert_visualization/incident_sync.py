@@ -11,6 +11,9 @@ record written at the edge is never missed; upserts make the repeat harmless):
    so an incident acknowledged or resolved since the last sync is updated without
    fetching it again, and without one request per incident.
 
+3. Incidents stored as open that PagerDuty no longer lists as open are read again one by one
+   (`recheck_open_incidents`): the log stream misses a resolve now and then.
+
 Only one sync runs at a time across processes (a Postgres advisory lock).
 """
 import logging
@@ -18,9 +21,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from alert_visualization import incident_store
-from alert_visualization.pagerduty_api import parse_time, split_span
+from alert_visualization.pagerduty_api import PagerDutyError, parse_time, split_span
 
 log = logging.getLogger(__name__)
+
+# Incidents read again one by one in a round at most (each is a request; the key's limit is shared).
+MAX_RECHECKS = 200
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,7 @@ class SyncResult:
     stopped: bool = False
     incidents: int = 0
     log_entries: int = 0
+    rechecked: int = 0  # stored as open, read again because PagerDuty no longer lists them as open
     requests: int = 0
     windows: list = field(default_factory=list)
 
@@ -145,6 +152,48 @@ def sync_log_stream(conn, client, settings, now, progress):
     return count, (since, now)
 
 
+def recheck_open_incidents(conn, client, settings, now, limit=MAX_RECHECKS):
+    """Read again the incidents stored as open that PagerDuty no longer lists as open.
+
+    The log stream misses a resolve now and then (its 10,000-record cap, lag, a team filter); without
+    this the incident would stay open for good: in "Open incidents", in the handoff, in MTTR.
+    Returns how many were corrected.
+    """
+    with conn, conn.cursor() as cur:
+        stored_open = incident_store.open_incidents(cur)
+    if not stored_open:
+        return 0
+    params = {**_filters(settings), "statuses[]": ["triggered", "acknowledged"]}
+    since = min(stored_open.values())
+    still_open = {incident["id"] for page in client.iter_window("/incidents", "incidents", since, now, params)
+                  for incident in page}
+    gone = sorted(set(stored_open) - still_open)
+    if len(gone) > limit:
+        log.warning("%d stored open incidents are no longer open in PagerDuty; %d are read this round.",
+                    len(gone), limit)
+    states = []
+    for incident_id in gone[:limit]:
+        try:
+            incident = client.get(f"/incidents/{incident_id}", {"time_zone": "UTC"})["incident"]
+        except PagerDutyError as error:
+            log.warning("Could not read incident %s again: %s", incident_id, error)
+            continue
+        states.append(incident_state(incident))
+    with conn, conn.cursor() as cur:
+        incident_store.apply_incident_states(cur, states)
+    return len(states)
+
+
+def incident_state(incident):
+    """(id, status, urgency, resolved_at, auto_resolved) from an incident object: resolved by anyone but a
+    person (an integration, the auto-resolve timeout) is auto-resolved."""
+    resolved_at = parse_time(incident.get("resolved_at") or (
+        incident.get("last_status_change_at") if incident.get("status") == "resolved" else None))
+    changer = (incident.get("last_status_change_by") or {}).get("type")
+    auto = None if resolved_at is None or changer is None else changer != "user_reference"
+    return incident["id"], incident.get("status", "triggered"), incident.get("urgency") or "high", resolved_at, auto
+
+
 def _checked(progress, stopping, counts):
     """Report progress after each stored page, and end the sync there if the process is stopping."""
     def after_page(stream, count):
@@ -174,6 +223,7 @@ def sync(conn, client, settings, now=None, progress=None, stopping=None):
     try:
         result.incidents, incident_window = sync_incident_stream(conn, client, settings, now, progress)
         result.log_entries, log_window = sync_log_stream(conn, client, settings, now, progress)
+        result.rechecked = recheck_open_incidents(conn, client, settings, now)
         result.windows = [incident_window, log_window]
         result.requests = client.requests_made - requests_before
         incident_store.finish_run(conn, run_id, "ok", result.incidents, result.log_entries, result.requests)

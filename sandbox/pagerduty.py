@@ -6,6 +6,8 @@ It keeps the real API's awkward rules so the client must handle them:
 - HTTP 400 when `since`..`until` spans more than 6 months;
 - `Authorization: Token token=...` checked (401 otherwise);
 - `statuses[]`, `service_ids[]`, `team_ids[]`, `urgencies[]`, `time_zone`, `is_overview` filters;
+- `GET /incidents/{id}`, the incident as it stands (with `last_status_change_by`);
+- a log stream that can lose resolves (`POST /_sandbox/drop_resolves {"count": N, "resolved_after": T}`);
 - faults: 429 with PagerDuty's `ratelimit-*` headers (or Retry-After, or none), or 5xx, on a
   schedule (`--fault-every N`) or through the control endpoint `POST /_sandbox/faults`.
 
@@ -24,7 +26,7 @@ from datetime import timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from sandbox.pagerduty_endpoints import ROUTES, BadRequest, parse_time
+from sandbox.pagerduty_endpoints import ROUTES, BadRequest, get_incident, parse_time
 from sandbox.pagerduty_history import generate_history
 
 RATE_LIMIT_PER_MINUTE = 960  # requests per minute per REST API key
@@ -41,6 +43,7 @@ class Account:
     def __init__(self, history, token=DEFAULT_TOKEN, fault_every=0, fault_status=429, retry_after=1):
         self.history = history
         self.token = token
+        self.dropped_resolves = set()  # incident indexes whose resolve the log stream does not show
         self.clock = None
         self.lock = threading.Lock()
         self.fault_every = fault_every
@@ -115,7 +118,8 @@ class Handler(BaseHTTPRequestHandler):
             with self.account.lock:
                 return self.send_json(200, self.account.stats)
         route = ROUTES.get(url.path)
-        if route is None:
+        one_incident = url.path.startswith("/incidents/") and url.path.count("/") == 2
+        if route is None and not one_incident:
             return self.send_json(404, {"error": {"message": "Not Found", "code": 2100}})
         if self.headers.get("Authorization", "") != f"Token token={self.account.token}":
             return self.send_json(401, {"error": {"message": "Authentication failed", "code": 2006}})
@@ -123,7 +127,17 @@ class Handler(BaseHTTPRequestHandler):
         if fault:
             return self.send_json(fault["status"], {"error": {"message": "Injected fault", "code": 2020}},
                                   fault_headers(fault))
+        if one_incident:
+            return self.answer_one(url.path.rsplit("/", 1)[1], parse_qs(url.query))
         self.answer(route, parse_qs(url.query))
+
+    def answer_one(self, incident_id, query):
+        with self.account.lock:
+            self.account.stats["by_path"]["get_incident"] = self.account.stats["by_path"].get("get_incident", 0) + 1
+        body = get_incident(self.account, query, self.server.base_url, incident_id)
+        if body is None:
+            return self.send_json(404, {"error": {"message": "Not Found", "code": 2100}})
+        self.send_json(200, body)
 
     def answer(self, route, query):
         with self.account.lock:
@@ -150,6 +164,14 @@ class Handler(BaseHTTPRequestHandler):
                     "retry_after": body.get("retry_after"), "after_requests": int(body.get("after_requests", 0)),
                     "headers": body.get("headers", "ratelimit")}]
             return self.send_json(200, {"pending": len(self.account.faults)})
+        if url.path == "/_sandbox/drop_resolves":
+            # The log stream loses the resolves of this many resolved incidents (its cap, lag, a filter).
+            with self.account.lock:
+                after = parse_time(body["resolved_after"], "resolved_after") if body.get("resolved_after") else 0
+                resolved = [index for index, incident in enumerate(self.account.history.incidents)
+                            if incident.resolved_at is not None and after <= incident.resolved_at < self.account.now()]
+                self.account.dropped_resolves = set(resolved[:int(body.get("count", 1))])
+            return self.send_json(200, {"dropped": len(self.account.dropped_resolves)})
         if url.path == "/_sandbox/clock":
             self.account.clock = parse_time(body["now"], "now") if body.get("now") else None
             return self.send_json(200, {"now": render_time(self.account.now(), timezone.utc)})

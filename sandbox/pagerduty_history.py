@@ -150,6 +150,7 @@ class History:
         )
         self.created_times = [incident.created_at for incident in incidents]
         self.log_times = [entry.created_at for entry in self.log_entries]
+        self.by_id = {incident.id: incident for incident in incidents}
 
     def add(self, title, created_at, urgency="high", service=SERVICES[0]):
         """Append a triggered incident (tests use this for titles they choose)."""

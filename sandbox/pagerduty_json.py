@@ -32,6 +32,7 @@ def incident_json(incident, status, zone, base):
         "status": status, "incident_key": incident.incident_key, "urgency": incident.urgency,
         "service": service_reference(incident.service, base), "teams": [team_reference(incident.service, base)],
         "last_status_change_at": render_time(changed, zone),
+        "last_status_change_by": _status_changer(incident, status, base),
         "resolved_at": render_time(incident.resolved_at, zone) if status == "resolved" else None,
         "acknowledgements": [{"at": render_time(incident.acknowledged_at, zone), "acknowledger": acknowledger}]
         if status == "acknowledged" else [],
@@ -39,6 +40,14 @@ def incident_json(incident, status, zone, base):
         "escalation_policy": {"id": "PESC" + incident.service.id[-3:], "type": "escalation_policy_reference"},
         "alert_counts": {"all": 1, "triggered": int(status != "resolved"), "resolved": int(status == "resolved")},
     }
+
+
+def _status_changer(incident, status, base):
+    """Who made the incident what it is now: the resolver or acknowledger, else its service."""
+    person = {"resolved": incident.resolved_by, "acknowledged": incident.acknowledger}.get(status)
+    if person and person not in ("integration", "system", "timeout"):
+        return {"id": "PUSER" + person[:2].upper(), "type": "user_reference", "summary": person}
+    return service_reference(incident.service, base)
 
 
 def _agent(entry, incident, base):
