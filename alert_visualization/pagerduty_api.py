@@ -18,6 +18,8 @@ from urllib3.util.retry import Retry
 log = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://api.pagerduty.com"
+# Accounts in PagerDuty's EU service region answer on their own host; a key of one region is refused by the other.
+REGION_API_URLS = {"us": DEFAULT_API_URL, "eu": "https://api.eu.pagerduty.com"}
 OFFSET_CAP = 10_000
 PAGE_LIMIT = 100
 # Under the API's 6-month since/until limit, whatever the months' lengths.
@@ -102,6 +104,9 @@ class PagerDutyClient:
         """One GET; a 4xx becomes PagerDutyError with the API's own message (never the token)."""
         self.requests_made += 1
         response = self.session.get(f"{self.base_url}{path}", params=params, timeout=self.timeout)
+        if response.status_code == 401:
+            raise PagerDutyError(f"PagerDuty at {self.base_url} refused PAGERDUTY_TOKEN (HTTP 401: {_api_error(response)}); "
+                                 "check the key, and PAGERDUTY_REGION for an account in the EU service region.")
         if response.status_code >= 400:
             raise PagerDutyError(f"PagerDuty refused GET {path} with HTTP {response.status_code}: {_api_error(response)}")
         return response.json()
@@ -129,7 +134,12 @@ class PagerDutyClient:
         while True:
             yield page[key]
             offset = query["offset"] + len(page[key])
-            if not page.get("more") or not page[key] or offset + PAGE_LIMIT > OFFSET_CAP:
+            if not page.get("more") or not page[key]:
+                return
+            if offset + PAGE_LIMIT > OFFSET_CAP:
+                # Only when the API gave no `total` could the window not be split before; say so.
+                log.warning("%s has more than %d records from %s to %s and PagerDuty gave no total; the rest "
+                            "of that window is not read.", path, OFFSET_CAP, query.get("since"), query.get("until"))
                 return
             query = {**query, "offset": offset, "total": "false"}
             page = self.get(path, query)
@@ -170,10 +180,11 @@ def _api_error(response):
 
 
 def client_from_config(config):
-    """A client from PAGERDUTY_TOKEN / PAGERDUTY_API_URL / PAGERDUTY_TIMEOUT_SECONDS."""
+    """A client from PAGERDUTY_TOKEN / PAGERDUTY_REGION or PAGERDUTY_API_URL / PAGERDUTY_TIMEOUT_SECONDS."""
     config.require("PAGERDUTY_TOKEN", feature="the PagerDuty incident sync")
+    region = config.choice("PAGERDUTY_REGION", tuple(REGION_API_URLS), "us")
     return PagerDutyClient(
         token=config.text("PAGERDUTY_TOKEN"),
-        base_url=config.url("PAGERDUTY_API_URL", DEFAULT_API_URL),
+        base_url=config.url("PAGERDUTY_API_URL", REGION_API_URLS[region]),
         timeout=config.number("PAGERDUTY_TIMEOUT_SECONDS", 30.0, minimum=1, maximum=600),
     )

@@ -310,3 +310,17 @@ def test_a_late_resolve_the_log_stream_missed_closes_the_incident_at_the_next_sy
     sync(db, client_for(server), SyncSettings(initial_days=31), now=END)
     assert stored(db) == truth(account, END)
     assert all(stored(db)[incident.id][0] == "resolved" for incident in late)
+
+
+def test_an_eu_account_is_one_setting_and_a_refused_key_names_the_region(start_sandbox):
+    import utils
+    from alert_visualization.pagerduty_api import client_from_config
+
+    config = utils.Config({"PAGERDUTY_TOKEN": ("a-key", "password_config line 1"),
+                           "PAGERDUTY_REGION": ("eu", "password_config line 2")}, environ={})
+    assert client_from_config(config).base_url == "https://api.eu.pagerduty.com"
+    _, server = start_sandbox(count=10)
+    with pytest.raises(PagerDutyError) as refused:
+        PagerDutyClient("wrong-key", server.base_url, timeout=10).get("/incidents", {})
+    assert "refused PAGERDUTY_TOKEN (HTTP 401" in str(refused.value) and "PAGERDUTY_REGION" in str(refused.value)
+    assert "wrong-key" not in str(refused.value)
