@@ -28,7 +28,8 @@ from generate_documentation_db.slack_reply import DEFAULT_STEPS_BUDGET, render_f
 log = logging.getLogger("slack_bot")
 
 TRANSPORTS = ("socket-mode", "rtm", "console")
-PING_SECONDS = 2
+# slack_sdk calls a session stale after a few unanswered pings: at its own 5 s, a slow network is not a dead one.
+PING_SECONDS = 5
 # How long a stopping bot waits for a catch-up in progress to finish.
 STOP_SECONDS = 10
 # Slack refuses a message of more than about 12,000 characters of block text; the header and the
