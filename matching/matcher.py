@@ -14,9 +14,8 @@ from matching.titles import (alert_key, name_key, name_words, names_label_values
                              without_decorations)
 from matching.vocabulary import plain_words
 
-# Chosen on the out-of-fold curves benchmarks/fit_confidence.py prints: the lowest threshold at which
-# at most 1 % of all replies are wrong and, on the development set, wrong runbooks stay at most 1 % and
-# answers where no runbook exists at most 2 % (0.75 answers 2 of its 78 no-runbook alerts; 0.8 one).
+# Chosen on the out-of-fold curve benchmarks/fit_confidence.py prints: the lowest threshold at which at
+# most 1 % of all replies are wrong (a wrong runbook, or one where none exists).
 DEFAULT_THRESHOLD = 0.8
 RELATED_FLOOR = 0.2
 RELATED_LIMIT = 3
