@@ -159,12 +159,15 @@ def _vetoed_share(index, doc, flags, query):
       CoreDNSErrorsHigh), or reads as a name spelled out in words that no runbook answers to
       ("core dns forward errors high");
     * the runbook is named for an absence (etcdNoLeader, KubeNodeNotReady) the alert does not say
-      ("etcd cluster has frequent leader elections").
+      ("etcd cluster has frequent leader elections");
+    * the runbook's name is one ordinary word the message uses as a word, not as the name (the name
+      finder refused it): "the hardware watchdog rebooted node-3" is not the Watchdog alert.
     Enough is left to list the runbook as possibly related."""
     unknown_identifier, spelled_name = flags
-    name = set(name_words(index.runbook(doc).record.display_name))
-    absent = bool(_NEGATIONS_IN_NAMES & name) and not {stem(word) for word in _NEGATIONS_SAID} & set(query)
-    return VETOED_SHARE if unknown_identifier or spelled_name or absent else 1.0
+    name = name_words(index.runbook(doc).record.display_name)
+    absent = bool(_NEGATIONS_IN_NAMES & set(name)) and not {stem(word) for word in _NEGATIONS_SAID} & set(query)
+    said_as_a_word = len(name) == 1 and name[0] in index.prose_words and stem(name[0]) in query
+    return VETOED_SHARE if unknown_identifier or spelled_name or absent or said_as_a_word else 1.0
 
 
 def _message_flags(index, title, reading):

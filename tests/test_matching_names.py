@@ -231,9 +231,6 @@ def test_the_word_watchdog_in_a_sentence_is_not_taken_for_its_name(sentence):
     assert match_alert(INDEX, sentence).reason != "exact name"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: the name finder refuses the prose word, but the text ranking then answers the Watchdog runbook "
-    "(0.95-0.98): the sentence says the runbook's whole one-word name, so name_recall is 1.0"))
 @pytest.mark.parametrize("sentence", [
     "the hardware watchdog rebooted node-3 overnight",
     "our watchdog timer fired on db-2, is the kernel ok?",
