@@ -15,9 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-import psycopg2
-
-from generate_documentation_db import database_connection
+from benchmarks.bench_database import fresh_database
 from generate_documentation_db.docs_monitor import DocsMonitor
 from sandbox import corpus_site
 from sandbox.docs_server import DocsServer
@@ -36,16 +34,9 @@ def crawl_corpus_into(conn, site_dir):
 @contextlib.contextmanager
 def crawled_corpus(directory):
     """A migrated connection on an embedded server under `directory`, holding the crawled corpus."""
-    server = database_connection.embedded_server(Path(directory) / "postgres")
-    conn = psycopg2.connect(server.get_uri())
-    try:
-        database_connection.apply_migrations(conn)
-        with tempfile.TemporaryDirectory() as site_dir:
-            crawl_corpus_into(conn, site_dir)
+    with fresh_database(directory) as conn, tempfile.TemporaryDirectory() as site_dir:
+        crawl_corpus_into(conn, site_dir)
         yield conn
-    finally:
-        conn.close()
-        server.cleanup()
 
 
 def main(argv=None):

@@ -42,7 +42,7 @@ WEIGHTS = {
 BIAS = -4.439
 
 
-def confidence(evidence: Evidence, weights: dict = WEIGHTS, bias: float = BIAS) -> float:
+def confidence(evidence: Evidence) -> float:
     """P(the runbook is the alert's) under the fitted logistic model."""
-    z = bias + sum(weights[name] * value for name, value in zip(FEATURES, evidence.vector()))
+    z = BIAS + sum(WEIGHTS[name] * value for name, value in zip(FEATURES, evidence.vector()))
     return 1 / (1 + math.exp(-max(-60.0, min(60.0, z))))

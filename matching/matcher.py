@@ -37,7 +37,8 @@ _SENTENCE_WORDS = frozenset("is are was were has have had been be being the a an
 _NAME_SUFFIXES = frozenset(("alert", "alarm"))
 MAX_NAME_WORDS = 10
 _NEGATIONS_IN_NAMES = frozenset(("no", "not"))
-_NEGATIONS_SAID = frozenset("no not none without cannot unable lost never zero down absent missing".split())
+_NEGATION_TERMS = frozenset(stem(word) for word in
+                            "no not none without cannot unable lost never zero down absent missing".split())
 
 
 @dataclass(frozen=True)
@@ -127,8 +128,7 @@ def _ranked_match(index, base, threshold):
                    alternatives=tuple(name for name, _ in related), alternative_urls=tuple(url for _, url in related))
 
 
-def ranked_candidates(index: RunbookIndex, title: str, weights: dict | None = None,
-                      bias: float | None = None) -> list[tuple[int, float, Evidence]]:
+def ranked_candidates(index: RunbookIndex, title: str) -> list[tuple[int, float, Evidence]]:
     """[(doc, confidence, Evidence)] of the runbooks the fielded search finds for the title's words,
     most probable first.  The BM25F score finds the candidates; the fitted model orders them, so
     evidence beyond the score (how much of a runbook's own name the alert says) can reorder them."""
@@ -138,18 +138,17 @@ def ranked_candidates(index: RunbookIndex, title: str, weights: dict | None = No
     if names_label_values(title):
         reading = normalise_alert_title(title, is_word=lambda token: token.isalpha()
                                         and token.lower() in index.name_vocabulary)
-    said = described_terms(reading)
-    query = list(dict.fromkeys(part for term in said for part in (index.split_compound(term) or [term])))
+    query = list(dict.fromkeys(part for term in described_terms(reading)
+                               for part in (index.split_compound(term) or [term])))
     hits = index.search(query, SEARCH_LIMIT)
     if not hits:
         return []
     said = _Said(index, query, reading)
     flags = _message_flags(index, title, reading)
-    model = {} if weights is None else {"weights": weights, "bias": bias}
     scored = []
     for doc, score in hits[:RERANKED]:
         evidence = _evidence(index, doc, score, hits, said)
-        scored.append((doc, confidence(evidence, **model) * _vetoed_share(index, doc, flags, query), evidence))
+        scored.append((doc, confidence(evidence) * _vetoed_share(index, doc, flags, query), evidence))
     return sorted(scored, key=lambda entry: -entry[1])
 
 
@@ -165,20 +164,21 @@ def _vetoed_share(index, doc, flags, query):
     Enough is left to list the runbook as possibly related."""
     unknown_identifier, spelled_name = flags
     name = name_words(index.runbook(doc).record.display_name)
-    absent = bool(_NEGATIONS_IN_NAMES & set(name)) and not {stem(word) for word in _NEGATIONS_SAID} & set(query)
+    absent = bool(_NEGATIONS_IN_NAMES & set(name)) and not _NEGATION_TERMS & set(query)
     said_as_a_word = len(name) == 1 and name[0] in index.prose_words and stem(name[0]) in query
     return VETOED_SHARE if unknown_identifier or spelled_name or absent or said_as_a_word else 1.0
 
 
 def _message_flags(index, title, reading):
     """(unknown identifier, spelled-out name): what the message says about being another alert."""
-    atoms = [atom.text for atom in atoms_of(without_decorations(title))]
+    text = without_decorations(title)
+    atoms = [atom.text for atom in atoms_of(text)]
     # A product the runbooks name in their prose ("KubeVirt", "CephFS") is no alert's name, nor a unit.
     unknown = any(_IDENTIFIER.match(atom) and not _UNIT.match(atom) and atom.lower() not in index.prose_tokens
                   for atom in atoms)
     words = reading.split()
     # snake_case and UPPER_SNAKE names of three words or more: kube_deployment_replicas_mismatch_high.
-    tokens = [token.strip(_TOKEN_EDGES) for token in without_decorations(title).split()]
+    tokens = [token.strip(_TOKEN_EDGES) for token in text.split()]
     unknown = unknown or any(_SNAKE_NAME.match(token) for token in tokens)
     unknown = unknown or (len(words) == 1 and bool(_HYPHENATED.match(words[0])))
     return float(unknown), float(is_spelled_name(reading))
