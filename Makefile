@@ -26,7 +26,8 @@ test: venv
 	$(PYTHON) -m pytest
 
 bench: venv
-	@for bench in benchmarks/bench_*.py; do echo "== $$bench"; $(PYTHON) $$bench || exit 1; done
+	@for bench in benchmarks/bench_*.py; do name=$$(basename $$bench .py); echo "== $$name"; \
+		$(PYTHON) -m benchmarks.$$name || exit 1; done
 
 soak: venv
-	$(PYTHON) -m sandbox.soak --minutes 15
+	$(PYTHON) -m soak --minutes 15

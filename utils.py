@@ -32,6 +32,10 @@ class ConfigError(Exception):
     """A missing or bad setting; the message is one sentence fit for an operator."""
 
 
+class ServiceUnavailable(Exception):
+    """A service the process needs is away for now (its database); one sentence, and worth a restart."""
+
+
 def parse_config_text(text, file_name="password_config"):
     """Parse ``KEY = "value"`` lines into {key: (value, where)}."""
     entries = {}
@@ -235,11 +239,12 @@ def stop_event():
 
 
 def run_main(main, argv=None):
-    """Run a process's main(argv); a configuration problem is one sentence and exit 2."""
+    """Run a process's main(argv); a problem is one sentence on stderr.  Exit 2 is a configuration
+    problem, which the systemd units do not restart on (it would fail the same way); an outage is 1."""
     try:
         sys.exit(main(sys.argv[1:] if argv is None else argv) or 0)
-    except ConfigError as error:
+    except (ConfigError, ServiceUnavailable) as error:
         print(f"error: {error}", file=sys.stderr)
-        sys.exit(2)
+        sys.exit(2 if isinstance(error, ConfigError) else 1)
     except KeyboardInterrupt:
         sys.exit(130)

@@ -12,12 +12,25 @@ import logging
 import sys
 import threading
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import waitress
+
+from alert_visualization.app import create_app
+from alert_visualization.csv_import import import_csv
+from alert_visualization.dashboard_data import DashboardData
+from alert_visualization.filters import Filters
+from alert_visualization.incident_sync import SyncSettings, sync
+from alert_visualization.pagerduty_api import client_from_config
+from database import heartbeats
+from database.connection import DatabaseUnavailable
+from database.heartbeats import Process
+from database.outage import open_database
+from matching.matcher import DEFAULT_THRESHOLD
 from utils import ConfigError, configure_logging, load_config, run_main, stop_event
 
 log = logging.getLogger("alert_visualization")
 
-PROCESS_NAME = "dashboard"
 SYNC_OFF_BEAT_SECONDS = 60  # without a PagerDuty sync the dashboard still says it is up
 SYNC_OFF = "serving; PagerDuty sync is off (PAGERDUTY_TOKEN is not set)"
 
@@ -44,8 +57,6 @@ def is_loopback(host):
 
 def match_threshold(config):
     """The bot's MATCH_THRESHOLD: the dashboard counts an alert by its runbook when the bot would answer with it."""
-    from matching.matcher import DEFAULT_THRESHOLD
-
     return config.number("MATCH_THRESHOLD", DEFAULT_THRESHOLD, minimum=0, maximum=1)
 
 
@@ -60,7 +71,6 @@ def bind_settings(config):
 
 
 def timezone_name(config):
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
     name = config.text("ONCALL_TIMEZONE", "UTC")
     try:
         ZoneInfo(name)
@@ -79,17 +89,13 @@ def terminal_progress():
     return show
 
 
-def run_sync(config, progress=None, stopping=None):
-    from alert_visualization.incident_sync import SyncSettings, sync
-    from alert_visualization.pagerduty_api import client_from_config
-    from generate_documentation_db.database_connection import connect
-
+def run_sync(config, database, progress=None, stopping=None):
+    """One PagerDuty sync; a database outage fails this round (it is too long to repeat at once)."""
     client = client_from_config(config)
-    conn = connect(config)
     try:
-        return sync(conn, client, SyncSettings.from_config(config), progress=progress, stopping=stopping)
+        return database.run(lambda conn: sync(conn, client, SyncSettings.from_config(config), progress=progress,
+                                              stopping=stopping), retry_seconds=0)
     finally:
-        conn.close()
         client.close()
 
 
@@ -97,32 +103,30 @@ def sync_interval(config):
     return config.integer("PAGERDUTY_SYNC_SECONDS", 300, minimum=10)
 
 
-def record_heartbeat(config, interval, outcome, **details):
+def record_heartbeat(database, interval, outcome, **details):
     """Say in process_status that the dashboard is alive and how its last sync went; never raises."""
-    from generate_documentation_db import process_status
-    from generate_documentation_db.database_connection import connect
     try:
-        conn = connect(config, wait_seconds=5)
-        try:
-            process_status.record_heartbeat(conn, PROCESS_NAME, interval, outcome, **details)
-        finally:
-            conn.close()
+        database.run(lambda conn: heartbeats.record_heartbeat(conn, Process.DASHBOARD, interval, outcome, **details))
     except Exception:  # the sync goes on; the status panel shows the beat went missing
         log.exception("Could not record the dashboard's heartbeat.")
 
 
-def sync_step(config, stopping=None):
+def sync_step(config, database, stopping=None):
     """One sync round of the long-running loop; returns True when it did its job."""
     interval = sync_interval(config)
-    record_heartbeat(config, interval, None, syncing=True, sync_started_at=utc_now())  # a long first sync is not stale
+    # A long first sync is not stale.
+    record_heartbeat(database, interval, None, syncing=True, sync_started_at=utc_now())
     try:
-        result = run_sync(config, stopping=stopping)
+        result = run_sync(config, database, stopping=stopping)
         outcome = "skipped: another process is syncing" if result.skipped else f"synced {result.incidents} incidents"
-        record_heartbeat(config, interval, outcome, last_sync_at=utc_now())
+        record_heartbeat(database, interval, outcome, last_sync_at=utc_now())
         return True
     except Exception as error:  # a failed round is logged and retried next round
-        log.exception("PagerDuty sync failed; retrying in the next round.")
-        record_heartbeat(config, interval, f"sync failed: {type(error).__name__}")
+        if isinstance(error, DatabaseUnavailable):
+            log.warning("PagerDuty sync stopped: the database is unavailable (%s); retrying in the next round.", error)
+        else:
+            log.exception("PagerDuty sync failed; retrying in the next round.")
+        record_heartbeat(database, interval, f"sync failed: {type(error).__name__}")
         return False
 
 
@@ -130,36 +134,30 @@ def utc_now():
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def sync_loop(config, stopping, interval):
+def sync_loop(config, database, stopping, interval):
     while not stopping.is_set():
-        sync_step(config, stopping)
+        sync_step(config, database, stopping)
         stopping.wait(interval)
 
 
-def sync_off_beats(config, stopping):
+def sync_off_beats(database, stopping):
     while not stopping.is_set():
-        record_heartbeat(config, SYNC_OFF_BEAT_SECONDS, SYNC_OFF, syncing=False)
+        record_heartbeat(database, SYNC_OFF_BEAT_SECONDS, SYNC_OFF, syncing=False)
         stopping.wait(SYNC_OFF_BEAT_SECONDS)
 
 
-def serve(config, stopping):
-    import waitress
-    from alert_visualization.dashboard_data import DashboardData
-    from alert_visualization.main import create_app
-    from generate_documentation_db.database_connection import connect, database_url
-
+def serve(config, database, stopping):
     host, port, password = bind_settings(config)
-    connect(config).close()  # applies migrations before the first request
-    data = DashboardData(database_url(config), timezone_name(config), match_threshold=match_threshold(config))
+    data = DashboardData(database, timezone_name(config), match_threshold=match_threshold(config))
     # The matcher's index names each alert by its runbook; built now, not on the first page view.
     threading.Thread(target=data.load_runbooks, name="runbook-index", daemon=True).start()
     app = create_app(data, password, config.text("DASHBOARD_USER", "oncall"))
     if config.is_set("PAGERDUTY_TOKEN"):
-        syncing = threading.Thread(target=sync_loop, args=(config, stopping, sync_interval(config)),
+        syncing = threading.Thread(target=sync_loop, args=(config, database, stopping, sync_interval(config)),
                                    name="pagerduty-sync", daemon=True)
     else:
         log.info("PAGERDUTY_TOKEN is not set, so incidents are not synced; the dashboard shows what is stored.")
-        syncing = threading.Thread(target=sync_off_beats, args=(config, stopping), name="heartbeat", daemon=True)
+        syncing = threading.Thread(target=sync_off_beats, args=(database, stopping), name="heartbeat", daemon=True)
     syncing.start()
     server = waitress.create_server(app, host=host, port=port, threads=4)
     threading.Thread(target=server.run, name="waitress", daemon=True).start()
@@ -171,17 +169,10 @@ def serve(config, stopping):
     log.info("Dashboard stopped.")
 
 
-def once(config):
-    from alert_visualization.dashboard_data import DashboardData
-    from alert_visualization.filters import Filters
-    from generate_documentation_db.database_connection import connect, database_url
-
-    if config.is_set("PAGERDUTY_TOKEN"):
-        if not sync_step(config):
-            return 1
-    connect(config).close()
-    data = DashboardData(database_url(config), timezone_name(config), max_connections=1,
-                         match_threshold=match_threshold(config))
+def once(config, database):
+    if config.is_set("PAGERDUTY_TOKEN") and not sync_step(config, database):
+        return 1
+    data = DashboardData(database, timezone_name(config), match_threshold=match_threshold(config))
     try:
         summary = data.summary(Filters())
     finally:
@@ -193,24 +184,25 @@ def once(config):
 def main(argv):
     args = parse_args(argv)
     config = load_config()
-    configure_logging(PROCESS_NAME, config)
+    configure_logging(Process.DASHBOARD, config)
+    stopping = stop_event()
+    one_shot = bool(args.import_csv or args.sync or args.once)
+    if not one_shot:
+        bind_settings(config)  # refuse a bad bind before waiting for anything
+    # A request waits this long for a database restart before the page says the database is away.
+    database = open_database(config, stopping, one_shot, retry_seconds=5)
     if args.import_csv:
-        from alert_visualization.csv_import import import_csv
-        from generate_documentation_db.database_connection import connect
-        conn = connect(config)
-        loaded, skipped = import_csv(conn, args.import_csv, timezone_name(config))
-        conn.close()
+        loaded, skipped = database.run(lambda conn: import_csv(conn, args.import_csv, timezone_name(config)))
         print(f"Imported {loaded} incidents from {args.import_csv} ({skipped} rows skipped).")
         return 0
     if args.sync:
-        result = run_sync(config, terminal_progress())
+        result = run_sync(config, database, terminal_progress())
         print(f"\nSynced {result.incidents} incidents and {result.log_entries} log entries "
               f"in {result.requests} requests." if not result.skipped else "Another process is syncing; nothing done.")
         return 0
     if args.once:
-        return once(config)
-    bind_settings(config)  # refuse a bad bind before starting anything
-    serve(config, stop_event())
+        return once(config, database)
+    serve(config, database, stopping)
     return 0
 
 

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from alert_visualization.process_alerts import Period, last_days
+from alert_visualization.metrics import Period, last_days
 
 RANGES = ("7", "30", "90")
 URGENCIES = ("high", "low")

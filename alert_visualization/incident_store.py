@@ -9,24 +9,6 @@ INCIDENT_COLUMNS = (
     "id", "incident_number", "title", "status", "urgency", "service_id", "service_name",
     "created_at", "first_acknowledged_at", "resolved_at", "auto_resolved", "html_url", "source",
 )
-# Any fixed 64-bit number: the one PagerDuty sync running anywhere holds this lock.
-SYNC_LOCK_ID = 7_301_624_190_020
-
-
-def try_claim_sync(conn):
-    """Claim the sync for this connection's session; False when another process holds it.
-
-    A session-level advisory lock is released by PostgreSQL when the holder's connection
-    dies, so a crashed sync never blocks the next one.
-    """
-    with conn, conn.cursor() as cur:
-        cur.execute("SELECT pg_try_advisory_lock(%s)", (SYNC_LOCK_ID,))
-        return cur.fetchone()[0]
-
-
-def release_sync(conn):
-    with conn, conn.cursor() as cur:
-        cur.execute("SELECT pg_advisory_unlock(%s)", (SYNC_LOCK_ID,))
 
 
 def upsert_incidents(cur, incidents):

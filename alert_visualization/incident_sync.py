@@ -22,6 +22,7 @@ from datetime import datetime, timedelta, timezone
 
 from alert_visualization import incident_store
 from alert_visualization.pagerduty_api import PagerDutyError, parse_time, split_span
+from database.locks import Lock, try_lock, unlock
 
 log = logging.getLogger(__name__)
 
@@ -214,7 +215,7 @@ def sync(conn, client, settings, now=None, progress=None, stopping=None):
     now = (now or datetime.now(timezone.utc)).replace(microsecond=0)
     counts = {}
     progress = _checked(progress, stopping, counts)
-    if not incident_store.try_claim_sync(conn):
+    if not try_lock(conn, Lock.PAGERDUTY_SYNC):
         log.info("Another process is syncing PagerDuty incidents; skipping this round.")
         return SyncResult(skipped=True)
     run_id = incident_store.start_run(conn)
@@ -242,4 +243,4 @@ def sync(conn, client, settings, now=None, progress=None, stopping=None):
                                   client.requests_made - requests_before, str(error)[:500])
         raise
     finally:
-        incident_store.release_sync(conn)
+        unlock(conn, Lock.PAGERDUTY_SYNC)

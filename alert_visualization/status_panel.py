@@ -6,11 +6,13 @@ than three of its own intervals is "stale", and that makes /healthz answer 503.
 """
 from datetime import datetime
 
+from database.heartbeats import Process
+
 PROCESSES = (
-    ("docs_monitor", "Docs monitor"),
-    ("slack_bot", "Slack bot"),
-    ("handoff_mailer", "Handoff mailer"),
-    ("dashboard", "PagerDuty sync"),
+    (Process.DOCS_MONITOR, "Docs monitor"),
+    (Process.SLACK_BOT, "Slack bot"),
+    (Process.HANDOFF_MAILER, "Handoff mailer"),
+    (Process.DASHBOARD, "PagerDuty sync"),
 )
 OK, STALE, MISSING = "ok", "stale", "missing"
 
@@ -57,8 +59,8 @@ def dashboard_facts(details):
     return facts + [f"syncs every {_duration(details.get('interval_seconds'))}"]
 
 
-FACTS = {"docs_monitor": docs_monitor_facts, "slack_bot": slack_bot_facts,
-         "handoff_mailer": handoff_mailer_facts, "dashboard": dashboard_facts}
+FACTS = {Process.DOCS_MONITOR: docs_monitor_facts, Process.SLACK_BOT: slack_bot_facts,
+         Process.HANDOFF_MAILER: handoff_mailer_facts, Process.DASHBOARD: dashboard_facts}
 
 
 def _when(iso_moment):

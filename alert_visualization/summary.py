@@ -1,11 +1,11 @@
 """Everything the dashboard shows, as one JSON-ready dict (pure: frames in, dict out).
 
 `/api/summary.json` returns it as is; the page renders its KPI cards and tables from it
-and graph.py draws its figures from it, so the page and the JSON can never disagree.
+and figures.py draws its figures from it, so the page and the JSON can never disagree.
 """
 import math
 
-from alert_visualization import process_alerts as pa
+from alert_visualization import metrics as pa
 
 KPI_LABELS = {
     "incidents": "Incidents",

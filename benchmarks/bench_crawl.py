@@ -2,7 +2,7 @@
 site (requests, bytes received, rows written), on the rendered shared corpus (when
 `../shared/corpus` is present) and on a generated 5,000-page site.
 
-    .venv/bin/python benchmarks/bench_crawl.py [--pages 5000] [--concurrency 8]
+    .venv/bin/python -m benchmarks.bench_crawl [--pages 5000] [--concurrency 8]
 
 The site is served by `sandbox.docs_server` in its own process, so the RSS is the monitor's
 alone; PostgreSQL is the embedded server in a temporary directory.
@@ -19,12 +19,11 @@ from pathlib import Path
 import psutil
 import psycopg2
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from generate_documentation_db import database_connection  # noqa: E402
-from generate_documentation_db.crawler import CrawlLimits  # noqa: E402
-from generate_documentation_db.docs_monitor import DocsMonitor  # noqa: E402
-from sandbox import corpus_site  # noqa: E402
+from database import connection
+from generate_documentation_db.crawler import CrawlLimits
+from generate_documentation_db.docs_monitor import DocsMonitor
+from sandbox import corpus_site
+from sandbox.loopback import free_port
 
 DOCS_TABLES = ("doc_pages", "runbooks", "runbook_sections", "runbook_alert_keys", "doc_changes")
 SECTIONS_PER_DIR = 100
@@ -80,12 +79,6 @@ def generate_site(root, pages):
     (root / "index.html").write_text(f"<html><body><main><h1>Runbooks</h1><ul>{links}</ul></main></body></html>")
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def serve(root):
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "sandbox.docs_server", "--port", str(port), "--root", str(root)],
@@ -103,7 +96,7 @@ def serve(root):
 
 
 def fresh_database(server_url, name):
-    return psycopg2.connect(database_connection.create_migrated_database(server_url, name))
+    return psycopg2.connect(connection.create_migrated_database(server_url, name))
 
 
 def row_versions(conn):
@@ -148,7 +141,7 @@ def main(argv=None):
           f"{psutil.cpu_count()} CPUs")
     with tempfile.TemporaryDirectory(prefix="bench_crawl_") as scratch:
         scratch = Path(scratch)
-        pg = database_connection.embedded_server(scratch / "postgres")
+        pg = connection.embedded_server(scratch / "postgres")
         sites = []
         if corpus_site.manifest():
             entries = corpus_site.render_site(scratch / "corpus")

@@ -7,7 +7,7 @@ from the sandbox PagerDuty into a fresh database (time, requests, peak RSS), sta
 cache), then the uncached paths: a new filter per request (summary recomputed) and a new
 date window per request (incidents reloaded, summary and figures rebuilt), the page weight in bytes, and the dashboard process's RSS.
 
-    .venv/bin/python benchmarks/bench_dashboard.py [--requests 20] [--sizes 10000,100000]
+    .venv/bin/python -m benchmarks.bench_dashboard [--requests 20] [--sizes 10000,100000]
 """
 import argparse
 import os
@@ -23,8 +23,7 @@ from pathlib import Path
 import psutil
 import requests
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import bench_sync  # noqa: E402
+from benchmarks import bench_sync
 
 PROJECT_DIR = bench_sync.PROJECT_DIR
 # size -> (days of history, the page's range): the whole history falls in the window.

@@ -1,24 +1,22 @@
 """How long the handoff report takes to build and render for a busy week.
 
-    .venv/bin/python benchmarks/bench_handoff.py [--sizes 10000 100000] [--repeat 3]
+    .venv/bin/python -m benchmarks.bench_handoff [--sizes 10000 100000] [--repeat 3]
 
 Generates the sandbox's realistic incident history (two weeks, so the previous week is as
 busy), turns it into the incidents frame the mailer reads from Postgres, and times the
-pure steps: build_handoff_report (all process_alerts metrics) and rendering both mail
+pure steps: build_handoff_report (all the dashboard metrics) and rendering both mail
 parts.  Prints the first build (cold), the best of --repeat after it, and the peak RSS.
 """
 import argparse
 import resource
-import sys
 import time
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from alert_visualization import handoff_mail, handoff_report, incident_store  # noqa: E402
-from alert_visualization.handoff_week import latest_due_week, parse_schedule, previous_week  # noqa: E402
-from sandbox.pagerduty_history import RESPONDERS, generate_history  # noqa: E402
+from alert_visualization import incident_store
+from handoff import mail
+from handoff.report import ReportInputs, build_handoff_report
+from handoff.week import latest_due_week, parse_schedule, previous_week
+from sandbox.pagerduty_history import RESPONDERS, generate_history
 
 SCHEDULE = parse_schedule("monday 09:00", "Europe/Berlin")
 HANDOFF = datetime(2026, 11, 23, 9, 0, tzinfo=SCHEDULE.zone)
@@ -45,7 +43,7 @@ def inputs_for(history, week, previous):
     in_week = frame[(created >= week.start_utc()) & (created < week.end_utc())]
     before = frame[(created >= previous.start_utc()) & (created < previous.end_utc())]
     still_open = frame[(created < week.end_utc()) & frame["resolved_at"].isna()]
-    return handoff_report.ReportInputs(in_week, before, still_open, runbooks={}, covered_keys=set(), doc_changes=[])
+    return ReportInputs(in_week, before, still_open, runbooks={}, covered_keys=set(), doc_changes=[])
 
 
 def best_of(repeat, action):
@@ -63,10 +61,10 @@ def bench(size, repeat):
     history = generate_history(seed=1, days=14, count=2 * size, end=week.end_utc() + timedelta(seconds=1))
     inputs = inputs_for(history, week, previous)
     # The first build also derives every title's alert key (cached afterwards): shown apart.
-    cold_seconds, _ = best_of(1, lambda: handoff_report.build_handoff_report(inputs, week, SCHEDULE.zone))
-    build_seconds, report = best_of(repeat, lambda: handoff_report.build_handoff_report(inputs, week, SCHEDULE.zone))
-    env = handoff_mail.template_environment()
-    render_seconds, (text, html) = best_of(repeat, lambda: handoff_mail.render_bodies(report, env))
+    cold_seconds, _ = best_of(1, lambda: build_handoff_report(inputs, week, SCHEDULE.zone))
+    build_seconds, report = best_of(repeat, lambda: build_handoff_report(inputs, week, SCHEDULE.zone))
+    env = mail.template_environment()
+    render_seconds, (text, html) = best_of(repeat, lambda: mail.render_bodies(report, env))
     print(f"{len(inputs.incidents):>7} incidents in the week: build {cold_seconds * 1000:7.1f} ms cold, "
           f"{build_seconds * 1000:7.1f} ms warm; render {render_seconds * 1000:5.1f} ms; "
           f"mail {(len(text) + len(html)) / 1024:5.1f} KiB")

@@ -1,6 +1,6 @@
 """Match latency by knowledge-base size, and the bot's end-to-end latency for a burst of alerts.
 
-    .venv/bin/python benchmarks/bench_match.py [--sizes 360,10000,100000] [--burst 200] [--transport socket-mode]
+    .venv/bin/python -m benchmarks.bench_match [--sizes 360,10000,100000] [--burst 200] [--transport socket-mode]
 
 1. match_alert() p50/p99 over the labelled alert titles with a subset of the corpus runbooks
    stored (360 sections), then the whole corpus padded with generated runbooks (4 sections
@@ -17,19 +17,17 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import psutil
+from psycopg2.extras import execute_values
 
-import psutil  # noqa: E402
-from psycopg2.extras import execute_values  # noqa: E402
-
-from benchmarks.bench_database import fresh_database  # noqa: E402
-from benchmarks.labelled_alerts import labelled_set  # noqa: E402
-from generate_documentation_db.alert_messages import recognise_alert  # noqa: E402
-from matching.knowledge_base import LiveIndex  # noqa: E402
-from matching.matcher import match_alert  # noqa: E402
-from sandbox.slack import SlackSandbox  # noqa: E402
-from sandbox.slack_workspace import PAGERDUTY_BOT_ID, pagerduty_message  # noqa: E402
-from tests.corpus_runbooks import CORPUS_DIR, corpus_rows, markdown_runbook, store_runbook  # noqa: E402
+from benchmarks.bench_database import fresh_database
+from benchmarks.labelled_alerts import labelled_set
+from bot.recognition import recognise_alert
+from matching.knowledge_base import LiveIndex
+from matching.matcher import match_alert
+from sandbox.slack import SlackSandbox
+from sandbox.slack_workspace import PAGERDUTY_BOT_ID, pagerduty_message
+from tests.corpus_runbooks import CORPUS_DIR, corpus_rows, markdown_runbook, store_runbook
 
 SECTIONS_PER_GENERATED_RUNBOOK = 4
 # The whole corpus holds about 2,100 sections; smaller sizes store a subset of it.

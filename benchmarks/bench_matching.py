@@ -1,6 +1,6 @@
 """Matching quality on the labelled set: top-1 accuracy, misses, and the wrong-reply rate.
 
-    .venv/bin/python benchmarks/bench_matching.py [--threshold 0.55] [--sweep] [--dump set.jsonl] [--show-errors]
+    .venv/bin/python -m benchmarks.bench_matching [--threshold 0.55] [--sweep] [--dump set.jsonl] [--show-errors]
 
 The set is split by alert name into a tuning half and a held-out half (no runbook in
 both); tune thresholds and weights on the tuning half only, and quote the held-out half.
@@ -19,14 +19,12 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from benchmarks.labelled_alerts import PAGERDUTY_BOT_ID, labelled_set  # noqa: E402
-from generate_documentation_db.alert_messages import recognise_alert  # noqa: E402
-from matching.knowledge_base import load_index  # noqa: E402
-from matching.matcher import DEFAULT_THRESHOLD, RELATED_FLOOR, RELATED_LIMIT, match_alert  # noqa: E402
-from tests.corpus_runbooks import corpus_rows, load_corpus  # noqa: E402
-from benchmarks.bench_database import fresh_database  # noqa: E402
+from benchmarks.bench_database import fresh_database
+from benchmarks.labelled_alerts import PAGERDUTY_BOT_ID, labelled_set
+from bot.recognition import recognise_alert
+from matching.knowledge_base import load_index
+from matching.matcher import DEFAULT_THRESHOLD, RELATED_FLOOR, RELATED_LIMIT, match_alert
+from tests.corpus_runbooks import corpus_rows, load_corpus
 
 
 def judge(item, alert, match, threshold):
@@ -94,7 +92,7 @@ def possibly_related(match):
 
 
 def print_errors(judged):
-    for item, alert, match, verdict in judged:
+    for item, _alert, match, verdict in judged:
         if verdict in ("wrong", "missed", "not recognised"):
             got = f"{match.matched or (match.alternatives[:1] or [None])[0]} {match.confidence:.2f}" if match \
                 else "-"

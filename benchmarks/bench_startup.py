@@ -5,7 +5,7 @@ Prints the median of several runs, each in a fresh child process:
   warm    start with an existing data dir, server stopped (every later start)
   join    connect to a server another process already runs (the 2nd..4th process)
   migrate apply every migration to an empty database
-Usage: .venv/bin/python benchmarks/bench_startup.py [--runs N]
+Usage: .venv/bin/python -m benchmarks.bench_startup [--runs N]
 """
 import argparse
 import json
@@ -21,7 +21,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 CHILD = textwrap.dedent("""
     import json, sys, time
     from pathlib import Path
-    from generate_documentation_db import database_connection as dbc
+    from database import connection as dbc
     started = time.perf_counter()
     server = dbc.embedded_server(Path(sys.argv[1]))
     ready = time.perf_counter()

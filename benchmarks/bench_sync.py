@@ -4,13 +4,12 @@ Prints the wall time, the number of API requests, records per second, and the pe
 the syncing process.  Everything runs on loopback: the sandbox stand-in in a subprocess,
 an embedded PostgreSQL in a temporary directory (or the server in DATABASE_URL).
 
-    .venv/bin/python benchmarks/bench_sync.py --incidents 100000 --days 90
+    .venv/bin/python -m benchmarks.bench_sync --incidents 100000 --days 90
 """
 import argparse
 import json
 import os
 import resource
-import socket
 import subprocess
 import sys
 import tempfile
@@ -20,19 +19,13 @@ from pathlib import Path
 import psycopg2
 import requests
 
+from alert_visualization.incident_sync import SyncSettings, sync
+from alert_visualization.pagerduty_api import PagerDutyClient
+from database import connection
+from sandbox.loopback import free_port
+from sandbox.pagerduty import DEFAULT_TOKEN
+
 PROJECT_DIR = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(PROJECT_DIR))
-
-from alert_visualization.incident_sync import SyncSettings, sync  # noqa: E402
-from alert_visualization.pagerduty_api import PagerDutyClient  # noqa: E402
-from generate_documentation_db import database_connection  # noqa: E402
-from sandbox.pagerduty import DEFAULT_TOKEN  # noqa: E402
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start_sandbox(incidents, days, seed=7):
@@ -58,10 +51,10 @@ def server_url(workdir):
     """DATABASE_URL's server, or an embedded one with its data in `workdir`."""
     if os.environ.get("DATABASE_URL"):
         return os.environ["DATABASE_URL"]
-    return database_connection.embedded_server(Path(workdir) / "postgres").get_uri()
+    return connection.embedded_server(Path(workdir) / "postgres").get_uri()
 
 
-fresh_database = database_connection.create_migrated_database
+fresh_database = connection.create_migrated_database
 
 
 def measure_sync(database_url, api_url, days):

@@ -1,6 +1,6 @@
 """Fit the matcher's confidence model, and print the precision/recall curve MATCH_THRESHOLD is chosen on.
 
-    .venv/bin/python benchmarks/fit_confidence.py [--folds 5] [--l2 1.0]
+    .venv/bin/python -m benchmarks.fit_confidence [--folds 5] [--l2 1.0]
 
 Crawls the shared corpus into a temporary embedded PostgreSQL, runs every labelled message of
 `benchmarks.matching_sets` (except the held-out sets) through the bot's recogniser and the
@@ -21,7 +21,7 @@ import numpy as np
 
 from benchmarks.corpus_knowledge_base import crawled_corpus
 from benchmarks.matching_sets import HELD_OUT_SETS, PAGERDUTY_BOT, accepted_names, all_items, is_right
-from generate_documentation_db.alert_messages import recognise_alert
+from bot.recognition import recognise_alert
 from matching.confidence import BIAS, FEATURES, WEIGHTS, confidence
 from matching.knowledge_base import load_index
 from matching.matcher import Match, _named_match, ranked_candidates
@@ -163,7 +163,7 @@ def main(argv=None):
         print(f"\nset {set_name} with the shipped model" + (" (held out: never fitted on)" if set_name in HELD_OUT_SETS else ""))
         curve([a for a in answers(rows, items, lambda i: shipped) if a[0]["set"] == set_name])
     if args.show_errors:
-        for item, kind, probability, right in out_of_fold:
+        for item, _kind, probability, right in out_of_fold:
             if item["set"] not in HELD_OUT_SETS and probability >= args.show_errors and not right:
                 print(f"  {probability:.2f} [{item['set']} {item['style']}] {item['title'][:100]!r} want {item['expected'][:1]}")
     block = model_source(weights, bias)

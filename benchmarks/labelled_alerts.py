@@ -196,7 +196,7 @@ def labelled_set(rows, seed=4821):
             items.append({"kind": shape if expected else "no_runbook", "shape": shape, "event": event,
                           "line": json.dumps(event), "title": title, "expected": sorted(expected),
                           "is_alert": True, "half": part})
-    for kind, text, expected, half_name, as_json in chatter_items(rows, rng):
+    for kind, text, _expected, half_name, as_json in chatter_items(rows, rng):
         event = {"type": "message", "user": "U0PERSON", "text": text}
         items.append({"kind": kind, "shape": kind, "event": event, "line": json.dumps(event) if as_json else text,
                       "title": text, "expected": [], "is_alert": False, "half": half_of(half_name)})

@@ -1,2 +1,2 @@
-"""The Slack bot: transports, catch-up, recognition, the handler, claims and replies (moving here from
-`slack_bot.py` and `generate_documentation_db/` a piece at a time)."""
+"""The Slack bot: transports (Socket Mode, RTM, the console), catch-up, message recognition, the
+handler, reply claims and replies.  `slack_bot.py` reads the command line and wires these together."""

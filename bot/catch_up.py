@@ -11,6 +11,8 @@ import time
 
 from slack_sdk.errors import SlackApiError
 
+from bot.handler import Handled
+
 log = logging.getLogger(__name__)
 
 CATCH_UP_MINUTES = 15
@@ -89,7 +91,7 @@ class CatchingUp:
 
     def after_alert(self, outcome):
         # Nothing redelivers an acknowledged event: a later look at history answers it.
-        if outcome.note in ("database unavailable", "post failed"):
+        if outcome.result in (Handled.DATABASE_UNAVAILABLE, Handled.POST_FAILED):
             self.request()
 
     def run_until(self, stopping, handler):

@@ -1,7 +1,7 @@
 """Posting a reply through Slack's Web API, with Slack's refusals sorted into final and passing ones."""
 from slack_sdk.errors import SlackApiError
 
-from generate_documentation_db.alert_handler import ReplyRefused
+from bot.handler import ReplyRefused
 
 # Errors a retry cannot change: the channel is archived or closed to the bot, the message is too long,
 # or the app may not post there.  Rate limits and server errors are retried by the client and the

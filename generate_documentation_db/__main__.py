@@ -6,17 +6,19 @@ Polls the runbook site every DOCS_POLL_SECONDS and keeps the runbook tables curr
 import argparse
 import logging
 import sys
-
-import psycopg2
+from functools import partial
 
 import utils
-from generate_documentation_db import database_connection, process_status, runbook_store
+from database import heartbeats
+from database.connection import DatabaseUnavailable
+from database.heartbeats import Process
+from database.outage import open_database
+from generate_documentation_db import runbook_store
 from generate_documentation_db.crawler import CrawlLimits
 from generate_documentation_db.docs_monitor import DocsMonitor
 from generate_documentation_db.progress import Progress
 
 log = logging.getLogger("generate_documentation_db")
-PROCESS_NAME = "docs_monitor"
 # After a failed poll the next try comes sooner than the poll interval, doubling each time.
 FIRST_RETRY_SECONDS = 10
 
@@ -76,61 +78,50 @@ def main(argv):
     args = parse_args(argv)
     config = utils.load_config()
     if args.list or args.changes:
-        conn = database_connection.connect(config)
-        rows = (format_changes(runbook_store.recent_changes(conn, args.limit)) if args.changes
-                else format_runbooks(runbook_store.list_runbooks(conn)))
+        database = open_database(config, one_shot=True)
+        rows = database.run(lambda conn: format_changes(runbook_store.recent_changes(conn, args.limit)) if args.changes
+                            else format_runbooks(runbook_store.list_runbooks(conn)))
         print("\n".join(rows) if rows else "(none yet)")
         return 0
     urls = start_urls(config, args)
     config.url("DATABASE_URL", schemes=("postgresql", "postgres"))  # a bad URL is exit 2, not an endless wait
     poll_seconds = config.integer("DOCS_POLL_SECONDS", 300, minimum=1)
     monitor = DocsMonitor(urls, crawl_limits(config), progress=Progress.for_terminal())
-    utils.configure_logging(PROCESS_NAME, config)
+    utils.configure_logging(Process.DOCS_MONITOR, config)
     return run(monitor, config, poll_seconds, once=args.once)
 
 
 def run(monitor, config, poll_seconds, once):
     """Poll until stopped; the database going away is waited for, never half-written."""
     stopping = utils.stop_event()
+    database = open_database(config, stopping, one_shot=once)
     log.info("Docs monitor watching %s every %d s.", ", ".join(monitor.start_urls), poll_seconds)
-    conn, failed_polls, exit_code = None, 0, 0
+    failed_polls = 0
     while not stopping.is_set():
         try:
-            conn = conn if conn is not None and not conn.closed else database_connection.connect(config)
-            report = monitor.poll(conn)
-            log.info(report.summary())
+            # A poll is not repeated at once after an outage: it is long, and the next one comes soon.
+            report = database.run(monitor.poll, retry_seconds=0)
+            summary = report.summary()
+            log.info(summary)
             # Liveness for the dashboard; it goes to process_status, never to the runbook tables.
-            process_status.record_heartbeat(conn, PROCESS_NAME, poll_seconds, report.summary())
+            database.run(partial(heartbeats.record_heartbeat, process=Process.DOCS_MONITOR,
+                                 interval_seconds=poll_seconds, outcome=summary))
             failed_polls = failed_polls + 1 if report.faults and not _any_success(report) else 0
-        except (psycopg2.Error, utils.ConfigError) as error:
-            if not _waited_for(error, once):
+        except DatabaseUnavailable as error:
+            if once:
                 raise
-            log.warning("The database is unavailable (%s); waiting for it.", str(error).strip().splitlines()[0])
-            conn = _close(conn)
-            failed_polls, exit_code = failed_polls + 1, 1
+            log.warning("The database is unavailable (%s); waiting for it.", error)
+            failed_polls += 1
         if once:
             break
         stopping.wait(next_wait(poll_seconds, failed_polls))
-    _close(conn)
+    database.close()
     log.info("Docs monitor stopped.")
-    return exit_code if once else 0
-
-
-def _waited_for(error, once):
-    """An outage is waited for (a crash included); a bad query is a bug, and --once reports it."""
-    if isinstance(error, utils.ConfigError):
-        return not once
-    return database_connection.connection_lost(error)
+    return 0
 
 
 def _any_success(report):
     return report.not_modified + report.unchanged + report.added + report.changed > 0
-
-
-def _close(conn):
-    if conn is not None and not conn.closed:
-        conn.close()
-    return None
 
 
 if __name__ == "__main__":

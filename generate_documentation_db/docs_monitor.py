@@ -9,13 +9,12 @@ advisory lock, which costs no write.
 import logging
 from dataclasses import dataclass, field
 
+from database.locks import Lock, try_lock, unlock
 from generate_documentation_db import crawler, page_store
+from generate_documentation_db.page_parser import PARSER_VERSION, html_problem, parse_page
 from generate_documentation_db.site_scope import Scope, normalise_url, parse_sitemap
-from generate_documentation_db.web_scraper import PARSER_VERSION, html_problem, parse_page
 
 log = logging.getLogger(__name__)
-# Any fixed 64-bit number, distinct from the migration lock.
-CRAWL_LOCK_ID = 7_301_624_190_010
 GONE_STATUSES = (404, 410)
 
 
@@ -68,12 +67,12 @@ class DocsMonitor:
 
     def poll(self, conn):
         """One poll; returns a PollReport.  Database errors propagate (the caller waits and retries)."""
-        if not _try_claim(conn):
+        if not try_lock(conn, Lock.CRAWL):
             return PollReport(claimed=False)
         try:
             return self._poll_claimed(conn)
         finally:
-            _release(conn)
+            unlock(conn, Lock.CRAWL)
 
     def _poll_claimed(self, conn):
         report = PollReport()
@@ -169,18 +168,3 @@ class DocsMonitor:
                 pending.extend(link for link in nested if self.scope.contains(link) and link not in self._sitemaps)
         return [page for page in dict.fromkeys(pages) if self.scope.contains(page)]
 
-
-def _try_claim(conn):
-    with conn, conn.cursor() as cur:
-        cur.execute("SELECT pg_try_advisory_lock(%s)", (CRAWL_LOCK_ID,))
-        return cur.fetchone()[0]
-
-
-def _release(conn):
-    if conn.closed:
-        return
-    try:
-        with conn, conn.cursor() as cur:
-            cur.execute("SELECT pg_advisory_unlock(%s)", (CRAWL_LOCK_ID,))
-    except Exception:  # the connection died mid-poll; the server released the lock with it
-        log.debug("Could not release the crawl lock explicitly.", exc_info=True)

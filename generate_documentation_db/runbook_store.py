@@ -139,11 +139,11 @@ def search(conn, text, limit=10, name_terms=(), per_name_term=4):
     """
     with conn, conn.cursor() as cur:
         cur.execute(
-            f"WITH q AS (SELECT docs_any_words_query(%(text)s) AS query, "
+            "WITH q AS (SELECT docs_any_words_query(%(text)s) AS query, "
             "            tsvector_to_array(docs_tsvector(%(text)s)) AS lexemes, "
             "            nullif(array_to_string(ARRAY(SELECT quote_literal(l) || ':A' "
             "                   FROM unnest(%(names)s::text[]) l), ' | '), '')::tsquery AS names), "
-            f"ranked AS (SELECT r.id, ts_rank(r.search_vector, q.query, 1) AS rank "
+            "ranked AS (SELECT r.id, ts_rank(r.search_vector, q.query, 1) AS rank "
             "          FROM runbooks r, q WHERE q.query IS NOT NULL AND r.search_vector @@ q.query "
             "          ORDER BY rank DESC, r.id LIMIT %(limit)s), "
             "by_name AS (SELECT DISTINCT n.id FROM unnest(%(names)s::text[]) AS t(l), q, LATERAL ("

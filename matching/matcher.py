@@ -10,8 +10,14 @@ from matching.confidence import Evidence, confidence
 from matching.index import RunbookIndex
 from matching.names import atoms_of, name_mentions
 from matching.text import described_terms, phrase_pairs, stem
-from matching.titles import (alert_key, name_key, name_words, names_label_values, normalise_alert_title,
-                             without_decorations)
+from matching.titles import (
+    alert_key,
+    name_key,
+    name_words,
+    names_label_values,
+    normalise_alert_title,
+    without_decorations,
+)
 from matching.vocabulary import plain_words
 
 # Chosen on the out-of-fold curve benchmarks/fit_confidence.py prints: the lowest threshold at which at

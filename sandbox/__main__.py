@@ -12,7 +12,7 @@ import threading
 from urllib.parse import urlsplit
 
 import utils
-from generate_documentation_db import database_connection
+from database import connection
 from sandbox import demo_events
 from sandbox.docs_server import DocsServer
 from sandbox.pagerduty import Account, serve_in_thread
@@ -67,12 +67,12 @@ def main(argv):
     config.require("DOCS_URL", "PAGERDUTY_API_URL", "SLACK_API_URL", "SMTP_PORT", feature="the demo stand-ins")
     utils.configure_logging("sandbox", config)
     stopping = utils.stop_event()
-    conn = database_connection.connect(config)
-    data_dir = database_connection.data_dir(config)
+    conn = connection.connect(config)
+    data_dir = connection.data_dir(config)
     site_dir = demo_events.fresh_site_copy(data_dir / "demo_docs_site")
     outbox = utils.PROJECT_DIR / "outbox" / "sandbox-smtp"
     docs, pagerduty, slack, smtp = start_stand_ins(config, site_dir, outbox)
-    url = database_connection.database_url(config)
+    url = connection.database_url(config)
     print(describe_demo(config, utils.log_dir_of(config), data_dir, url, outbox), flush=True)
     if not args.once:
         threading.Thread(target=demo_events.report_handoff_mail, args=(outbox, stopping), daemon=True).start()

@@ -17,8 +17,8 @@ import email.utils
 import hashlib
 import logging
 import mimetypes
-import sys
 import random
+import sys
 import threading
 import time
 from dataclasses import dataclass

@@ -28,9 +28,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from sandbox.pagerduty_endpoints import ROUTES, BadRequest, get_incident, parse_time
 from sandbox.pagerduty_history import generate_history
+from sandbox.pagerduty_json import render_time
 
 RATE_LIMIT_PER_MINUTE = 960  # requests per minute per REST API key
-from sandbox.pagerduty_json import render_time
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ import hashlib
 import math
 import random
 from collections import namedtuple
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 Service = namedtuple("Service", "id name team_id team_name")
 # Times are POSIX seconds; acknowledged_at / resolved_at are None when it never happened.

@@ -19,7 +19,6 @@ one is channel_not_found, a channel the bot was removed from answers not_in_chan
 archived channel is_archived, and blocks with more than 12,000 characters msg_blocks_too_long.
 """
 import argparse
-import asyncio
 import json
 import logging
 import threading

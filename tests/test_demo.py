@@ -10,7 +10,7 @@ import psutil
 import pytest
 import requests
 
-from tests.conftest import PROJECT_DIR
+from utils import PROJECT_DIR
 
 pytestmark = pytest.mark.timeout(240)
 

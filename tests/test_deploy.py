@@ -2,7 +2,7 @@
 import re
 
 from deploy.run_procfile import parse_env_file, parse_procfile
-from tests.conftest import PROJECT_DIR
+from utils import PROJECT_DIR
 
 UNITS = {
     "docs_monitor": "oncall-helper-docs-monitor.service",

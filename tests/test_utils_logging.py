@@ -3,7 +3,7 @@ import subprocess
 import sys
 import textwrap
 
-from tests.conftest import PROJECT_DIR
+from utils import PROJECT_DIR
 
 CHILD = textwrap.dedent("""
     import logging, sys

@@ -1,0 +1,36 @@
+"""The RTM transport (classic apps, BOT_TOKEN alone): the older websocket API."""
+import logging
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.rtm_v2 import RTMClient
+
+from bot.catch_up import CatchingUp
+from bot.handler import AlertHandler
+from bot.slack_client import PING_SECONDS
+from bot.status import BotStatus
+from utils import ConfigError
+
+log = logging.getLogger(__name__)
+
+
+def run_rtm(handler: AlertHandler, client, stopping, status: BotStatus, catching_up: CatchingUp) -> None:
+    """Answer events until `stopping` is set; Slack refusing RTM for this app is a configuration error."""
+    rtm = RTMClient(web_client=client, ping_interval=PING_SECONDS, auto_reconnect_enabled=True)
+
+    @rtm.on("message")
+    def on_message(_client, event):
+        handler.handle(event)
+
+    @rtm.on("hello")
+    def on_hello(_client, _event):
+        catching_up.request()
+
+    try:
+        rtm.connect()
+    except SlackApiError as error:
+        reason = error.response.get("error", "error")
+        raise ConfigError(f"Slack refused an RTM connection for BOT_TOKEN ({reason}): apps created since "
+                                "2024 cannot use RTM; set SLACK_APP_TOKEN to use Socket Mode.") from None
+    log.info("Connected to Slack over RTM.")
+    status.beat_until(stopping, rtm.is_connected)
+    rtm.close()

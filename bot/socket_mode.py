@@ -1,0 +1,47 @@
+"""The Socket Mode transport (apps with an app-level token, SLACK_APP_TOKEN): events over a websocket."""
+import logging
+
+from slack_sdk.errors import SlackClientError
+from slack_sdk.socket_mode import SocketModeClient
+from slack_sdk.socket_mode.response import SocketModeResponse
+
+from bot.catch_up import CatchingUp
+from bot.handler import AlertHandler
+from bot.slack_client import PING_SECONDS
+from bot.status import BotStatus
+
+log = logging.getLogger(__name__)
+
+def run_socket_mode(app_token: str, handler: AlertHandler, client, stopping, status: BotStatus,
+                    catching_up: CatchingUp) -> None:
+    """Answer events until `stopping` is set; a dropped socket reconnects and asks for a catch-up."""
+    socket_client = SocketModeClient(app_token=app_token, web_client=client,
+                                     ping_interval=PING_SECONDS)
+
+    def on_request(socket, request):
+        # Ack first: Slack redelivers anything not acknowledged within 3 seconds.
+        try:
+            socket.send_socket_mode_response(SocketModeResponse(envelope_id=request.envelope_id))
+        except SlackClientError as error:
+            # The socket went away under us; Slack will redeliver, and the recorded message keeps
+            # that second delivery quiet.  The alert is answered now all the same.
+            log.warning("Could not acknowledge envelope %s (%s); handling it anyway.", request.envelope_id,
+                        type(error).__name__)
+        if request.type != "events_api":
+            return
+        if request.retry_attempt:
+            log.info("Envelope redelivered (retry_attempt %s, %s).", request.retry_attempt, request.retry_reason)
+        event = (request.payload or {}).get("event") or {}
+        if event.get("type") == "message":
+            handler.handle(event)
+
+    def on_message(_socket, message, _raw):
+        if message.get("type") == "hello":
+            catching_up.request()  # a new connection: look for what was posted while the old one was down
+
+    socket_client.socket_mode_request_listeners.append(on_request)
+    socket_client.message_listeners.append(on_message)
+    socket_client.connect()
+    log.info("Connected to Slack over Socket Mode.")
+    status.beat_until(stopping, socket_client.is_connected)
+    socket_client.close()

@@ -1,0 +1,57 @@
+"""The Slack bot's row in process_status: is it connected, and what was its last alert.
+
+A beat every HEARTBEAT_SECONDS while the transport runs says whether the websocket is up;
+each alert adds what it was and what the bot did with it.  A failed beat is logged and
+never stops the bot: status is for people, alerts are the job.
+"""
+import logging
+from datetime import datetime, timezone
+
+from bot.handler import Handled
+from database import heartbeats
+from database.heartbeats import Process
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS = 30
+CONNECTED, RECONNECTING = "connected", "not connected (reconnecting)"
+
+
+def alert_details(outcome, now):
+    """What the status panel shows of an alert: its title, when, and the bot's answer."""
+    match = outcome.match
+    return {
+        "last_alert_at": now.isoformat(),
+        "last_alert": outcome.alert.title[:200],
+        "last_alert_result": outcome.note,
+        "last_alert_runbook": match.runbook_title if match is not None and match.found else None,
+    }
+
+
+class BotStatus:
+    def __init__(self, database, transport, interval=HEARTBEAT_SECONDS):
+        self.database = database
+        self.transport = transport
+        self.interval = interval
+
+    def beat(self, connected):
+        outcome = CONNECTED if connected else RECONNECTING
+        self._record(outcome, connected=connected, transport=self.transport)
+
+    def beat_until(self, stopping, is_connected):
+        """Beat on a timer until `stopping` is set (the transport's main loop)."""
+        while not stopping.is_set():
+            self.beat(is_connected())
+            stopping.wait(self.interval)
+
+    def alert_handled(self, outcome):
+        if outcome.alert is None or outcome.result is Handled.DATABASE_UNAVAILABLE:
+            return  # nothing to say, or nowhere to say it
+        self._record(None, **alert_details(outcome, datetime.now(timezone.utc)))
+
+    def _record(self, outcome, **details):
+        try:
+            self.database.run(lambda conn: heartbeats.record_heartbeat(
+                conn, Process.SLACK_BOT, self.interval, outcome, **details))
+        except Exception:
+            log.warning("Could not record the bot's heartbeat.", exc_info=True)

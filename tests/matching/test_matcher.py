@@ -1,0 +1,184 @@
+"""Alert title -> runbook on a real knowledge base in PostgreSQL, read through the matcher's index."""
+import pytest
+
+from matching.knowledge_base import LiveIndex, load_index
+from matching.matcher import DEFAULT_THRESHOLD, is_spelled_name, match_alert
+from tests.corpus_runbooks import (
+    SAMPLE_RUNBOOKS,
+    SITE,
+    corpus_rows,
+    load_corpus,
+    load_samples,
+    sample_runbook,
+    store_runbook,
+)
+
+
+@pytest.fixture
+def kb(db):
+    load_samples(db)
+    return db
+
+
+@pytest.mark.parametrize("title", [
+    "KubePodCrashLooping", "kube_pod_crash_looping", "kube-pod-crash-looping", "Kube Pod Crash Looping",
+    "prod.KubePodCrashLooping", "Triggered #4821: [FIRING:2] KubePodCrashLooping (api-7f9 default critical)",
+    "[P1] KubePodCrashLooping-staging",
+])
+def test_an_exact_name_in_any_spelling_wins(kb, title):
+    match = match_alert(load_index(kb), title)
+    assert (match.matched, match.reason, match.confidence) == ("KubePodCrashLooping", "exact name", 1.0)
+
+
+@pytest.mark.parametrize("title, expected", [
+    ("Pod default/api-7f9c4 is crash looping.", "KubePodCrashLooping"),
+    ("[P2] etcd has no leader on prod-east", "etcdNoLeader"),
+    ("etcd cluster has no leader", "etcdNoLeader"),
+    ("Filesystem on node is filling up", "NodeFilesystemSpaceFillingUp"),
+])
+def test_a_described_alert_is_found_by_text(kb, title, expected):
+    match = match_alert(load_index(kb), title)
+    assert match.matched == expected and match.reason == "text match"
+    assert 0.5 <= match.confidence <= 1.0
+
+
+@pytest.mark.parametrize("title", [
+    "RedisDown", "Kafka consumer lag high on orders", "MySQL replication is broken on db-3",
+    "KubePodCrashLoopingCanary", "Payments checkout job failed to reconcile invoices",
+    "High number of failed gRPC requests in checkout service",
+])
+def test_an_alert_without_a_runbook_gets_none(kb, title):
+    match = match_alert(load_index(kb), title)
+    assert not match.found and match.matched is None
+    assert match.confidence < DEFAULT_THRESHOLD
+
+
+def test_below_the_threshold_the_best_candidates_are_only_possibly_related(kb):
+    match = match_alert(load_index(kb), "kube pod crashloop", threshold=1.0)  # a text match is never certain
+    assert not match.found
+    assert "KubePodCrashLooping" in match.alternatives
+
+
+def test_an_empty_or_noise_title_matches_nothing(kb):
+    assert not match_alert(load_index(kb), "").found
+    assert not match_alert(load_index(kb), "#4821: 10.0.0.1 3f9a2c1d7e").found
+
+
+corpus = corpus_rows()
+
+
+@pytest.mark.skipif(not corpus, reason="the shared corpus (../shared/corpus) is absent")
+def test_every_corpus_alert_is_found_by_its_own_name_and_in_alertmanager_shape(db):
+    corpus = load_corpus(db)
+    index = load_index(db)
+    misses = [row["alert_name"] for row in corpus
+              if match_alert(index, f"[FIRING:1] {row['alert_name']} (pod-7f9 ns critical)").matched is None]
+    assert misses == []
+
+
+def test_a_summary_annotation_is_matched_by_what_the_runbooks_meaning_says(db):
+    # Nothing in the title names the alert; the runbook's Meaning says what it describes.
+    load_samples(db, {**SAMPLE_RUNBOOKS, "KubeletTooManyPods": (
+        "The kubelet is running at its capacity of pods on a node.", "1. Spread the pods over more nodes.")})
+    match = match_alert(load_index(db), "Kubelet is running at capacity.")
+    assert (match.matched, match.reason) == ("KubeletTooManyPods", "text match")
+    assert match.confidence >= DEFAULT_THRESHOLD
+
+
+def test_a_lone_unknown_alert_name_needs_all_its_words_in_the_runbooks_name(kb):
+    # Same words as KubeJobFailed but one: an alert-like identifier of a different alert.
+    match = match_alert(load_index(kb), "KubeCronJobFailed")
+    assert not match.found
+
+
+WAITING = {"KubeContainerWaiting": ("A pod container has been waiting longer than an hour.",
+                                    "1. Describe the pod and read why the container waits.")}
+
+
+@pytest.mark.parametrize("title", ["Pod container waiting longer than 1 hour.",
+                                   "[Alerting] Pod container waiting longer than 1 hour"])
+def test_the_word_after_container_is_kept_when_a_runbook_name_uses_it(db, title):
+    load_samples(db, {**SAMPLE_RUNBOOKS, **WAITING})
+    match = match_alert(load_index(db), title)
+    assert match.matched == "KubeContainerWaiting" and match.confidence >= DEFAULT_THRESHOLD
+    assert match.alert_key == "kube container waiting"  # a matched alert is counted by its runbook's name
+
+
+def test_a_name_whose_number_the_cleaner_dropped_is_looked_up_with_it(db):
+    def warning(level):
+        return (f"The storage system has reached {level}% of its capacity.", "1. Free space or add capacity.")
+    load_samples(db, {f"NooBaaSystemCapacityWarning{level}": warning(level) for level in (85, 95, 100)})
+    title = 'ALARM: "prod-noo-baa-system-capacity-warning-95" in Asia Pacific (Tokyo)'
+    match = match_alert(load_index(db), title)
+    assert (match.matched, match.reason) == ("NooBaaSystemCapacityWarning95", "exact name")
+
+
+def test_a_summary_in_other_words_than_the_name_is_found_through_the_on_call_vocabulary(db):
+    load_samples(db, {**SAMPLE_RUNBOOKS,
+                      "KubeletDown": ("The monitoring system cannot reach the kubelets.", "1. Check the nodes."),
+                      "NodeFilesystemAlmostOutOfFiles": ("A filesystem has few inodes left.", "1. Find small files.")})
+    down = match_alert(load_index(db), "Kubelet has disappeared from Prometheus target discovery.")
+    assert (down.matched, down.reason) == ("KubeletDown", "exact name")
+    files = match_alert(load_index(db), "Filesystem on /dev/sda1 has less than 3% inodes left.")
+    assert files.matched == "NodeFilesystemAlmostOutOfFiles" and files.confidence >= DEFAULT_THRESHOLD
+
+
+def test_a_hyphenated_alarm_name_differing_by_one_word_is_another_alert(db):
+    load_samples(db, {**SAMPLE_RUNBOOKS, "KubeDaemonSetRolloutStuck": (
+        "A DaemonSet rollout, like a deployment's, has not progressed.", "1. Check the DaemonSet's pods.")})
+    assert match_alert(load_index(db), 'ALARM: "prod-kube-daemon-set-rollout-stuck" in EU (Ireland)').found
+    assert not match_alert(load_index(db), 'ALARM: "prod-kube-deployment-rollout-stuck" in EU (Ireland)').found
+
+
+def test_an_identifier_with_a_word_more_than_a_runbooks_name_is_another_alert(db):
+    load_samples(db, {**SAMPLE_RUNBOOKS, "CoreDNSErrorsHigh": (
+        "CoreDNS answers many queries with SERVFAIL errors.", "1. Check the upstream resolvers.")})
+    assert match_alert(load_index(db), "[FIRING:1] CoreDNSErrorsHigh (coredns critical)").found
+    assert not match_alert(load_index(db), "[FIRING:1] CoreDNSForwardErrorsHigh (coredns critical)").found
+
+
+def test_a_runbook_named_for_an_absence_answers_only_an_alert_that_says_one(kb):
+    assert match_alert(load_index(kb), "etcd cluster has no leader").matched == "etcdNoLeader"
+    elections = match_alert(load_index(kb), "etcd cluster has frequent leader elections")
+    assert elections.matched != "etcdNoLeader"
+
+
+def test_an_alert_documented_twice_offers_the_other_page_once_as_a_link(kb):
+    for team in ("platform", "storage"):
+        store_runbook(kb, f"{SITE}/{team}/etcd-no-leader/", sample_runbook("etcdNoLeader", "No leader.", "1. Look."))
+    match = match_alert(load_index(kb), "[FIRING:1] etcdNoLeader")
+    assert match.reason == "exact name" and match.alternatives == ("etcdNoLeader",)
+    assert len(match.alternative_urls) == 1 and match.alternative_urls[0] != match.url
+
+
+@pytest.mark.parametrize("reading, is_name", [
+    ("CoreDNSForwardErrorsHigh", True), ("kube-deployment-rollout-stuck", True),
+    ("core dns forward errors high", True), ("Thanos Compact Halted", True), ("Thanos Compact Halted alert", True),
+    ("Disk not responding", False), ("etcd cluster has no leader", False), ("Watchdog", False),
+    ("Pod is crash looping", False),
+])
+def test_a_name_is_one_identifier_or_its_words_spelled_as_monitors_title_them(reading, is_name):
+    assert is_spelled_name(reading) is is_name
+
+
+def test_a_name_spelled_out_in_words_needs_the_runbooks_name_word_for_word(db):
+    load_samples(db, {**SAMPLE_RUNBOOKS, "CoreDNSErrorsHigh": (
+        "CoreDNS answers many queries with SERVFAIL errors.", "1. Check the upstream resolvers.")})
+    assert not match_alert(load_index(db), "[P2] core dns forward errors high on prod-east").found
+    assert not match_alert(load_index(db), "Core Dns Forward Errors High - prod").found
+    assert match_alert(load_index(db), "CoreDNS answers with many errors").matched == "CoreDNSErrorsHigh"
+
+
+def test_the_live_index_follows_a_runbook_changed_on_the_site_without_a_restart(kb):
+    runbooks = LiveIndex(check_seconds=0)
+    assert match_alert(runbooks.current(kb), "[FIRING:1] KafkaConsumerLagHigh").matched is None
+    page = f"{SITE}/streaming/kafka/"
+    store_runbook(kb, page, sample_runbook("KafkaConsumerLagHigh", "Consumers fall behind.", "1. Add consumers."))
+    assert match_alert(runbooks.current(kb), "[FIRING:1] KafkaConsumerLagHigh").matched == "KafkaConsumerLagHigh"
+    # The page is edited: its runbook renamed.  The old name is gone, the new one answers.
+    store_runbook(kb, page, sample_runbook("KafkaConsumerGroupLag", "A consumer group falls behind.",
+                                           "1. Add consumers to the group."))
+    index = runbooks.current(kb)
+    assert match_alert(index, "[FIRING:1] KafkaConsumerLagHigh").matched is None
+    assert match_alert(index, "KafkaConsumerGroupLag-prod").matched == "KafkaConsumerGroupLag"
+    assert match_alert(index, "KubePodCrashLooping").matched == "KubePodCrashLooping"  # other pages untouched
