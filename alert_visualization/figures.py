@@ -12,7 +12,7 @@ NO_RUNBOOK = "#ff7f0e"
 HAS_RUNBOOK = "#2ca02c"
 
 
-def plain(text):
+def plain(text: object) -> str:
     """Text plotly.js shows literally, whatever markup it contains."""
     return html.escape(str(text), quote=False)
 
@@ -34,7 +34,7 @@ def _layout(figure, title, **extra):
     return figure
 
 
-def incidents_over_time(per_day):
+def incidents_over_time(per_day: dict[str, list]) -> go.Figure:
     """Stacked bars: incidents per local day, by urgency."""
     figure = go.Figure([
         go.Bar(x=per_day["days"], y=per_day.get(urgency, []), name=urgency, marker_color=colour)
@@ -43,7 +43,7 @@ def incidents_over_time(per_day):
     return _layout(figure, "Incidents per day, by urgency", barmode="stack", yaxis_title="incidents")
 
 
-def top_alerts(rows):
+def top_alerts(rows: list[dict[str, object]]) -> go.Figure:
     """Horizontal bars of the top alert keys; those without a runbook in orange and marked."""
     rows = list(reversed(rows))  # plotly draws the first bar at the bottom
     figure = go.Figure(go.Bar(
@@ -59,7 +59,7 @@ def top_alerts(rows):
                    height=max(340, 32 * len(rows) + 90), yaxis={"automargin": True})
 
 
-def alert_share(slices):
+def alert_share(slices: list[dict[str, object]]) -> go.Figure:
     figure = go.Figure(go.Pie(
         labels=[plain(item["alert_key"]) for item in slices],
         values=[item["count"] for item in slices], hole=0.4, sort=False, textinfo="percent",
@@ -67,7 +67,7 @@ def alert_share(slices):
     return _layout(figure, "Alert share", legend={"orientation": "v"})
 
 
-def hour_weekday_heatmap(heatmap):
+def hour_weekday_heatmap(heatmap: dict[str, list]) -> go.Figure:
     figure = go.Figure(go.Heatmap(
         z=heatmap["counts"], x=heatmap["hours"], y=heatmap["weekdays"], colorscale="Reds",
         hovertemplate="%{y} %{x}:00 - %{z} incidents<extra></extra>",
@@ -76,13 +76,13 @@ def hour_weekday_heatmap(heatmap):
                    xaxis={"dtick": 2, "title": "hour"}, yaxis={"autorange": "reversed"})
 
 
-def incidents_by_service(rows):
+def incidents_by_service(rows: list[dict[str, object]]) -> go.Figure:
     figure = go.Figure(go.Bar(x=[plain(row["service"]) for row in rows], y=[row["count"] for row in rows],
                               marker_color="#9467bd"))
     return _layout(figure, "Incidents by service", yaxis_title="incidents")
 
 
-def response_trend(rows, step="week"):
+def response_trend(rows: list[dict[str, object]], step: str = "week") -> go.Figure:
     weeks = [row["start"] for row in rows]
     figure = go.Figure([
         go.Scatter(x=weeks, y=[row["mtta_minutes"] for row in rows], name="MTTA", mode="lines+markers"),
@@ -92,7 +92,7 @@ def response_trend(rows, step="week"):
                    xaxis={"title": "week of" if step == "week" else "day", "type": "date", "tickformat": "%b %d"})
 
 
-def dashboard_figures(summary):
+def dashboard_figures(summary: dict) -> dict[str, go.Figure]:
     """{element id: figure} for every chart on the page."""
     return {
         "chart-over-time": incidents_over_time(summary["per_day"]),

@@ -1,4 +1,5 @@
 """The dashboard's filters, read from and written to the query string (so a view is a link)."""
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from urllib.parse import urlencode
@@ -14,18 +15,18 @@ LONGEST_CUSTOM_DAYS = 366
 @dataclass(frozen=True)
 class Filters:
     range: str = "7"          # "7" / "30" / "90" / "custom"
-    first_day: date = None    # custom range only
-    last_day: date = None
-    service: str = None
-    urgency: str = None
+    first_day: date | None = None  # custom range only
+    last_day: date | None = None
+    service: str | None = None
+    urgency: str | None = None
 
-    def period(self, timezone, now=None):
+    def period(self, timezone: str, now: datetime | None = None) -> Period:
         if self.range == "custom":
             return Period(self.first_day, self.last_day, timezone)
         today = (now or datetime.now(ZoneInfo(timezone))).astimezone(ZoneInfo(timezone)).date()
         return last_days(int(self.range), today, timezone)
 
-    def query(self, **changes):
+    def query(self, **changes: object) -> str:
         """The query string of these filters (with `changes`), for links and the CSV export."""
         chosen = replace(self, **changes)
         params = {"range": chosen.range}
@@ -42,7 +43,7 @@ def _day(text):
         return None
 
 
-def parse_filters(args):
+def parse_filters(args: Mapping[str, str]) -> Filters:
     """Filters from request args; anything unusable falls back to its default."""
     first, last = _day(args.get("from")), _day(args.get("to"))
     wanted = args.get("range") or ("custom" if first and last else "7")

@@ -2,8 +2,17 @@
 
 Each function takes an open psycopg2 connection; callers own transactions.
 """
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
 import pandas as pd
 from psycopg2.extras import execute_values
+
+if TYPE_CHECKING:
+    from psycopg2.extensions import cursor as Cursor
+
+    from database.connection import Connection
 
 INCIDENT_COLUMNS = (
     "id", "incident_number", "title", "status", "urgency", "service_id", "service_name",
@@ -11,7 +20,7 @@ INCIDENT_COLUMNS = (
 )
 
 
-def upsert_incidents(cur, incidents):
+def upsert_incidents(cur: "Cursor", incidents: list[dict[str, object]]) -> None:
     """Insert or update incidents by id.
 
     Acknowledge and resolve times come from log entries, so an incident record never
@@ -34,7 +43,7 @@ def upsert_incidents(cur, incidents):
         """, rows, page_size=500)
 
 
-def apply_acknowledgements(cur, first_acks):
+def apply_acknowledgements(cur: "Cursor", first_acks: dict[str, datetime]) -> None:
     """{incident_id: time of a person's acknowledgement}: keep the earliest one."""
     if first_acks:
         execute_values(cur, """
@@ -45,7 +54,7 @@ def apply_acknowledgements(cur, first_acks):
             """, list(first_acks.items()), template="(%s, %s::timestamptz)", page_size=1000)
 
 
-def apply_resolutions(cur, resolutions):
+def apply_resolutions(cur: "Cursor", resolutions: dict[str, tuple[datetime, bool]]) -> None:
     """{incident_id: (resolved_at, auto_resolved)} from resolve log entries."""
     if resolutions:
         rows = [(incident_id, at, auto) for incident_id, (at, auto) in resolutions.items()]
@@ -55,14 +64,14 @@ def apply_resolutions(cur, resolutions):
             """, rows, template="(%s, %s::timestamptz, %s::boolean)", page_size=1000)
 
 
-def open_incidents(cur):
+def open_incidents(cur: "Cursor") -> dict[str, datetime]:
     """{id: created_at} of the synced incidents stored as not resolved, or resolved with no time."""
     cur.execute("SELECT id, created_at FROM incidents "
                 "WHERE (status <> 'resolved' OR resolved_at IS NULL) AND source = 'api'")
     return dict(cur.fetchall())
 
 
-def apply_incident_states(cur, states):
+def apply_incident_states(cur: "Cursor", states: list[tuple[str, str, str, datetime | None, bool | None]]) -> None:
     """[(id, status, urgency, resolved_at, auto_resolved)] read from the incidents themselves."""
     if states:
         execute_values(cur, """
@@ -73,26 +82,27 @@ def apply_incident_states(cur, states):
             """, states, template="(%s, %s, %s, %s::timestamptz, %s::boolean)", page_size=500)
 
 
-def synced_until(cur, stream):
+def synced_until(cur: "Cursor", stream: str) -> datetime | None:
     cur.execute("SELECT synced_until FROM pagerduty_sync_state WHERE stream = %s", (stream,))
     row = cur.fetchone()
     return row[0] if row else None
 
 
-def set_synced_until(cur, stream, moment):
+def set_synced_until(cur: "Cursor", stream: str, moment: datetime) -> None:
     cur.execute("""
         INSERT INTO pagerduty_sync_state (stream, synced_until) VALUES (%s, %s)
         ON CONFLICT (stream) DO UPDATE SET synced_until = EXCLUDED.synced_until, updated_at = now()
         """, (stream, moment))
 
 
-def start_run(conn):
+def start_run(conn: "Connection") -> int:
     with conn, conn.cursor() as cur:
         cur.execute("INSERT INTO pagerduty_sync_runs DEFAULT VALUES RETURNING id")
         return cur.fetchone()[0]
 
 
-def finish_run(conn, run_id, outcome, incidents, log_entries, requests_made, error=None):
+def finish_run(conn: "Connection", run_id: int, outcome: str, incidents: int, log_entries: int, requests_made: int,
+               error: str | None = None) -> None:
     with conn, conn.cursor() as cur:
         cur.execute("""
             UPDATE pagerduty_sync_runs SET finished_at = now(), outcome = %s, incidents = %s,
@@ -100,7 +110,7 @@ def finish_run(conn, run_id, outcome, incidents, log_entries, requests_made, err
             """, (outcome, incidents, log_entries, requests_made, error, run_id))
 
 
-def last_sync(conn):
+def last_sync(conn: "Connection") -> tuple[datetime | None, str | None]:
     """(finished_at, outcome) of the latest finished sync run, or (None, None)."""
     with conn, conn.cursor() as cur:
         cur.execute("SELECT finished_at, outcome FROM pagerduty_sync_runs WHERE finished_at IS NOT NULL"
@@ -112,7 +122,7 @@ FRAME_COLUMNS = ("id", "incident_number", "title", "status", "urgency", "service
                  "created_at", "first_acknowledged_at", "resolved_at", "auto_resolved", "html_url")
 
 
-def load_incidents(conn, since, until):
+def load_incidents(conn: "Connection", since: datetime, until: datetime) -> pd.DataFrame:
     """Incidents created in [since, until) as a DataFrame with UTC timestamps."""
     with conn, conn.cursor() as cur:
         cur.execute(f"""
@@ -123,7 +133,7 @@ def load_incidents(conn, since, until):
     return incidents_frame(rows)
 
 
-def incidents_frame(rows):
+def incidents_frame(rows: Sequence[tuple]) -> pd.DataFrame:
     """Rows in FRAME_COLUMNS order -> the DataFrame every metric takes."""
     frame = pd.DataFrame.from_records(rows, columns=list(FRAME_COLUMNS))
     for column in ("created_at", "first_acknowledged_at", "resolved_at"):
@@ -133,7 +143,7 @@ def incidents_frame(rows):
     return frame
 
 
-def service_names(conn):
+def service_names(conn: "Connection") -> list[str]:
     with conn, conn.cursor() as cur:
         cur.execute("SELECT DISTINCT service_name FROM incidents WHERE service_name IS NOT NULL ORDER BY 1")
         return [row[0] for row in cur.fetchall()]

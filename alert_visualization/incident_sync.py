@@ -17,12 +17,19 @@ record written at the edge is never missed; upserts make the repeat harmless):
 Only one sync runs at a time across processes (a Postgres advisory lock).
 """
 import logging
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Self
 
 from alert_visualization import incident_store
-from alert_visualization.pagerduty_api import PagerDutyError, parse_time, split_span
+from alert_visualization.pagerduty_api import PagerDutyClient, PagerDutyError, parse_time, split_span
 from database.locks import Lock, try_lock, unlock
+
+if TYPE_CHECKING:
+    from database.connection import Connection
+    from utils import Config
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +41,12 @@ MAX_RECHECKS = 200
 class SyncSettings:
     initial_days: int = 90
     overlap: timedelta = timedelta(minutes=10)
-    service_ids: tuple = ()
-    team_ids: tuple = ()
+    service_ids: tuple[str, ...] = ()
+    team_ids: tuple[str, ...] = ()
     log_chunk: timedelta = timedelta(days=7)
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: "Config") -> Self:
         return cls(
             initial_days=config.integer("PAGERDUTY_SYNC_DAYS", 90, minimum=1),
             overlap=timedelta(minutes=config.integer("PAGERDUTY_SYNC_OVERLAP_MINUTES", 10, minimum=0)),
@@ -60,10 +67,10 @@ class SyncResult:
     log_entries: int = 0
     rechecked: int = 0  # stored as open, read again because PagerDuty no longer lists them as open
     requests: int = 0
-    windows: list = field(default_factory=list)
+    windows: list[tuple[datetime, datetime]] = field(default_factory=list)
 
 
-def incident_record(incident):
+def incident_record(incident: dict) -> dict[str, object]:
     """An API incident object -> an incidents-table row (acknowledge/resolve come from log entries)."""
     service = incident.get("service") or {}
     return {
@@ -80,7 +87,7 @@ def incident_record(incident):
     }
 
 
-def log_entry_changes(entries):
+def log_entry_changes(entries: Iterable[dict]) -> tuple[dict[str, datetime], dict[str, tuple[datetime, bool]]]:
     """Log entries -> ({incident: earliest acknowledgement by a person}, {incident: (resolved_at, auto)}).
 
     A resolve by anything other than a person (an integration such as Alertmanager, or the
@@ -115,7 +122,8 @@ def _resume_point(conn, stream, settings, now):
     return mark - settings.overlap if mark else now - timedelta(days=settings.initial_days)
 
 
-def sync_incident_stream(conn, client, settings, now, progress):
+def sync_incident_stream(conn: "Connection", client: PagerDutyClient, settings: SyncSettings, now: datetime,
+                         progress: Callable[[str, int], None]) -> tuple[int, tuple[datetime, datetime]]:
     """Fetch incidents created since the last mark; returns how many were upserted."""
     since = _resume_point(conn, "incidents", settings, now)
     params = {**_filters(settings), "sort_by": "created_at:asc"}
@@ -133,7 +141,8 @@ def sync_incident_stream(conn, client, settings, now, progress):
     return count, (since, now)
 
 
-def sync_log_stream(conn, client, settings, now, progress):
+def sync_log_stream(conn: "Connection", client: PagerDutyClient, settings: SyncSettings, now: datetime,
+                    progress: Callable[[str, int], None]) -> tuple[int, tuple[datetime, datetime]]:
     """Apply acknowledgements and resolves logged since the last mark, a chunk (a week) at a time."""
     since = _resume_point(conn, "log_entries", settings, now)
     params = {"time_zone": "UTC", "is_overview": "true"}
@@ -153,7 +162,8 @@ def sync_log_stream(conn, client, settings, now, progress):
     return count, (since, now)
 
 
-def recheck_open_incidents(conn, client, settings, now, limit=MAX_RECHECKS):
+def recheck_open_incidents(conn: "Connection", client: PagerDutyClient, settings: SyncSettings, now: datetime,
+                           limit: int = MAX_RECHECKS) -> int:
     """Read again the incidents stored as open that PagerDuty no longer lists as open.
 
     The log stream misses a resolve now and then (its 10,000-record cap, lag, a team filter); without
@@ -185,7 +195,7 @@ def recheck_open_incidents(conn, client, settings, now, limit=MAX_RECHECKS):
     return len(states)
 
 
-def incident_state(incident):
+def incident_state(incident: dict) -> tuple[str, str, str, datetime | None, bool | None]:
     """(id, status, urgency, resolved_at, auto_resolved) from an incident object: resolved by anyone but a
     person (an integration, the auto-resolve timeout) is auto-resolved."""
     resolved_at = parse_time(incident.get("resolved_at") or (
@@ -206,7 +216,8 @@ def _checked(progress, stopping, counts):
     return after_page
 
 
-def sync(conn, client, settings, now=None, progress=None, stopping=None):
+def sync(conn: "Connection", client: PagerDutyClient, settings: SyncSettings, now: datetime | None = None,
+         progress: Callable[[str, int], None] | None = None, stopping: threading.Event | None = None) -> SyncResult:
     """One sync of both streams; SyncResult(skipped=True) when another process is syncing.
 
     `stopping` (a threading.Event) ends the sync after the current page; the marks saved so

@@ -36,6 +36,7 @@ Definitions (the one place they are written down):
 - **Change**: value in the period minus value in the previous period; `change_pct` is that
   over the previous value (None when the previous value is 0 or missing).
 """
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -57,21 +58,21 @@ class Period:
     timezone: str = "UTC"
 
     @property
-    def start(self):
+    def start(self) -> pd.Timestamp:
         return _local_midnight(self.first_day, self.timezone)
 
     @property
-    def end(self):
+    def end(self) -> pd.Timestamp:
         return _local_midnight(self.last_day + timedelta(days=1), self.timezone)
 
     @property
-    def days(self):
+    def days(self) -> int:
         return (self.last_day - self.first_day).days + 1
 
-    def previous(self):
+    def previous(self) -> "Period":
         return Period(self.first_day - timedelta(days=self.days), self.first_day - timedelta(days=1), self.timezone)
 
-    def label(self):
+    def label(self) -> str:
         return f"{self.first_day.isoformat()} to {self.last_day.isoformat()}"
 
 
@@ -80,7 +81,7 @@ def _local_midnight(day, timezone):
     return pd.Timestamp(day).tz_localize(timezone, nonexistent="shift_forward", ambiguous=False)
 
 
-def last_days(days, today, timezone):
+def last_days(days: int, today: date, timezone: str) -> Period:
     """The `days` local days ending with `today` (today included)."""
     return Period(today - timedelta(days=days - 1), today, timezone)
 
@@ -90,7 +91,7 @@ def _cached_alert_key(title):
     return alert_key(title)
 
 
-def with_alert_keys(incidents, key_of=None):
+def with_alert_keys(incidents: pd.DataFrame, key_of: Callable[[str], str] | None = None) -> pd.DataFrame:
     """The frame with an `alert_key` column (computed once per distinct title).
 
     `key_of(title)`: the matcher's key (`matching.matcher.alert_key_reader`: the runbook's name when
@@ -101,16 +102,16 @@ def with_alert_keys(incidents, key_of=None):
     return incidents.assign(alert_key=incidents["title"].map(keys))
 
 
-def in_period(incidents, period):
+def in_period(incidents: pd.DataFrame, period: Period) -> pd.DataFrame:
     created = incidents["created_at"]
     return incidents[(created >= period.start) & (created < period.end)]
 
 
-def local_created(incidents, timezone):
+def local_created(incidents: pd.DataFrame, timezone: str) -> pd.Series:
     return incidents["created_at"].dt.tz_convert(timezone)
 
 
-def totals(incidents):
+def totals(incidents: pd.DataFrame) -> dict[str, int]:
     return {
         "incidents": int(len(incidents)),
         "high_urgency": int((incidents["urgency"] == "high").sum()),
@@ -125,7 +126,7 @@ def _mean_minutes(durations):
     return None if durations.empty else round(durations.dt.total_seconds().mean() / 60, 2)
 
 
-def mtta_minutes(incidents):
+def mtta_minutes(incidents: pd.DataFrame) -> float | None:
     return _mean_minutes(incidents["first_acknowledged_at"] - incidents["created_at"])
 
 
@@ -133,12 +134,12 @@ def _auto_resolved_mask(incidents):
     return incidents["auto_resolved"].fillna(False).astype(bool)
 
 
-def mttr_minutes(incidents):
+def mttr_minutes(incidents: pd.DataFrame) -> float | None:
     resolved_by_person = incidents[incidents["resolved_at"].notna() & ~_auto_resolved_mask(incidents)]
     return _mean_minutes(resolved_by_person["resolved_at"] - resolved_by_person["created_at"])
 
 
-def auto_resolved(incidents):
+def auto_resolved(incidents: pd.DataFrame) -> dict[str, float | None]:
     auto = incidents[_auto_resolved_mask(incidents) & incidents["resolved_at"].notna()]
     return {
         "count": int(len(auto)),
@@ -154,7 +155,7 @@ def _count_table(rows, columns):
     return pd.DataFrame({"row": rows, "column": columns}).groupby(["row", "column"]).size().unstack(fill_value=0)
 
 
-def per_day(incidents, period):
+def per_day(incidents: pd.DataFrame, period: Period) -> pd.DataFrame:
     """DataFrame: one row per local day of the period (zeros included), a column per urgency."""
     days = pd.date_range(period.first_day, period.last_day, freq="D").date
     local_day = local_created(incidents, period.timezone).dt.date
@@ -166,22 +167,22 @@ def per_day(incidents, period):
     return counts.fillna(0).astype(int)
 
 
-def per_week(incidents, timezone):
+def per_week(incidents: pd.DataFrame, timezone: str) -> pd.Series:
     """Series: incidents per local week, indexed by the week's Monday."""
     local = local_created(incidents, timezone)
     monday = (local.dt.normalize() - pd.to_timedelta(local.dt.day_of_week, unit="D")).dt.date
     return incidents.groupby(monday).size().sort_index()
 
 
-def by_service(incidents):
+def by_service(incidents: pd.DataFrame) -> pd.Series:
     return incidents["service_name"].value_counts().sort_values(ascending=False, kind="stable")
 
 
-def by_urgency(incidents):
+def by_urgency(incidents: pd.DataFrame) -> pd.Series:
     return incidents["urgency"].value_counts().reindex(URGENCIES, fill_value=0)
 
 
-def top_alert_keys(current, previous, n=10):
+def top_alert_keys(current: pd.DataFrame, previous: pd.DataFrame, n: int = 10) -> pd.DataFrame:
     """DataFrame alert_key, count, previous, change: the period's N most frequent keys."""
     counts = current["alert_key"].value_counts()
     before = previous["alert_key"].value_counts()
@@ -192,7 +193,7 @@ def top_alert_keys(current, previous, n=10):
     return frame
 
 
-def hour_category(local_times):
+def hour_category(local_times: pd.Series) -> pd.Series:
     """'sleep', 'business' or 'off' for local timestamps, in PagerDuty's windows (sleep wins)."""
     hour, weekday = local_times.dt.hour, local_times.dt.day_of_week
     category = pd.Series("off", index=local_times.index)
@@ -201,12 +202,12 @@ def hour_category(local_times):
     return category
 
 
-def interruptions(incidents, timezone):
+def interruptions(incidents: pd.DataFrame, timezone: str) -> dict[str, int]:
     counts = hour_category(local_created(incidents, timezone)).value_counts()
     return {name: int(counts.get(name, 0)) for name in ("business", "off", "sleep")}
 
 
-def hour_weekday_matrix(incidents, timezone):
+def hour_weekday_matrix(incidents: pd.DataFrame, timezone: str) -> pd.DataFrame:
     """7 x 24 DataFrame of counts: rows Mon..Sun, columns local hours 0..23."""
     local = local_created(incidents, timezone)
     matrix = _count_table(local.dt.day_of_week, local.dt.hour)
@@ -215,7 +216,8 @@ def hour_weekday_matrix(incidents, timezone):
     return matrix
 
 
-def noisy_alerts(incidents, min_count=5, quick_minutes=5, min_quick_share=0.5, n=10):
+def noisy_alerts(incidents: pd.DataFrame, min_count: int = 5, quick_minutes: float = 5, min_quick_share: float = 0.5,
+                 n: int = 10) -> pd.DataFrame:
     """DataFrame alert_key, count, auto_resolved, quick_auto_resolved, quick_share (noisiest first)."""
     minutes = (incidents["resolved_at"] - incidents["created_at"]).dt.total_seconds() / 60
     auto = _auto_resolved_mask(incidents)
@@ -231,7 +233,7 @@ def noisy_alerts(incidents, min_count=5, quick_minutes=5, min_quick_share=0.5, n
     return noisy.reset_index().astype({"auto_resolved": int, "quick_auto_resolved": int})
 
 
-def response_trend(incidents, timezone, by="week"):
+def response_trend(incidents: pd.DataFrame, timezone: str, by: str = "week") -> pd.DataFrame:
     """DataFrame by local week (its Monday) or local day: incidents, mtta_minutes, mttr_minutes.
 
     The same definitions as mtta_minutes / mttr_minutes, per bucket (NaN where there is no data).
@@ -250,7 +252,7 @@ def response_trend(incidents, timezone, by="week"):
     return trend.round(2).reset_index()
 
 
-def runbook_coverage(incidents, covered_keys, n=10):
+def runbook_coverage(incidents: pd.DataFrame, covered_keys: Iterable[str], n: int = 10) -> dict:
     """Share of incidents whose alert key has a runbook, and the top keys without one.
 
     `covered_keys` holds spelling-free keys (`matching.titles.name_key`) of alerts that have a runbook.
@@ -267,12 +269,12 @@ def runbook_coverage(incidents, covered_keys, n=10):
     }
 
 
-def has_runbook(alert_keys, covered_keys):
+def has_runbook(alert_keys: Iterable[str], covered_keys: Iterable[str]) -> list[bool]:
     covered = {name_key(key) for key in covered_keys}
     return [name_key(key) in covered for key in alert_keys]
 
 
-def change(current, previous):
+def change(current: float | None, previous: float | None) -> dict[str, float | None]:
     """{value, previous, change, change_pct} for a KPI card (None-safe)."""
     if current is None or previous is None:
         return {"value": current, "previous": previous, "change": None, "change_pct": None}

@@ -8,12 +8,18 @@ a time range in spans under 6 months and, when a span holds more records than th
 `ratelimit-reset` (see PagerDutyRetry).
 """
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Self
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
+
+if TYPE_CHECKING:
+    from utils import Config
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +49,7 @@ class PagerDutyRetry(Retry):
 
     headerless_wait = 5.0
 
-    def get_retry_after(self, response):
+    def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
         stated = super().get_retry_after(response)
         if stated is not None:
             return stated
@@ -59,13 +65,13 @@ class PagerDutyRetry(Retry):
             return min(60.0, self.headerless_wait * 2 ** max(0, earlier))
         return None
 
-    def new(self, **kw):
+    def new(self, **kw: object) -> Self:
         retry = super().new(**kw)
         retry.headerless_wait = self.headerless_wait
         return retry
 
 
-def retry_policy(total=8, backoff_factor=0.5, headerless_wait=5.0):
+def retry_policy(total: int = 8, backoff_factor: float = 0.5, headerless_wait: float = 5.0) -> PagerDutyRetry:
     """Retry 429 and 5xx on GETs; Retry-After or PagerDuty's ratelimit-reset wins over the backoff."""
     retry = PagerDutyRetry(
         total=total, connect=total, read=total, status=total,
@@ -89,7 +95,7 @@ class PagerDutyClient:
     retry: Retry = field(default_factory=retry_policy)
     requests_made: int = 0
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
         self.session = requests.Session()
         self.session.mount("http://", HTTPAdapter(max_retries=self.retry))
@@ -100,7 +106,7 @@ class PagerDutyClient:
             "User-Agent": "oncall-helper-dashboard",
         })
 
-    def get(self, path, params):
+    def get(self, path: str, params: dict[str, object]) -> dict:
         """One GET; a 4xx becomes PagerDutyError with the API's own message (never the token)."""
         self.requests_made += 1
         response = self.session.get(f"{self.base_url}{path}", params=params, timeout=self.timeout)
@@ -111,7 +117,8 @@ class PagerDutyClient:
             raise PagerDutyError(f"PagerDuty refused GET {path} with HTTP {response.status_code}: {_api_error(response)}")
         return response.json()
 
-    def iter_window(self, path, key, since, until, params=None):
+    def iter_window(self, path: str, key: str, since: datetime, until: datetime,
+                    params: dict[str, object] | None = None) -> Iterator[list[dict]]:
         """Every record of `path` between since and until, in windows the API accepts."""
         for start, end in split_span(since, until, MAX_SPAN):
             yield from self._iter_capped(path, key, start, end, dict(params or {}))
@@ -144,11 +151,11 @@ class PagerDutyClient:
             query = {**query, "offset": offset, "total": "false"}
             page = self.get(path, query)
 
-    def close(self):
+    def close(self) -> None:
         self.session.close()
 
 
-def split_span(since, until, longest):
+def split_span(since: datetime, until: datetime, longest: timedelta) -> list[tuple[datetime, datetime]]:
     """[(start, end)] covering since..until, each no longer than `longest`."""
     spans = []
     start = since
@@ -159,11 +166,11 @@ def split_span(since, until, longest):
     return spans
 
 
-def iso(moment):
+def iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def parse_time(text):
+def parse_time(text: str | None) -> datetime | None:
     """An API timestamp (any offset, or Z) as an aware UTC datetime; None stays None."""
     if not text:
         return None
@@ -179,7 +186,7 @@ def _api_error(response):
     return f"{error.get('message', response.reason)}{' (' + details + ')' if details else ''}"
 
 
-def client_from_config(config):
+def client_from_config(config: "Config") -> PagerDutyClient:
     """A client from PAGERDUTY_TOKEN / PAGERDUTY_REGION or PAGERDUTY_API_URL / PAGERDUTY_TIMEOUT_SECONDS."""
     config.require("PAGERDUTY_TOKEN", feature="the PagerDuty incident sync")
     region = config.choice("PAGERDUTY_REGION", tuple(REGION_API_URLS), "us")

@@ -4,6 +4,10 @@ Those tables belong to other processes (migrations 0010+ and 0030+); each query 
 table exists first, so a deployment without them shows "no data" rather than failing.
 """
 import logging
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from database.connection import Connection
 
 log = logging.getLogger(__name__)
 
@@ -13,8 +17,8 @@ def _exists(cur, table):
     return cur.fetchone()[0]
 
 
-def covered_alert_keys(conn):
-    """Spelling-free keys (utils.name_key form) of alerts known to have a runbook.
+def covered_alert_keys(conn: "Connection") -> set[str]:
+    """Spelling-free keys (matching.titles.name_key form) of alerts known to have a runbook.
 
     Two sources: every name a runbook answers to (runbook_alert_keys), and alert keys the
     Slack bot matched to a runbook (alert_events) -- the latter covers titles such as
@@ -32,7 +36,7 @@ def covered_alert_keys(conn):
     return keys
 
 
-def recent_runbook_changes(conn, limit=10):
+def recent_runbook_changes(conn: "Connection", limit: int = 10) -> list[dict[str, object]]:
     """The latest runbook page changes the docs monitor recorded, newest first."""
     with conn, conn.cursor() as cur:
         if not _exists(cur, "doc_changes"):

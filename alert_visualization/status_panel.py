@@ -4,6 +4,7 @@ The processes are the Procfile's four.  One that never beat is "missing", not un
 a team may run the suite without Slack or without mail.  One whose heartbeat is older
 than three of its own intervals is "stale", and that makes /healthz answer 503.
 """
+from collections.abc import Iterable
 from datetime import datetime
 
 from database.heartbeats import Process
@@ -17,14 +18,14 @@ PROCESSES = (
 OK, STALE, MISSING = "ok", "stale", "missing"
 
 
-def status_panel(rows):
+def status_panel(rows: Iterable[dict]) -> dict[str, object]:
     """{healthy, processes: [...]} from process_status.suite_status() rows."""
     by_name = {row["process"]: row for row in rows}
     processes = [process_line(name, label, by_name.get(name)) for name, label in PROCESSES]
     return {"healthy": all(line["state"] != STALE for line in processes), "processes": processes}
 
 
-def process_line(name, label, row):
+def process_line(name: Process, label: str, row: dict | None) -> dict[str, object]:
     if row is None:
         return {"process": name, "label": label, "state": MISSING, "heartbeat_at": None, "age_seconds": None,
                 "age": "never", "last_outcome": None, "facts": ["no heartbeat recorded yet"], "details": {}}
@@ -33,11 +34,11 @@ def process_line(name, label, row):
             "last_outcome": row["last_outcome"], "facts": FACTS[name](row["details"]), "details": row["details"]}
 
 
-def docs_monitor_facts(details):
+def docs_monitor_facts(details: dict) -> list[str]:
     return [f"polls every {_duration(details.get('interval_seconds'))}"]
 
 
-def slack_bot_facts(details):
+def slack_bot_facts(details: dict) -> list[str]:
     facts = [f"connected over {details.get('transport', 'Slack')}" if details.get("connected") else "not connected"]
     if details.get("last_alert"):
         answer = details.get("last_alert_runbook") or details.get("last_alert_result") or "handled"
@@ -47,12 +48,12 @@ def slack_bot_facts(details):
     return facts
 
 
-def handoff_mailer_facts(details):
+def handoff_mailer_facts(details: dict) -> list[str]:
     return [f"next handoff {_when(details.get('next_handoff_at'))}",
             f"last sent week of {details['last_sent_week']}" if details.get("last_sent_week") else "no week sent yet"]
 
 
-def dashboard_facts(details):
+def dashboard_facts(details: dict) -> list[str]:
     if details.get("syncing") is False:
         return []  # the outcome already says the sync is off
     facts = [f"last sync {_when(details['last_sync_at'])}" if details.get("last_sync_at") else "no sync finished yet"]

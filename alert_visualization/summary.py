@@ -4,6 +4,9 @@
 and figures.py draws its figures from it, so the page and the JSON can never disagree.
 """
 import math
+from collections.abc import Collection, Iterable
+
+import pandas as pd
 
 from alert_visualization import metrics as pa
 
@@ -20,7 +23,7 @@ KPI_LABELS = {
 SHARE_SLICES = 8
 
 
-def apply_filters(incidents, service=None, urgency=None):
+def apply_filters(incidents: pd.DataFrame, service: str | None = None, urgency: str | None = None) -> pd.DataFrame:
     """The incidents of one service and/or urgency (None = all)."""
     if service:
         incidents = incidents[incidents["service_name"] == service]
@@ -34,7 +37,7 @@ def _period_json(period):
             "timezone": period.timezone, "days": period.days}
 
 
-def kpi_values(incidents, period, covered_keys):
+def kpi_values(incidents: pd.DataFrame, period: pa.Period, covered_keys: Collection[str]) -> dict[str, float | None]:
     """The numbers on the KPI cards for one period's incidents."""
     hours = pa.interruptions(incidents, period.timezone)
     coverage = pa.runbook_coverage(incidents, covered_keys)
@@ -50,14 +53,14 @@ def kpi_values(incidents, period, covered_keys):
     }
 
 
-def alert_share(top, total):
+def alert_share(top: pd.DataFrame, total: int) -> list[dict[str, object]]:
     """Pie slices: the biggest keys, then everything else as one 'other' slice."""
     slices = [{"alert_key": row["alert_key"], "count": int(row["count"])} for _, row in top.head(SHARE_SLICES).iterrows()]
     other = total - sum(item["count"] for item in slices)
     return slices + ([{"alert_key": "(other alerts)", "count": int(other)}] if other > 0 else [])
 
 
-def open_incidents(incidents, limit=20):
+def open_incidents(incidents: pd.DataFrame, limit: int = 20) -> list[dict[str, object]]:
     newest = incidents[incidents["status"] != "resolved"].sort_values("created_at", ascending=False).head(limit)
     return [{"id": row.id, "title": row.title, "status": row.status, "urgency": row.urgency,
              "service": row.service_name, "created_at": row.created_at.isoformat(), "html_url": row.html_url}
@@ -74,13 +77,14 @@ def _records(frame):
     return [{key: _plain(value) for key, value in row.items()} for row in frame.to_dict("records")]
 
 
-def trend_step(period):
+def trend_step(period: pa.Period) -> str:
     """Weekly points need a few weeks to say anything; a short period is drawn per day."""
     return "day" if period.days <= 31 else "week"
 
 
-def build_summary(incidents, period, covered_keys=frozenset(), runbook_changes=(), service=None,
-                  urgency=None, top_n=10):
+def build_summary(incidents: pd.DataFrame, period: pa.Period, covered_keys: Collection[str] = frozenset(),
+                  runbook_changes: Iterable[dict[str, object]] = (), service: str | None = None,
+                  urgency: str | None = None, top_n: int = 10) -> dict:
     """The dashboard's numbers and series for `period` vs the previous one.
 
     `incidents` must hold (at least) both periods' incidents, with alert keys.

@@ -8,10 +8,13 @@ caught up and nothing retries a refusal that only a person can fix.
 import logging
 import threading
 import time
+from collections.abc import Callable, Iterable, Sequence
 
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.handler import Handled
+from bot.handler import AlertHandler, Handled, Outcome
+from bot.status import BotStatus
 
 log = logging.getLogger(__name__)
 
@@ -26,11 +29,11 @@ CHANNEL_REFUSALS = frozenset({"not_in_channel", "channel_not_found"})
 class UnreadableChannels:
     """The channels Slack refused to show, each reported once per process."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._reported = set()
         self._lock = threading.Lock()
 
-    def report(self, channel, reason):
+    def report(self, channel: str, reason: str) -> None:
         with self._lock:
             if (channel, reason) in self._reported:
                 return
@@ -42,7 +45,7 @@ class UnreadableChannels:
 UNREADABLE = UnreadableChannels()
 
 
-def recent_messages(client, channel, oldest):
+def recent_messages(client: WebClient, channel: str, oldest: str) -> list[dict]:
     """Every top-level message of `channel` after `oldest`, following Slack's paging (newest first)."""
     messages, cursor = [], None
     for _ in range(MAX_PAGES):
@@ -57,7 +60,8 @@ def recent_messages(client, channel, oldest):
     return messages
 
 
-def catch_up(client, handler, channels, minutes=CATCH_UP_MINUTES, unreadable=UNREADABLE):
+def catch_up(client: WebClient, handler: AlertHandler, channels: Iterable[str], minutes: float = CATCH_UP_MINUTES,
+             unreadable: UnreadableChannels = UNREADABLE) -> None:
     """Answer alerts posted while the bot was away, oldest first (claims keep this from replying twice)."""
     oldest = f"{time.time() - minutes * 60:.6f}"
     for channel in channels:
@@ -82,19 +86,19 @@ class CatchingUp:
     and reply claims keep a second look quiet.
     """
 
-    def __init__(self, client, channels):
+    def __init__(self, client: WebClient, channels: Sequence[str]) -> None:
         self.client, self.channels = client, channels
         self.wanted = threading.Event()
 
-    def request(self):
+    def request(self) -> None:
         self.wanted.set()
 
-    def after_alert(self, outcome):
+    def after_alert(self, outcome: Outcome) -> None:
         # Nothing redelivers an acknowledged event: a later look at history answers it.
         if outcome.result in (Handled.DATABASE_UNAVAILABLE, Handled.POST_FAILED):
             self.request()
 
-    def run_until(self, stopping, handler):
+    def run_until(self, stopping: threading.Event, handler: AlertHandler) -> None:
         while not stopping.wait(CHECK_SECONDS):
             if self.wanted.is_set():
                 self.wanted.clear()
@@ -112,7 +116,7 @@ class CatchingUp:
             self.wanted.set()
 
 
-def told_of_alerts(status, catching_up):
+def told_of_alerts(status: BotStatus, catching_up: CatchingUp) -> Callable[[Outcome], None]:
     """The handler's on_alert: the status row, and a catch-up when the database missed an alert."""
     def told(outcome):
         status.alert_handled(outcome)

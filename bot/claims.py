@@ -7,13 +7,18 @@ else stays quiet.  A claim whose reply never came (its claimer died) can be take
 once it is older than `stale_after` seconds.
 """
 import logging
+from collections.abc import Iterable
+
+from bot.recognition import AlertMessage
+from database.connection import Connection
+from matching.matcher import Match
 
 log = logging.getLogger(__name__)
 
 STALE_CLAIM_SECONDS = 120
 
 
-def record_alert(conn, alert, match):
+def record_alert(conn: Connection, alert: AlertMessage, match: Match) -> tuple[int, bool]:
     """Insert the alert event: (its id, True), or (the earlier row's id, False) when this message
     was already recorded (a redelivery, another replica, a catch-up)."""
     with conn, conn.cursor() as cur:
@@ -33,7 +38,7 @@ def record_alert(conn, alert, match):
         return cur.fetchone()[0], False
 
 
-def is_answered(conn, event_id, incident_claims):
+def is_answered(conn: Connection, event_id: int, incident_claims: Iterable[str]) -> bool:
     """True when the event has its reply, or any name of its incident is claimed (answered, or being
     answered by someone)."""
     with conn, conn.cursor() as cur:
@@ -43,7 +48,8 @@ def is_answered(conn, event_id, incident_claims):
         return cur.fetchone()[0]
 
 
-def claim_reply(conn, event_id, incident_claims, claimer, stale_after=STALE_CLAIM_SECONDS):
+def claim_reply(conn: Connection, event_id: int, incident_claims: Iterable[str], claimer: str,
+                stale_after: float = STALE_CLAIM_SECONDS) -> bool:
     """True when this process now owns the reply for every name of the incident."""
     with conn, conn.cursor() as cur:
         for incident in incident_claims:
@@ -62,14 +68,7 @@ def claim_reply(conn, event_id, incident_claims, claimer, stale_after=STALE_CLAI
     return True
 
 
-def already_answered(conn, incident_claims):
-    """True when any name of the incident has been claimed (answered or being answered)."""
-    with conn, conn.cursor() as cur:
-        cur.execute("SELECT 1 FROM alert_replies WHERE incident = ANY(%s) LIMIT 1", (list(incident_claims),))
-        return cur.fetchone() is not None
-
-
-def record_reply(conn, event_id, incident_claims, reply_ts):
+def record_reply(conn: Connection, event_id: int, incident_claims: Iterable[str], reply_ts: str) -> None:
     """The reply was posted: note its ts on the event and the claims."""
     with conn, conn.cursor() as cur:
         cur.execute("UPDATE alert_events SET reply_ts = %s WHERE id = %s", (reply_ts, event_id))
@@ -77,16 +76,9 @@ def record_reply(conn, event_id, incident_claims, reply_ts):
                     (reply_ts, list(incident_claims)))
 
 
-def release_claim(conn, incident_claims, claimer):
+def release_claim(conn: Connection, incident_claims: Iterable[str], claimer: str) -> None:
     """Posting failed for good: let a later message (or another replica) try again."""
     with conn, conn.cursor() as cur:
         cur.execute("DELETE FROM alert_replies WHERE incident = ANY(%s) AND claimed_by = %s AND reply_ts IS NULL",
                     (list(incident_claims), claimer))
 
-
-def recent_events(conn, limit=20):
-    """[(received_at, channel, title, matched_alert, confidence, reply_ts)] newest first."""
-    with conn, conn.cursor() as cur:
-        cur.execute("SELECT received_at, channel, title, matched_alert, confidence, reply_ts FROM alert_events "
-                    "ORDER BY received_at DESC, id DESC LIMIT %s", (limit,))
-        return cur.fetchall()

@@ -6,12 +6,13 @@ object, which is what ../shared/matching-dev/evaluate.py and the benchmarks read
 import json
 import sys
 import time
+from typing import TextIO
 
 from bot.handler import AlertHandler, Outcome
 from bot.replies import render_for_console, reply_mrkdwn
 
 
-def read_console(handler: AlertHandler, as_json: bool, stdin=sys.stdin, stdout=sys.stdout) -> None:
+def read_console(handler: AlertHandler, as_json: bool, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
     for number, line in enumerate(stdin, start=1):
         if not line.strip():
             continue

@@ -7,6 +7,7 @@ thread_ts, text, blocks) -> ts` callable, so the handler knows nothing of transp
 import logging
 import os
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -14,7 +15,9 @@ from bot.claims import claim_reply, is_answered, record_alert, record_reply, rel
 from bot.recognition import AlertMessage, MalformedEvent, recognise_alert
 from bot.replies import no_runbook_reply, runbook_reply
 from database.connection import DatabaseUnavailable
+from database.outage import Database
 from generate_documentation_db import runbook_store
+from matching.index import RunbookIndex
 from matching.knowledge_base import LiveIndex
 from matching.matcher import DEFAULT_THRESHOLD, Match, match_alert
 
@@ -24,28 +27,30 @@ log = logging.getLogger(__name__)
 COMPACT_STEPS_BUDGET = 800
 # A reply that failed for a passing reason is tried this many times (catch-ups) before it is given up.
 MAX_POST_ATTEMPTS = 5
+# The transport's post_reply(channel, thread_ts, text, blocks) -> the reply's ts.
+PostReply = Callable[[str, str, str, list[dict]], str]
 
 
 class ReplyRefused(Exception):
     """Slack refused the reply for a reason that a retry does not change (`reason` is Slack's error code:
     is_archived, not_in_channel, msg_blocks_too_long, …).  Raised by the transport's post_reply."""
 
-    def __init__(self, reason):
+    def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
 
     @property
-    def too_long(self):
+    def too_long(self) -> bool:
         return self.reason in ("msg_blocks_too_long", "invalid_blocks", "msg_too_long")
 
 
 @dataclass(frozen=True)
 class BotSettings:
-    pagerduty_bot_ids: tuple = ()
+    pagerduty_bot_ids: tuple[str, ...] = ()
     # The console has no workspace of other bots: a bot message typed into it is the PagerDuty app's.
     every_bot_is_pagerduty: bool = False
-    own_ids: tuple = ()
-    channels: tuple = ()  # empty: every channel the bot is in
+    own_ids: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()  # empty: every channel the bot is in
     threshold: float = DEFAULT_THRESHOLD
     reply_when_no_runbook: bool = False
     steps_budget: int = 3500
@@ -87,7 +92,8 @@ class Outcome:
 
 
 class AlertHandler:
-    def __init__(self, database, settings, post_reply, on_alert=None):
+    def __init__(self, database: Database, settings: BotSettings, post_reply: PostReply,
+                 on_alert: Callable[[Outcome], None] | None = None) -> None:
         self.database = database
         self.settings = settings
         self.post_reply = post_reply
@@ -96,12 +102,12 @@ class AlertHandler:
         self.claimer = f"{socket.gethostname()}:{os.getpid()}"
         self._failed_posts = {}  # first incident claim -> passing failures so far
 
-    def load_runbooks(self):
+    def load_runbooks(self) -> RunbookIndex:
         """Build the matcher's index now, so the first alert does not wait for it (tens of seconds
         for tens of thousands of runbooks)."""
         return self.database.run(self.runbooks.current)
 
-    def handle(self, event):
+    def handle(self, event: dict) -> Outcome:
         """Handle one message event; never raises (a broken event or outage is logged)."""
         outcome = self._handle_safely(event)
         if outcome.is_alert and self.on_alert is not None:

@@ -1,7 +1,8 @@
 """Posting a reply through Slack's Web API, with Slack's refusals sorted into final and passing ones."""
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.handler import ReplyRefused
+from bot.handler import PostReply, ReplyRefused
 
 # Errors a retry cannot change: the channel is archived or closed to the bot, the message is too long,
 # or the app may not post there.  Rate limits and server errors are retried by the client and the
@@ -13,7 +14,7 @@ FINAL_POST_ERRORS = frozenset({
 })
 
 
-def slack_poster(client):
+def slack_poster(client: WebClient) -> PostReply:
     """post_reply(channel, thread_ts, text, blocks) -> the reply's ts, through `client` (a WebClient)."""
     def post_reply(channel, thread_ts, text, blocks):
         try:

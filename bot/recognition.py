@@ -46,7 +46,7 @@ class AlertMessage:
     incident_url: str | None
 
     @property
-    def incident_claims(self):
+    def incident_claims(self) -> list[str]:
         """The names this incident goes by; one reply per incident is claimed on all of them."""
         claims = []
         if self.incident_id:
@@ -56,7 +56,7 @@ class AlertMessage:
         return claims or [f"message:{self.channel}/{self.ts}"]
 
     @property
-    def wants_reply(self):
+    def wants_reply(self) -> bool:
         return self.status not in FOLLOW_UP_STATUSES
 
 
@@ -64,7 +64,7 @@ class MalformedEvent(ValueError):
     """An event that cannot be a message we act on; the reason is safe to log."""
 
 
-def slack_to_plain(text, keep_urls=False):
+def slack_to_plain(text: str | None, keep_urls: bool = False) -> str:
     """Slack's wire format to plain text: <url|label> -> label (or "label url"), <@U1> -> @U1, &lt; -> <."""
     def replace(match):
         target, label = match.group(1), match.group(2)
@@ -76,7 +76,7 @@ def slack_to_plain(text, keep_urls=False):
     return html.unescape(_SLACK_LINK.sub(replace, text or ""))
 
 
-def clean_text(text):
+def clean_text(text: str) -> str:
     """NFKC, no control or format characters, no lone surrogates, whitespace collapsed per line."""
     text = str(text).encode("utf-8", "replace").decode("utf-8")
     text = unicodedata.normalize("NFKC", text)
@@ -84,7 +84,7 @@ def clean_text(text):
     return "\n".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
 
 
-def block_texts(blocks):
+def block_texts(blocks: list[dict] | None) -> list[str]:
     """Every piece of text inside Block Kit blocks, depth first (sections, fields, headers, rich text)."""
     texts = []
     for block in blocks if isinstance(blocks, list) else []:
@@ -106,7 +106,7 @@ def _collect_block(node, texts):
                 _collect_block(node[key], texts)
 
 
-def attachment_texts(attachment):
+def attachment_texts(attachment: dict) -> list[str]:
     """fallback, pretext, title (and its link), text, fields and nested blocks of one attachment."""
     if not isinstance(attachment, dict):
         return []
@@ -118,7 +118,7 @@ def attachment_texts(attachment):
     return [text for text in texts if isinstance(text, str) and text.strip()]
 
 
-def gathered_text(event):
+def gathered_text(event: dict) -> str:
     """All the text a message carries, in reading order, as plain text."""
     texts = [event.get("text")] if isinstance(event.get("text"), str) else []
     texts.extend(block_texts(event.get("blocks")))
@@ -128,7 +128,7 @@ def gathered_text(event):
     return clean_text(slack_to_plain("\n".join(t for t in texts if t), keep_urls=True))
 
 
-def incident_title(event):
+def incident_title(event: dict) -> str:
     """The incident's title: an attachment's title, else the first line of fallback, blocks or text."""
     candidates = []
     for attachment in event.get("attachments") or []:
@@ -155,7 +155,7 @@ def _first_line(text):
     return text.strip().splitlines()[0] if isinstance(text, str) and text.strip() else None
 
 
-def incident_status(text):
+def incident_status(text: str) -> str:
     match = _STATUS_WORDS.search(text)
     if not match:
         return "unknown"
@@ -163,11 +163,11 @@ def incident_status(text):
     return _STATUS_NAMES.get(word, word)
 
 
-def is_bot_message(event):
+def is_bot_message(event: dict) -> bool:
     return bool(event.get("bot_id")) or event.get("subtype") == "bot_message"
 
 
-def skip_reason(event, own_ids=()):
+def skip_reason(event: dict, own_ids: tuple[str, ...] = ()) -> str | None:
     """Why this event is not a new top-level message from someone else, or None when it is one."""
     if event.get("type", "message") != "message":
         return "not a message"
@@ -180,7 +180,7 @@ def skip_reason(event, own_ids=()):
     return None
 
 
-def check_well_formed(event):
+def check_well_formed(event: object) -> None:
     """Raise MalformedEvent for what no handler should touch: missing places, absurd sizes, wrong types."""
     if not isinstance(event, dict):
         raise MalformedEvent("the event is not an object")
@@ -197,7 +197,8 @@ def check_well_formed(event):
         raise MalformedEvent(f"the event's text is longer than Slack's {MAX_TEXT_CHARS} characters")
 
 
-def recognise_alert(event, pagerduty_bot_ids=(), own_ids=(), every_bot_is_pagerduty=False):
+def recognise_alert(event: dict, pagerduty_bot_ids: tuple[str, ...] = (), own_ids: tuple[str, ...] = (),
+                    every_bot_is_pagerduty: bool = False) -> AlertMessage | None:
     """An AlertMessage when `event` is an alert from PagerDuty or a monitor, else None.
 
     Raises MalformedEvent for an event that is broken rather than merely uninteresting.

@@ -6,6 +6,13 @@ the docs site, so text is escaped for mrkdwn: `<!channel>`, `<@U123>` and
 links the runbook itself carries (`<https://…|text>`) survive, and only http(s).
 """
 import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # types only: building a reply needs neither the matcher nor the runbook store
+    from generate_documentation_db.runbook_store import StoredRunbook, StoredSection
+    from matching.matcher import Match
 
 # Slack's limits: a section's text 3000 characters, a header 150, a message 50 blocks.
 SECTION_LIMIT = 3000
@@ -18,7 +25,7 @@ _SAFE_LINK = re.compile(r"^(?:https?://|mailto:)[^\s|<>]+(?:\|[^<>]*)?$")
 _BARE_AMPERSAND = re.compile(r"&(?!amp;|lt;|gt;)")
 
 
-def escape(text):
+def escape(text: str | None) -> str:
     """Untrusted text as literal mrkdwn: no mention, no link, no channel-wide ping."""
     text = str(text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     # Slack links bare URLs and names "@channel" by itself; a zero-width joiner defeats both.
@@ -26,7 +33,7 @@ def escape(text):
     return re.sub(r"@(?=(?:channel|here|everyone)\b)", "@\u200b", text, flags=re.IGNORECASE)
 
 
-def safe_mrkdwn(text):
+def safe_mrkdwn(text: str | None) -> str:
     """Runbook mrkdwn with its http(s) links kept and any other <…> (mentions, pings) made literal."""
     def keep_links(match):
         inner = match.group(1)
@@ -36,7 +43,7 @@ def safe_mrkdwn(text):
     return re.sub(r"<(?![^<>]*>)", "&lt;", text).replace("@channel", "@\u200bchannel").replace("@here", "@\u200bhere")
 
 
-def link(url, label):
+def link(url: str | None, label: str) -> str:
     """A mrkdwn link to a runbook URL (only http(s); anything else is shown as text)."""
     if not re.match(r"^https?://[^\s|<>]+$", url or ""):
         return escape(label)
@@ -45,13 +52,13 @@ def link(url, label):
     return f"<{url}|{label}>"
 
 
-def step_sections(sections):
+def step_sections(sections: Sequence["StoredSection"]) -> list["StoredSection"]:
     """The sections an on-call engineer acts on (Diagnosis, Mitigation, …), else all of them."""
     acting = [s for s in sections if any(_STEP_HEADINGS.search(h) for h in (s.title, *s.heading_path))]
     return acting or list(sections)
 
 
-def steps_mrkdwn(runbook):
+def steps_mrkdwn(runbook: "StoredRunbook") -> str:
     chosen = step_sections(runbook.sections) if runbook.sections else []
     parts = []
     for section in chosen:
@@ -61,7 +68,7 @@ def steps_mrkdwn(runbook):
     return text.strip()
 
 
-def cut_mrkdwn(text, budget, limit=SECTION_LIMIT):
+def cut_mrkdwn(text: str, budget: int, limit: int = SECTION_LIMIT) -> tuple[list[str], bool]:
     """(chunks, was_cut): `text` cut at line boundaries into chunks of at most `limit` characters,
     at most `budget` in all, with code fences closed at each cut and reopened after it."""
     chunks, current, used, fence_open, was_cut = [], [], 0, False, False
@@ -87,13 +94,14 @@ def _closed(text, fence_open):
     return text + "\n```" if fence_open else text
 
 
-def match_reason(match):
+def match_reason(match: "Match") -> str:
     if match.reason == "exact name":
         return "exact name"
     return f"text match {match.confidence:.2f}"
 
 
-def runbook_reply(match, runbook, changed_at=None, budget=DEFAULT_STEPS_BUDGET):
+def runbook_reply(match: "Match", runbook: "StoredRunbook | None", changed_at: datetime | None = None,
+                  budget: int = DEFAULT_STEPS_BUDGET) -> tuple[str, list[dict]]:
     """(fallback_text, blocks) for a runbook found for an alert."""
     title = (runbook.title if runbook else match.runbook_title) or match.matched or "Runbook"
     blocks = [{"type": "header", "text": {"type": "plain_text", "text": _clip(title, HEADER_LIMIT), "emoji": False}}]
@@ -116,7 +124,7 @@ def _context_line(match, changed_at):
     return _clip(" · ".join(parts), 1900)
 
 
-def no_runbook_reply(match):
+def no_runbook_reply(match: "Match") -> tuple[str, list[dict]]:
     """(fallback_text, blocks) when nothing matched and the team asked to be told so."""
     text = f"No runbook found for `{escape(match.normalised or match.title)[:200]}`."
     if match.alternatives:
@@ -134,7 +142,7 @@ def _clip(text, limit):
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def render_for_console(text, blocks):
+def render_for_console(text: str, blocks: Iterable[dict] | None) -> str:
     """The reply as Slack would show it: headers bold, links as 'label (url)', escapes undone."""
     lines = []
     for block in blocks or []:
@@ -149,7 +157,7 @@ def render_for_console(text, blocks):
     return shown.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").replace("\u200b", "")
 
 
-def reply_mrkdwn(blocks):
+def reply_mrkdwn(blocks: Iterable[dict]) -> str:
     """All mrkdwn of a reply's blocks joined: what --json reports and tests inspect."""
     return "\n".join(_block_text(b) for b in blocks)
 

@@ -1,6 +1,8 @@
 """The RTM transport (classic apps, BOT_TOKEN alone): the older websocket API."""
 import logging
+import threading
 
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.rtm_v2 import RTMClient
 
@@ -13,7 +15,8 @@ from utils import ConfigError
 log = logging.getLogger(__name__)
 
 
-def run_rtm(handler: AlertHandler, client, stopping, status: BotStatus, catching_up: CatchingUp) -> None:
+def run_rtm(handler: AlertHandler, client: WebClient, stopping: threading.Event, status: BotStatus,
+            catching_up: CatchingUp) -> None:
     """Answer events until `stopping` is set; Slack refusing RTM for this app is a configuration error."""
     rtm = RTMClient(web_client=client, ping_interval=PING_SECONDS, auto_reconnect_enabled=True)
 

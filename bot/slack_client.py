@@ -2,6 +2,7 @@
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+from slack_sdk.web import SlackResponse
 
 from utils import ConfigError
 
@@ -17,7 +18,7 @@ def web_client(token: str, base_url: str) -> WebClient:
                                      RateLimitErrorRetryHandler(max_retry_count=5)])
 
 
-def slack_identity(client: WebClient) -> dict:
+def slack_identity(client: WebClient) -> SlackResponse:
     """auth.test: who the bot is (its own messages are ignored); a refused token is a config error."""
     try:
         return client.auth_test()

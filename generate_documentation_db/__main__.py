@@ -6,6 +6,8 @@ Polls the runbook site every DOCS_POLL_SECONDS and keeps the runbook tables curr
 import argparse
 import logging
 import sys
+from collections.abc import Iterable
+from datetime import datetime
 from functools import partial
 
 import utils
@@ -23,7 +25,7 @@ log = logging.getLogger("generate_documentation_db")
 FIRST_RETRY_SECONDS = 10
 
 
-def parse_args(argv):
+def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python3 -m generate_documentation_db",
         description="Docs monitor: keep the runbook knowledge base in PostgreSQL in step with the docs site "
@@ -37,7 +39,7 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
-def start_urls(config, args):
+def start_urls(config: utils.Config, args: argparse.Namespace) -> list[str]:
     """The site's start URLs from --url or DOCS_URL; a ConfigError names the bad one."""
     if args.url:
         urls = [url.strip() for value in args.url for url in value.split(",") if url.strip()]
@@ -49,7 +51,7 @@ def start_urls(config, args):
     return urls
 
 
-def crawl_limits(config):
+def crawl_limits(config: utils.Config) -> CrawlLimits:
     return CrawlLimits(
         concurrency=config.integer("DOCS_CONCURRENCY", 8, minimum=1),
         timeout_seconds=config.number("DOCS_TIMEOUT_SECONDS", 10.0, minimum=0.1, maximum=600),
@@ -58,23 +60,23 @@ def crawl_limits(config):
     )
 
 
-def next_wait(poll_seconds, failed_polls):
+def next_wait(poll_seconds: int, failed_polls: int) -> int:
     """Seconds until the next poll: the interval, or a doubling retry delay after failures."""
     if failed_polls == 0:
         return poll_seconds
     return min(poll_seconds, FIRST_RETRY_SECONDS * 2 ** (failed_polls - 1))
 
 
-def format_changes(changes):
+def format_changes(changes: Iterable[tuple[datetime, str, str, tuple[str, ...]]]) -> list[str]:
     return [f"{at:%Y-%m-%d %H:%M:%S}  {change:<7}  {url}" + (f"  ({', '.join(titles)})" if titles else "")
             for at, change, url, titles in changes]
 
 
-def format_runbooks(runbooks):
+def format_runbooks(runbooks: Iterable[tuple[str, str | None, str, str]]) -> list[str]:
     return [f"{title}  [{kind}]  {alert_name or '-'}  {url}" for title, alert_name, kind, url in runbooks]
 
 
-def main(argv):
+def main(argv: list[str]) -> int:
     args = parse_args(argv)
     config = utils.load_config()
     if args.list or args.changes:
@@ -91,7 +93,7 @@ def main(argv):
     return run(monitor, config, poll_seconds, once=args.once)
 
 
-def run(monitor, config, poll_seconds, once):
+def run(monitor: DocsMonitor, config: utils.Config, poll_seconds: int, once: bool) -> int:
     """Poll until stopped; the database going away is waited for, never half-written."""
     stopping = utils.stop_event()
     database = open_database(config, stopping, one_shot=once)

@@ -22,7 +22,7 @@ _WORD_SPLIT = re.compile(r"[^0-9A-Za-z]+")
 _IDENTIFIER = re.compile(r"^(?:[A-Za-z][A-Za-z0-9]*[a-z0-9][A-Z][A-Za-z0-9]*|[A-Za-z0-9]+(?:_[A-Za-z0-9]+)+)$")
 
 
-def canonical_key(name):
+def canonical_key(name: str | None) -> str:
     """The lookup key of an alert name: lower-case letters and digits, nothing else.
 
     >>> canonical_key("KubePodCrashLooping") == canonical_key("kube_pod_crash_looping")
@@ -36,7 +36,7 @@ def canonical_key(name):
     return name_key(name)
 
 
-def split_words(name):
+def split_words(name: str | None) -> list[str]:
     """The words of a name, CamelCase and snake_case split, lower-cased.
 
     >>> split_words("etcdGRPCRequestsSlow")
@@ -52,7 +52,7 @@ def split_words(name):
     return words
 
 
-def looks_like_alert_name(token):
+def looks_like_alert_name(token: str | None) -> bool:
     """True for a single identifier such as ``KubePodCrashLooping`` or ``disk_full``.
 
     Plain words (``Watchdog``) are not recognised: they are only alert names in context.

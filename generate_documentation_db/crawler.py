@@ -9,17 +9,30 @@ connection.  Nothing here touches the database.
 import logging
 import time
 from collections import deque
+from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from generate_documentation_db.site_scope import normalise_url, resolve_href
+from generate_documentation_db.progress import Progress
+from generate_documentation_db.site_scope import Scope, normalise_url, resolve_href
 
 log = logging.getLogger(__name__)
 USER_AGENT = "oncall-helper-docs-monitor/1.0 (+runbook knowledge base)"
+
+
+class CrawlResult(Protocol):
+    """What `crawl` needs of a fetch's result: the URL it ended at."""
+
+    @property
+    def final_url(self) -> str: ...
+
+
+Result = TypeVar("Result", bound=CrawlResult)
 
 
 @dataclass(frozen=True)
@@ -56,11 +69,11 @@ class Fetched:
     requests_made: int = 1
 
     @property
-    def is_html(self):
+    def is_html(self) -> bool:
         return "html" in self.content_type.lower()
 
 
-def make_session(limits):
+def make_session(limits: CrawlLimits) -> requests.Session:
     """A requests Session: connection pool sized to the concurrency, transient 5xx and
     connection errors retried with back-off (honouring Retry-After) by urllib3."""
     session = requests.Session()
@@ -74,7 +87,8 @@ def make_session(limits):
     return session
 
 
-def fetch(session, url, scope, limits, validators=None, validators_for=None):
+def fetch(session: requests.Session, url: str, scope: Scope, limits: CrawlLimits, validators: Validators | None = None,
+          validators_for: Callable[[str], Validators | None] | None = None) -> Fetched:
     """GET `url`; redirects are followed by hand so each hop is checked against the scope.
 
     `validators_for(url)`, when given, supplies the validators of a redirect's target, so a
@@ -151,7 +165,8 @@ def _conditional_headers(validators):
     return headers
 
 
-def crawl(start_urls, scope, limits, fetch_one, handle, progress=None):
+def crawl(start_urls: Iterable[str], scope: Scope, limits: CrawlLimits, fetch_one: Callable[[str], Result],
+          handle: Callable[[Result], Iterable[str] | None], progress: Progress | None = None) -> int:
     """Breadth-first over the site from `start_urls`, at most `limits.concurrency` in flight.
 
     `fetch_one(url)` runs in a worker thread and returns an object with `final_url`;

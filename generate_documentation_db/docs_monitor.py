@@ -7,11 +7,17 @@ any fault.  Only one poll runs at a time across processes: the poll holds a Post
 advisory lock, which costs no write.
 """
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import requests
+
+from database.connection import Connection
 from database.locks import Lock, try_lock, unlock
 from generate_documentation_db import crawler, page_store
 from generate_documentation_db.page_parser import PARSER_VERSION, html_problem, parse_page
+from generate_documentation_db.progress import Progress
+from generate_documentation_db.runbook_model import ParsedPage
 from generate_documentation_db.site_scope import Scope, normalise_url, parse_sitemap
 
 log = logging.getLogger(__name__)
@@ -31,9 +37,9 @@ class PollReport:
     added: int = 0
     changed: int = 0
     removed: int = 0
-    faults: list = field(default_factory=list)  # (url, problem)
+    faults: list[tuple[str, str]] = field(default_factory=list)  # (url, problem)
 
-    def summary(self):
+    def summary(self) -> str:
         if not self.claimed:
             return "Another process is crawling the docs site; skipped this poll."
         return (f"Polled {self.urls} URLs with {self.requests} requests ({self.bytes_received} bytes): "
@@ -46,18 +52,19 @@ class PageResult:
     """A fetch plus, for a good HTML page, its parse (done in the worker thread)."""
 
     fetched: crawler.Fetched
-    page: object = None
+    page: ParsedPage | None = None
     problem: str | None = None
 
     @property
-    def final_url(self):
+    def final_url(self) -> str:
         return self.fetched.final_url
 
 
 class DocsMonitor:
     """Keeps the runbook tables in step with one docs site (one or several start URLs)."""
 
-    def __init__(self, start_urls, limits=None, session=None, progress=None):
+    def __init__(self, start_urls: Iterable[str], limits: crawler.CrawlLimits | None = None,
+                 session: requests.Session | None = None, progress: Progress | None = None) -> None:
         self.start_urls = [normalise_url(url) for url in start_urls]
         self.scope = Scope.from_start_urls(self.start_urls)
         self.limits = limits or crawler.CrawlLimits()
@@ -65,7 +72,7 @@ class DocsMonitor:
         self.progress = progress
         self._sitemaps = {}  # sitemap url -> (Validators, page urls): a 304 keeps the list
 
-    def poll(self, conn):
+    def poll(self, conn: Connection) -> PollReport:
         """One poll; returns a PollReport.  Database errors propagate (the caller waits and retries)."""
         if not try_lock(conn, Lock.CRAWL):
             return PollReport(claimed=False)

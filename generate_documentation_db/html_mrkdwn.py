@@ -5,9 +5,10 @@ there are no headings or tables, and ``&``, ``<``, ``>`` must be escaped everywh
 Tables become aligned text inside a fenced block, the only way they stay readable.
 """
 import re
+from collections.abc import Iterable
 
 from bs4 import NavigableString, Tag
-from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
+from bs4.element import Comment, Declaration, Doctype, PageElement, ProcessingInstruction
 
 from generate_documentation_db.site_scope import resolve_href
 
@@ -20,18 +21,18 @@ BULLET = "•"
 INDENT = "    "
 
 
-def escape(text):
+def escape(text: str) -> str:
     """Escape the three characters Slack's mrkdwn reserves."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def to_mrkdwn(nodes, base_url=""):
+def to_mrkdwn(nodes: Iterable[PageElement], base_url: str = "") -> str:
     """Slack mrkdwn for a sequence of sibling nodes (a section's content)."""
     blocks = [_block(node, base_url) for node in nodes]
     return _BLANK_LINES.sub("\n\n", "\n\n".join(block for block in blocks if block.strip())).strip()
 
 
-def to_text(nodes):
+def to_text(nodes: Iterable[PageElement]) -> str:
     """Plain text for a sequence of nodes: block elements on their own lines, spaces collapsed."""
     parts = []
     for node in nodes:
@@ -172,7 +173,7 @@ def _list_item(item, marker, base_url, depth):
     return [f"{prefix}{marker} {text}".rstrip(), *[block for block in nested if block]]
 
 
-def table_rows(table):
+def table_rows(table: Tag) -> list[list[str]]:
     """The table as rows of cell texts (header row first when there is one)."""
     rows = []
     for row in table.find_all("tr"):

@@ -10,6 +10,7 @@ Three page shapes are recognised:
 """
 import hashlib
 import re
+from collections.abc import Iterable
 
 from bs4 import BeautifulSoup, Tag
 
@@ -32,7 +33,7 @@ _TITLE_SUFFIX = re.compile(r"\s+[|·–—-]\s+[^|·–—-]+$")
 _SPACES = re.compile(r"\s+")
 
 
-def parse_page(html, url):
+def parse_page(html: bytes | str, url: str) -> ParsedPage:
     """A ParsedPage: its title, runbooks, in-scope-or-not links and content hash."""
     soup = BeautifulSoup(html, "lxml")
     links = page_links(soup, url)
@@ -43,7 +44,7 @@ def parse_page(html, url):
     return ParsedPage(url, title, content_sha256(title, runbooks), runbooks, tuple(links))
 
 
-def drop_chrome(soup):
+def drop_chrome(soup: BeautifulSoup) -> None:
     """Remove navigation, page header/footer, asides, scripts and styles, in place."""
     for tag in soup.find_all(CHROME):
         tag.decompose()
@@ -54,7 +55,7 @@ def drop_chrome(soup):
             header.decompose()
 
 
-def main_content(soup):
+def main_content(soup: BeautifulSoup) -> Tag:
     """The element holding the page's content: <main>, an article, #content... else <body>."""
     for selector in MAIN_SELECTORS:
         found = soup.select_one(selector)
@@ -63,7 +64,7 @@ def main_content(soup):
     return soup
 
 
-def html_problem(body):
+def html_problem(body: bytes) -> str | None:
     """Why a 200 response cannot be trusted as a page ('garbage', 'truncated'), else None.
 
     A cut-off page would otherwise replace good runbooks with half of them.
@@ -79,7 +80,7 @@ def html_problem(body):
     return None
 
 
-def is_index_page(main):
+def is_index_page(main: Tag) -> bool:
     """True for a table of contents: many links, and link text most of the text."""
     links = main.find_all("a", href=True)
     if len(links) < INDEX_MIN_LINKS:
@@ -89,7 +90,7 @@ def is_index_page(main):
     return text > 0 and linked / text >= INDEX_LINK_SHARE
 
 
-def page_title(soup, main):
+def page_title(soup: BeautifulSoup, main: Tag) -> str:
     """The first <h1> of the content, else <title> without its ' | Site name' suffix."""
     heading = main.find("h1")
     if heading and clean(heading.get_text()):
@@ -99,7 +100,7 @@ def page_title(soup, main):
     return ""
 
 
-def page_runbooks(main, title, url):
+def page_runbooks(main: Tag, title: str, url: str) -> list[Runbook]:
     """The runbooks on a page, in one of the three shapes the module docstring names."""
     blocks = main.select("section.main-section")
     if blocks:
@@ -113,7 +114,7 @@ def page_runbooks(main, title, url):
     return [_runbook(sections, title or sections[0].title, url, page_level=True)]
 
 
-def split_sections(container, page_title_text, base_url):
+def split_sections(container: Tag, page_title_text: str, base_url: str) -> list[Section]:
     """Sections at every heading: title, anchor, heading path, plain text, mrkdwn."""
     chunks = []  # [heading tag or None, [content nodes]]
     _collect(container, chunks)
@@ -157,7 +158,7 @@ def _section(heading, nodes, page_title_text, base_url, path):
     return Section(title, anchor_of(heading), level, heading_path, text, mrkdwn)
 
 
-def anchor_of(heading):
+def anchor_of(heading: Tag | None) -> str | None:
     """The id a link can jump to: the heading's, an inner anchor's, or its section's."""
     if heading is None:
         return None
@@ -221,7 +222,7 @@ def _runbook(sections, title, url, page_level, anchor=None):
     )
 
 
-def content_sha256(title, runbooks):
+def content_sha256(title: str, runbooks: Iterable[Runbook]) -> str:
     """SHA-256 of what is stored from the page: a changed footer or timestamp is not a change."""
     digest = hashlib.sha256(title.encode())
     for runbook in runbooks:
@@ -229,6 +230,6 @@ def content_sha256(title, runbooks):
     return digest.hexdigest()
 
 
-def clean(text):
+def clean(text: str | None) -> str:
     """Whitespace collapsed, ends trimmed; the heading permalinks some generators add dropped."""
     return _SPACES.sub(" ", text or "").strip().rstrip("¶#🔗").strip()

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 
 from psycopg2.extras import execute_values
 
+from database.connection import Connection
+from generate_documentation_db.runbook_model import ParsedPage
+
 # Polls in a row a page must answer 404/410 before its runbooks are removed.
 GONE_AFTER_POLLS = 2
 
@@ -21,12 +24,12 @@ class StoredPage:
     etag: str | None
     last_modified: str | None
     content_sha256: str | None
-    links: tuple
+    links: tuple[str, ...]
     missing_polls: int
     parser_version: int = 0
 
 
-def known_pages(conn):
+def known_pages(conn: Connection) -> dict[str, StoredPage]:
     """{url: StoredPage} for every page ever seen (ok, missing or gone)."""
     with conn, conn.cursor() as cur:
         cur.execute(
@@ -36,7 +39,8 @@ def known_pages(conn):
         return {row[1]: StoredPage(*row[:6], tuple(row[6]), *row[7:]) for row in cur.fetchall()}
 
 
-def save_page(conn, page, etag=None, last_modified=None, parser_version=0):
+def save_page(conn: Connection, page: ParsedPage, etag: str | None = None, last_modified: str | None = None,
+              parser_version: int = 0) -> str | None:
     """Store a freshly fetched page; return 'added', 'changed' or None (content unchanged).
 
     Unchanged content (same SHA-256) only refreshes the validators, links and parser
@@ -62,7 +66,7 @@ def save_page(conn, page, etag=None, last_modified=None, parser_version=0):
         return change
 
 
-def record_missing(conn, url):
+def record_missing(conn: Connection, url: str) -> str | None:
     """Note a 404/410; on the GONE_AFTER_POLLS-th in a row remove the page's runbooks.
 
     Returns 'removed' when the runbooks were removed now, else None.  A page already gone
@@ -91,7 +95,7 @@ def record_missing(conn, url):
         return "removed"
 
 
-def record_present(conn, url):
+def record_present(conn: Connection, url: str) -> None:
     """A 304 for a page that had one 404: it is back, its runbooks were never removed."""
     with conn, conn.cursor() as cur:
         cur.execute("UPDATE doc_pages SET status = 'ok', missing_polls = 0 WHERE url = %s AND status = 'missing'",

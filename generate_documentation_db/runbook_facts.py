@@ -8,12 +8,13 @@ Kept apart from the HTML walking so the rules read in one place:
   else 'runbook'.
 """
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from posixpath import basename, dirname, splitext
 from urllib.parse import unquote, urlsplit
 
 from generate_documentation_db.alert_keys import canonical_key, looks_like_alert_name
-from generate_documentation_db.runbook_model import AlertKey
+from generate_documentation_db.runbook_model import AlertKey, Section
 
 _DEPRECATED_MARK = re.compile(r"\s*[\[(]\s*deprecated\s*[\])]\s*|^\s*deprecated\s*[:\-–]\s*", re.IGNORECASE)
 _DEPRECATED_TEXT = re.compile(r"^\W*(this (alert|runbook|page) (is|has been) deprecated|deprecated\b)", re.IGNORECASE)
@@ -41,13 +42,13 @@ _INDEX_NAMES = {"index", "default", "readme", "_index"}
 class RunbookFacts:
     title: str
     alert_name: str | None
-    alert_keys: tuple
+    alert_keys: tuple[AlertKey, ...]
     kind: str
     points_to: str | None
     summary: str
 
 
-def describe(title, sections, url, page_level):
+def describe(title: str, sections: Sequence[Section], url: str, page_level: bool) -> RunbookFacts:
     """Facts about one runbook; `page_level` says the page is this runbook (its slug counts)."""
     clean_title = clean_title_text(title)
     slug = slug_name(url) if page_level else None
@@ -65,12 +66,12 @@ def describe(title, sections, url, page_level):
     )
 
 
-def clean_title_text(title):
+def clean_title_text(title: str | None) -> str:
     """The title without '[Deprecated]' marks or 'Runbook:' labels."""
     return _TITLE_NOISE.sub("", _DEPRECATED_MARK.sub(" ", title or "")).strip()
 
 
-def slug_name(url):
+def slug_name(url: str) -> str | None:
     """The name in a URL's last path segment: '/kubepodcrashlooping/' -> 'kubepodcrashlooping',
     '/etcd/etcdNoLeader.html' -> 'etcdNoLeader'; None for an index page at the root."""
     path = unquote(urlsplit(url).path)
@@ -80,14 +81,14 @@ def slug_name(url):
     return name if canonical_key(name) else None
 
 
-def slug_is_a_name(slug, title):
+def slug_is_a_name(slug: str | None, title: str) -> bool:
     """Whether a slug names the alert ('kubepodcrashlooping', 'disk-full', 'etcdNoLeader')
     rather than a part of a multi-page runbook ('diagnosis', 'overview')."""
     return bool(slug) and (looks_like_alert_name(slug) or canonical_key(slug) == canonical_key(title)
                            or re.search(r"[-_.]", slug) is not None or len(slug) >= SLUG_MIN_WORD_CHARS)
 
 
-def stated_aliases(sections):
+def stated_aliases(sections: Iterable[Section]) -> list[str]:
     """Alert names the page states as other names of this alert."""
     names = []
     for section in sections:
@@ -96,7 +97,7 @@ def stated_aliases(sections):
     return list(dict.fromkeys(names))
 
 
-def alert_keys(title, slug, aliases):
+def alert_keys(title: str, slug: str | None, aliases: Iterable[str]) -> tuple[AlertKey, ...]:
     """AlertKey per distinct canonical key, strongest source first (title, slug, alias)."""
     keys, seen = [], set()
     for name, source in [(title, "title"), (slug, "slug"), *[(alias, "alias") for alias in aliases]]:
@@ -107,7 +108,7 @@ def alert_keys(title, slug, aliases):
     return tuple(keys)
 
 
-def alert_name(title, slug, aliases):
+def alert_name(title: str, slug: str | None, aliases: Sequence[str]) -> str | None:
     """The alert's identifier as the page spells it: an identifier-like title, else the slug
     spelled like the title when they are the same name, else the slug, an alias, the title."""
     if title and (looks_like_alert_name(title) or " " not in title):
@@ -119,7 +120,7 @@ def alert_name(title, slug, aliases):
     return aliases[0] if aliases else title or slug
 
 
-def kind_of(title, sections, body_words):
+def kind_of(title: str, sections: Sequence[Section], body_words: int) -> str:
     first_text = next((section.text for section in sections if section.text), "")
     if _DEPRECATED_MARK.search(title or "") or _DEPRECATED_TEXT.search(first_text):
         return "deprecated"
@@ -131,7 +132,7 @@ def kind_of(title, sections, body_words):
     return "runbook"
 
 
-def pointer_target(sections, body_words):
+def pointer_target(sections: Sequence[Section], body_words: int) -> str | None:
     """The link a short 'moved to / see X' page points at, else None."""
     if body_words > POINTER_MAX_WORDS or any("`" in section.mrkdwn for section in sections):
         return None  # commands to run make it a (short) runbook, whatever else it links to
@@ -145,7 +146,7 @@ def pointer_target(sections, body_words):
     return None
 
 
-def summary(sections):
+def summary(sections: Sequence[Section]) -> str:
     """The first paragraph of substance (the intro, else the Meaning section), shortened."""
     preferred = [s for s in sections if re.match(r"meaning|description|summary|overview", s.title, re.I)]
     for section in [*sections[:1], *preferred, *sections]:

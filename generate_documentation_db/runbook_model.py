@@ -16,7 +16,7 @@ class Section:
     title: str
     anchor: str | None
     level: int
-    heading_path: tuple  # page title › heading › sub-heading
+    heading_path: tuple[str, ...]  # page title › heading › sub-heading
     text: str  # plain text, for search
     mrkdwn: str  # Slack mrkdwn, for replies
 
@@ -37,18 +37,18 @@ class Runbook:
     title: str
     alert_name: str | None
     anchor: str | None
-    alert_keys: tuple  # of AlertKey
-    sections: tuple  # of Section
+    alert_keys: tuple[AlertKey, ...]
+    sections: tuple[Section, ...]
     kind: str = "runbook"  # runbook | pointer | deprecated | stub
     points_to: str | None = None
     summary: str = ""
 
     @property
-    def body_text(self):
+    def body_text(self) -> str:
         return "\n\n".join(section.text for section in self.sections if section.text)
 
     @property
-    def mrkdwn(self):
+    def mrkdwn(self) -> str:
         return "\n\n".join(_section_mrkdwn(section) for section in self.sections).strip()
 
 
@@ -59,8 +59,8 @@ class ParsedPage:
     url: str
     title: str
     content_sha256: str
-    runbooks: tuple
-    links: tuple = field(default=())
+    runbooks: tuple[Runbook, ...]
+    links: tuple[str, ...] = field(default=())
 
 
 def _section_mrkdwn(section):

@@ -10,8 +10,11 @@ title (weight A), its section headings and alert names (weight B) and its body t
 ``kube_pod_crash_looping`` and ``KubePodCrashLooping`` meet.  The bot's matcher reads the runbooks
 into an index of its own (`matching.knowledge_base`).
 """
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
+from database.connection import Connection
 from generate_documentation_db.alert_keys import canonical_key
 
 # Non-deprecated, real runbooks before pointers and stubs; title keys before slugs and aliases.
@@ -58,9 +61,9 @@ class Candidate:
     points_to: str | None
     summary: str
     rank: float
-    matched_lexemes: tuple
-    query_lexemes: tuple
-    alert_keys: tuple
+    matched_lexemes: tuple[str, ...]
+    query_lexemes: tuple[str, ...]
+    alert_keys: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,7 @@ class StoredSection:
     title: str
     anchor: str | None
     level: int
-    heading_path: tuple
+    heading_path: tuple[str, ...]
     text: str
     mrkdwn: str
 
@@ -87,11 +90,11 @@ class StoredRunbook:
     summary: str
     page_url: str
     mrkdwn: str
-    alert_keys: tuple  # of (key, name, source)
-    sections: tuple  # of StoredSection
+    alert_keys: tuple[tuple[str, str, str], ...]  # (key, name, source)
+    sections: tuple[StoredSection, ...]
 
 
-def find_by_alert_key(conn, name):
+def find_by_alert_key(conn: Connection, name: str) -> list[RunbookRef]:
     """Runbooks whose title, URL slug or stated alias has the same key as `name`.
 
     `name` may be any spelling (``KubePodCrashLooping``, ``kube_pod_crash_looping``,
@@ -102,7 +105,7 @@ def find_by_alert_key(conn, name):
     return find_by_alert_keys(conn, [name]).get(canonical_key(name), [])
 
 
-def find_by_alert_keys(conn, names):
+def find_by_alert_keys(conn: Connection, names: Iterable[str]) -> dict[str, list[RunbookRef]]:
     """Batch form of `find_by_alert_key`: {canonical_key: [RunbookRef]} for the keys that match.
 
     Handy for trying every run of consecutive words of a human alert title at once.
@@ -125,7 +128,8 @@ def find_by_alert_keys(conn, names):
     return found
 
 
-def search(conn, text, limit=10, name_terms=(), per_name_term=4):
+def search(conn: Connection, text: str, limit: int = 10, name_terms: Iterable[str] = (),
+           per_name_term: int = 4) -> list[Candidate]:
     """Ranked full-text search for runbooks relevant to `text` (an alert title, a question).
 
     Any word may match; runbooks matching more words, and in the title, rank higher.
@@ -163,7 +167,7 @@ def search(conn, text, limit=10, name_terms=(), per_name_term=4):
                 for row in cur.fetchall()]
 
 
-def runbook_by_id(conn, runbook_id):
+def runbook_by_id(conn: Connection, runbook_id: int) -> StoredRunbook | None:
     """The whole runbook with its sections and alert keys, or None when it no longer exists
     (a re-crawl replaces a changed page's runbooks with new ids)."""
     with conn, conn.cursor() as cur:
@@ -181,14 +185,14 @@ def runbook_by_id(conn, runbook_id):
     return StoredRunbook(*row, alert_keys=keys, sections=sections)
 
 
-def list_runbooks(conn):
+def list_runbooks(conn: Connection) -> list[tuple[str, str | None, str, str]]:
     """[(title, alert_name, kind, url)] of every stored runbook, by title."""
     with conn, conn.cursor() as cur:
         cur.execute("SELECT title, alert_name, kind, url FROM runbooks ORDER BY lower(title), url")
         return cur.fetchall()
 
 
-def recent_changes(conn, limit=50):
+def recent_changes(conn: Connection, limit: int = 50) -> list[tuple[datetime, str, str, tuple[str, ...]]]:
     """[(changed_at, change, page_url, runbook_titles)] newest first."""
     with conn, conn.cursor() as cur:
         cur.execute("SELECT changed_at, change, page_url, runbooks FROM doc_changes "

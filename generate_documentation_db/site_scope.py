@@ -6,10 +6,15 @@ template shortcodes left in links by a site generator (``{{< ref "./Disk.md" >}}
 resolved to the path they name, and links to images, archives and the like are skipped.
 """
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from posixpath import normpath
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit, urlunsplit
 from xml.etree import ElementTree
+
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup
 
 _SHORTCODE_REF = re.compile(r"""\{\{[<%]\s*(?:rel)?ref\s+["']?([^"'\s>%]+)["']?\s*[>%]\}\}""")
 _NON_PAGE = re.compile(r"\.(png|jpe?g|gif|svg|ico|webp|css|js|mjs|map|json|xml|txt|pdf|zip|gz|tgz|tar|woff2?|ttf|"
@@ -19,7 +24,7 @@ _SKIPPED_SCHEMES = ("mailto:", "javascript:", "tel:", "data:", "ftp:")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-def normalise_url(url):
+def normalise_url(url: str) -> str:
     """One spelling per page: lower-case scheme and host, no default port, no fragment,
     dot segments resolved, an empty path as '/', and '…/index.html' as '…/' (static sites
     serve a directory's index.html for it, and link to both spellings)."""
@@ -36,7 +41,7 @@ def normalise_url(url):
     return urlunsplit((scheme, netloc, path, parts.query, ""))
 
 
-def resolve_href(base_url, href):
+def resolve_href(base_url: str, href: str | None) -> str | None:
     """The absolute, normalised URL a link points to, or None for a link that leads nowhere
     crawlable (mailto:, javascript:, a bare #fragment, an unresolvable template)."""
     href = (href or "").strip()
@@ -52,7 +57,7 @@ def resolve_href(base_url, href):
         return None
 
 
-def page_links(soup, page_url):
+def page_links(soup: "BeautifulSoup", page_url: str) -> list[str]:
     """Every distinct page URL the document links to, in document order (any host)."""
     base = soup.find("base", href=True)
     base_url = urljoin(page_url, base["href"]) if base else page_url
@@ -68,10 +73,10 @@ def page_links(soup, page_url):
 class Scope:
     """The docs site: URLs under one of the start URLs' scheme, host and path prefix."""
 
-    prefixes: tuple  # of (scheme, netloc, path prefix)
+    prefixes: tuple[tuple[str, str, str], ...]  # (scheme, netloc, path prefix)
 
     @classmethod
-    def from_start_urls(cls, urls):
+    def from_start_urls(cls, urls: Iterable[str]) -> "Scope":
         prefixes = []
         for url in urls:
             parts = urlsplit(normalise_url(url))
@@ -79,12 +84,12 @@ class Scope:
             prefixes.append((parts.scheme, parts.netloc, directory))
         return cls(tuple(prefixes))
 
-    def contains(self, url):
+    def contains(self, url: str) -> bool:
         parts = urlsplit(url)
         return any(parts.scheme == scheme and parts.netloc == netloc and parts.path.startswith(prefix)
                    for scheme, netloc, prefix in self.prefixes)
 
-    def sitemap_urls(self):
+    def sitemap_urls(self) -> list[str]:
         """Where each site's sitemap would be: under its prefix, and at the host's root."""
         urls = []
         for scheme, netloc, prefix in self.prefixes:
@@ -93,7 +98,7 @@ class Scope:
         return list(dict.fromkeys(urls))
 
 
-def parse_sitemap(xml_bytes):
+def parse_sitemap(xml_bytes: bytes) -> tuple[list[str], list[str]]:
     """(page URLs, nested sitemap URLs) from a sitemap or sitemap index; ([], []) if unreadable."""
     try:
         root = ElementTree.fromstring(xml_bytes)

@@ -4,6 +4,8 @@ The HTML part is built for mail clients, not browsers: tables and inline styles,
 scripts, no external images, a chart drawn with table cells, and a single column that
 fits a 360 px phone.  The plain-text part says the same for clients that show no HTML.
 """
+from collections.abc import Sequence
+from datetime import date, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formatdate, parseaddr
 from pathlib import Path
@@ -15,7 +17,7 @@ from handoff.formatting import change_tone, format_change, format_duration
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
 
-def template_environment(directory=TEMPLATE_DIR):
+def template_environment(directory: Path = TEMPLATE_DIR) -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(directory)),
         # Incident titles come from monitors and people: escape everything in the HTML part.
@@ -26,7 +28,7 @@ def template_environment(directory=TEMPLATE_DIR):
     return env
 
 
-def subject_line(report):
+def subject_line(report: dict) -> str:
     """`On-call handoff · 23–30 Nov 2026 · 47 incidents (+12% vs previous week)`."""
     total, previous = report["incidents"], report["previous_incidents"]
     noun = "incident" if total == 1 else "incidents"
@@ -38,14 +40,15 @@ def subject_line(report):
     return f"On-call handoff · {report['label']} · {total} {noun} ({change})"
 
 
-def render_bodies(report, env=None):
+def render_bodies(report: dict, env: Environment | None = None) -> tuple[str, str]:
     """(plain_text, html) for `report` (the dict report.build_handoff_report returns)."""
     env = env or template_environment()
     context = {"report": report, "subject": subject_line(report)}
     return env.get_template("handoff.txt").render(context), env.get_template("handoff.html").render(context)
 
 
-def compose_message(report, sender, recipients, message_id, now, env=None):
+def compose_message(report: dict, sender: str, recipients: Sequence[str], message_id: str, now: datetime | None,
+                    env: Environment | None = None) -> EmailMessage:
     """The mail: plain text first, HTML as the preferred alternative (RFC 2046 order)."""
     text, html = render_bodies(report, env)
     message = EmailMessage()
@@ -62,7 +65,7 @@ def compose_message(report, sender, recipients, message_id, now, env=None):
     return message
 
 
-def handoff_message_id(week_of, sender):
+def handoff_message_id(week_of: date, sender: str | None) -> str:
     """`<handoff-2026-11-23@example.com>`, stable for the week."""
     address = parseaddr(str(sender or ""))[1]
     domain = address.rpartition("@")[2] if "@" in address else "oncall-helper.local"

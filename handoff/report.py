@@ -7,19 +7,25 @@ the next (Mon 09:00 to Mon 09:00), so its chart has a bar per local day it touch
 """
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from datetime import time as datetime_time
-from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from alert_visualization import metrics as pa
 from handoff.formatting import format_duration, format_moment
-from handoff.week import previous_week, week_label
+from handoff.week import HandoffSchedule, HandoffWeek, previous_week, week_label
 from matching.titles import normalise_alert_title
 
 # An alert without a runbook is a gap worth naming once it paged at least this often.
 GAP_MIN_COUNT = 2
 CHART_BLOCKS = 30  # widest bar in the plain-text chart, in characters
+
+# (changed_at, change, page_url, runbook titles): a line of the docs monitor's log.
+DocChange = tuple[datetime, str, str, tuple[str, ...]]
+# {alert_key: (runbook title, url)} for the alerts the matcher finds a runbook for.
+RunbookLinks = dict[str, tuple[str | None, str | None]]
 
 
 @dataclass
@@ -29,29 +35,30 @@ class ReportInputs:
     incidents: pd.DataFrame            # created in the week
     previous_incidents: pd.DataFrame   # created in the week before
     open_incidents: pd.DataFrame       # created before the handoff moment, unresolved at it
-    runbooks: dict = field(default_factory=dict)    # {alert_key: (runbook title, url)}
-    covered_keys: set = field(default_factory=set)  # alert keys (any spelling) that have a runbook
-    doc_changes: list = field(default_factory=list)  # [(changed_at, change, page_url, runbook titles)]
+    runbooks: RunbookLinks = field(default_factory=dict)  # {alert_key: (runbook title, url)}
+    covered_keys: set[str] = field(default_factory=set)  # alert keys (any spelling) that have a runbook
+    doc_changes: list[DocChange] = field(default_factory=list)  # [(changed_at, change, page_url, runbook titles)]
     key_of: Callable[[str], str] | None = None  # title -> alert key (the matcher's; None: the title's words)
 
 
-def previous_week_of(week, schedule):
+def previous_week_of(week: HandoffWeek, schedule: HandoffSchedule) -> HandoffWeek:
     return previous_week(week, schedule)
 
 
-def sample_titles(incidents, key_of=None):
+def sample_titles(incidents: pd.DataFrame, key_of: Callable[[str], str] | None = None) -> dict[str, str]:
     """{alert_key: the latest title with that key}: what the matcher is asked about."""
     keyed = pa.with_alert_keys(incidents, key_of)
     latest = keyed.sort_values("created_at").drop_duplicates("alert_key", keep="last")
     return dict(zip(latest["alert_key"], latest["title"]))
 
 
-def alert_names(titles_by_key):
+def alert_names(titles_by_key: dict[str, str]) -> dict[str, str]:
     """{alert_key: a readable name}: the latest title with what varies stripped."""
     return {key: normalise_alert_title(title) or key for key, title in titles_by_key.items()}
 
 
-def build_handoff_report(inputs, week, zone, top_n=10, open_limit=25, dashboard_url=None, sync_note=None):
+def build_handoff_report(inputs: ReportInputs, week: HandoffWeek, zone: ZoneInfo, top_n: int = 10, open_limit: int = 25,
+                         dashboard_url: str | None = None, sync_note: str | None = None) -> dict:
     current = pa.with_alert_keys(inputs.incidents, inputs.key_of)
     previous = pa.with_alert_keys(inputs.previous_incidents, inputs.key_of)
     covered = set(inputs.covered_keys) | set(inputs.runbooks)
@@ -80,7 +87,7 @@ def build_handoff_report(inputs, week, zone, top_n=10, open_limit=25, dashboard_
     }
 
 
-def summary_figures(current, previous, timezone):
+def summary_figures(current: pd.DataFrame, previous: pd.DataFrame, timezone: str) -> list[dict]:
     """The six handoff numbers, each beside last week's."""
     now_hours, before_hours = pa.interruptions(current, timezone), pa.interruptions(previous, timezone)
     now_totals, before_totals = pa.totals(current), pa.totals(previous)
@@ -97,7 +104,7 @@ def summary_figures(current, previous, timezone):
             for name, value, before, kind in rows]
 
 
-def open_incident_rows(open_incidents, week, zone):
+def open_incident_rows(open_incidents: pd.DataFrame, week: HandoffWeek, zone: ZoneInfo) -> list[dict]:
     """Open at the handoff moment, triggered first (nobody has them), then oldest first."""
     rows = []
     for incident in open_incidents.sort_values("created_at").itertuples():
@@ -110,7 +117,7 @@ def open_incident_rows(open_incidents, week, zone):
     return sorted(rows, key=lambda row: row["status"] != "triggered")
 
 
-def daily_chart(current, week, zone):
+def daily_chart(current: pd.DataFrame, week: HandoffWeek, zone: ZoneInfo) -> list[dict]:
     """One bar per local day the week touches; widths relative to the busiest day."""
     period = pa.Period(week.start.date(), (week.end - timedelta(microseconds=1)).date(), zone.key)
     counts = pa.per_day(current, period).sum(axis=1)
@@ -123,7 +130,8 @@ def daily_chart(current, week, zone):
              "blocks": round(CHART_BLOCKS * count / busiest)} for label, count in zip(labels, counts)]
 
 
-def top_alert_rows(current, previous, runbooks, names, zone, top_n):
+def top_alert_rows(current: pd.DataFrame, previous: pd.DataFrame, runbooks: RunbookLinks, names: dict[str, str],
+                   zone: ZoneInfo, top_n: int) -> list[dict]:
     top = pa.top_alert_keys(current, previous, top_n)
     last_seen = current.groupby("alert_key")["created_at"].max()
     return [{
@@ -135,25 +143,26 @@ def top_alert_rows(current, previous, runbooks, names, zone, top_n):
     } for row in top.itertuples()]
 
 
-def noisy_alert_rows(current, names):
+def noisy_alert_rows(current: pd.DataFrame, names: dict[str, str]) -> list[dict]:
     noisy = pa.noisy_alerts(current) if len(current) else pd.DataFrame()
     return [{"alert_key": row.alert_key, "title": names.get(row.alert_key, row.alert_key), "count": int(row.count),
              "why": f"{row.quick_auto_resolved} resolved themselves within 5 minutes"}
             for row in noisy.itertuples()]
 
 
-def runbook_gap_rows(current, covered_keys, names, top_n):
+def runbook_gap_rows(current: pd.DataFrame, covered_keys: set[str], names: dict[str, str],
+                     top_n: int) -> list[dict]:
     coverage = pa.runbook_coverage(current, covered_keys, top_n)
     return [{"alert_key": gap["alert_key"], "title": names.get(gap["alert_key"], gap["alert_key"]), "count": gap["count"]}
             for gap in coverage["without_runbook"] if gap["count"] >= GAP_MIN_COUNT]
 
 
-def doc_change_rows(doc_changes, zone):
+def doc_change_rows(doc_changes: list[DocChange], zone: ZoneInfo) -> list[dict]:
     return [{"when": format_moment(changed_at, zone), "change": change, "page_url": url, "runbooks": list(titles)}
             for changed_at, change, url, titles in sorted(doc_changes, key=lambda item: item[0], reverse=True)]
 
 
-def service_rows(current, week):
+def service_rows(current: pd.DataFrame, week: HandoffWeek) -> list[dict]:
     """Per service, busiest first: counts, open at the handoff moment, MTTA and MTTR."""
     rows = []
     for service, count in pa.by_service(current).items():

@@ -7,7 +7,10 @@ hands the week to the next one instead of blocking it forever.
 """
 import os
 import socket
-from datetime import timedelta
+from datetime import date, timedelta
+
+from database.connection import Connection
+from handoff.week import HandoffWeek
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 DEFAULT_LEASE = timedelta(minutes=15)
@@ -25,12 +28,13 @@ RETURNING week_of
 """
 
 
-def mailer_id():
+def mailer_id() -> str:
     """host:pid, so a claim in the table says which process holds it."""
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def claim_week(conn, week, mailer, lease=DEFAULT_LEASE, retry_failed=False):
+def claim_week(conn: Connection, week: HandoffWeek, mailer: str, lease: timedelta = DEFAULT_LEASE,
+               retry_failed: bool = False) -> bool:
     """True when `mailer` now owns `week`: it was new, unclaimed, its holder's lease ran out,
     or it is this mailer's own claim, left by a check a database outage cut short (a mailer's
     checks run one at a time, so that check is over; waiting out its lease would delay the mail).
@@ -45,12 +49,13 @@ def claim_week(conn, week, mailer, lease=DEFAULT_LEASE, retry_failed=False):
         return cur.fetchone() is not None
 
 
-def renew_claim(conn, week, mailer):
+def renew_claim(conn: Connection, week: HandoffWeek, mailer: str) -> bool:
     """Extend the lease while retrying; False means another mailer took the week over."""
     return _update_own(conn, week, mailer, "claimed_at = now()") == 1
 
 
-def mark_sent(conn, week, mailer, message_id, recipients, incidents, reason=None):
+def mark_sent(conn: Connection, week: HandoffWeek, mailer: str, message_id: str, recipients: int, incidents: int,
+              reason: str | None = None) -> bool:
     """Record that the SMTP server accepted the mail (`reason` notes refused recipients)."""
     return _update_own(conn, week, mailer,
                        "status = 'sent', sent_at = now(), claimed_by = NULL, message_id = %(message_id)s, "
@@ -58,13 +63,13 @@ def mark_sent(conn, week, mailer, message_id, recipients, incidents, reason=None
                        message_id=message_id, recipients=recipients, incidents=incidents, reason=reason) == 1
 
 
-def mark_failed(conn, week, mailer, reason):
+def mark_failed(conn: Connection, week: HandoffWeek, mailer: str, reason: str) -> bool:
     """A permanent refusal (5xx): kept with the server's reason, not retried by the scheduler."""
     return _update_own(conn, week, mailer, "status = 'failed', claimed_by = NULL, reason = %(reason)s",
                        reason=reason) == 1
 
 
-def release_claim(conn, week, mailer, reason):
+def release_claim(conn: Connection, week: HandoffWeek, mailer: str, reason: str) -> bool:
     """Give the week back after temporary failures, so the next check tries again."""
     return _update_own(conn, week, mailer, "claimed_by = NULL, claimed_at = NULL, reason = %(reason)s",
                        reason=reason) == 1
@@ -78,7 +83,7 @@ def _update_own(conn, week, mailer, assignments, **values):
         return cur.rowcount
 
 
-def handoff_run(conn, week_of):
+def handoff_run(conn: Connection, week_of: date) -> dict | None:
     """The row for one week as a dict, or None."""
     with conn, conn.cursor() as cur:
         cur.execute("SELECT * FROM handoff_runs WHERE week_of = %s", (week_of,))
@@ -86,7 +91,7 @@ def handoff_run(conn, week_of):
         return dict(zip([column.name for column in cur.description], row)) if row else None
 
 
-def recent_runs(conn, limit=10):
+def recent_runs(conn: Connection, limit: int = 10) -> list[dict]:
     """Newest weeks first, for the CLI's status line and the dashboard."""
     with conn, conn.cursor() as cur:
         cur.execute("SELECT week_of, status, reason, attempts, sent_at FROM handoff_runs "
@@ -95,7 +100,7 @@ def recent_runs(conn, limit=10):
         return [dict(zip(names, row)) for row in cur.fetchall()]
 
 
-def last_sent_week(conn):
+def last_sent_week(conn: Connection) -> date | None:
     """The newest week whose handoff went out (its week_of date), or None."""
     with conn, conn.cursor() as cur:
         cur.execute("SELECT max(week_of) FROM handoff_runs WHERE status = 'sent'")

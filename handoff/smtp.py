@@ -10,11 +10,15 @@ import smtplib
 import socket
 import ssl
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 
 log = logging.getLogger(__name__)
 
 SECURITY_MODES = ("starttls", "ssl", "none")
+# {recipient: (code, reply)} for each recipient the server refused, as smtplib returns it.
+Refused = dict[str, tuple[int, bytes]]
 
 
 class TemporarySmtpError(Exception):
@@ -24,7 +28,7 @@ class TemporarySmtpError(Exception):
 class PermanentSmtpError(Exception):
     """The server refused the mail for good (5xx); `reason` is its reply."""
 
-    def __init__(self, code, reason):
+    def __init__(self, code: int, reason: str) -> None:
         super().__init__(f"{code} {reason}")
         self.code, self.reason = code, reason
 
@@ -34,8 +38,8 @@ class SmtpSettings:
     host: str
     port: int
     security: str = "starttls"
-    username: str = None
-    password: str = field(default=None, repr=False)
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
     timeout: float = 30.0
 
 
@@ -47,11 +51,11 @@ class RetryPolicy:
     base_seconds: float = 2.0
     max_seconds: float = 300.0
 
-    def delay(self, attempt):
+    def delay(self, attempt: int) -> float:
         return random.uniform(0, min(self.max_seconds, self.base_seconds * 2 ** (attempt - 1)))
 
 
-def send_once(settings, message):
+def send_once(settings: SmtpSettings, message: EmailMessage) -> Refused:
     """Deliver `message` in one connection; returns {recipient: (code, reason)} refused ones.
 
     Raises TemporarySmtpError or PermanentSmtpError.
@@ -72,7 +76,9 @@ def send_once(settings, message):
         raise TemporarySmtpError(f"{type(error).__name__}: {error}") from None
 
 
-def send_with_retry(settings, message, policy=RetryPolicy(), stopping=None, before_retry=None):
+def send_with_retry(settings: SmtpSettings, message: EmailMessage, policy: RetryPolicy = RetryPolicy(),
+                    stopping: threading.Event | None = None,
+                    before_retry: Callable[[int, TemporarySmtpError], bool | None] | None = None) -> Refused:
     """send_once, retried on temporary failures; the last TemporarySmtpError when they run out.
 
     `before_retry(attempt, error)` runs before each wait (the mailer renews its claim

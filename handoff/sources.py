@@ -7,13 +7,23 @@ change.  The numbers themselves are computed by alert_visualization.metrics (via
 """
 import logging
 import time
+from collections.abc import Callable
+from datetime import datetime
+
+import pandas as pd
 
 from alert_visualization import incident_store, incident_sync, pagerduty_api, runbook_coverage
 from alert_visualization.filters import Filters
+from alert_visualization.incident_sync import SyncResult, SyncSettings
+from alert_visualization.pagerduty_api import PagerDutyClient
+from database.connection import Connection
 from generate_documentation_db import runbook_store
-from handoff.report import ReportInputs, build_handoff_report, previous_week_of, sample_titles
+from handoff.report import DocChange, ReportInputs, RunbookLinks, build_handoff_report, previous_week_of, sample_titles
+from handoff.week import HandoffSchedule, HandoffWeek
 from matching import matcher
+from matching.index import RunbookIndex
 from matching.knowledge_base import load_index
+from utils import Config
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +33,8 @@ DOC_CHANGE_WINDOW = 1000
 SYNC_WAIT_SECONDS = 120
 
 
-def report_builder(config, schedule):
+def report_builder(config: Config,
+                   schedule: HandoffSchedule) -> Callable[[Connection, HandoffWeek, datetime | None], dict]:
     """(conn, week, now) -> report dict, with the configuration read once, here."""
     top_n = config.integer("HANDOFF_TOP_N", 10, minimum=1)
     open_limit = config.integer("HANDOFF_OPEN_LIMIT", 25, minimum=1)
@@ -44,7 +55,8 @@ def report_builder(config, schedule):
     return build
 
 
-def sync_pagerduty(conn, client, settings, now=None):
+def sync_pagerduty(conn: Connection, client: PagerDutyClient, settings: SyncSettings,
+                   now: datetime | None = None) -> str | None:
     """Bring the incidents table up to date; a failure is logged and noted in the mail, not fatal.
 
     A handoff with figures from the last good sync, saying so, beats no handoff.
@@ -61,7 +73,8 @@ def sync_pagerduty(conn, client, settings, now=None):
     return None
 
 
-def sync_after_others(conn, client, settings, now, wait_seconds=SYNC_WAIT_SECONDS):
+def sync_after_others(conn: Connection, client: PagerDutyClient, settings: SyncSettings, now: datetime | None,
+                      wait_seconds: float = SYNC_WAIT_SECONDS) -> SyncResult:
     """Sync; when the dashboard is syncing right now, wait for it and then top up.
 
     Building from a half-finished sync (say the dashboard's first 90-day one) would mail
@@ -75,7 +88,8 @@ def sync_after_others(conn, client, settings, now, wait_seconds=SYNC_WAIT_SECOND
         time.sleep(1)
 
 
-def load_inputs(conn, week, schedule, threshold=matcher.DEFAULT_THRESHOLD):
+def load_inputs(conn: Connection, week: HandoffWeek, schedule: HandoffSchedule,
+                threshold: float = matcher.DEFAULT_THRESHOLD) -> ReportInputs:
     """Everything the pure report builder needs, read in one place."""
     previous = previous_week_of(week, schedule)
     incidents = incident_store.load_incidents(conn, week.start_utc(), week.end_utc())
@@ -94,7 +108,7 @@ def load_inputs(conn, week, schedule, threshold=matcher.DEFAULT_THRESHOLD):
     )
 
 
-def load_open_at(conn, moment):
+def load_open_at(conn: Connection, moment: datetime) -> pd.DataFrame:
     """Incidents created before `moment` and not resolved by then: what the next person inherits.
 
     Read as of the handoff moment, so a past week's mail (--week) shows what was open then.
@@ -109,7 +123,8 @@ def load_open_at(conn, moment):
         return incident_store.incidents_frame(cur.fetchall())
 
 
-def runbooks_by_alert_key(index, titles_by_key, threshold=matcher.DEFAULT_THRESHOLD):
+def runbooks_by_alert_key(index: RunbookIndex, titles_by_key: dict[str, str],
+                          threshold: float = matcher.DEFAULT_THRESHOLD) -> RunbookLinks:
     """{alert_key: (runbook title, url)} for the keys the bot's matcher finds a runbook for.
 
     The same matcher and threshold as the Slack bot's replies, so the mail never says
@@ -123,12 +138,12 @@ def runbooks_by_alert_key(index, titles_by_key, threshold=matcher.DEFAULT_THRESH
     return by_key
 
 
-def doc_changes_between(conn, start, end):
+def doc_changes_between(conn: Connection, start: datetime, end: datetime) -> list[DocChange]:
     """[(changed_at, change, page_url, runbook titles)] of the docs monitor's log within the week."""
     return [change for change in runbook_store.recent_changes(conn, DOC_CHANGE_WINDOW) if start <= change[0] < end]
 
 
-def dashboard_link(base_url, week):
+def dashboard_link(base_url: str | None, week: HandoffWeek) -> str | None:
     """The dashboard filtered to the local days the week touches (the dashboard counts whole days)."""
     if not base_url:
         return None

@@ -25,11 +25,11 @@ class HandoffSchedule:
     zone: ZoneInfo
 
     @property
-    def day_name(self):
+    def day_name(self) -> str:
         return WEEKDAYS[self.weekday]
 
     @property
-    def clock(self):
+    def clock(self) -> str:
         return self.at.strftime("%H:%M")
 
 
@@ -41,23 +41,23 @@ class HandoffWeek:
     end: datetime
 
     @property
-    def week_of(self):
+    def week_of(self) -> date:
         """The local date the week starts on: the week's name in the database and the CLI."""
         return self.start.date()
 
     @property
-    def hours(self):
+    def hours(self) -> float:
         # Aware datetimes in one zone subtract as wall-clock times; UTC counts the real hours.
         return (self.end_utc() - self.start_utc()).total_seconds() / 3600
 
-    def start_utc(self):
+    def start_utc(self) -> datetime:
         return self.start.astimezone(timezone.utc)
 
-    def end_utc(self):
+    def end_utc(self) -> datetime:
         return self.end.astimezone(timezone.utc)
 
 
-def parse_schedule(text, zone_name):
+def parse_schedule(text: str | None, zone_name: str) -> HandoffSchedule:
     """`monday 09:00` + `Europe/Berlin` -> HandoffSchedule, or ConfigError naming the key."""
     match = _SCHEDULE.match(text or "")
     day = match and match.group("day").lower()
@@ -69,14 +69,14 @@ def parse_schedule(text, zone_name):
     return HandoffSchedule(WEEKDAYS.index(day), time(hour, minute), parse_zone(zone_name))
 
 
-def parse_zone(zone_name):
+def parse_zone(zone_name: str) -> ZoneInfo:
     try:
         return ZoneInfo(zone_name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f'ONCALL_TIMEZONE must be an IANA time zone such as "Europe/Berlin", not "{zone_name}".') from None
 
 
-def local_moment(day, at, zone):
+def local_moment(day: date, at: time, zone: ZoneInfo) -> datetime:
     """`day` at wall-clock `at` in `zone`, made real when DST skips or repeats that time.
 
     A skipped time (02:30 on a spring-forward night) moves to the same offset after the
@@ -88,14 +88,14 @@ def local_moment(day, at, zone):
     return round_trip if round_trip.replace(tzinfo=None) != naive else moment
 
 
-def week_ending_on(day, schedule):
+def week_ending_on(day: date, schedule: HandoffSchedule) -> HandoffWeek:
     """The handoff week whose scheduled end falls on local date `day`."""
     end = local_moment(day, schedule.at, schedule.zone)
     start = local_moment(day - timedelta(days=7), schedule.at, schedule.zone)
     return HandoffWeek(start, end)
 
 
-def latest_due_week(now, schedule):
+def latest_due_week(now: datetime, schedule: HandoffSchedule) -> HandoffWeek:
     """The most recent week whose handoff moment is at or before `now` (aware datetime)."""
     local_now = now.astimezone(schedule.zone)
     days_back = (local_now.weekday() - schedule.weekday) % 7
@@ -105,13 +105,13 @@ def latest_due_week(now, schedule):
     return week
 
 
-def next_handoff_moment(now, schedule):
+def next_handoff_moment(now: datetime, schedule: HandoffSchedule) -> datetime:
     """The first scheduled handoff moment after `now` (aware), for the status panel."""
     latest_end = latest_due_week(now, schedule).end
     return week_ending_on(latest_end.date() + timedelta(days=7), schedule).end
 
 
-def week_containing(day, schedule):
+def week_containing(day: date, schedule: HandoffSchedule) -> HandoffWeek:
     """The handoff week holding local `day` at the schedule's clock time: what `--week` names.
 
     On the schedule's weekday that is the week starting that day, so ``--week 2026-11-23``
@@ -120,18 +120,18 @@ def week_containing(day, schedule):
     return latest_due_week(local_moment(day + timedelta(days=7), schedule.at, schedule.zone), schedule)
 
 
-def previous_week(week, schedule):
+def previous_week(week: HandoffWeek, schedule: HandoffSchedule) -> HandoffWeek:
     return week_ending_on(week.start.date(), schedule)
 
 
-def parse_week_argument(text):
+def parse_week_argument(text: str) -> date:
     """`YYYY-MM-DD` -> date, or ValueError for argparse to report."""
     if not isinstance(text, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         raise ValueError(f"{text!r} is not a date like 2026-11-23")
     return date.fromisoformat(text)
 
 
-def week_label(week):
+def week_label(week: HandoffWeek) -> str:
     """`23–30 Nov 2026`, `28 Nov – 5 Dec 2026`, `29 Dec 2026 – 5 Jan 2027` for subjects and headings."""
     first, last = week.start.date(), week.end.date()
     if first.year != last.year:

@@ -12,6 +12,7 @@ normalised by the field's length before BM25's saturation.  The contribution of 
 import math
 import threading
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,7 +66,7 @@ class RunbookIndex:
     """Names and BM25F postings of the stored runbooks; safe to read from several threads while
     one thread patches it (a lock guards the few mutable structures)."""
 
-    def __init__(self, records: list[RunbookRecord] = (), version: int = 0):
+    def __init__(self, records: Iterable[RunbookRecord] = (), version: int = 0) -> None:
         self.version = version
         self._lock = threading.RLock()
         self._docs: list[IndexedRunbook | None] = []
@@ -91,21 +92,21 @@ class RunbookIndex:
         return self._alive
 
     @property
-    def known_keys(self) -> dict:
+    def known_keys(self) -> dict[str, list[tuple[int, str]]]:
         return self._by_key
 
     @property
-    def name_vocabulary(self) -> Counter:
+    def name_vocabulary(self) -> Counter[str]:
         """Words alert names are made of (glue words and affixes left out)."""
         return self._name_words
 
     @property
-    def prose_words(self) -> Counter:
+    def prose_words(self) -> Counter[str]:
         """Words the runbooks use as ordinary words in their text."""
         return self._prose_words
 
     @property
-    def prose_tokens(self) -> Counter:
+    def prose_tokens(self) -> Counter[str]:
         """Whole tokens of the runbooks' text, lower-cased: "kubevirt", "cephfs" are products they name."""
         return self._prose_tokens
 

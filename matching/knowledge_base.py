@@ -8,8 +8,12 @@ seconds of its crawl, with no restart and no full rebuild.
 import logging
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from matching.index import RunbookIndex, RunbookRecord
+
+if TYPE_CHECKING:
+    import psycopg2.extensions
 
 log = logging.getLogger(__name__)
 
@@ -31,14 +35,14 @@ FROM runbooks r JOIN doc_pages p ON p.id = r.page_id
 """
 
 
-def latest_change(conn) -> int:
+def latest_change(conn: "psycopg2.extensions.connection") -> int:
     """The id of the newest ``doc_changes`` row (0 when nothing was ever stored)."""
     with conn, conn.cursor() as cur:
         cur.execute("SELECT coalesce(max(id), 0) FROM doc_changes")
         return cur.fetchone()[0]
 
 
-def load_records(conn, page_urls: list[str] | None = None) -> list[RunbookRecord]:
+def load_records(conn: "psycopg2.extensions.connection", page_urls: list[str] | None = None) -> list[RunbookRecord]:
     """Every stored runbook as a RunbookRecord, or only those of `page_urls`."""
     where = " WHERE p.url = ANY(%(pages)s)" if page_urls is not None else ""
     with conn, conn.cursor() as cur:
@@ -47,13 +51,13 @@ def load_records(conn, page_urls: list[str] | None = None) -> list[RunbookRecord
         return [RunbookRecord(*row[:8], names=tuple(tuple(name) for name in row[8])) for row in cur.fetchall()]
 
 
-def load_index(conn) -> RunbookIndex:
+def load_index(conn: "psycopg2.extensions.connection") -> RunbookIndex:
     """A fresh index of every stored runbook."""
     version = latest_change(conn)  # read first: a change that lands meanwhile is applied next time
     return RunbookIndex(load_records(conn), version=version)
 
 
-def changed_pages(conn, since: int) -> tuple[list[str], int]:
+def changed_pages(conn: "psycopg2.extensions.connection", since: int) -> tuple[list[str], int]:
     """(pages changed after change `since`, the newest change id)."""
     with conn, conn.cursor() as cur:
         cur.execute("SELECT coalesce(max(id), %s), coalesce(array_agg(DISTINCT page_url), '{}') "
@@ -65,13 +69,13 @@ def changed_pages(conn, since: int) -> tuple[list[str], int]:
 class LiveIndex:
     """The index of a long-running process: built on first use, patched when pages change."""
 
-    def __init__(self, check_seconds: float = CHECK_SECONDS):
+    def __init__(self, check_seconds: float = CHECK_SECONDS) -> None:
         self.check_seconds = check_seconds
         self._index: RunbookIndex | None = None
         self._checked = 0.0
         self._lock = threading.Lock()
 
-    def current(self, conn) -> RunbookIndex:
+    def current(self, conn: "psycopg2.extensions.connection") -> RunbookIndex:
         """The index, refreshed first when the last look at ``doc_changes`` is `check_seconds` old."""
         if self._index is not None and time.monotonic() - self._checked < self.check_seconds:
             return self._index
@@ -86,7 +90,7 @@ class LiveIndex:
             self._checked = time.monotonic()
             return self._index
 
-    def refresh(self, conn) -> list[str]:
+    def refresh(self, conn: "psycopg2.extensions.connection") -> list[str]:
         """Apply the pages changed since the index was built or last patched; returns them."""
         pages, newest = changed_pages(conn, self._index.version)
         if newest != self._index.version:

@@ -18,6 +18,7 @@ rather than a coincidence:
   only when it is the whole title; a run-together name (``odfmirrordaemonstatus``) is no word of prose.
 """
 import re
+from collections.abc import Container
 from dataclasses import dataclass
 
 from matching.titles import ENVIRONMENT_WORDS, REGION_WORDS, name_key, name_words, normalise_alert_title
@@ -53,7 +54,7 @@ class NameMention:
     atoms: int
 
 
-def atoms_of(text):
+def atoms_of(text: str | None) -> list[Atom]:
     """The message cut into atoms (see the module's docstring), URLs left out."""
     atoms, phrase, ended = [], 0, False
     # A list ("KubePodCrashLooping,KubeNodeNotReady") names each of its items.
@@ -69,7 +70,7 @@ def atoms_of(text):
     return atoms
 
 
-def is_affix(atom_text):
+def is_affix(atom_text: str) -> bool:
     """An environment, region, cluster or number joined to a name, or the word a monitor appends to it
     ("[Alerting] Prometheus Duplicate Timestamps alert"): not part of any alert's name."""
     lowered = atom_text.lower()
@@ -77,7 +78,8 @@ def is_affix(atom_text):
             or lowered in MONITOR_SUFFIXES)
 
 
-def name_mentions(text, known_keys, name_vocabulary, prose_words=frozenset()):
+def name_mentions(text: str, known_keys: Container[str], name_vocabulary: Container[str],
+                  prose_words: Container[str] = frozenset()) -> list[NameMention]:
     """[NameMention] of the runbook names `text` mentions, longest first.
 
     `known_keys`: canonical keys of every runbook name and alias.  `name_vocabulary`: the lower-case

@@ -37,23 +37,23 @@ def _stemmer():
 
 
 @functools.lru_cache(maxsize=65536)
-def stem(word):
+def stem(word: str) -> str:
     """The Snowball stem of one lower-case word ("looping" -> "loop", "failures" -> "failur")."""
     return _stemmer().stemWord(word)
 
 
-def words_of(text):
+def words_of(text: str) -> list[str]:
     """The lower-case words of `text`, alert-name spellings split ("etcdNoLeader" -> etcd, no, leader)."""
     return name_words(text)
 
 
-def terms(text):
+def terms(text: str) -> list[str]:
     """The stemmed terms of `text` in order, glue words dropped (repeats kept: term frequency counts)."""
     return [stem(word) for word in words_of(text) if word not in STOP_WORDS]
 
 
 @functools.lru_cache(maxsize=16384)  # a runbook's names and Meaning are read once per index build
-def described_terms(text):
+def described_terms(text: str) -> tuple[str, ...]:
     """`terms` of the text and of its on-call vocabulary wording, without repeats of one word.
 
     "Kubelet has disappeared from Prometheus target discovery" gives kubelet, disappear, prometheus,
@@ -70,7 +70,7 @@ def described_terms(text):
 
 
 @functools.lru_cache(maxsize=16384)
-def phrase_pairs(text):
+def phrase_pairs(text: str) -> frozenset[tuple[str, str]]:
     """Adjacent term pairs of the text, in its own wording and in the vocabulary's: a summary that
     repeats a runbook's Meaning says its phrases ("write requests", not only "write" and "requests")."""
     spoken = " ".join(words_of(text))

@@ -8,6 +8,7 @@ decorated ("Triggered #4821: [FIRING:2] KubePodCrashLooping (api-7f9 default cri
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
 
 _TITLE_DECORATIONS = [re.compile(pattern, re.IGNORECASE) for pattern in (
     # PagerDuty: "Triggered #4821: …", "Resolved #4821 - …", "[#4821] …", "#4821: …"
@@ -78,7 +79,7 @@ def _strip_decorations(title):
     return title
 
 
-def without_decorations(title):
+def without_decorations(title: str | None) -> str:
     """The title with emoji and the status, incident number and priority marks removed, all else kept
     (label values in parentheses too: a route grouped by namespace puts the alert's name there)."""
     title = _EMOJI.sub(" ", unicodedata.normalize("NFKC", str(title or ""))).strip()
@@ -90,7 +91,7 @@ def without_decorations(title):
     return title
 
 
-def is_varying_part(part):
+def is_varying_part(part: str) -> bool:
     """A number, id, host or address: differs between firings of the same alert."""
     return bool(_NUMBER.match(part) or _ID.match(part) or _IP.match(part) or _AWS_REGION.match(part)) \
         and not _HTTP_CLASS.match(part)
@@ -128,7 +129,7 @@ _LABEL_WORD = re.compile(r"\b(?:" + "|".join(sorted(_LABEL_NOUNS | _VALUE_NOUNS)
 _GLUE_WORDS = frozenset("is are has have was in for of on at to the a an and or by with from".split())
 
 
-def names_label_values(title):
+def names_label_values(title: str | None) -> bool:
     """The title has a word after which a label value may follow ("namespace", "container", "pod"…):
     only then can `normalise_alert_title`'s `is_word` change what it keeps."""
     return bool(_LABEL_WORD.search(str(title or "")))
@@ -167,7 +168,7 @@ def _kept_token(raw):
     return token
 
 
-def normalise_alert_title(title, is_word=None):
+def normalise_alert_title(title: str | None, is_word: Callable[[str], bool] | None = None) -> str:
     """The alert's title with what varies between firings stripped, case kept.
 
     "Triggered #4821: [FIRING:2] KubePodCrashLooping (api-7f9 default critical)" -> "KubePodCrashLooping";
@@ -196,19 +197,19 @@ def _normalise(title, is_word):
     return " ".join(tokens)
 
 
-def name_words(name):
+def name_words(name: str | None) -> list[str]:
     """KubePodCrashLooping / kube_pod_crash_looping / kube-pod-crash-looping -> [kube, pod, crash, looping]."""
     return [word.lower() for word in _NAME_WORD.findall(unicodedata.normalize("NFKC", str(name or "")))]
 
 
 @functools.lru_cache(maxsize=65536)
-def name_key(name):
+def name_key(name: str | None) -> str:
     """The spelling-free form of a name, for exact matching: CamelCase, snake_case, spaced and hyphenated are equal."""
     return "".join(ch for ch in unicodedata.normalize("NFKC", str(name or "")).lower() if ch.isalnum())
 
 
 @functools.lru_cache(maxsize=16384)
-def alert_key(title):
+def alert_key(title: str | None) -> str:
     """The stable key of an alert: its normalised title as lowercase words ("kube pod crash looping").
 
     Readable on a dashboard, and `name_key(alert_key(t)) == name_key(name)` for a title that is just the name.

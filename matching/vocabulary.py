@@ -5,7 +5,7 @@ Alert names are terse and follow conventions (``KubeletDown``, ``NodeFilesystemA
 other words ("Kubelet has disappeared from Prometheus target discovery.", "Filesystem has less
 than 3% inodes left.", "etcd cluster database is running full.").  A stemmer joins none of these.
 
-`plain_words` rewrites lower-case spaced words (as `utils.name_words` gives them) into one
+`plain_words` rewrites lower-case spaced words (as `titles.name_words` gives them) into one
 canonical wording.  The matcher applies it to *both* sides, the alert's words and every
 candidate runbook's name and Meaning, so a rule can only make two wordings of the same
 condition equal; it never invents a word on one side only.  Each rule is a convention of
@@ -52,7 +52,7 @@ _RULES = [(re.compile(pattern), replacement) for pattern, replacement in (
     # node_exporter names count inodes as "files" (NodeFilesystemFilesFillingUp).
     (r"\binodes?\b", "files"),
     # How long it has been true says nothing about which alert it is ("for more than 15 minutes";
-    # the figures themselves are gone by now, see utils.normalise_alert_title).
+    # the figures themselves are gone by now, see titles.normalise_alert_title).
     (r"\b(?:for|in|within|during|over) (?:(?:more|longer|less) than |at least |the (?:last|next|past) )?"
      r"(?:\d+ )?(?:seconds?|minutes?|mins?|hours?|days?|weeks?)\b", ""),
     (r"\b(?:more|longer) than (?:\d+ )?(?:seconds?|minutes?|mins?|hours?|days?)\b", ""),
@@ -88,7 +88,7 @@ _RULES = [(re.compile(pattern), replacement) for pattern, replacement in (
 
 
 @functools.lru_cache(maxsize=8192)  # a runbook's name and Meaning are read again for every alert it is a candidate for
-def plain_words(words):
+def plain_words(words: str) -> str:
     """`words` (lower-case, spaced) in the canonical wording of on-call conditions.
 
     >>> plain_words("kubelet has disappeared from prometheus target discovery")

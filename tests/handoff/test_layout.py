@@ -6,6 +6,7 @@ Screenshots are kept in outbox/screenshots/ (git-ignored) for a person to look a
 import pytest
 
 from handoff import sending
+from handoff.sending import Sent
 from tests.cdp_browser import Browser, find_chromium
 from tests.handoff.helpers import NOW, handoff_keys, read_mail
 from utils import PROJECT_DIR
@@ -36,7 +37,7 @@ def sent_html(make_config, mailer_at, pagerduty, smtp_sink, tmp_path):
     """The HTML part of a real sent handoff, with a long unbreakable title to stress the layout."""
     pagerduty.account.history.add("KubePersistentVolumeFillingUp_" + "x" * 120, NOW.timestamp() - 7200)
     mailer = mailer_at(make_config(**handoff_keys(pagerduty, smtp_sink.port)), NOW)
-    assert sending.send_due_handoff(mailer) == sending.SENT
+    assert sending.send_due_handoff(mailer) == Sent.SENT
     path = tmp_path / "handoff.html"
     path.write_text(read_mail(smtp_sink.mails()[0])[2], encoding="utf-8")
     return path

@@ -19,6 +19,7 @@ from generate_documentation_db.alert_keys import canonical_key
 from generate_documentation_db.runbook_model import AlertKey, ParsedPage, Runbook, Section
 from handoff import runs, sending
 from handoff.schedule import check_due_handoff, run_scheduler
+from handoff.sending import Sent
 from handoff.week import latest_due_week
 from matching import matcher
 from matching.knowledge_base import load_index
@@ -56,7 +57,7 @@ def test_the_mail_numbers_equal_an_independent_computation_from_the_sandbox(
         cur.execute("UPDATE doc_changes SET changed_at = %s WHERE page_url LIKE %s", (HANDOFF - timedelta(days=30), "%target%"))
     mailer = mailer_at(make_config(**handoff_keys(pagerduty, smtp_sink.port)), NOW)
 
-    assert sending.send_due_handoff(mailer) == sending.SENT
+    assert sending.send_due_handoff(mailer) == Sent.SENT
     [saved] = smtp_sink.mails()
     subject, text, html = read_mail(saved)
     expected = expected_week(pagerduty.account.history, WEEK_START, HANDOFF, NOW, BERLIN)
@@ -115,10 +116,10 @@ def test_an_incident_title_with_html_is_escaped_in_the_html_part(make_config, ma
 
 def test_a_restart_mid_week_sends_nothing(make_config, mailer_at, pagerduty, smtp_sink):
     config = make_config(**handoff_keys(pagerduty, smtp_sink.port))
-    assert sending.send_due_handoff(mailer_at(config, NOW, "before-restart")) == sending.SENT
+    assert sending.send_due_handoff(mailer_at(config, NOW, "before-restart")) == Sent.SENT
     for later in (timedelta(minutes=5), timedelta(days=3), timedelta(days=6, hours=22)):
         restarted = mailer_at(config, NOW + later, "after-restart")
-        assert sending.send_due_handoff(restarted) == sending.ALREADY_DONE
+        assert sending.send_due_handoff(restarted) == Sent.ALREADY_DONE
     assert len(smtp_sink.mails()) == 1
 
 
@@ -127,7 +128,7 @@ def test_downtime_over_the_handoff_moment_gives_one_catch_up_mail_for_the_latest
     config = make_config(**handoff_keys(pagerduty, smtp_sink.port))
     # Last seen alive just after the 9 Nov handoff; down over 16 Nov and 23 Nov; back on 24 Nov.
     before = mailer_at(config, HANDOFF - timedelta(days=14) + timedelta(minutes=1), "before-downtime")
-    assert sending.send_due_handoff(before) == sending.SENT
+    assert sending.send_due_handoff(before) == Sent.SENT
     back = mailer_at(config, HANDOFF + timedelta(days=1, hours=5), "after-downtime")
     stopping = back.stopping = threading.Event()
     loop = threading.Thread(target=run_scheduler, args=(back, Database(lambda: connect_url(database_url)), 5))
@@ -142,7 +143,7 @@ def test_downtime_over_the_handoff_moment_gives_one_catch_up_mail_for_the_latest
         stopping.set()
         loop.join(10)
     assert not loop.is_alive()
-    assert sending.send_due_handoff(back) == sending.ALREADY_DONE
+    assert sending.send_due_handoff(back) == Sent.ALREADY_DONE
     weeks = [run["week_of"] for run in runs.recent_runs(back.conn)]
     assert weeks == [date(2026, 11, 16), date(2026, 11, 2)]  # 9-16 Nov was missed and stays unsent
     assert "16–23 Nov 2026" in read_mail(smtp_sink.mails()[1])[0]
@@ -162,7 +163,7 @@ def test_two_mailers_at_the_same_moment_give_one_mail(make_config, mailer_at, pa
         thread.start()
     for thread in threads:
         thread.join(60)
-    assert sorted(outcomes) == sorted([sending.SENT] + [sending.ALREADY_DONE] * 2)
+    assert sorted(outcomes) == sorted([Sent.SENT] + [Sent.ALREADY_DONE] * 2)
     assert len(smtp_sink.mails()) == 1
 
 
@@ -170,12 +171,12 @@ def test_smtp_down_then_up_gives_one_mail(make_config, mailer_at, pagerduty, smt
     config = make_config(**handoff_keys(pagerduty, smtp_sink.port))
     smtp_sink.stop()
     mailer = mailer_at(config, NOW)
-    assert sending.send_due_handoff(mailer) == sending.TRIED_LATER
+    assert sending.send_due_handoff(mailer) == Sent.TRIED_LATER
     run = runs.handoff_run(db, date(2026, 11, 16))
     assert run["status"] == "pending" and run["claimed_by"] is None and "ConnectionRefused" in run["reason"]
     smtp_sink.start()
-    assert sending.send_due_handoff(mailer_at(config, NOW + timedelta(minutes=5))) == sending.SENT
-    assert sending.send_due_handoff(mailer_at(config, NOW + timedelta(minutes=10))) == sending.ALREADY_DONE
+    assert sending.send_due_handoff(mailer_at(config, NOW + timedelta(minutes=5))) == Sent.SENT
+    assert sending.send_due_handoff(mailer_at(config, NOW + timedelta(minutes=10))) == Sent.ALREADY_DONE
     assert len(smtp_sink.mails()) == 1
     assert runs.handoff_run(db, date(2026, 11, 16))["attempts"] == 2
 
@@ -183,7 +184,7 @@ def test_smtp_down_then_up_gives_one_mail(make_config, mailer_at, pagerduty, smt
 def test_a_4xx_is_retried_within_the_attempt(make_config, mailer_at, pagerduty, smtp_sink, db):
     smtp_sink.faults.temporary_failures = 2
     mailer = mailer_at(make_config(**handoff_keys(pagerduty, smtp_sink.port)), NOW)
-    assert sending.send_due_handoff(mailer) == sending.SENT
+    assert sending.send_due_handoff(mailer) == Sent.SENT
     assert len(smtp_sink.mails()) == 1 and smtp_sink.faults.temporary_failures == 0
     run = runs.handoff_run(db, date(2026, 11, 16))
     assert (run["status"], run["recipients"], run["message_id"]) == ("sent", 2, "<handoff-2026-11-16@example.com>")
@@ -192,15 +193,15 @@ def test_a_4xx_is_retried_within_the_attempt(make_config, mailer_at, pagerduty, 
 def test_a_5xx_is_recorded_with_the_servers_reason_and_not_resent(make_config, mailer_at, pagerduty, smtp_sink, db):
     smtp_sink.faults.permanent_failure = "Sender address rejected: not owned by user"
     config = make_config(**handoff_keys(pagerduty, smtp_sink.port))
-    assert sending.send_due_handoff(mailer_at(config, NOW)) == sending.REFUSED
+    assert sending.send_due_handoff(mailer_at(config, NOW)) == Sent.REFUSED
     run = runs.handoff_run(db, date(2026, 11, 16))
     assert run["status"] == "failed" and "554" in run["reason"] and "not owned by user" in run["reason"]
     smtp_sink.faults.permanent_failure = None
-    assert sending.send_due_handoff(mailer_at(config, NOW + timedelta(minutes=5))) == sending.ALREADY_DONE
+    assert sending.send_due_handoff(mailer_at(config, NOW + timedelta(minutes=5))) == Sent.ALREADY_DONE
     assert smtp_sink.mails() == []
     # An operator who fixed the sender asks for the week by name: now it goes out, once.
     operator = mailer_at(config, NOW + timedelta(hours=1))
-    assert sending.send_week(operator, latest_due_week(NOW, operator.schedule), retry_failed=True) == sending.SENT
+    assert sending.send_week(operator, latest_due_week(NOW, operator.schedule), retry_failed=True) == Sent.SENT
     assert len(smtp_sink.mails()) == 1
 
 
@@ -220,7 +221,7 @@ def test_a_week_across_the_dst_change_in_berlin_counts_169_hours(make_config, ma
     server = serve_in_thread(account)
     try:
         mailer = mailer_at(make_config(**handoff_keys(server, smtp_sink.port)), handoff + timedelta(hours=1))
-        assert sending.send_due_handoff(mailer) == sending.SENT
+        assert sending.send_due_handoff(mailer) == Sent.SENT
     finally:
         server.shutdown()
         server.server_close()
@@ -244,14 +245,14 @@ def test_a_sync_already_running_elsewhere_is_waited_for_not_skipped(make_config,
     assert try_lock(other, Lock.PAGERDUTY_SYNC)
     threading.Timer(1.5, other.close).start()  # its connection ends: PostgreSQL frees the lock
     mailer = mailer_at(make_config(**handoff_keys(pagerduty, smtp_sink.port)), NOW)
-    assert sending.send_due_handoff(mailer) == sending.SENT
+    assert sending.send_due_handoff(mailer) == Sent.SENT
     expected = expected_week(pagerduty.account.history, WEEK_START, HANDOFF, NOW, BERLIN)
     assert f"· {expected['incidents']} incidents" in read_mail(smtp_sink.mails()[0])[0]
 
 
 def test_a_failed_sync_still_sends_the_handoff_and_says_so(make_config, mailer_at, pagerduty, smtp_sink):
     mailer = mailer_at(make_config(**handoff_keys(pagerduty, smtp_sink.port, PAGERDUTY_TOKEN="revoked-token")), NOW)
-    assert sending.send_due_handoff(mailer) == sending.SENT
+    assert sending.send_due_handoff(mailer) == Sent.SENT
     subject, text, html = read_mail(smtp_sink.mails()[0])
     assert "PagerDuty could not be synced just now" in text and "PagerDuty could not be synced just now" in html
     assert "revoked-token" not in text + html + subject
@@ -268,7 +269,7 @@ def test_a_mailer_whose_lease_ran_out_while_building_does_not_send(make_config, 
         return report
 
     slow.build_report = build_while_another_takes_over
-    assert sending.send_due_handoff(slow) == sending.ALREADY_DONE
+    assert sending.send_due_handoff(slow) == Sent.ALREADY_DONE
     assert smtp_sink.mails() == []
     assert runs.handoff_run(db, date(2026, 11, 16))["claimed_by"] == "fast"
 
@@ -297,7 +298,7 @@ def test_a_database_lost_after_the_smtp_250_marks_the_week_sent_at_the_next_chec
     watcher.join()
     mailer.conn = psycopg2.connect(database_url)  # send_mail's reconnect
     try:
-        assert sending.send_due_handoff(mailer) == sending.ALREADY_DONE
+        assert sending.send_due_handoff(mailer) == Sent.ALREADY_DONE
     finally:
         mailer.conn.close()
     assert len(smtp_sink.mails()) == 1
@@ -323,7 +324,7 @@ def test_a_database_lost_while_smtp_is_down_delays_the_mail_only_until_the_next_
     mailer.build_report = build
     mailer.conn = psycopg2.connect(database_url)
     try:
-        assert sending.send_due_handoff(mailer) == sending.SENT
+        assert sending.send_due_handoff(mailer) == Sent.SENT
     finally:
         mailer.conn.close()
     assert len(smtp_sink.mails()) == 1
@@ -336,7 +337,7 @@ def test_a_check_after_the_database_came_back_reconnects_first_and_sends(make_co
     database = Database(lambda: connect_url(database_url))
     database.connection().close()  # the previous check lost it, and could not reconnect then
     try:
-        assert check_due_handoff(mailer, database, check_minutes=5) == sending.SENT
+        assert check_due_handoff(mailer, database, check_minutes=5) == Sent.SENT
         assert len(smtp_sink.mails()) == 1
         assert runs.handoff_run(db, date(2026, 11, 16))["status"] == "sent"
     finally:
@@ -350,7 +351,7 @@ def test_a_check_whose_connection_a_restart_broke_reconnects_and_sends_at_once(m
     database = Database(lambda: connect_url(database_url))
     terminate_when(lambda: True, database.connection(), database_url).join()  # a restart since the last check
     try:
-        assert check_due_handoff(mailer, database, check_minutes=5) == sending.SENT
+        assert check_due_handoff(mailer, database, check_minutes=5) == Sent.SENT
         assert len(smtp_sink.mails()) == 1
         assert runs.handoff_run(db, date(2026, 11, 16))["status"] == "sent"
     finally:
