@@ -20,7 +20,7 @@ STALE_CLAIM_SECONDS = 120
 
 def record_alert(conn: Connection, alert: AlertMessage, match: Match) -> tuple[int, bool]:
     """Insert the alert event: (its id, True), or (the earlier row's id, False) when this message
-    was already recorded (a redelivery, another replica, a catch-up)."""
+    was already recorded (a redelivery, another replica, a catch-up, an edit of it)."""
     with conn, conn.cursor() as cur:
         cur.execute(
             "INSERT INTO alert_events (channel, message_ts, incident_number, incident_id, status, title, alert_key,"
@@ -34,7 +34,11 @@ def record_alert(conn: Connection, alert: AlertMessage, match: Match) -> tuple[i
         row = cur.fetchone()
         if row:
             return row[0], True
-        cur.execute("SELECT id FROM alert_events WHERE channel = %s AND message_ts = %s", (alert.channel, alert.ts))
+        if alert.edited:  # the app edited its message: the alert now has the status it shows
+            cur.execute("UPDATE alert_events SET status = %s WHERE channel = %s AND message_ts = %s RETURNING id",
+                        (alert.status, alert.channel, alert.ts))
+        else:
+            cur.execute("SELECT id FROM alert_events WHERE channel = %s AND message_ts = %s", (alert.channel, alert.ts))
         return cur.fetchone()[0], False
 
 

@@ -62,7 +62,7 @@ class Handled(StrEnum):
 
     REPLIED = "replied"
     NO_RUNBOOK = "no runbook"
-    STATUS_UPDATE = "status update"            # an acknowledge or resolve: recorded, never answered
+    STATUS_UPDATE = "status update"            # a resolve, or an edit of an answered alert: recorded only
     DUPLICATE = "duplicate delivery"           # a redelivery, another replica, a catch-up
     ALREADY_ANSWERED = "already answered"      # another message of the same incident has the reply
     POST_REFUSED = "post refused"              # Slack said no for good (archived channel, bot removed)
@@ -141,6 +141,9 @@ class AlertHandler:
         wants_reply = alert.wants_reply and (match.found or settings.reply_when_no_runbook)
         if not new and (not wants_reply or self.database.run(
                 lambda conn: is_answered(conn, event_id, self._claims(alert)))):
+            if alert.edited:  # PagerDuty updated its message: the alert's status is recorded, nothing said
+                log.info("Message %s in %s is now %s.", alert.ts, alert.channel, alert.status)
+                return Outcome(True, Handled.STATUS_UPDATE, alert, match, detail=alert.status)
             log.info("Message %s in %s was already handled (redelivered).", alert.ts, alert.channel)
             return Outcome(True, Handled.DUPLICATE, alert, match)
         if not new:

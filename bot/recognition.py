@@ -2,14 +2,16 @@
 
 PagerDuty's Slack app posts bot messages whose `text` is often empty: the incident sits
 in `attachments` (fallback "Triggered #4821: …", a title linking to …/incidents/<ID>,
-fields) or in `blocks`.  Other monitors post their own bot messages.  People talk in the
+fields) or in `blocks` (a status line first, then the incident as a link).  When the
+incident is acknowledged or resolved the app edits that message: a `message_changed`
+event with the new version under `message`.  Other monitors post their own bot messages.  People talk in the
 same channel and name alerts in passing; a person's message is never an alert.  The console's
 plain lines (no bot, no user) are alert text typed by whoever runs it.
 """
 import html
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # Slack's own cap on a message's text; anything longer is not a message Slack sent us.
 MAX_TEXT_CHARS = 40_000
@@ -28,9 +30,12 @@ _STATUS_WORDS = re.compile(
 )
 _STATUS_NAMES = {"retriggered": "triggered", "re-triggered": "triggered", "firing": "triggered",
                  "alarm": "triggered", "recovered": "resolved", "ok": "resolved"}
-# Statuses after which the incident is being (or has been) handled: never worth a first reply.
-FOLLOW_UP_STATUSES = frozenset({"acknowledged", "escalated", "reassigned", "resolved"})
+# An incident that is over needs no runbook; one acknowledged, escalated or reassigned without a
+# reply yet (the bot was down when it triggered) still gets one.
+OVER_STATUSES = frozenset({"resolved"})
 _SLACK_LINK = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
+# The incident as a link, in any layout: <https://acme.pagerduty.com/incidents/Q1ABC2D|#4821 title>.
+_INCIDENT_LINK = re.compile(r"<https?://[^<>|]*/incidents/[A-Z0-9]{5,20}[^<>|]*\|([^<>]+)>")
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,7 @@ class AlertMessage:
     incident_number: int | None
     incident_id: str | None
     incident_url: str | None
+    edited: bool = False  # the app updated its message (message_changed): a status change of this alert
 
     @property
     def incident_claims(self) -> list[str]:
@@ -57,7 +63,7 @@ class AlertMessage:
 
     @property
     def wants_reply(self) -> bool:
-        return self.status not in FOLLOW_UP_STATUSES
+        return self.status not in OVER_STATUSES
 
 
 class MalformedEvent(ValueError):
@@ -129,13 +135,17 @@ def gathered_text(event: dict) -> str:
 
 
 def incident_title(event: dict) -> str:
-    """The incident's title: an attachment's title, else the first line of fallback, blocks or text."""
+    """The incident's title: an attachment's title, else the label of the link to the incident (the
+    blocks layout puts a status line first), else the first line of fallback, text or blocks."""
     candidates = []
     for attachment in event.get("attachments") or []:
         if isinstance(attachment, dict):
             candidates += [attachment.get("title"), _first_line(attachment.get("fallback")),
                            _first_line(attachment.get("text"))]
             candidates += [_first_line(text) for text in block_texts(attachment.get("blocks"))]
+    linked = [link.group(1) for text in [event.get("text")] + block_texts(event.get("blocks")) if isinstance(text, str)
+              for link in [_INCIDENT_LINK.search(text)] if link]
+    candidates += linked[:1]
     candidates += [_first_line(event.get("text"))] + [_first_line(t) for t in block_texts(event.get("blocks"))]
     for candidate in candidates:
         title = _without_emphasis(clean_text(slack_to_plain(candidate))) if isinstance(candidate, str) else ""
@@ -171,8 +181,8 @@ def skip_reason(event: dict, own_ids: tuple[str, ...] = ()) -> str | None:
     """Why this event is not a new top-level message from someone else, or None when it is one."""
     if event.get("type", "message") != "message":
         return "not a message"
-    if event.get("subtype") in ("message_changed", "message_deleted", "message_replied"):
-        return "an edit or deletion"
+    if event.get("subtype") in ("message_deleted", "message_replied"):
+        return "a deletion or a thread's bookkeeping"
     if event.get("thread_ts") and event.get("thread_ts") != event.get("ts"):
         return "a thread reply"
     if own_ids and (event.get("bot_id") in own_ids or event.get("user") in own_ids):
@@ -204,6 +214,9 @@ def recognise_alert(event: dict, pagerduty_bot_ids: tuple[str, ...] = (), own_id
     Raises MalformedEvent for an event that is broken rather than merely uninteresting.
     """
     check_well_formed(event)
+    edited = event.get("subtype") == "message_changed"
+    if edited:
+        event = edited_message(event)
     if skip_reason(event, own_ids):
         return None
     text = gathered_text(event)
@@ -212,7 +225,18 @@ def recognise_alert(event: dict, pagerduty_bot_ids: tuple[str, ...] = (), own_id
     from_pagerduty = event.get("bot_id") in pagerduty_bot_ids or (every_bot_is_pagerduty and is_bot_message(event))
     if not from_pagerduty and not _is_monitor_text(event, text):
         return None
-    return _alert_from(event, text)
+    alert = _alert_from(event, text)
+    return replace(alert, edited=True) if alert is not None and edited else alert
+
+
+def edited_message(event: dict) -> dict:
+    """The message as it now reads, from a `message_changed` event (its own ts, the event's channel)."""
+    message = event.get("message")
+    if not isinstance(message, dict):
+        raise MalformedEvent("the message_changed event has no message")
+    message = {**message, "channel": event["channel"]}
+    check_well_formed(message)
+    return message
 
 
 def _is_monitor_text(event, text):

@@ -7,7 +7,8 @@ refresh requests, envelopes redelivered (`retry_attempt` > 0) when not acknowled
 `rtm.connect` refused (`not_allowed_token_type`) unless the app is a classic one (`--classic-app`).
 
 Control API (for tests and the demo):
-  POST /_sandbox/incident {"channel", "title", "number", "id", "status"}  PagerDuty app posts an incident
+  POST /_sandbox/incident {"channel", "title", "number", "id", "status",   PagerDuty app posts an incident
+                           "layout": "attachment" | "blocks", "ts"}       (with "ts": edits its message)
   POST /_sandbox/message  {"channel", "message": {...}}                     any message (a person, a bot)
   GET  /_sandbox/posts?channel=C&thread_ts=T                               what apps posted (the log)
   GET  /_sandbox/status                                                    connections and counters
@@ -75,6 +76,12 @@ class SlackSandbox:
     def post(self, channel, message):
         """Put a message in a channel and deliver it as every connected app would receive it."""
         event = self.workspace.add_message(channel, message)
+        self.hub.deliver(event)
+        return event
+
+    def edit(self, channel, ts, message):
+        """Edit a message in place (chat.update) and deliver the `message_changed` event."""
+        event = self.workspace.edit_message(channel, ts, message)
         self.hub.deliver(event)
         return event
 
@@ -206,8 +213,11 @@ def control(sandbox, verb, name, params):
         number = int(params.get("number") or 1000 + len(sandbox.workspace.posted))
         incident_id = params.get("id") or f"Q{uuid.uuid4().hex[:6].upper()}"
         message = pagerduty_message(params["title"], number, incident_id, params.get("status", "triggered"),
-                                    params.get("service", "Production API"))
-        return 200, sandbox.post(params.get("channel", "C0ALERTS"), message)
+                                    params.get("service", "Production API"), layout=params.get("layout", "attachment"))
+        channel = params.get("channel", "C0ALERTS")
+        if params.get("ts"):  # the app updates its message of the incident: an acknowledge or resolve
+            return 200, sandbox.edit(channel, params["ts"], message)
+        return 200, sandbox.post(channel, message)
     if verb == "POST" and name == "message":
         return 200, sandbox.post(params.get("channel", "C0ALERTS"), params.get("message") or {})
     if verb == "GET" and name == "posts":

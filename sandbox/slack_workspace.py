@@ -2,7 +2,10 @@
 
 Messages look like the ones Slack delivers: `ts` strings that only grow, bot messages with
 `bot_id` and `subtype: bot_message`, PagerDuty's incident messages with their content in
-`attachments` (fallback "Triggered #4821: …", a title linking to …/incidents/<ID>, fields).
+`attachments` (fallback "Triggered #4821: …", a title linking to …/incidents/<ID>, fields)
+or, as the newer app lays them out, in `blocks` with an empty `text`.  The PagerDuty app
+edits its own message when the incident is acknowledged or resolved: the channel's history
+holds the latest version, and connected apps receive a `message_changed` event.
 """
 import itertools
 import re
@@ -19,9 +22,12 @@ STATUS_COLOURS = {"triggered": "#FF0000", "acknowledged": "#FFA500", "resolved":
 
 
 def pagerduty_message(title, incident_number, incident_id, status="triggered", service="Production API",
-                      urgency="high", assignee="Alex Oncall", subdomain="sandbox"):
-    """A message as PagerDuty's Slack app posts it for an incident: empty text, one attachment."""
+                      urgency="high", assignee="Alex Oncall", subdomain="sandbox", layout="attachment"):
+    """A message as PagerDuty's Slack app posts it for an incident: empty text, and one attachment or
+    (layout="blocks", the newer app) Block Kit blocks whose first text is the status line."""
     url = f"https://{subdomain}.pagerduty.com/incidents/{incident_id}"
+    if layout == "blocks":
+        return pagerduty_blocks_message(title, incident_number, url, status, service, urgency, assignee)
     return {
         "type": "message", "subtype": "bot_message", "bot_id": PAGERDUTY_BOT_ID, "app_id": PAGERDUTY_APP_ID,
         "username": "PagerDuty", "text": "",
@@ -34,6 +40,25 @@ def pagerduty_message(title, incident_number, incident_id, status="triggered", s
                        {"title": "Urgency", "value": urgency.capitalize(), "short": True},
                        {"title": "Service", "value": service, "short": True}],
         }],
+    }
+
+
+def pagerduty_blocks_message(title, incident_number, url, status, service, urgency, assignee):
+    """The newer app's layout: a status context line, the incident as a link, fields, buttons."""
+    by = "Alertmanager" if status == "triggered" else assignee
+    return {
+        "type": "message", "subtype": "bot_message", "bot_id": PAGERDUTY_BOT_ID, "app_id": PAGERDUTY_APP_ID,
+        "username": "PagerDuty", "text": "",
+        "blocks": [
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"*{status.capitalize()}* by {by} · {service}"}]},
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"*<{url}|[#{incident_number}] {title}>*"}},
+            {"type": "section", "fields": [{"type": "mrkdwn", "text": f"*Urgency:*\n{urgency.capitalize()}"},
+                                           {"type": "mrkdwn", "text": f"*Assigned:*\n{assignee}"},
+                                           {"type": "mrkdwn", "text": f"*Status:*\n{status.capitalize()}"}]},
+            {"type": "actions", "elements": [
+                {"type": "button", "text": {"type": "plain_text", "text": "Acknowledge"}, "action_id": "acknowledge"},
+                {"type": "button", "text": {"type": "plain_text", "text": "Resolve"}, "action_id": "resolve"}]},
+        ],
     }
 
 
@@ -65,6 +90,21 @@ class Workspace:
             if message.get("bot_id") == BOT_ID:
                 self.posted.append(event)
         return event
+
+    def edit_message(self, channel, ts, message):
+        """Replace a message's content, as chat.update does; return the `message_changed` event
+        every connected app receives (the new version under `message`, the old under `previous_message`)."""
+        with self._lock:
+            stored = next(m for m in self.channels.get(channel, []) if m["ts"] == ts)
+            previous = dict(stored)
+            edited_ts = self.next_ts()
+            stored.clear()
+            stored.update({**previous, **message, "ts": ts, "edited": {"user": previous.get("bot_id"), "ts": edited_ts}})
+            changed = dict(stored)
+        return {"type": "message", "subtype": "message_changed", "hidden": True, "channel": channel,
+                "ts": edited_ts, "event_ts": edited_ts, "team": TEAM_ID,
+                "message": {k: v for k, v in changed.items() if k not in ("channel", "event_ts", "team")},
+                "previous_message": {k: v for k, v in previous.items() if k not in ("channel", "event_ts", "team")}}
 
     def history(self, channel, oldest=None, limit=100, offset=0):
         """(a page of top-level messages newest first, whether older ones follow), as

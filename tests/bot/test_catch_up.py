@@ -105,3 +105,26 @@ def test_a_reply_too_long_for_slack_is_posted_short_with_the_runbooks_link(slack
     reply = sandbox.workspace.posts(CHANNEL, alert["ts"])[0]
     text = " ".join(block.get("text", {}).get("text", "") for block in reply["blocks"] if block.get("text"))
     assert len(text) < 12_000 and "Full runbook" in text
+
+
+def test_an_alert_the_pagerduty_app_edited_while_the_bot_was_down_is_answered_and_its_edits_are_statuses(
+        slack, db, database_url):
+    sandbox, client = slack
+    load_samples(db)
+    missed = sandbox.workspace.add_message(CHANNEL, pagerduty_message("KubePodCrashLooping", 31, "QMISS31"))
+    sandbox.workspace.edit_message(CHANNEL, missed["ts"],
+                                   pagerduty_message("KubePodCrashLooping", 31, "QMISS31", "acknowledged"))
+    over = sandbox.workspace.add_message(CHANNEL, pagerduty_message("KubeJobFailed", 32, "QOVER32"))
+    sandbox.workspace.edit_message(CHANNEL, over["ts"], pagerduty_message("KubeJobFailed", 32, "QOVER32", "resolved"))
+    handler = handler_for(database_url, client)
+    catch_up(client, handler, [CHANNEL])
+    # Acknowledged while the bot was down: somebody is on it, and the runbook is still what they need.
+    assert [post["thread_ts"] for post in sandbox.workspace.posts(CHANNEL)] == [missed["ts"]]
+    edit = sandbox.workspace.edit_message(CHANNEL, missed["ts"],
+                                          pagerduty_message("KubePodCrashLooping", 31, "QMISS31", "resolved"))
+    outcome = handler.handle(edit)
+    assert (outcome.result, outcome.detail) == (Handled.STATUS_UPDATE, "resolved")
+    with db, db.cursor() as cur:
+        cur.execute("SELECT message_ts, status FROM alert_events ORDER BY id")
+        assert cur.fetchall() == [(missed["ts"], "resolved"), (over["ts"], "resolved")]
+    assert len(sandbox.workspace.posts(CHANNEL)) == 1

@@ -53,7 +53,8 @@ def test_a_bots_message_without_alert_markers_is_not_an_alert():
     {"user": "U1", "text": "is KubePodCrashLooping flapping again?"},
     {"user": "U1", "text": "[FIRING:1] KubePodCrashLooping pasted by a person"},
     {"bot_id": PD, "text": "Triggered #1: X", "thread_ts": "1600000000.000001"},
-    {"bot_id": PD, "text": "Triggered #1: X", "subtype": "message_changed"},
+    {"subtype": "message_changed", "message": {"bot_id": PD, "text": "Triggered #1: X", "ts": "1600000000.000009",
+                                               "thread_ts": "1600000000.000001"}},  # an edited thread reply
     {"bot_id": "B0ME", "text": "Triggered #1: X"},
 ])
 def test_people_thread_replies_edits_and_our_own_messages_are_not_alerts(fields):
@@ -69,11 +70,40 @@ def test_plain_console_text_is_always_alert_text_and_a_persons_message_never_is(
 
 @pytest.mark.parametrize("status_word, status", [("Acknowledged", "acknowledged"), ("Resolved", "resolved"),
                                                   ("Escalated", "escalated"), ("Triggered", "triggered")])
-def test_status_updates_are_recognised_and_want_no_reply(status_word, status):
+def test_statuses_are_recognised_and_only_an_incident_that_is_over_wants_no_reply(status_word, status):
     alert = recognise_alert(event(**pagerduty_message("TargetDown", 9, "QX1", status.lower())),
                             pagerduty_bot_ids=(PD,))
     assert alert.status == status
-    assert alert.wants_reply == (status == "triggered")
+    assert alert.wants_reply == (status != "resolved")
+
+
+@pytest.mark.parametrize("status", ["triggered", "acknowledged", "resolved"])
+def test_the_newer_apps_block_layout_gives_the_incident_not_its_status_line(status):
+    message = event(**pagerduty_message("[FIRING:1] etcdNoLeader (etcd-2 critical)", 4822, "Q9ZZ1", status,
+                                        layout="blocks"))
+    assert message["text"] == "" and "attachments" not in message
+    alert = recognise_alert(message, pagerduty_bot_ids=(PD,))
+    assert alert.title == "[#4822] [FIRING:1] etcdNoLeader (etcd-2 critical)"
+    assert (alert.status, alert.incident_number, alert.incident_id) == (status, 4822, "Q9ZZ1")
+
+
+def test_an_edit_by_the_pagerduty_app_is_the_alert_as_it_now_reads():
+    original = event(**pagerduty_message("KubeJobFailed", 77, "QJOB77"))
+    changed = {"type": "message", "subtype": "message_changed", "hidden": True, "channel": "C1",
+               "ts": "1700000050.000200", "previous_message": original,
+               "message": {**pagerduty_message("KubeJobFailed", 77, "QJOB77", "acknowledged"), "ts": original["ts"],
+                           "edited": {"user": PD, "ts": "1700000050.000200"}}}
+    alert = recognise_alert(changed, pagerduty_bot_ids=(PD,))
+    assert (alert.ts, alert.channel, alert.status, alert.edited) == (original["ts"], "C1", "acknowledged", True)
+    assert recognise_alert(original, pagerduty_bot_ids=(PD,)).edited is False
+
+
+def test_a_person_editing_their_message_is_not_an_alert_and_an_edit_without_its_message_is_malformed():
+    edit = {"type": "message", "subtype": "message_changed", "channel": "C1", "ts": "1700000060.000100",
+            "message": {"type": "message", "user": "U1", "text": "KubeJobFailed again?", "ts": "1700000001.000100"}}
+    assert recognise_alert(edit, pagerduty_bot_ids=(PD,)) is None
+    with pytest.raises(MalformedEvent):
+        recognise_alert({**edit, "message": "gone"}, pagerduty_bot_ids=(PD,))
 
 
 @pytest.mark.parametrize("broken", [

@@ -69,6 +69,24 @@ def test_a_status_update_and_a_repost_get_no_second_reply(slack):
     assert len(sandbox.workspace.posts(CHANNEL)) == len({p["thread_ts"] for p in sandbox.workspace.posts(CHANNEL)})
 
 
+def test_the_pagerduty_apps_edits_update_the_alert_and_its_block_layout_is_answered(slack):
+    _, sandbox, bot, database_url = slack
+    message = pagerduty_message("[FIRING:1] KubeJobFailed (backup-nightly critical)", 5020, "QE2E5020",
+                                layout="blocks")
+    alert = sandbox.post(CHANNEL, message)
+    assert wait_for(lambda: replies_to(sandbox, alert), 15), bot.log()
+    assert "KubeJobFailed" in reply_text(replies_to(sandbox, alert)[0])
+    sandbox.edit(CHANNEL, alert["ts"], pagerduty_message("[FIRING:1] KubeJobFailed (backup-nightly critical)", 5020,
+                                                         "QE2E5020", "acknowledged", layout="blocks"))
+
+    def recorded_status():
+        with psycopg2.connect(database_url) as conn, conn.cursor() as cur:
+            cur.execute("SELECT status FROM alert_events WHERE message_ts = %s", (alert["ts"],))
+            return cur.fetchone()[0]
+    assert wait_for(lambda: recorded_status() == "acknowledged", 15), bot.log()
+    assert len(replies_to(sandbox, alert)) == 1
+
+
 def test_a_dropped_socket_reconnects_and_goes_on(slack):
     transport, sandbox, bot, database_url = slack
     before = sandbox.hub.status()["connections"]
