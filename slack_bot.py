@@ -27,6 +27,7 @@ from bot.rtm import run_rtm
 from bot.slack_client import slack_identity, web_client
 from bot.socket_mode import run_socket_mode
 from bot.status import BotStatus
+from bot.work_queue import WorkQueue
 from database.outage import Database, open_database
 from matching.matcher import DEFAULT_THRESHOLD
 
@@ -95,11 +96,13 @@ def run_slack(args: argparse.Namespace, config: utils.Config, transport: str, se
     catch_up_thread = threading.Thread(target=catching_up.run_until, args=(stopping, handler), name="catch-up",
                                        daemon=True)
     catch_up_thread.start()
+    work = WorkQueue(handler, on_overflow=catching_up.request).start()
     log.info("Slack bot starting (%s transport).", transport)
     if transport == "socket-mode":
-        run_socket_mode(config.text("SLACK_APP_TOKEN"), handler, client, stopping, status, catching_up)
+        run_socket_mode(config.text("SLACK_APP_TOKEN"), work.put, client, stopping, status, catching_up)
     else:
-        run_rtm(handler, client, stopping, status, catching_up)
+        run_rtm(work.put, client, stopping, status, catching_up)
+    work.stop(timeout=STOP_SECONDS)
     catch_up_thread.join(timeout=STOP_SECONDS)
     log.info("Slack bot stopped.")
     exit_past_library_threads(0)

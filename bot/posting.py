@@ -1,4 +1,9 @@
-"""Posting a reply through Slack's Web API, with Slack's refusals sorted into final and passing ones."""
+"""Posting a reply through Slack's Web API, paced per channel, with Slack's refusals sorted into final
+and passing ones."""
+import threading
+import time
+from collections.abc import Callable
+
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -14,9 +19,40 @@ FINAL_POST_ERRORS = frozenset({
 })
 
 
-def slack_poster(client: WebClient) -> PostReply:
+# Slack takes about one message per second per channel, allows a short burst, and answers more with 429s.
+SECONDS_BETWEEN_POSTS = 1.0
+BURST = 3
+
+
+class ChannelPacer:
+    """Paces posts per channel: a burst of BURST at once, then one every SECONDS_BETWEEN_POSTS; a
+    post to another channel does not wait.  (The generic cell rate algorithm: each channel's
+    theoretical time of its next post moves on by the interval with every post.)"""
+
+    def __init__(self, interval: float = SECONDS_BETWEEN_POSTS, burst: int = BURST,
+                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
+        self.interval, self.burst, self.clock, self.sleep = interval, burst, clock, sleep
+        self._due = {}  # channel -> the theoretical moment of its next post
+        self._lock = threading.Lock()
+
+    def wait_turn(self, channel: str) -> float:
+        """Block until `channel` may take a post; the seconds waited."""
+        with self._lock:
+            now = self.clock()
+            due = max(now, self._due.get(channel, now))
+            wait = max(0.0, due - now - (self.burst - 1) * self.interval)
+            self._due[channel] = due + self.interval
+        if wait:
+            self.sleep(wait)
+        return wait
+
+
+def slack_poster(client: WebClient, pacer: ChannelPacer | None = None) -> PostReply:
     """post_reply(channel, thread_ts, text, blocks) -> the reply's ts, through `client` (a WebClient)."""
+    pacer = pacer or ChannelPacer()
+
     def post_reply(channel, thread_ts, text, blocks):
+        pacer.wait_turn(channel)
         try:
             response = client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, blocks=blocks,
                                                unfurl_links=False, unfurl_media=False)

@@ -1,13 +1,13 @@
 """The RTM transport (classic apps, BOT_TOKEN alone): the older websocket API."""
 import logging
 import threading
+from collections.abc import Callable
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.rtm_v2 import RTMClient
 
 from bot.catch_up import CatchingUp
-from bot.handler import AlertHandler
 from bot.slack_client import PING_SECONDS
 from bot.status import BotStatus
 from utils import ConfigError
@@ -15,14 +15,14 @@ from utils import ConfigError
 log = logging.getLogger(__name__)
 
 
-def run_rtm(handler: AlertHandler, client: WebClient, stopping: threading.Event, status: BotStatus,
+def run_rtm(deliver: Callable[[dict], None], client: WebClient, stopping: threading.Event, status: BotStatus,
             catching_up: CatchingUp) -> None:
     """Answer events until `stopping` is set; Slack refusing RTM for this app is a configuration error."""
     rtm = RTMClient(web_client=client, ping_interval=PING_SECONDS, auto_reconnect_enabled=True)
 
     @rtm.on("message")
     def on_message(_client, event):
-        handler.handle(event)
+        deliver(event)  # to the bot's own queue: the ack does not wait for the work
 
     @rtm.on("hello")
     def on_hello(_client, _event):

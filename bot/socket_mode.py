@@ -1,6 +1,7 @@
 """The Socket Mode transport (apps with an app-level token, SLACK_APP_TOKEN): events over a websocket."""
 import logging
 import threading
+from collections.abc import Callable
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
@@ -8,13 +9,12 @@ from slack_sdk.socket_mode import SocketModeClient
 from slack_sdk.socket_mode.response import SocketModeResponse
 
 from bot.catch_up import CatchingUp
-from bot.handler import AlertHandler
 from bot.slack_client import PING_SECONDS
 from bot.status import BotStatus
 
 log = logging.getLogger(__name__)
 
-def run_socket_mode(app_token: str, handler: AlertHandler, client: WebClient, stopping: threading.Event,
+def run_socket_mode(app_token: str, deliver: Callable[[dict], None], client: WebClient, stopping: threading.Event,
                     status: BotStatus, catching_up: CatchingUp) -> None:
     """Answer events until `stopping` is set; a dropped socket reconnects and asks for a catch-up."""
     socket_client = SocketModeClient(app_token=app_token, web_client=client,
@@ -35,7 +35,7 @@ def run_socket_mode(app_token: str, handler: AlertHandler, client: WebClient, st
             log.info("Envelope redelivered (retry_attempt %s, %s).", request.retry_attempt, request.retry_reason)
         event = (request.payload or {}).get("event") or {}
         if event.get("type") == "message":
-            handler.handle(event)
+            deliver(event)  # to the bot's own queue: the ack does not wait for the work
 
     def on_message(_socket, message, _raw):
         if message.get("type") == "hello":

@@ -12,17 +12,19 @@ Control API (for tests and the demo):
   POST /_sandbox/message  {"channel", "message": {...}}                     any message (a person, a bot)
   GET  /_sandbox/posts?channel=C&thread_ts=T                               what apps posted (the log)
   GET  /_sandbox/status                                                    connections and counters
-  POST /_sandbox/faults   {"drop_sockets", "rate_limit", "retry_after", "redeliver", "refresh", "fanout",
+  POST /_sandbox/faults   {"drop_sockets", "rate_limit", "retry_after", "redeliver", "refresh" (or its reason), "fanout",
                            "remove_bot": channel, "invite_bot": channel, "archive": channel}
 
 conversations.history pages as Slack does (oldest, limit, cursor, has_more); a channel id that is not
 one is channel_not_found, a channel the bot was removed from answers not_in_channel, a post to an
-archived channel is_archived, and blocks with more than 12,000 characters msg_blocks_too_long.
+archived channel is_archived, blocks with more than 12,000 characters msg_blocks_too_long, and more
+posts to one channel than about one a second (a burst of five allowed) 429 ratelimited.
 """
 import argparse
 import json
 import logging
 import threading
+import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
@@ -38,14 +40,20 @@ MAX_SECTION_TEXT = 3000
 MAX_HISTORY_LIMIT = 999
 # Slack refuses a message whose blocks hold more text than about this, all blocks together.
 MAX_BLOCKS_TEXT = 12_000
+# chat.postMessage per channel: about one a second, a short burst allowed, then 429 (Retry-After: 1).
+POST_INTERVAL_SECONDS = 1.0
+POST_BURST = 5
 
 
 class SlackSandbox:
     """The workspace, the websocket hub and the fault switches, served over HTTP."""
 
-    def __init__(self, host="127.0.0.1", port=0, ws_port=0, classic_app=False):
+    def __init__(self, host="127.0.0.1", port=0, ws_port=0, classic_app=False, channel_post_limit=True):
         # Slack lets only classic apps (none created since June 2024) connect over RTM.
         self.classic_app = classic_app
+        self.channel_post_limit = channel_post_limit
+        self._post_due = {}  # channel -> the theoretical moment of its next post (as ChannelPacer keeps it)
+        self.channel_rate_limited = 0
         self.workspace = Workspace()
         self.hub = SocketHub(host, ws_port)
         self.http = ThreadingHTTPServer((host, port), _handler_for(self))
@@ -85,6 +93,19 @@ class SlackSandbox:
         self.hub.deliver(event)
         return event
 
+    def channel_allows_post(self, channel):
+        """False when `channel` had more posts than Slack's per-channel rate allows just now."""
+        if not self.channel_post_limit:
+            return True
+        with self._lock:
+            now = time.monotonic()
+            due = max(now, self._post_due.get(channel, now))
+            if due - now > (POST_BURST - 1) * POST_INTERVAL_SECONDS:
+                self.channel_rate_limited += 1
+                return False
+            self._post_due[channel] = due + POST_INTERVAL_SECONDS
+            return True
+
     def take_rate_limit(self):
         with self._lock:
             if self.rate_limited > 0:
@@ -102,8 +123,9 @@ class SlackSandbox:
             self.hub.fanout = bool(faults["fanout"])
         if faults.get("drop_sockets"):
             self.hub.drop_all()
-        if faults.get("refresh"):
-            self.hub.request_refresh()
+        if faults.get("refresh"):  # true, or Slack's reason: refresh_requested, warning
+            reason = faults["refresh"] if isinstance(faults["refresh"], str) else "refresh_requested"
+            self.hub.request_refresh(reason)
         if faults.get("redeliver"):
             self.hub.redeliver_last()
         if faults.get("archive"):
@@ -156,6 +178,8 @@ def _post_message(sandbox, params):
         return 200, {}, {"ok": False, "error": refusal or "is_archived"}
     if not params.get("text") and not blocks:
         return 200, {}, {"ok": False, "error": "no_text"}
+    if not sandbox.channel_allows_post(params.get("channel")):
+        return 429, {"Retry-After": "1"}, {"ok": False, "error": "ratelimited"}
     if blocks and not _blocks_valid(blocks):
         return 200, {}, {"ok": False, "error": "invalid_blocks"}
     if blocks and sum(len(_block_text(block)) for block in blocks) > MAX_BLOCKS_TEXT:
@@ -223,7 +247,8 @@ def control(sandbox, verb, name, params):
     if verb == "GET" and name == "posts":
         return 200, {"posts": sandbox.workspace.posts(params.get("channel"), params.get("thread_ts"))}
     if verb == "GET" and name == "status":
-        return 200, {**sandbox.hub.status(), "rate_limited_total": sandbox.rate_limited_total}
+        return 200, {**sandbox.hub.status(), "rate_limited_total": sandbox.rate_limited_total,
+                     "channel_rate_limited": sandbox.channel_rate_limited}
     if verb == "POST" and name == "faults":
         sandbox.apply_faults(params)
         return 200, {"ok": True}

@@ -4,7 +4,7 @@ RTM: `hello` on connect, every message event sent to every connection, JSON `pin
 `pong`, `goodbye` before a server-side close.  Socket Mode: `hello`, each event wrapped
 in an `events_api` envelope and sent to ONE of the app's connections; an envelope not
 acknowledged within ACK_TIMEOUT is sent again with `retry_attempt` + 1, as Slack does;
-`disconnect` (reason `refresh_requested`) asks the client to reconnect.
+`disconnect` (reason `refresh_requested` or, a little earlier, `warning`) asks the client to reconnect.
 """
 import asyncio
 import itertools
@@ -21,6 +21,8 @@ from sandbox.slack_workspace import TEAM_ID
 log = logging.getLogger("sandbox.slack")
 
 ACK_TIMEOUT = 3.0
+# After a `warning` disconnect, how long Slack keeps the old socket open.
+REFRESH_GRACE_SECONDS = 2.0
 MAX_RETRIES = 3
 APP_ID = "A0ONCALL"
 
@@ -166,15 +168,20 @@ class SocketHub:
                 websocket.transport.abort()
         self.loop.call_soon_threadsafe(abort)
 
-    def request_refresh(self):
-        """Socket Mode's `disconnect` (refresh_requested) and RTM's `goodbye`."""
+    def request_refresh(self, reason="refresh_requested"):
+        """Socket Mode's `disconnect` and RTM's `goodbye`.  Slack sends reason `warning` a few seconds
+        before it refreshes a connection and `refresh_requested` as it does; either way the socket
+        is closed soon after, whether the client left or not."""
         async def send_all():
-            for websocket in list(self.socket_mode):
-                await _send(websocket, {"type": "disconnect", "reason": "refresh_requested",
-                                        "debug_info": {"host": "sandbox"}})
+            sockets = list(self.socket_mode)
+            for websocket in sockets:
+                await _send(websocket, {"type": "disconnect", "reason": reason, "debug_info": {"host": "sandbox"}})
             for websocket in list(self.rtm):
                 await _send(websocket, {"type": "goodbye"})
-        self._call(send_all())
+            await asyncio.sleep(REFRESH_GRACE_SECONDS if reason == "warning" else 0.5)
+            for websocket in sockets:
+                await websocket.close()
+        asyncio.run_coroutine_threadsafe(send_all(), self.loop)  # returns at once; the close follows later
 
     def status(self):
         return {"rtm_connections": len(self.rtm), "socket_mode_connections": len(self.socket_mode),

@@ -97,13 +97,14 @@ def test_a_dropped_socket_reconnects_and_goes_on(slack):
     assert len(wait_for(lambda: replies_to(sandbox, alert), 15)) == 1, bot.log()
 
 
-def test_a_refresh_request_reconnects_without_losing_alerts(slack):
+@pytest.mark.parametrize("reason", ["refresh_requested", "warning"])
+def test_a_refresh_request_reconnects_without_losing_alerts(slack, reason):
     transport, sandbox, bot, database_url = slack
     before = sandbox.hub.status()["connections"]
-    sandbox.apply_faults({"refresh": True})
+    sandbox.apply_faults({"refresh": reason})
     assert wait_for(lambda: sandbox.hub.status()["connections"] > before and connected(sandbox, transport), 30), \
         bot.log()
-    alert = post_incident(sandbox, "KubeAPIDown", 5004)
+    alert = post_incident(sandbox, "KubeAPIDown", 5004 if reason == "warning" else 5021)
     assert len(wait_for(lambda: replies_to(sandbox, alert), 15)) == 1, bot.log()
 
 

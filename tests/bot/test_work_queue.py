@@ -1,0 +1,92 @@
+"""Acks leave at once whatever the work costs, and replies are paced per channel as Slack asks.
+
+The Socket Mode transport runs in-process against the sandbox Slack, with the real handler and
+a PostgreSQL of the test's own that the test takes away: each handled message then waits for
+the database, and an ack that waited with it would be past Slack's three seconds.
+"""
+import threading
+import time
+
+import psycopg2
+import pytest
+from slack_sdk import WebClient
+
+from bot.catch_up import CatchingUp
+from bot.handler import AlertHandler, BotSettings
+from bot.posting import ChannelPacer, slack_poster
+from bot.socket_mode import run_socket_mode
+from bot.status import BotStatus
+from bot.work_queue import WorkQueue
+from database.outage import Database
+from sandbox.loopback import wait_for
+from sandbox.slack import SlackSandbox
+from sandbox.slack_workspace import PAGERDUTY_BOT_ID, pagerduty_message
+from tests.corpus_runbooks import load_samples
+
+CHANNEL = "C0ALERTS"
+
+
+class FakeClock:
+    def __init__(self):
+        self.now, self.slept = 100.0, []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.slept.append(round(seconds, 3))
+        self.now += seconds
+
+
+def test_the_pacer_lets_a_short_burst_through_then_one_post_a_second_per_channel():
+    clock = FakeClock()
+    pacer = ChannelPacer(interval=1.0, burst=3, clock=clock, sleep=clock.sleep)
+    waits = [pacer.wait_turn("C1") for _ in range(6)]
+    assert waits == [0, 0, 0, 1.0, 1.0, 1.0]
+    assert pacer.wait_turn("C2") == 0  # another channel does not queue behind C1
+    clock.now += 10  # a quiet spell refills the burst
+    assert [pacer.wait_turn("C1") for _ in range(3)] == [0, 0, 0]
+
+
+@pytest.fixture
+def bot_on(crashable_server):
+    """The sandbox Slack, with the Socket Mode transport running in this process."""
+    conn = psycopg2.connect(crashable_server.url)
+    load_samples(conn)
+    conn.close()
+    sandbox = SlackSandbox().start()
+    client = WebClient(token="xoxb-sandbox-token", base_url=sandbox.api_url)
+    database = Database(lambda: psycopg2.connect(crashable_server.url), retry_seconds=30)
+    handler = AlertHandler(database, BotSettings(pagerduty_bot_ids=(PAGERDUTY_BOT_ID,)), slack_poster(client))
+    handler.load_runbooks()
+    stopping = threading.Event()
+    catching_up = CatchingUp(client, (CHANNEL,))
+    work = WorkQueue(handler, on_overflow=catching_up.request).start()
+    transport = threading.Thread(target=run_socket_mode, args=(
+        "xapp-sandbox-token", work.put, client, stopping, BotStatus(database, "socket-mode", interval=0.5),
+        catching_up), daemon=True)
+    transport.start()
+    assert wait_for(lambda: sandbox.hub.status()["socket_mode_connections"] >= 1, 15)
+
+    yield sandbox
+    stopping.set()
+    transport.join(10)
+    work.stop(5)
+    database.close()
+    sandbox.stop()
+
+
+def test_a_storm_during_a_database_outage_is_acked_at_once_and_answered_once_paced(bot_on, crashable_server):
+    sandbox = bot_on
+    crashable_server.stop()
+    alerts = [sandbox.post(CHANNEL, pagerduty_message("KubePodCrashLooping", number, f"QSTORM{number}"))
+              for number in range(600, 625)]
+    assert wait_for(lambda: sandbox.hub.status()["acked"] >= len(alerts), 5), sandbox.hub.status()
+    time.sleep(4)  # past Slack's 3 s: an envelope not acked by now would be sent again
+    assert sandbox.hub.status()["redelivered"] == 0
+    crashable_server.start_again()
+    answered = wait_for(lambda: len({post["thread_ts"] for post in sandbox.workspace.posts(CHANNEL)}) == len(alerts),
+                        60)
+    assert answered, f"{len(sandbox.workspace.posts(CHANNEL))} of {len(alerts)} answered"
+    assert len(sandbox.workspace.posts(CHANNEL)) == len(alerts)  # none twice
+    assert sandbox.channel_rate_limited == 0  # paced below Slack's per-channel rate: no 429s
