@@ -139,6 +139,12 @@ def mttr_minutes(incidents: pd.DataFrame) -> float | None:
     return _mean_minutes(resolved_by_person["resolved_at"] - resolved_by_person["created_at"])
 
 
+def mttr_all_minutes(incidents: pd.DataFrame) -> float | None:
+    """PagerDuty Insights' MTTR: created to resolved over every resolved incident, auto-resolved ones included."""
+    resolved = incidents[incidents["resolved_at"].notna()]
+    return _mean_minutes(resolved["resolved_at"] - resolved["created_at"])
+
+
 def auto_resolved(incidents: pd.DataFrame) -> dict[str, float | None]:
     auto = incidents[_auto_resolved_mask(incidents) & incidents["resolved_at"].notna()]
     return {
@@ -191,6 +197,11 @@ def top_alert_keys(current: pd.DataFrame, previous: pd.DataFrame, n: int = 10) -
     frame["previous"] = frame["alert_key"].map(before).fillna(0).astype(int)
     frame["change"] = frame["count"] - frame["previous"]
     return frame
+
+
+# PagerDuty's windows for its interruption reports, as they read on the cards.
+BUSINESS_HOURS_LABEL = "Mon–Fri 08:00–18:00"
+SLEEP_HOURS_LABEL = "22:00–08:00"
 
 
 def hour_category(local_times: pd.Series) -> pd.Series:

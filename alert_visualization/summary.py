@@ -14,11 +14,24 @@ KPI_LABELS = {
     "incidents": "Incidents",
     "high_urgency": "High urgency",
     "mtta_minutes": "MTTA (min)",
-    "mttr_minutes": "MTTR (min)",
+    "mttr_minutes": "MTTR, resolved by a person (min)",
+    "mttr_all_minutes": "MTTR, every incident (min)",
     "auto_resolved": "Auto-resolved",
-    "sleep_interruptions": "Sleep-hour interruptions",
-    "off_hours_interruptions": "Off-hour interruptions",
+    "sleep_interruptions": "Incidents in sleep hours",
+    "off_hours_interruptions": "Incidents off hours",
     "runbook_coverage_pct": "Runbook coverage (%)",
+}
+# What each card counts, where PagerDuty's Insights would show another number under a similar name.
+KPI_DEFINITIONS = {
+    "mtta_minutes": "created to first acknowledgement by a person, over the acknowledged incidents",
+    "mttr_minutes": "created to resolved, over the incidents a person resolved; auto-resolved ones left out",
+    "mttr_all_minutes": "created to resolved over every resolved incident, auto-resolved ones included: "
+                        "PagerDuty Insights' MTTR",
+    "auto_resolved": "resolved by an integration or the service's timeout, not by a person",
+    "sleep_interruptions": f"incidents created {pa.SLEEP_HOURS_LABEL} in the team's time zone; PagerDuty's "
+                           "interruptions count notifications to responders instead",
+    "off_hours_interruptions": f"incidents created outside {pa.BUSINESS_HOURS_LABEL} and outside sleep hours "
+                               "(evenings, weekend days); PagerDuty's interruptions count notifications instead",
 }
 SHARE_SLICES = 8
 
@@ -46,6 +59,7 @@ def kpi_values(incidents: pd.DataFrame, period: pa.Period, covered_keys: Collect
         "high_urgency": int((incidents["urgency"] == "high").sum()),
         "mtta_minutes": pa.mtta_minutes(incidents),
         "mttr_minutes": pa.mttr_minutes(incidents),
+        "mttr_all_minutes": pa.mttr_all_minutes(incidents),
         "auto_resolved": pa.auto_resolved(incidents)["count"],
         "sleep_interruptions": hours["sleep"],
         "off_hours_interruptions": hours["off"],
@@ -101,7 +115,8 @@ def build_summary(incidents: pd.DataFrame, period: pa.Period, covered_keys: Coll
         "period": _period_json(period),
         "previous_period": _period_json(period.previous()),
         "filters": {"service": service, "urgency": urgency},
-        "kpis": {key: {"label": label, **pa.change(now_values[key], before_values[key])}
+        "kpis": {key: {"label": label, "definition": KPI_DEFINITIONS.get(key),
+                       **pa.change(now_values[key], before_values[key])}
                  for key, label in KPI_LABELS.items()},
         "totals": pa.totals(current),
         "auto_resolved": pa.auto_resolved(current),

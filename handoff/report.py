@@ -72,6 +72,7 @@ def build_handoff_report(inputs: ReportInputs, week: HandoffWeek, zone: ZoneInfo
         "incidents": int(len(current)),
         "previous_incidents": int(len(previous)),
         "summary": summary_figures(current, previous, zone.key),
+        "definitions": list(FIGURE_DEFINITIONS),
         "open_total": len(open_rows),
         "open_incidents": open_rows[:open_limit],
         "open_more": max(0, len(open_rows) - open_limit),
@@ -87,17 +88,30 @@ def build_handoff_report(inputs: ReportInputs, week: HandoffWeek, zone: ZoneInfo
     }
 
 
+# Where a figure differs from what PagerDuty's Insights shows under a similar name, the mail says how.
+FIGURE_DEFINITIONS = (
+    "MTTR, resolved by a person leaves out incidents an integration or a timeout resolved; "
+    "MTTR, every incident includes them, as PagerDuty's Insights does.",
+    f"Off hours are evenings and weekend days outside {pa.BUSINESS_HOURS_LABEL}, sleep hours {pa.SLEEP_HOURS_LABEL}, "
+    "in the team's time zone; both count incidents by when they were created, where PagerDuty's "
+    "interruptions count notifications to responders.",
+)
+
+
 def summary_figures(current: pd.DataFrame, previous: pd.DataFrame, timezone: str) -> list[dict]:
-    """The six handoff numbers, each beside last week's."""
+    """The handoff's numbers, each beside last week's (what each counts: FIGURE_DEFINITIONS)."""
     now_hours, before_hours = pa.interruptions(current, timezone), pa.interruptions(previous, timezone)
     now_totals, before_totals = pa.totals(current), pa.totals(previous)
     rows = [
         ("Incidents", now_totals["incidents"], before_totals["incidents"], "count"),
         ("High-urgency incidents", now_totals["high_urgency"], before_totals["high_urgency"], "count"),
         ("Mean time to acknowledge", _seconds(pa.mtta_minutes(current)), _seconds(pa.mtta_minutes(previous)), "duration"),
-        ("Mean time to resolve", _seconds(pa.mttr_minutes(current)), _seconds(pa.mttr_minutes(previous)), "duration"),
-        ("Off-hours interruptions", now_hours["off"], before_hours["off"], "count"),
-        ("Sleep-hours interruptions", now_hours["sleep"], before_hours["sleep"], "count"),
+        ("MTTR, resolved by a person", _seconds(pa.mttr_minutes(current)), _seconds(pa.mttr_minutes(previous)),
+         "duration"),
+        ("MTTR, every incident", _seconds(pa.mttr_all_minutes(current)), _seconds(pa.mttr_all_minutes(previous)),
+         "duration"),
+        ("Incidents off hours", now_hours["off"], before_hours["off"], "count"),
+        ("Incidents in sleep hours", now_hours["sleep"], before_hours["sleep"], "count"),
     ]
     return [{"name": name, "value": value, "previous": before, "kind": kind,
              "display": _display(value, kind), "previous_display": _display(before, kind)}

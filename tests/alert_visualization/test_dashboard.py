@@ -61,6 +61,10 @@ def test_summary_json_holds_the_hand_computed_numbers(client):
     # ROWS' nine incidents plus the untrusted-title one, created Wednesday 13:00 local.
     assert kpis["incidents"] == 10 and kpis["high_urgency"] == 8
     assert kpis["mtta_minutes"] == 9.0 and kpis["mttr_minutes"] == 45.0
+    # PagerDuty's MTTR counts the auto-resolved incidents too, and the card says which is which.
+    assert kpis["mttr_all_minutes"] == 48.57  # (30 + 60 + 3 + 2 + 4 + 240 + 1) / 7: C, D, E, G and K too
+    assert "auto-resolved ones included" in summary["kpis"]["mttr_all_minutes"]["definition"]
+    assert "notifications" in summary["kpis"]["sleep_interruptions"]["definition"]
     assert kpis["auto_resolved"] == 5 and kpis["sleep_interruptions"] == 5
     assert summary["kpis"]["incidents"]["previous"] == 2
     assert summary["per_day"]["high"] == [3, 2, 1, 0, 0, 1, 1]

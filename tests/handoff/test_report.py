@@ -69,8 +69,10 @@ def test_the_report_counts_only_the_weeks_incidents_and_compares_with_the_week_b
     assert (report["incidents"], report["previous_incidents"], report["label"]) == (3, 1, "23–30 Nov 2026")
     assert figures["High-urgency incidents"]["value"] == 2
     assert figures["Mean time to acknowledge"]["display"] == "15m 00s"  # (10 + 20) / 2 minutes
-    assert figures["Mean time to resolve"]["display"] == "1h 15m"  # the auto-resolved one is left out
-    assert figures["Sleep-hours interruptions"]["value"] == 1  # 28 Nov 23:30 UTC is 00:30 in Berlin
+    assert figures["MTTR, resolved by a person"]["display"] == "1h 15m"  # the auto-resolved one is left out
+    assert figures["MTTR, every incident"]["display"] == "50m 40s"  # PagerDuty's: (60 + 90 + 2) / 3 minutes
+    assert any("PagerDuty's Insights" in definition for definition in report["definitions"])
+    assert figures["Incidents in sleep hours"]["value"] == 1  # 28 Nov 23:30 UTC is 00:30 in Berlin
     top = {row["title"]: row for row in report["top_alerts"]}
     assert top["KubePodCrashLooping"]["count"] == 2 and top["KubePodCrashLooping"]["runbook_url"] == "http://docs/kpcl"
     assert top["Disk full"]["runbook_url"] is None and top["Disk full"]["previous"] == 1
