@@ -48,6 +48,7 @@ class PagerDutyRetry(Retry):
     """
 
     headerless_wait = 5.0
+    headerless_seen = 0  # 429s without headers so far in this request: only those double the wait
 
     def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
         stated = super().get_retry_after(response)
@@ -60,14 +61,15 @@ class PagerDutyRetry(Retry):
             except ValueError:
                 pass
         if response.status == 429:
-            # The history holds this 429 too: the first waits headerless_wait.
-            earlier = sum(1 for attempt in self.history if attempt.status == 429) - 1
-            return min(60.0, self.headerless_wait * 2 ** max(0, earlier))
+            # A 429 that said when to come back does not count: it was a short wait, not a guess.
+            wait = min(60.0, self.headerless_wait * 2 ** self.headerless_seen)
+            self.headerless_seen += 1
+            return wait
         return None
 
     def new(self, **kw: object) -> Self:
         retry = super().new(**kw)
-        retry.headerless_wait = self.headerless_wait
+        retry.headerless_wait, retry.headerless_seen = self.headerless_wait, self.headerless_seen
         return retry
 
 

@@ -43,7 +43,7 @@ class Account:
     def __init__(self, history, token=DEFAULT_TOKEN, fault_every=0, fault_status=429, retry_after=1):
         self.history = history
         self.token = token
-        self.dropped_resolves = set()  # incident indexes whose resolve the log stream does not show
+        self.dropped_resolves = set()  # ids of incidents whose resolve the log stream does not show
         self.clock = None
         self.lock = threading.Lock()
         self.fault_every = fault_every
@@ -168,7 +168,7 @@ class Handler(BaseHTTPRequestHandler):
             # The log stream loses the resolves of this many resolved incidents (its cap, lag, a filter).
             with self.account.lock:
                 after = parse_time(body["resolved_after"], "resolved_after") if body.get("resolved_after") else 0
-                resolved = [index for index, incident in enumerate(self.account.history.incidents)
+                resolved = [incident.id for incident in self.account.history.incidents
                             if incident.resolved_at is not None and after <= incident.resolved_at < self.account.now()]
                 self.account.dropped_resolves = set(resolved[:int(body.get("count", 1))])
             return self.send_json(200, {"dropped": len(self.account.dropped_resolves)})

@@ -112,8 +112,8 @@ def list_log_entries(account, query, base):
     high = bisect.bisect_left(history.log_times, until)
     entries = history.log_entries[low:high][::-1]  # newest first, as the real endpoint
     if account.dropped_resolves:  # entries the stream lost (its 10,000-record cap, lag): still resolved
-        entries = [entry for entry in entries
-                   if not (entry.kind == "resolve" and entry.incident_index in account.dropped_resolves)]
+        entries = [entry for entry in entries if not (
+            entry.kind == "resolve" and history.incidents[entry.incident_index].id in account.dropped_resolves)]
     teams = set(query.get("team_ids[]", []))
     overview = query.get("is_overview", ["false"])[0] == "true"
     if teams or overview:

@@ -154,11 +154,24 @@ class History:
 
     def add(self, title, created_at, urgency="high", service=SERVICES[0]):
         """Append a triggered incident (tests use this for titles they choose)."""
-        number = len(self.incidents) + 1_000_000
-        incident = Incident(_short_id("Q", number, title), number, title, urgency, service, created_at,
-                            None, None, None, None, _short_id("K", title))
-        self.__init__(sorted([*self.incidents, incident], key=lambda item: (item.created_at, item.number)))
+        incident = self.new_incident(title, created_at, urgency, service)
+        self.__init__(self._with(incident).incidents)
         return incident
+
+    def new_incident(self, title, created_at, urgency="high", service=SERVICES[0], acknowledged_at=None,
+                     resolved_at=None, responder=None):
+        """An incident of this account's numbering, not yet part of it (see with_incident)."""
+        number = len(self.incidents) + 1_000_000
+        return Incident(_short_id("Q", number, title), number, title, urgency, service, created_at,
+                        acknowledged_at, responder, resolved_at, responder if resolved_at else None,
+                        _short_id("K", title))
+
+    def with_incident(self, incident):
+        """A new History with `incident` too; a server swaps it in whole, so no reader sees half of it."""
+        return self._with(incident)
+
+    def _with(self, incident):
+        return History(sorted([*self.incidents, incident], key=lambda item: (item.created_at, item.number)))
 
 
 def generate_history(seed=7, days=90, count=3000, end=None):

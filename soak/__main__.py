@@ -20,6 +20,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from database import connection
 from soak import checks
 from soak.alerts import AlertPoster, alert_counts, check_replies
 from soak.faults import Injector, fault_schedule
@@ -87,14 +88,24 @@ class Soak:
         self.reader = SuiteReader(database_url)
         self.handoff_due = next_due_moment(datetime.now(timezone.utc), self.plan.handoff_lead)
         self.suite.start_stand_ins(self.handoff_due)
-        from database import connection
         connection.connect(self.suite.config()).close()  # the schema, before four processes race for it
         self.suite.start_processes()
         self.say(f"Started the four processes; the handoff comes due at {self.handoff_due:%H:%M} UTC; "
                  f"dashboard {self.suite.settings['DASHBOARD_URL']}/ ; logs in {self.suite.log_dir}")
-        self.injector, self.probes = Injector(self.suite), Probes(self.suite, self.reader)
         self.poster = AlertPoster(self.suite.slack, CHANNEL, self.rng, first_number=self.rng.randrange(10_000, 90_000))
-        return self.wait_until_ready()
+        self.injector = Injector(self.suite, self.poster)
+        self.probes = Probes(self.suite, self.reader, self.poster)
+        return self.wait_until_ready() + self.refused_rtm_problems()
+
+    def refused_rtm_problems(self):
+        """A second bot told to use RTM with a new app's token: Slack refuses, and the bot must stop
+        with one sentence and exit 2 (which systemd does not restart), not crash-loop."""
+        result = self.suite.run_once(["slack_bot.py", "--transport", "rtm"], timeout=60)
+        said = result.stderr.strip().splitlines()[-1:] or [""]
+        self.say(f"refused RTM: exit {result.returncode}: {said[0]}")
+        if result.returncode != 2 or "SLACK_APP_TOKEN" not in said[0]:
+            return [f"a bot refused RTM exited {result.returncode} saying {said[0]!r}, not 2 with one sentence"]
+        return []
 
     def wait_until_ready(self):
         """[] once every process did its first job; else what never came up."""

@@ -29,6 +29,7 @@ WITHOUT_RUNBOOK = (
     "[FIRING:1] RabbitmqQueueBacklog (orders warning)",
 )
 FOLLOW_UPS = ("acknowledged", "resolved", "escalated")
+LAYOUTS = ("attachment", "blocks")
 
 
 @dataclass(frozen=True)
@@ -64,13 +65,25 @@ class AlertPoster:
             return self._post(self.rng.choice(earlier), "status", self.rng.choice(FOLLOW_UPS))
         if earlier and roll < 0.35:
             return self._post(self.rng.choice(earlier), "repost", "triggered")
+        return self.post_new()
+
+    def post_new(self):
+        """A new incident's message, in either of the PagerDuty app's layouts."""
         title, has_runbook = next(self.titles)
         number = next(self.numbers)
         new = PostedAlert("alert", number, f"QSOAK{number}", title, "triggered", "", has_runbook)
         return self._post(new, "alert", "triggered")
 
     def _post(self, incident, kind, status):
-        message = pagerduty_message(incident.title, incident.number, incident.incident_id, status)
+        layout = LAYOUTS[incident.number % len(LAYOUTS)]
+        message = pagerduty_message(incident.title, incident.number, incident.incident_id, status, layout=layout)
+        if kind == "status" and incident.number % 2:
+            # The PagerDuty app updates its own message; older integrations post a new one.
+            self.slack.edit(self.channel, incident.ts, message)
+            posted = PostedAlert(kind, incident.number, incident.incident_id, incident.title, status, incident.ts,
+                                 incident.has_runbook)
+            self.posted.append(posted)
+            return posted
         event = self.slack.post(self.channel, message)
         posted = PostedAlert(kind, incident.number, incident.incident_id, incident.title, status, event["ts"],
                              incident.has_runbook)
@@ -102,9 +115,13 @@ def check_replies(posted, bot_posts, recorded):
 
 def _incident_problems(messages, replies_by_thread, recorded):
     first = messages[0]
-    replies = sum(len(replies_by_thread.get(message.ts, [])) for message in messages)
+    replies = sum(len(replies_by_thread.get(ts, [])) for ts in {message.ts for message in messages})
+    # The app edited the alert to resolved: if the bot first saw it so (its socket was down), silence is right.
+    resolved_in_place = any(m.kind == "status" and m.status == "resolved" and m.ts == first.ts for m in messages)
     if first.has_runbook:
-        return [] if replies == 1 else [f"#{first.number} ({first.title}) got {replies} replies, not exactly one"]
+        if replies == 1 or (replies == 0 and resolved_in_place):
+            return []
+        return [f"#{first.number} ({first.title}) got {replies} replies, not exactly one"]
     if replies:
         return [f"#{first.number} ({first.title}) has no runbook but got {replies} replies"]
     return [f"#{first.number} ({first.title}) was recorded with a runbook it does not have"

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sandbox.docs_server import Fault as DocsFault
+from sandbox.pagerduty_history import RESPONDERS
 
 ROUND_SECONDS = 90
 PG_RESTART_EVERY = 180
@@ -35,9 +36,12 @@ def served_path(page):
 
 # Paths answered with 500 for a while (never removed ones, so their recovery is a 200 or a 304).
 FAILING_PATHS = ("/", "/legacy/alerts.html", *(served_path(page) for page in EDITABLE_PAGES))
-ROUND_KINDS = ("slack_drop", "slack_refresh", "slack_429", "slack_redeliver", "pagerduty_429", "pagerduty_500",
-               "docs_500", "docs_edit", "docs_remove", "docs_restore")
-ALL_KINDS = (*ROUND_KINDS, "smtp_outage", "pg_restart")
+ROUND_KINDS = ("slack_drop", "slack_refresh", "slack_warning", "slack_429", "slack_redeliver", "pagerduty_429",
+               "pagerduty_429_bare", "pagerduty_500", "pagerduty_late_resolve", "docs_500", "docs_edit", "docs_remove",
+               "docs_restore")
+ALL_KINDS = (*ROUND_KINDS, "smtp_outage", "pg_restart", "alert_storm")
+# The storm: this many alerts at once, more than a page of history and two minutes of paced replies.
+STORM_ALERTS = 120
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,8 @@ def fault_schedule(phase_seconds, handoff_due_at, rng):
         faults += _round(number * length, length, rng, last=number == rounds - 1)
     faults.append(Fault(max(0.0, handoff_due_at - 3), "smtp_outage", 5.0 if phase_seconds < 200 else 25.0))
     faults += _pg_restarts(phase_seconds, usable, handoff_due_at, rng)
+    if phase_seconds >= 400:  # a short soak has no room for two minutes of paced replies
+        faults.append(Fault(usable * 0.3, "alert_storm", target=str(STORM_ALERTS)))
     return sorted(faults, key=lambda fault: fault.at)
 
 
@@ -80,6 +86,8 @@ def _round(start, length, rng, last):
 def _fault(kind, at, rng, removed):
     if kind == "slack_429":
         return Fault(at, kind, target=str(rng.randint(1, 4)))
+    if kind == "pagerduty_late_resolve":
+        return Fault(at, kind, target=str(rng.randint(2, 4)))
     if kind.startswith("pagerduty_"):
         return Fault(at, kind, target=str(rng.randint(1, 3)))
     if kind == "docs_500":
@@ -121,8 +129,8 @@ def write_atomically(path, text):
 class Injector:
     """Applies and clears faults on the suite's stand-ins and database."""
 
-    def __init__(self, suite):
-        self.suite = suite
+    def __init__(self, suite, poster=None):
+        self.suite, self.poster = suite, poster
         self.removed = {}  # page -> its HTML, to restore later
         self.edits = 0
 
@@ -147,6 +155,10 @@ class Injector:
         self.suite.slack.apply_faults({"refresh": True})
         return "Slack asked for a reconnect (disconnect / refresh_requested)"
 
+    def _slack_warning(self, fault):
+        self.suite.slack.apply_faults({"refresh": "warning"})
+        return "Slack warned of a refresh (disconnect / warning), then closed the socket"
+
     def _slack_429(self, fault):
         self.suite.slack.apply_faults({"rate_limit": int(fault.target), "retry_after": 1})
         return f"next {fault.target} chat.postMessage calls answered 429"
@@ -158,14 +170,38 @@ class Injector:
     def _pagerduty_429(self, fault):
         return self._pagerduty(429, int(fault.target), retry_after=1)
 
+    def _pagerduty_429_bare(self, fault):
+        return self._pagerduty(429, int(fault.target), headers="none")
+
+    def _pagerduty_late_resolve(self, fault):
+        """Incidents that trigger now and resolve in a few seconds, their resolves lost by the log
+        stream (its cap, lag): only reading the incidents again finds them resolved."""
+        account = self.suite.pagerduty.account
+        with account.lock:
+            now, history, ids = float(int(account.now())), account.history, []  # the API shows whole seconds
+            for number in range(int(fault.target)):
+                incident = history.new_incident(f"Soak late resolve {number}: KubeJobFailed", now - 30,
+                                                acknowledged_at=now - 20, resolved_at=now + 10 + 5 * number,
+                                                responder=RESPONDERS[0])
+                history = history.with_incident(incident)
+                ids.append(incident.id)
+            account.history = history
+            account.dropped_resolves = set(account.dropped_resolves) | set(ids)
+        return f"{', '.join(ids)} resolve without a log entry", ",".join(ids)
+
+    def _alert_storm(self, fault):
+        storm = [self.poster.post_new() for _ in range(int(fault.target))]
+        return f"{len(storm)} alerts posted at once", ",".join(alert.ts for alert in storm)
+
     def _pagerduty_500(self, fault):
         return self._pagerduty(500, int(fault.target))
 
-    def _pagerduty(self, status, count, retry_after=None):
+    def _pagerduty(self, status, count, retry_after=None, headers="ratelimit"):
         account = self.suite.pagerduty.account
         with account.lock:
-            account.faults.append({"status": status, "count": count, "retry_after": retry_after, "after_requests": 0})
-        return f"next {count} PagerDuty requests answered {status}"
+            account.faults.append({"status": status, "count": count, "retry_after": retry_after, "after_requests": 0,
+                                   "headers": headers})
+        return f"next {count} PagerDuty requests answered {status}" + (" without headers" if headers == "none" else "")
 
     def _docs_500(self, fault):
         self.suite.docs.faults[fault.target] = DocsFault("status", 500)

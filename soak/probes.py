@@ -88,8 +88,8 @@ def snapshot(suite):
 class Probes:
     """Builds, once a fault has been cleared, the probe that says when the suite got over it."""
 
-    def __init__(self, suite, reader):
-        self.suite, self.reader = suite, reader
+    def __init__(self, suite, reader, poster=None):
+        self.suite, self.reader, self.poster = suite, reader, poster
 
     def for_fault(self, fault, target, before, cleared_at):
         return getattr(self, f"_{fault.kind}")(target, before, cleared_at)
@@ -99,7 +99,7 @@ class Probes:
         return lambda: [] if hub.status()["socket_mode_connections"] >= 1 \
             and hub.counters["connections"] > before["connections"] else ["the bot has not reconnected"]
 
-    _slack_refresh = _slack_drop
+    _slack_refresh = _slack_warning = _slack_drop
 
     def _slack_429(self, target, before, cleared_at):
         slack = self.suite.slack
@@ -123,7 +123,38 @@ class Probes:
             return [] if sync_ok_since(self.reader, drained[0]) else ["no good PagerDuty sync since the faults"]
         return probe
 
-    _pagerduty_500 = _pagerduty_429
+    _pagerduty_500 = _pagerduty_429_bare = _pagerduty_429
+
+    def _pagerduty_late_resolve(self, target, before, cleared_at):
+        """Each incident whose resolve the log stream lost is stored resolved once PagerDuty has it so."""
+        account = self.suite.pagerduty.account
+        by_id = {incident.id: incident for incident in account.history.incidents}
+        ids = target.split(",")
+
+        def probe():
+            due = [incident_id for incident_id in ids if by_id[incident_id].resolved_at <= account.now() - 1]
+            if not due:
+                return ["the lost resolves are not due yet"]
+            rows = self.reader.rows("SELECT id FROM incidents WHERE id = ANY(%s) AND status = 'resolved'", (due,))
+            stored = {row[0] for row in rows or []}
+            return [f"{incident_id} is still stored open" for incident_id in ids if incident_id not in stored]
+        return probe
+
+    def _alert_storm(self, target, before, cleared_at):
+        """Every alert of the storm recorded, and each one with a runbook answered in its thread."""
+        storm = set(target.split(","))
+
+        def probe():
+            rows = self.reader.rows("SELECT message_ts FROM alert_events WHERE message_ts = ANY(%s)", (list(storm),))
+            if rows is None:
+                return ["the database is unreachable"]
+            unrecorded = storm - {row[0] for row in rows}
+            answered = {post.get("thread_ts") for post in self.suite.slack.workspace.posts()}
+            unanswered = [alert.ts for alert in self.poster.posted
+                          if alert.ts in storm and alert.has_runbook and alert.ts not in answered]
+            return ([f"{len(unrecorded)} storm alerts not recorded"] if unrecorded else []) + \
+                ([f"{len(unanswered)} storm alerts not answered yet"] if unanswered else [])
+        return probe
 
     def _docs_500(self, target, before, cleared_at):
         docs = self.suite.docs

@@ -146,6 +146,11 @@ class Suite:
                 stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
             log_file.close()  # the child holds its own copy
 
+    def run_once(self, arguments, timeout):
+        """One more process of the suite's, run to its end (what an operator's one-off command does)."""
+        return subprocess.run([sys.executable, *arguments], cwd=utils.PROJECT_DIR, env=self.process_env(),
+                              capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+
     # --- while running -----------------------------------------------------------------------
 
     def dead_processes(self):

@@ -134,6 +134,17 @@ def test_a_429_without_headers_is_waited_out_with_a_growing_wait(db, start_sandb
     assert min(gaps) >= 0.25 and max(gaps) >= 1.1  # 0.3, 0.6, 1.2 s: it waits longer each time
 
 
+def test_only_headerless_429s_grow_the_guess_a_429_that_said_when_does_not(db, start_sandbox):
+    account, server = start_sandbox(count=150)
+    control(server, "faults", {"status": 429, "count": 3, "retry_after": 0})  # ratelimit-reset: 0 s
+    control(server, "faults", {"status": 429, "count": 1, "retry_after": 1, "headers": "none"})
+    retry = retry_policy(backoff_factor=0, headerless_wait=0.5)
+    result = sync(db, client_for(server, retry), SyncSettings(initial_days=31), now=END)
+    assert result.incidents == 150 and stored(db) == truth(account, END)
+    gaps = requests.get(f"{server.base_url}/_sandbox/stats", timeout=5).json()["retry_gaps"]
+    assert max(gaps) < 1.5  # the headerless one waited its first 0.5 s, not 0.5 * 2^3 = 4 s
+
+
 def test_an_interrupted_sync_resumes_without_duplicates_or_refetching_everything(db, start_sandbox):
     account, server = start_sandbox(count=1500, days=30)
     control(server, "faults", {"status": 500, "count": 1000, "after_requests": 8})
