@@ -146,8 +146,9 @@ def sync_log_stream(conn: "Connection", client: PagerDutyClient, settings: SyncS
     """Apply acknowledgements and resolves logged since the last mark, a chunk (a week) at a time."""
     since = _resume_point(conn, "log_entries", settings, now)
     params = {"time_zone": "UTC", "is_overview": "true"}
-    if settings.team_ids:
-        params["team_ids[]"] = list(settings.team_ids)
+    teams = log_stream_teams(client, settings)
+    if teams:
+        params["team_ids[]"] = list(teams)
     count = 0
     for start, end in split_span(since, now, settings.log_chunk):
         for page in client.iter_window("/log_entries", "log_entries", start, end, params):
@@ -160,6 +161,25 @@ def sync_log_stream(conn: "Connection", client: PagerDutyClient, settings: SyncS
         with conn, conn.cursor() as cur:
             incident_store.set_synced_until(cur, "log_entries", end)
     return count, (since, now)
+
+
+def log_stream_teams(client: PagerDutyClient, settings: SyncSettings) -> tuple[str, ...]:
+    """The teams whose log entries the stream reads.  /log_entries has no service filter: with only
+    PAGERDUTY_SERVICE_IDS set, the teams those services belong to narrow it instead of the whole
+    account's log.  A service with no team, or one not found, leaves the whole log: nothing is missed."""
+    if settings.team_ids or not settings.service_ids:
+        return settings.team_ids
+    wanted, found, teams = set(settings.service_ids), set(), set()
+    for page in client.iter_list("/services", "services"):
+        for service in page:
+            if service.get("id") not in wanted:
+                continue
+            service_teams = {team.get("id") for team in service.get("teams") or [] if team.get("id")}
+            if not service_teams:
+                return ()
+            found.add(service["id"])
+            teams |= service_teams
+    return tuple(sorted(teams)) if found == wanted else ()
 
 
 def recheck_open_incidents(conn: "Connection", client: PagerDutyClient, settings: SyncSettings, now: datetime,

@@ -125,6 +125,11 @@ class PagerDutyClient:
         for start, end in split_span(since, until, MAX_SPAN):
             yield from self._iter_capped(path, key, start, end, dict(params or {}))
 
+    def iter_list(self, path: str, key: str, params: dict[str, object] | None = None) -> Iterator[list[dict]]:
+        """Every record of a list without a time window (/services), page by page."""
+        query = {**(params or {}), "limit": PAGE_LIMIT, "offset": 0}
+        yield from self._pages(path, key, query, self.get(path, query))
+
     def _iter_capped(self, path, key, since, until, params):
         query = {**params, "since": iso(since), "until": iso(until), "limit": PAGE_LIMIT, "offset": 0, "total": "true"}
         first = self.get(path, query)

@@ -7,7 +7,7 @@ import pytest
 import requests
 
 from alert_visualization import csv_import
-from alert_visualization.incident_sync import SyncSettings, sync
+from alert_visualization.incident_sync import SyncSettings, log_stream_teams, sync
 from alert_visualization.pagerduty_api import PagerDutyClient, PagerDutyError, retry_policy
 from database.locks import Lock, try_lock, unlock
 from sandbox.pagerduty import DEFAULT_TOKEN, Account, serve_in_thread
@@ -185,11 +185,27 @@ def test_a_bad_token_is_refused_without_echoing_it(start_sandbox):
     assert "401" in str(error.value) and "wrong-secret-token-value" not in str(error.value)
 
 
-def test_service_filter_reaches_the_api(db, start_sandbox):
+def test_service_filter_reaches_the_api_and_the_log_stream_reads_only_those_services_teams(db, start_sandbox):
     account, server = start_sandbox(count=300)
     sync(db, client_for(server), SyncSettings(initial_days=31, service_ids=("PSVCPAY",)), now=END)
     expected = {i.id for i in account.history.incidents if i.service.id == "PSVCPAY"}
     assert set(stored(db)) == expected and expected
+    # /log_entries has no service filter; payments' team is read, not the whole account's log.
+    team = next(service.team_id for service in account.history.services if service.id == "PSVCPAY")
+    served = requests.get(f"{server.base_url}/_sandbox/stats", timeout=5).json()["records_served"]["log_entries"]
+    in_window = [entry for entry in account.history.log_entries if entry.kind in ("acknowledge", "resolve", "trigger")
+                 and entry.created_at < END.timestamp()]
+    of_team = [entry for entry in in_window if account.history.incidents[entry.incident_index].service.team_id == team]
+    assert 0 < served <= len(of_team) < len(in_window)
+
+
+def test_the_log_streams_teams_come_from_the_services_and_a_service_not_found_leaves_the_whole_log(start_sandbox):
+    _, server = start_sandbox(count=10)
+    client = client_for(server)
+    assert log_stream_teams(client, SyncSettings(service_ids=("PSVCPAY", "PSVCAPI"))) == ("PTEAM02",)
+    assert log_stream_teams(client, SyncSettings(service_ids=("PSVCPAY", "PSVCK8S"))) == ("PTEAM01", "PTEAM02")
+    assert log_stream_teams(client, SyncSettings(service_ids=("PSVCPAY", "PNOSUCH"))) == ()
+    assert log_stream_teams(client, SyncSettings(team_ids=("PT1",), service_ids=("PSVCPAY",))) == ("PT1",)
 
 
 CSV_EXPORT = """\
