@@ -28,6 +28,10 @@ def run_rtm(deliver: Callable[[dict], None], client: WebClient, stopping: thread
     def on_hello(_client, _event):
         catching_up.request()
 
+    @rtm.on("member_joined_channel")
+    def on_joined(_client, _event):
+        catching_up.request()  # invited (back) to a channel: answer what was posted there meanwhile
+
     try:
         rtm.connect()
     except SlackApiError as error:

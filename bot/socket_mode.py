@@ -34,7 +34,9 @@ def run_socket_mode(app_token: str, deliver: Callable[[dict], None], client: Web
         if request.retry_attempt:
             log.info("Envelope redelivered (retry_attempt %s, %s).", request.retry_attempt, request.retry_reason)
         event = (request.payload or {}).get("event") or {}
-        if event.get("type") == "message":
+        if event.get("type") == "member_joined_channel":
+            catching_up.request()  # invited (back) to a channel: answer what was posted there meanwhile
+        elif event.get("type") == "message":
             deliver(event)  # to the bot's own queue: the ack does not wait for the work
 
     def on_message(_socket, message, _raw):

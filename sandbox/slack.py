@@ -82,9 +82,11 @@ class SlackSandbox:
         self.hub.stop()
 
     def post(self, channel, message):
-        """Put a message in a channel and deliver it as every connected app would receive it."""
+        """Put a message in a channel and deliver it as every connected app would receive it (the
+        bot hears nothing of a channel it was removed from; the history keeps the message)."""
         event = self.workspace.add_message(channel, message)
-        self.hub.deliver(event)
+        if channel not in self.workspace.left:
+            self.hub.deliver(event)
         return event
 
     def edit(self, channel, ts, message):
@@ -134,6 +136,9 @@ class SlackSandbox:
             self.workspace.left.add(faults["remove_bot"])
         if faults.get("invite_bot"):
             self.workspace.left.discard(faults["invite_bot"])
+            joined_ts = self.workspace.next_ts()
+            self.hub.deliver({"type": "member_joined_channel", "user": BOT_USER_ID, "channel": faults["invite_bot"],
+                              "channel_type": "C", "team": TEAM_ID, "event_ts": joined_ts, "ts": joined_ts})
 
 
 # --- Web API ---------------------------------------------------------------------------------
@@ -175,6 +180,7 @@ def _post_message(sandbox, params):
         blocks = json.loads(blocks)
     refusal = sandbox.workspace.refusal(params.get("channel"))
     if refusal or params.get("channel") in sandbox.workspace.archived:
+        sandbox.workspace.refused.append((params.get("channel"), params.get("thread_ts"), refusal or "is_archived"))
         return 200, {}, {"ok": False, "error": refusal or "is_archived"}
     if not params.get("text") and not blocks:
         return 200, {}, {"ok": False, "error": "no_text"}

@@ -76,6 +76,7 @@ class Workspace:
         self.posted = []  # every chat.postMessage, in order: the log of what apps said
         self.left = set()  # channels the bot was removed from (it is in every other one)
         self.archived = set()  # channels that take no new messages
+        self.refused = []  # (channel, thread_ts, error) of every post refused for its channel
 
     def next_ts(self):
         return f"{int(time.time())}.{next(self._counter):06d}"

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from sandbox.docs_server import Fault as DocsFault
 from sandbox.pagerduty_history import RESPONDERS
+from sandbox.slack_workspace import pagerduty_message
+from soak.suite import ARCHIVED_CHANNEL, LEAVING_CHANNEL
 
 ROUND_SECONDS = 90
 PG_RESTART_EVERY = 180
@@ -36,7 +38,8 @@ def served_path(page):
 
 # Paths answered with 500 for a while (never removed ones, so their recovery is a 200 or a 304).
 FAILING_PATHS = ("/", "/legacy/alerts.html", *(served_path(page) for page in EDITABLE_PAGES))
-ROUND_KINDS = ("slack_drop", "slack_refresh", "slack_warning", "slack_429", "slack_redeliver", "pagerduty_429",
+ROUND_KINDS = ("slack_drop", "slack_refresh", "slack_warning", "slack_429", "slack_redeliver", "slack_remove_bot",
+               "slack_archive", "pagerduty_429",
                "pagerduty_429_bare", "pagerduty_500", "pagerduty_late_resolve", "docs_500", "docs_edit", "docs_remove",
                "docs_restore")
 ALL_KINDS = (*ROUND_KINDS, "smtp_outage", "pg_restart", "alert_storm")
@@ -86,6 +89,8 @@ def _round(start, length, rng, last):
 def _fault(kind, at, rng, removed):
     if kind == "slack_429":
         return Fault(at, kind, target=str(rng.randint(1, 4)))
+    if kind == "slack_remove_bot":
+        return Fault(at, kind, rng.uniform(4, 12))
     if kind == "pagerduty_late_resolve":
         return Fault(at, kind, target=str(rng.randint(2, 4)))
     if kind.startswith("pagerduty_"):
@@ -140,7 +145,9 @@ class Injector:
         return applied if isinstance(applied, tuple) else (applied, fault.target)
 
     def clear(self, fault):
-        if fault.kind == "docs_500":
+        if fault.kind == "slack_remove_bot":
+            self.suite.slack.apply_faults({"invite_bot": LEAVING_CHANNEL})
+        elif fault.kind == "docs_500":
             self.suite.docs.faults.pop(fault.target, None)
         elif fault.kind == "smtp_outage":
             self.suite.smtp.start()
@@ -158,6 +165,33 @@ class Injector:
     def _slack_warning(self, fault):
         self.suite.slack.apply_faults({"refresh": "warning"})
         return "Slack warned of a refresh (disconnect / warning), then closed the socket"
+
+    def _slack_remove_bot(self, fault):
+        """The bot is removed from a channel and an alert comes in there; it is invited back later."""
+        self.suite.slack.apply_faults({"remove_bot": LEAVING_CHANNEL})
+        alert = self._side_alert(LEAVING_CHANNEL)
+        return f"bot removed from {LEAVING_CHANNEL} for {fault.seconds:.0f} s, alert {alert['ts']} posted there", \
+            alert["ts"]
+
+    def _slack_archive(self, fault):
+        """An alert arrives and its channel is archived before the reply: Slack refuses it for good."""
+        slack = self.suite.slack
+        slack.apply_faults({"archive": ARCHIVED_CHANNEL})
+        alert = self._side_alert(ARCHIVED_CHANNEL)
+        return f"{ARCHIVED_CHANNEL} archived with alert {alert['ts']} waiting for its reply", alert["ts"]
+
+    def _side_alert(self, channel):
+        number = next(self.poster.numbers)
+        message = pagerduty_message("[FIRING:1] KubePodCrashLooping (api-side default critical)", number,
+                                    f"QSIDE{number}")
+        return self.suite.slack.post(channel, message) if channel != ARCHIVED_CHANNEL else \
+            self._delivered_anyway(channel, message)
+
+    def _delivered_anyway(self, channel, message):
+        # Posted a moment before the archive: the event reaches the bot, the reply cannot.
+        event = self.suite.slack.workspace.add_message(channel, message)
+        self.suite.slack.hub.deliver(event)
+        return event
 
     def _slack_429(self, fault):
         self.suite.slack.apply_faults({"rate_limit": int(fault.target), "retry_after": 1})

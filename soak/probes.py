@@ -14,6 +14,7 @@ import requests
 
 from handoff.week import latest_due_week, parse_schedule
 from soak.faults import page_url
+from soak.suite import ARCHIVED_CHANNEL, LEAVING_CHANNEL
 
 
 class SuiteReader:
@@ -100,6 +101,26 @@ class Probes:
             and hub.counters["connections"] > before["connections"] else ["the bot has not reconnected"]
 
     _slack_refresh = _slack_warning = _slack_drop
+
+    def _slack_remove_bot(self, target, before, cleared_at):
+        """The alert posted while the bot was out of the channel is answered once it is back."""
+        posts = self.suite.slack.workspace.posts
+        return lambda: [] if len(posts(LEAVING_CHANNEL, target)) == 1 else \
+            [f"the alert in {LEAVING_CHANNEL} has {len(posts(LEAVING_CHANNEL, target))} replies, not one"]
+
+    def _slack_archive(self, target, before, cleared_at):
+        """The reply Slack refused for the archived channel is tried once, not again and again."""
+        workspace, seen = self.suite.slack.workspace, []
+
+        def probe():
+            tries = sum(1 for channel, thread, _ in workspace.refused if channel == ARCHIVED_CHANNEL and thread == target)
+            if tries == 0:
+                return ["the bot has not tried to reply yet"]
+            seen.append(time.monotonic())
+            if tries > 1:
+                return [f"the refused reply was tried {tries} times"]
+            return [] if seen[-1] - seen[0] >= 10 else ["watching that the refused reply is not tried again"]
+        return probe
 
     def _slack_429(self, target, before, cleared_at):
         slack = self.suite.slack

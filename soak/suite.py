@@ -25,6 +25,9 @@ from sandbox.slack_workspace import PAGERDUTY_BOT_ID
 from sandbox.smtp import SmtpSink
 
 CHANNEL = "C0ALERTS"
+# Two more watched channels for the channel faults: one the bot is removed from and invited back to,
+# one archived while an alert in it waits for its reply.
+LEAVING_CHANNEL, ARCHIVED_CHANNEL = "C0ALERTS2", "C0ARCHIVE"
 SENDER = "oncall-helper@example.com"
 PAGERDUTY_TOKEN = "soak-pagerduty-token"
 # The four jobs, as the Procfile runs them (sys.executable stands in for `python3`).
@@ -119,7 +122,8 @@ class Suite:
             "PAGERDUTY_SYNC_SECONDS": "10", "PAGERDUTY_SYNC_DAYS": "30",
             "DASHBOARD_PORT": str(dashboard_port), "DASHBOARD_URL": f"http://127.0.0.1:{dashboard_port}",
             "BOT_TOKEN": "xoxb-soak", "SLACK_APP_TOKEN": "xapp-soak", "SLACK_API_URL": self.slack.api_url,
-            "PAGERDUTY_BOT_IDS": PAGERDUTY_BOT_ID, "SLACK_CHANNELS": CHANNEL,
+            "PAGERDUTY_BOT_IDS": PAGERDUTY_BOT_ID,
+            "SLACK_CHANNELS": ",".join((CHANNEL, LEAVING_CHANNEL, ARCHIVED_CHANNEL)),
             "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(self.smtp.port), "SMTP_SECURITY": "none",
             "SMTP_TIMEOUT_SECONDS": "5", "SENDER_ID": SENDER, "HANDOFF_RECIPIENTS": "oncall-team@example.com",
             "ONCALL_TIMEZONE": "UTC", "HANDOFF_SCHEDULE": handoff_schedule(handoff_due),

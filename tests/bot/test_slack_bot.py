@@ -87,6 +87,18 @@ def test_the_pagerduty_apps_edits_update_the_alert_and_its_block_layout_is_answe
     assert len(replies_to(sandbox, alert)) == 1
 
 
+def test_alerts_posted_while_the_bot_was_removed_from_the_channel_are_answered_when_it_is_invited_back(slack):
+    _, sandbox, bot, _ = slack
+    sandbox.apply_faults({"remove_bot": CHANNEL})
+    try:
+        missed = post_incident(sandbox, "KubeDeploymentReplicasMismatch", 5022)
+        time.sleep(1)
+        assert replies_to(sandbox, missed) == []  # Slack tells a bot nothing of a channel it is not in
+    finally:
+        sandbox.apply_faults({"invite_bot": CHANNEL})  # member_joined_channel: the bot catches up there
+    assert len(wait_for(lambda: replies_to(sandbox, missed), 20)) == 1, bot.log()
+
+
 def test_a_dropped_socket_reconnects_and_goes_on(slack):
     transport, sandbox, bot, database_url = slack
     before = sandbox.hub.status()["connections"]
