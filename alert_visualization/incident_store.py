@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 INCIDENT_COLUMNS = (
     "id", "incident_number", "title", "status", "urgency", "service_id", "service_name",
-    "created_at", "first_acknowledged_at", "resolved_at", "auto_resolved", "html_url", "source",
+    "created_at", "first_acknowledged_at", "resolved_at", "auto_resolved", "html_url", "source", "merged_into",
 )
 
 
@@ -39,6 +39,7 @@ def upsert_incidents(cur: "Cursor", incidents: list[dict[str, object]]) -> None:
             first_acknowledged_at = COALESCE(EXCLUDED.first_acknowledged_at, incidents.first_acknowledged_at),
             resolved_at = COALESCE(EXCLUDED.resolved_at, incidents.resolved_at),
             auto_resolved = COALESCE(EXCLUDED.auto_resolved, incidents.auto_resolved),
+            merged_into = COALESCE(EXCLUDED.merged_into, incidents.merged_into),
             synced_at = now()
         """, rows, page_size=500)
 
@@ -64,22 +65,25 @@ def apply_resolutions(cur: "Cursor", resolutions: dict[str, tuple[datetime, bool
             """, rows, template="(%s, %s::timestamptz, %s::boolean)", page_size=1000)
 
 
-def open_incidents(cur: "Cursor") -> dict[str, datetime]:
-    """{id: created_at} of the synced incidents stored as not resolved, or resolved with no time."""
-    cur.execute("SELECT id, created_at FROM incidents "
-                "WHERE (status <> 'resolved' OR resolved_at IS NULL) AND source = 'api'")
+def open_incidents(cur: "Cursor", resolved_without_time: bool = False) -> dict[str, datetime]:
+    """{id: created_at} of the synced incidents stored as not resolved, or (resolved_without_time)
+    those stored as resolved but with no resolve time."""
+    condition = "status = 'resolved' AND resolved_at IS NULL" if resolved_without_time else "status <> 'resolved'"
+    cur.execute(f"SELECT id, created_at FROM incidents WHERE {condition} AND source = 'api'")
     return dict(cur.fetchall())
 
 
-def apply_incident_states(cur: "Cursor", states: list[tuple[str, str, str, datetime | None, bool | None]]) -> None:
-    """[(id, status, urgency, resolved_at, auto_resolved)] read from the incidents themselves."""
+def apply_incident_states(cur: "Cursor",
+                          states: list[tuple[str, str, str, datetime | None, bool | None, str | None]]) -> None:
+    """[(id, status, urgency, resolved_at, auto_resolved, merged_into)] read from the incidents themselves."""
     if states:
         execute_values(cur, """
             UPDATE incidents SET status = v.status, urgency = v.urgency,
                 resolved_at = COALESCE(incidents.resolved_at, v.resolved_at),
-                auto_resolved = COALESCE(incidents.auto_resolved, v.auto), synced_at = now()
-            FROM (VALUES %s) AS v(id, status, urgency, resolved_at, auto) WHERE incidents.id = v.id
-            """, states, template="(%s, %s, %s, %s::timestamptz, %s::boolean)", page_size=500)
+                auto_resolved = COALESCE(incidents.auto_resolved, v.auto),
+                merged_into = COALESCE(v.merged_into, incidents.merged_into), synced_at = now()
+            FROM (VALUES %s) AS v(id, status, urgency, resolved_at, auto, merged_into) WHERE incidents.id = v.id
+            """, states, template="(%s, %s, %s, %s::timestamptz, %s::boolean, %s)", page_size=500)
 
 
 def synced_until(cur: "Cursor", stream: str) -> datetime | None:
@@ -119,7 +123,7 @@ def last_sync(conn: "Connection") -> tuple[datetime | None, str | None]:
 
 
 FRAME_COLUMNS = ("id", "incident_number", "title", "status", "urgency", "service_name",
-                 "created_at", "first_acknowledged_at", "resolved_at", "auto_resolved", "html_url")
+                 "created_at", "first_acknowledged_at", "resolved_at", "auto_resolved", "html_url", "merged_into")
 
 
 def load_incidents(conn: "Connection", since: datetime, until: datetime) -> pd.DataFrame:

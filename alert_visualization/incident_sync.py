@@ -84,7 +84,16 @@ def incident_record(incident: dict) -> dict[str, object]:
         "created_at": parse_time(incident["created_at"]),
         "html_url": incident.get("html_url"),
         "source": "api",
+        "merged_into": merged_into(incident),
     }
+
+
+def merged_into(incident: dict) -> str | None:
+    """The id of the incident this one was merged into (its resolve_reason says so), else None."""
+    reason = incident.get("resolve_reason") or {}
+    if reason.get("type") == "merge_resolve_reason":
+        return (reason.get("incident") or {}).get("id")
+    return None
 
 
 def log_entry_changes(entries: Iterable[dict]) -> tuple[dict[str, datetime], dict[str, tuple[datetime, bool]]]:
@@ -183,7 +192,7 @@ def log_stream_teams(client: PagerDutyClient, settings: SyncSettings) -> tuple[s
 
 
 def recheck_open_incidents(conn: "Connection", client: PagerDutyClient, settings: SyncSettings, now: datetime,
-                           limit: int = MAX_RECHECKS) -> int:
+                           limit: int = MAX_RECHECKS, resolved_without_time: bool = False) -> int:
     """Read again the incidents stored as open that PagerDuty no longer lists as open.
 
     The log stream misses a resolve now and then (its 10,000-record cap, lag, a team filter); without
@@ -191,7 +200,7 @@ def recheck_open_incidents(conn: "Connection", client: PagerDutyClient, settings
     Returns how many were corrected.
     """
     with conn, conn.cursor() as cur:
-        stored_open = incident_store.open_incidents(cur)
+        stored_open = incident_store.open_incidents(cur, resolved_without_time)
     if not stored_open:
         return 0
     params = {**_filters(settings), "statuses[]": ["triggered", "acknowledged"]}
@@ -215,14 +224,15 @@ def recheck_open_incidents(conn: "Connection", client: PagerDutyClient, settings
     return len(states)
 
 
-def incident_state(incident: dict) -> tuple[str, str, str, datetime | None, bool | None]:
-    """(id, status, urgency, resolved_at, auto_resolved) from an incident object: resolved by anyone but a
-    person (an integration, the auto-resolve timeout) is auto-resolved."""
+def incident_state(incident: dict) -> tuple[str, str, str, datetime | None, bool | None, str | None]:
+    """(id, status, urgency, resolved_at, auto_resolved, merged_into) from an incident object: resolved by
+    anyone but a person (an integration, the auto-resolve timeout) is auto-resolved."""
     resolved_at = parse_time(incident.get("resolved_at") or (
         incident.get("last_status_change_at") if incident.get("status") == "resolved" else None))
     changer = (incident.get("last_status_change_by") or {}).get("type")
     auto = None if resolved_at is None or changer is None else changer != "user_reference"
-    return incident["id"], incident.get("status", "triggered"), incident.get("urgency") or "high", resolved_at, auto
+    return (incident["id"], incident.get("status", "triggered"), incident.get("urgency") or "high", resolved_at, auto,
+            merged_into(incident))
 
 
 def _checked(progress, stopping, counts):
@@ -254,8 +264,12 @@ def sync(conn: "Connection", client: PagerDutyClient, settings: SyncSettings, no
     result = SyncResult()
     try:
         result.incidents, incident_window = sync_incident_stream(conn, client, settings, now, progress)
-        result.log_entries, log_window = sync_log_stream(conn, client, settings, now, progress)
+        # Before the log stream: an incident resolved since the last round is read from the incident
+        # itself, which alone says whether a merge resolved it; the log stream then adds its times.
         result.rechecked = recheck_open_incidents(conn, client, settings, now)
+        result.log_entries, log_window = sync_log_stream(conn, client, settings, now, progress)
+        # After it: an incident listed as resolved whose resolve the stream did not show.
+        result.rechecked += recheck_open_incidents(conn, client, settings, now, resolved_without_time=True)
         result.windows = [incident_window, log_window]
         result.requests = client.requests_made - requests_before
         incident_store.finish_run(conn, run_id, "ok", result.incidents, result.log_entries, result.requests)

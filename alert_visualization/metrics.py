@@ -3,7 +3,7 @@
 Shared by the dashboard and the handoff mailer.  Every function takes the incidents
 frame that `incident_store.incidents_frame` builds (columns: id, incident_number, title,
 status, urgency, service_name, created_at, first_acknowledged_at, resolved_at,
-auto_resolved, html_url; timestamps tz-aware UTC) and, where time of day matters, a
+auto_resolved, html_url, merged_into; timestamps tz-aware UTC) and, where time of day matters, a
 `Period` whose timezone is the team's (ONCALL_TIMEZONE).
 
 Definitions (the one place they are written down):
@@ -21,12 +21,14 @@ Definitions (the one place they are written down):
 - **MTTA**: mean of (first acknowledgement by a person - created) over the period's
   incidents that a person acknowledged.  Incidents never acknowledged are left out.
 - **MTTR**: mean of (resolved - created) over incidents resolved by a person (or
-  resolved with no record of who).  **Auto-resolved** incidents (closed by the
-  integration or the service's timeout) are reported apart: their count, share and mean
-  time to resolve.
+  resolved with no record of who), never merged into another.  **Auto-resolved** incidents
+  (closed by the integration or the service's timeout) are reported apart: their count,
+  share and mean time to resolve.  **MTTR, every incident** is PagerDuty Insights' figure:
+  over every resolved incident, auto-resolved and merged ones included.
 - **Interruptions**: incidents by the local hour they were created, in PagerDuty's
   windows: *sleep* 22:00-08:00 every day (sleep wins), *business* 08:00-18:00 Monday to
-  Friday, *off hours* the rest (evenings and weekend days).
+  Friday, *off hours* the rest (evenings and weekend days).  PagerDuty's own interruption
+  reports count notifications to responders instead; the labels say "incidents".
 - **Hour x weekday**: counts by local weekday (Monday first) and local hour 0-23.
 - **MTTA/MTTR trend**: the same two means per local week (per local day for short periods).
 - **Noisy alerts**: alert keys with at least `min_count` incidents in the period of which
@@ -134,8 +136,16 @@ def _auto_resolved_mask(incidents):
     return incidents["auto_resolved"].fillna(False).astype(bool)
 
 
+def _merged_mask(incidents):
+    if "merged_into" not in incidents:
+        return pd.Series(False, index=incidents.index)
+    return incidents["merged_into"].notna()
+
+
 def mttr_minutes(incidents: pd.DataFrame) -> float | None:
-    resolved_by_person = incidents[incidents["resolved_at"].notna() & ~_auto_resolved_mask(incidents)]
+    """Created to resolved over the incidents a person resolved: not auto-resolved, not merged away."""
+    resolved_by_person = incidents[incidents["resolved_at"].notna() & ~_auto_resolved_mask(incidents)
+                                   & ~_merged_mask(incidents)]
     return _mean_minutes(resolved_by_person["resolved_at"] - resolved_by_person["created_at"])
 
 
@@ -252,7 +262,7 @@ def response_trend(incidents: pd.DataFrame, timezone: str, by: str = "week") -> 
     local = local_created(incidents, timezone)
     day = local.dt.normalize()
     bucket = (day - pd.to_timedelta(local.dt.day_of_week, unit="D")) if by == "week" else day
-    resolved_by_person = incidents["resolved_at"].notna() & ~_auto_resolved_mask(incidents)
+    resolved_by_person = incidents["resolved_at"].notna() & ~_auto_resolved_mask(incidents) & ~_merged_mask(incidents)
     minutes = pd.DataFrame({
         "start": bucket.dt.date,
         "tta": (incidents["first_acknowledged_at"] - incidents["created_at"]).dt.total_seconds() / 60,

@@ -33,7 +33,7 @@ def frame_rows(incidents, end):
         yield (incident.id, incident.number, incident.title, "resolved" if resolved else "triggered",
                incident.urgency, incident.service.name, moment(incident.created_at), moment(incident.acknowledged_at),
                moment(resolved), None if resolved is None else incident.resolved_by not in RESPONDERS,
-               f"https://example.pagerduty.com/incidents/{incident.id}")
+               f"https://example.pagerduty.com/incidents/{incident.id}", getattr(incident, "merged_into", None))
 
 
 def inputs_for(history, week, previous):

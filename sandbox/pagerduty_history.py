@@ -17,10 +17,15 @@ from datetime import datetime, timezone
 
 Service = namedtuple("Service", "id name team_id team_name")
 # Times are POSIX seconds; acknowledged_at / resolved_at are None when it never happened.
+# merged_into: the id of the incident a responder merged this one into (which resolved it), or None.
 Incident = namedtuple(
     "Incident",
-    "id number title urgency service created_at acknowledged_at acknowledger resolved_at resolved_by incident_key",
+    "id number title urgency service created_at acknowledged_at acknowledger resolved_at resolved_by incident_key "
+    "merged_into",
+    defaults=(None,),
 )
+# Every this-many-th incident a responder resolved was merged into the one before it instead.
+MERGE_EVERY = 37
 # kind: trigger / notify / acknowledge / resolve; agent: user name, "integration" or "timeout".
 LogEntry = namedtuple("LogEntry", "id created_at kind incident_index agent")
 
@@ -121,9 +126,11 @@ def _make_incident(rng, number, created, end):
     acknowledged, resolved = (None if t is None else float(int(t)) for t in (acknowledged, resolved))
     if number % 997 == 0 and created > end - 3 * DAY:  # a few stuck open: nobody resolved them yet
         resolved, resolved_by = None, None
+    merged = resolved is not None and resolved_by in RESPONDERS and number > 1 and number % MERGE_EVERY == 0
     return Incident(
         _short_id("Q", number), number, title, alert_type[1], service, created,
         acknowledged, responder, resolved, resolved_by, _short_id("K", title),
+        _short_id("Q", number - 1) if merged else None,
     )
 
 

@@ -39,6 +39,9 @@ def incident_json(incident, status, zone, base):
         "assignments": [] if status == "resolved" else [{"at": render_time(incident.created_at, zone)}],
         "escalation_policy": {"id": "PESC" + incident.service.id[-3:], "type": "escalation_policy_reference"},
         "alert_counts": {"all": 1, "triggered": int(status != "resolved"), "resolved": int(status == "resolved")},
+        **({"resolve_reason": {"type": "merge_resolve_reason", "incident": {
+            "id": incident.merged_into, "type": "incident_reference", "self": f"{base}/incidents/{incident.merged_into}"}}}
+           if status == "resolved" and incident.merged_into else {}),
     }
 
 

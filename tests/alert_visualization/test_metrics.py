@@ -17,13 +17,14 @@ def at(text):
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-def incident(name, title, created, urgency="high", ack=None, resolved=None, auto=None, service="kubernetes-platform"):
+def incident(name, title, created, urgency="high", ack=None, resolved=None, auto=None, service="kubernetes-platform",
+             merged_into=None):
     created_at = at(created)
     acked = created_at + timedelta(minutes=ack) if ack is not None else None
     resolved_at = created_at + timedelta(minutes=resolved) if resolved is not None else None
     status = "resolved" if resolved_at else ("acknowledged" if acked else "triggered")
     return (name, None, title, status, urgency, service, created_at, acked, resolved_at,
-            auto if resolved_at else None, None)
+            auto if resolved_at else None, None, merged_into)
 
 
 CRASH = "[FIRING:2] KubePodCrashLooping (api-7f9 default critical)"
@@ -201,3 +202,11 @@ def test_with_the_matchers_keys_a_described_alert_and_its_name_are_one_alert():
     by_runbook = pa.with_alert_keys(frame, alert_key_reader(RunbookIndex([crash_looping])))["alert_key"].tolist()
     assert by_words[0] != by_words[1]  # the cleaned titles' words differ
     assert by_runbook == ["kube pod crash looping", "kube pod crash looping", by_words[2]]
+
+
+def test_an_incident_merged_into_another_is_not_resolved_by_a_person_but_counts_in_pagerdutys_mttr():
+    rows = [incident("A", CRASH, "2026-03-23T07:00:00", resolved=30, auto=False),
+            incident("B", CRASH, "2026-03-23T07:05:00", resolved=3, auto=False, merged_into="A")]
+    frame = incidents_frame(rows)
+    assert pa.mttr_minutes(frame) == 30.0  # B was closed by the merge, not by anyone fixing it
+    assert pa.mttr_all_minutes(frame) == 16.5

@@ -340,6 +340,23 @@ def test_a_late_resolve_the_log_stream_missed_closes_the_incident_at_the_next_sy
     assert all(stored(db)[incident.id][0] == "resolved" for incident in late)
 
 
+def test_merged_incidents_are_stored_as_merged_whether_merged_before_the_first_sync_or_after(db, start_sandbox):
+    earlier = END - timedelta(days=3)
+    account, server = start_sandbox(count=900, days=30, clock=earlier)
+    sync(db, client_for(server), SyncSettings(initial_days=31), now=earlier)
+    control(server, "clock", {"now": END.isoformat()})
+    sync(db, client_for(server), SyncSettings(initial_days=31), now=END)
+    merged = {incident.id: incident.merged_into for incident in account.history.incidents
+              if incident.merged_into and incident.resolved_at < END.timestamp()}
+    late = [incident_id for incident_id in merged
+            if account.history.by_id[incident_id].resolved_at >= earlier.timestamp()]
+    assert merged and late  # some merged before the first sync, some between the two
+    with db, db.cursor() as cur:
+        cur.execute("SELECT id, merged_into FROM incidents WHERE merged_into IS NOT NULL")
+        assert dict(cur.fetchall()) == merged
+    assert stored(db) == truth(account, END)
+
+
 def test_an_eu_account_is_one_setting_and_a_refused_key_names_the_region(start_sandbox):
     import utils
     from alert_visualization.pagerduty_api import client_from_config

@@ -85,7 +85,8 @@ def expected_week(history, start, end, now, zone):
     week = [incident for incident in history.incidents if start <= incident.created_at < end]
     acked = [i.acknowledged_at - i.created_at for i in week if i.acknowledged_at is not None and i.acknowledged_at <= now]
     by_person = [i.resolved_at - i.created_at for i in week
-                 if i.resolved_at is not None and i.resolved_at <= now and i.resolved_by in RESPONDERS]
+                 if i.resolved_at is not None and i.resolved_at <= now and i.resolved_by in RESPONDERS
+                 and not i.merged_into]  # a merge closed it, not a fix
     hours = [datetime.fromtimestamp(i.created_at, zone) for i in week]
     sleep = sum(1 for moment in hours if moment.hour >= 22 or moment.hour < 8)
     business = sum(1 for moment in hours if moment.weekday() < 5 and 8 <= moment.hour < 18)

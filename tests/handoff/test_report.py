@@ -21,7 +21,7 @@ def utc(*parts):
 def incident(number, title, created, acknowledged=None, resolved=None, auto=None, urgency="high", service="api"):
     status = "resolved" if resolved else ("acknowledged" if acknowledged else "triggered")
     return (f"Q{number}", number, title, status, urgency, service, created, acknowledged, resolved, auto,
-            f"https://example.pagerduty.com/incidents/Q{number}")
+            f"https://example.pagerduty.com/incidents/Q{number}", None)
 
 
 def inputs(current=(), previous=(), still_open=(), **extra):
