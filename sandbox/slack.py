@@ -13,12 +13,14 @@ Control API (for tests and the demo):
   GET  /_sandbox/posts?channel=C&thread_ts=T                               what apps posted (the log)
   GET  /_sandbox/status                                                    connections and counters
   POST /_sandbox/faults   {"drop_sockets", "rate_limit", "retry_after", "redeliver", "refresh" (or its reason), "fanout",
-                           "remove_bot": channel, "invite_bot": channel, "archive": channel}
+                           "remove_bot": channel, "invite_bot": channel, "archive": channel,
+                           "tier_1_limit": N (the next N connection calls answered 429)}
 
 conversations.history pages as Slack does (oldest, limit, cursor, has_more); a channel id that is not
 one is channel_not_found, a channel the bot was removed from answers not_in_channel, a post to an
 archived channel is_archived, blocks with more than 12,000 characters msg_blocks_too_long, and more
-posts to one channel than about one a second (a burst of five allowed) 429 ratelimited.
+posts to one channel than about one a second (a burst of five allowed) 429 ratelimited, as are
+more than ten rtm.connect / apps.connections.open calls a minute (Tier 1).
 """
 import argparse
 import json
@@ -40,6 +42,11 @@ MAX_SECTION_TEXT = 3000
 MAX_HISTORY_LIMIT = 999
 # Slack refuses a message whose blocks hold more text than about this, all blocks together.
 MAX_BLOCKS_TEXT = 12_000
+# Connecting is Tier 1: about one call a minute with short bursts.  A bot that reconnects (or is
+# restarted) in a tight loop gets 429s; one that reconnects now and then never does.
+TIER_1_METHODS = ("rtm.connect", "apps.connections.open")
+TIER_1_BURST, TIER_1_SECONDS = 10, 60
+TIER_1_RETRY_AFTER = 3
 # chat.postMessage per channel: about one a second, a short burst allowed, then 429 (Retry-After: 1).
 POST_INTERVAL_SECONDS = 1.0
 POST_BURST = 5
@@ -54,6 +61,9 @@ class SlackSandbox:
         self.channel_post_limit = channel_post_limit
         self._post_due = {}  # channel -> the theoretical moment of its next post (as ChannelPacer keeps it)
         self.channel_rate_limited = 0
+        self._tier_1_calls = {}  # method -> the times of its calls in the last TIER_1_SECONDS
+        self.tier_1_limited = 0  # the next this-many connection calls are refused (a test's fault)
+        self.tier_1_refused = 0
         self.workspace = Workspace()
         self.hub = SocketHub(host, ws_port)
         self.http = ThreadingHTTPServer((host, port), _handler_for(self))
@@ -95,6 +105,20 @@ class SlackSandbox:
         self.hub.deliver(event)
         return event
 
+    def tier_1_allows(self, method):
+        """False when `method` was called more than TIER_1_BURST times in the last minute (or a test
+        asked for refusals with the `tier_1_limit` fault)."""
+        with self._lock:
+            now = time.monotonic()
+            calls = [at for at in self._tier_1_calls.get(method, []) if at > now - TIER_1_SECONDS]
+            if self.tier_1_limited > 0 or len(calls) >= TIER_1_BURST:
+                self.tier_1_limited = max(0, self.tier_1_limited - 1)
+                self.tier_1_refused += 1
+                self._tier_1_calls[method] = calls
+                return False
+            self._tier_1_calls[method] = [*calls, now]
+            return True
+
     def channel_allows_post(self, channel):
         """False when `channel` had more posts than Slack's per-channel rate allows just now."""
         if not self.channel_post_limit:
@@ -121,6 +145,9 @@ class SlackSandbox:
             with self._lock:
                 self.rate_limited = int(faults["rate_limit"])
                 self.retry_after = int(faults.get("retry_after", 1))
+        if faults.get("tier_1_limit"):
+            with self._lock:
+                self.tier_1_limited = int(faults["tier_1_limit"])
         if "fanout" in faults:
             self.hub.fanout = bool(faults["fanout"])
         if faults.get("drop_sockets"):
@@ -153,6 +180,8 @@ def web_api(sandbox, method, params, token):
     handler = _METHODS.get(method)
     if handler is None:
         return 404, {}, {"ok": False, "error": "unknown_method"}
+    if method in TIER_1_METHODS and not sandbox.tier_1_allows(method):
+        return 429, {"Retry-After": str(TIER_1_RETRY_AFTER)}, {"ok": False, "error": "ratelimited"}
     return handler(sandbox, params)
 
 
@@ -254,7 +283,7 @@ def control(sandbox, verb, name, params):
         return 200, {"posts": sandbox.workspace.posts(params.get("channel"), params.get("thread_ts"))}
     if verb == "GET" and name == "status":
         return 200, {**sandbox.hub.status(), "rate_limited_total": sandbox.rate_limited_total,
-                     "channel_rate_limited": sandbox.channel_rate_limited}
+                     "channel_rate_limited": sandbox.channel_rate_limited, "tier_1_refused": sandbox.tier_1_refused}
     if verb == "POST" and name == "faults":
         sandbox.apply_faults(params)
         return 200, {"ok": True}

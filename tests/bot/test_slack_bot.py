@@ -99,6 +99,17 @@ def test_alerts_posted_while_the_bot_was_removed_from_the_channel_are_answered_w
     assert len(wait_for(lambda: replies_to(sandbox, missed), 20)) == 1, bot.log()
 
 
+def test_a_reconnect_slack_rate_limits_waits_and_connects(slack):
+    transport, sandbox, bot, _ = slack
+    before = sandbox.hub.status()["connections"]
+    sandbox.apply_faults({"tier_1_limit": 2, "refresh": True})  # connecting is Tier 1: 429, Retry-After
+    assert wait_for(lambda: sandbox.hub.status()["connections"] > before and connected(sandbox, transport), 40), \
+        bot.log()
+    assert sandbox.tier_1_refused >= 1
+    alert = post_incident(sandbox, "KubeJobFailed", 5023)
+    assert len(wait_for(lambda: replies_to(sandbox, alert), 15)) == 1, bot.log()
+
+
 def test_a_dropped_socket_reconnects_and_goes_on(slack):
     transport, sandbox, bot, database_url = slack
     before = sandbox.hub.status()["connections"]
