@@ -98,14 +98,20 @@ def run_slack(args: argparse.Namespace, config: utils.Config, transport: str, se
     catch_up_thread.start()
     work = WorkQueue(handler, on_overflow=catching_up.request).start()
     log.info("Slack bot starting (%s transport).", transport)
-    if transport == "socket-mode":
-        run_socket_mode(config.text("SLACK_APP_TOKEN"), work.put, client, stopping, status, catching_up)
-    else:
-        run_rtm(work.put, client, stopping, status, catching_up)
+    code = 0
+    try:
+        if transport == "socket-mode":
+            run_socket_mode(config.text("SLACK_APP_TOKEN"), work.put, client, stopping, status, catching_up)
+        else:
+            run_rtm(work.put, client, stopping, status, catching_up)
+    except utils.ConfigError as error:  # Slack refused the connection for good: one sentence, exit 2
+        print(f"error: {error}", file=sys.stderr)
+        stopping.set()
+        code = 2
     work.stop(timeout=STOP_SECONDS)
     catch_up_thread.join(timeout=STOP_SECONDS)
     log.info("Slack bot stopped.")
-    exit_past_library_threads(0)
+    exit_past_library_threads(code)
 
 
 def main(argv: list[str]) -> int:

@@ -1,4 +1,5 @@
 """The Socket Mode transport (apps with an app-level token, SLACK_APP_TOKEN): events over a websocket."""
+import json
 import logging
 import threading
 from collections.abc import Callable
@@ -11,6 +12,7 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 from bot.catch_up import CatchingUp
 from bot.slack_client import PING_SECONDS
 from bot.status import BotStatus
+from utils import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +45,30 @@ def run_socket_mode(app_token: str, deliver: Callable[[dict], None], client: Web
         if message.get("type") == "hello":
             catching_up.request()  # a new connection: look for what was posted while the old one was down
 
+    disabled = []
+
+    def on_raw_message(raw):
+        # slack_sdk reconnects on every `disconnect` before any listener sees it; `link_disabled` means
+        # an admin turned Socket Mode off for the app, and reconnecting would only loop.
+        if '"link_disabled"' in raw and _disconnect_reason(raw) == "link_disabled":
+            disabled.append(True)
+            stopping.set()
+
     socket_client.socket_mode_request_listeners.append(on_request)
     socket_client.message_listeners.append(on_message)
+    socket_client.on_message_listeners.append(on_raw_message)
     socket_client.connect()
     log.info("Connected to Slack over Socket Mode.")
     status.beat_until(stopping, socket_client.is_connected)
     socket_client.close()
+    if disabled:
+        raise ConfigError("Slack disabled Socket Mode for this app (link_disabled): turn Socket Mode on again in "
+                          "the app's settings at api.slack.com/apps.")
+
+
+def _disconnect_reason(raw: str) -> str | None:
+    try:
+        message = json.loads(raw)
+    except ValueError:
+        return None
+    return message.get("reason") if isinstance(message, dict) and message.get("type") == "disconnect" else None

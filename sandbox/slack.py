@@ -152,7 +152,7 @@ class SlackSandbox:
             self.hub.fanout = bool(faults["fanout"])
         if faults.get("drop_sockets"):
             self.hub.drop_all()
-        if faults.get("refresh"):  # true, or Slack's reason: refresh_requested, warning
+        if faults.get("refresh"):  # true, or Slack's reason: refresh_requested, warning, link_disabled
             reason = faults["refresh"] if isinstance(faults["refresh"], str) else "refresh_requested"
             self.hub.request_refresh(reason)
         if faults.get("redeliver"):

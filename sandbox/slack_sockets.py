@@ -170,8 +170,8 @@ class SocketHub:
 
     def request_refresh(self, reason="refresh_requested"):
         """Socket Mode's `disconnect` and RTM's `goodbye`.  Slack sends reason `warning` a few seconds
-        before it refreshes a connection and `refresh_requested` as it does; either way the socket
-        is closed soon after, whether the client left or not."""
+        before it refreshes a connection, `refresh_requested` as it does, and `link_disabled` when an
+        admin turned Socket Mode off for the app; either way the socket is closed soon after."""
         async def send_all():
             sockets = list(self.socket_mode)
             for websocket in sockets:

@@ -87,3 +87,30 @@ def test_a_new_apps_token_refused_over_rtm_is_one_sentence_and_exit_2(database_u
     assert errors == ["error: Slack refused an RTM connection for BOT_TOKEN (not_allowed_token_type): apps created "
                       "since 2024 cannot use RTM; set SLACK_APP_TOKEN to use Socket Mode."]
     assert "Traceback" not in result.stderr
+
+
+def test_socket_mode_turned_off_for_the_app_stops_the_bot_with_one_sentence_and_exit_2(database_url, tmp_path):
+    import subprocess
+    import sys
+
+    from sandbox.loopback import wait_for
+    from sandbox.slack import SlackSandbox
+
+    sandbox = SlackSandbox().start()
+    log_path = tmp_path / "bot.log"
+    env = {**os.environ, "PASSWORD_CONFIG": os.devnull, "DATABASE_URL": database_url, "BOT_TOKEN": "xoxb-sandbox",
+           "SLACK_APP_TOKEN": "xapp-sandbox", "SLACK_API_URL": sandbox.api_url, "LOG_DIR": str(tmp_path)}
+    try:
+        with open(log_path, "w", encoding="utf-8") as log_file:
+            bot = subprocess.Popen([sys.executable, "slack_bot.py"], cwd=PROJECT_DIR, env=env, stdout=log_file,
+                                   stderr=subprocess.STDOUT)
+        assert wait_for(lambda: sandbox.hub.status()["socket_mode_connections"] >= 1, 20), log_path.read_text()
+        sandbox.apply_faults({"refresh": "link_disabled"})
+        assert bot.wait(30) == 2, log_path.read_text()
+    finally:
+        if bot.poll() is None:
+            bot.kill()
+        sandbox.stop()
+    errors = [line for line in log_path.read_text().splitlines() if line.startswith("error:")]
+    assert errors == ["error: Slack disabled Socket Mode for this app (link_disabled): turn Socket Mode on again in "
+                      "the app's settings at api.slack.com/apps."]
