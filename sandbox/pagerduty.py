@@ -27,7 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from sandbox.pagerduty_endpoints import ROUTES, BadRequest, get_incident, parse_time
-from sandbox.pagerduty_history import generate_history
+from sandbox.pagerduty_history import generate_history, status_at
 from sandbox.pagerduty_json import render_time
 
 RATE_LIMIT_PER_MINUTE = 960  # requests per minute per REST API key
@@ -84,11 +84,7 @@ class Account:
             return fault
 
     def status_at(self, incident, now):
-        if incident.resolved_at is not None and incident.resolved_at <= now:
-            return "resolved"
-        if incident.acknowledged_at is not None and incident.acknowledged_at <= now:
-            return "acknowledged"
-        return "triggered"
+        return status_at(incident, now)
 
 
 class Handler(BaseHTTPRequestHandler):

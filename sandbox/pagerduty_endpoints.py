@@ -7,7 +7,7 @@ import bisect
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sandbox.pagerduty_history import DAY
+from sandbox.pagerduty_history import DAY, urgency_at
 from sandbox.pagerduty_json import incident_json, log_entry_json, service_reference, team_reference
 
 OFFSET_CAP = 10_000
@@ -90,7 +90,7 @@ def list_incidents(account, query, base):
             if (not wanted["statuses"] or account.status_at(incident, now) in wanted["statuses"])
             and (not wanted["service_ids"] or incident.service.id in wanted["service_ids"])
             and (not wanted["team_ids"] or incident.service.team_id in wanted["team_ids"])
-            and (not wanted["urgencies"] or incident.urgency in wanted["urgencies"])
+            and (not wanted["urgencies"] or urgency_at(incident, account.status_at(incident, now)) in wanted["urgencies"])
         ]
     if query.get("sort_by", ["created_at:asc"])[0].endswith(":desc"):
         incidents = incidents[::-1]

@@ -17,15 +17,32 @@ from datetime import datetime, timezone
 
 Service = namedtuple("Service", "id name team_id team_name")
 # Times are POSIX seconds; acknowledged_at / resolved_at are None when it never happened.
-# merged_into: the id of the incident a responder merged this one into (which resolved it), or None.
+# merged_into: the id of the incident a responder merged this one into (which resolved it), or None;
+# raised: a low-urgency incident the responder raised to high when acknowledging it.
 Incident = namedtuple(
     "Incident",
     "id number title urgency service created_at acknowledged_at acknowledger resolved_at resolved_by incident_key "
-    "merged_into",
-    defaults=(None,),
+    "merged_into raised",
+    defaults=(None, False),
 )
 # Every this-many-th incident a responder resolved was merged into the one before it instead.
 MERGE_EVERY = 37
+# Every this-many-th low-urgency incident is raised to high when a responder acknowledges it.
+RAISE_EVERY = 7
+
+
+def status_at(incident, now):
+    """triggered, acknowledged or resolved: the incident as it stands at `now` (POSIX seconds)."""
+    if incident.resolved_at is not None and incident.resolved_at <= now:
+        return "resolved"
+    if incident.acknowledged_at is not None and incident.acknowledged_at <= now:
+        return "acknowledged"
+    return "triggered"
+
+
+def urgency_at(incident, status):
+    """The incident's urgency as it stands with `status`: a raised one is high once acknowledged."""
+    return "high" if incident.raised and status != "triggered" else incident.urgency
 # kind: trigger / notify / acknowledge / resolve; agent: user name, "integration" or "timeout".
 LogEntry = namedtuple("LogEntry", "id created_at kind incident_index agent")
 
@@ -131,6 +148,7 @@ def _make_incident(rng, number, created, end):
         _short_id("Q", number), number, title, alert_type[1], service, created,
         acknowledged, responder, resolved, resolved_by, _short_id("K", title),
         _short_id("Q", number - 1) if merged else None,
+        alert_type[1] == "low" and acknowledged is not None and number % RAISE_EVERY == 0,
     )
 
 
@@ -166,12 +184,12 @@ class History:
         return incident
 
     def new_incident(self, title, created_at, urgency="high", service=SERVICES[0], acknowledged_at=None,
-                     resolved_at=None, responder=None):
+                     resolved_at=None, responder=None, raised=False):
         """An incident of this account's numbering, not yet part of it (see with_incident)."""
         number = len(self.incidents) + 1_000_000
         return Incident(_short_id("Q", number, title), number, title, urgency, service, created_at,
                         acknowledged_at, responder, resolved_at, responder if resolved_at else None,
-                        _short_id("K", title))
+                        _short_id("K", title), None, raised)
 
     def with_incident(self, incident):
         """A new History with `incident` too; a server swaps it in whole, so no reader sees half of it."""

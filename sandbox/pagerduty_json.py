@@ -1,6 +1,8 @@
 """REST API v2 JSON shapes of the sandbox's incidents, log entries and services."""
 from datetime import datetime, timezone
 
+from sandbox.pagerduty_history import urgency_at
+
 
 def render_time(seconds, zone):
     moment = datetime.fromtimestamp(seconds, zone)
@@ -29,7 +31,7 @@ def incident_json(incident, status, zone, base):
         "self": f"{base}/incidents/{incident.id}", "html_url": f"{base}/incidents/{incident.id}",
         "incident_number": incident.number, "title": incident.title, "description": incident.title,
         "created_at": render_time(incident.created_at, zone), "updated_at": render_time(changed, zone),
-        "status": status, "incident_key": incident.incident_key, "urgency": incident.urgency,
+        "status": status, "incident_key": incident.incident_key, "urgency": urgency_at(incident, status),
         "service": service_reference(incident.service, base), "teams": [team_reference(incident.service, base)],
         "last_status_change_at": render_time(changed, zone),
         "last_status_change_by": _status_changer(incident, status, base),

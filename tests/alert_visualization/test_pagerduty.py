@@ -357,6 +357,29 @@ def test_merged_incidents_are_stored_as_merged_whether_merged_before_the_first_s
     assert stored(db) == truth(account, END)
 
 
+def test_an_urgency_raised_after_the_first_sync_is_taken_from_the_incident_once_it_resolves(db, start_sandbox):
+    from sandbox.pagerduty_history import RESPONDERS
+
+    earlier = END - timedelta(days=3)
+    account, server = start_sandbox(count=300, days=30, clock=earlier)
+    start = earlier.timestamp()
+    raised = account.history.new_incident("Disk filling on db-3", start - 600, urgency="low",
+                                          acknowledged_at=start + 600, resolved_at=start + 3600,
+                                          responder=RESPONDERS[0], raised=True)
+    account.history = account.history.with_incident(raised)
+    sync(db, client_for(server), SyncSettings(initial_days=31), now=earlier)
+    assert stored_urgency(db, raised.id) == "low"  # as it was when the first sync saw it
+    control(server, "clock", {"now": END.isoformat()})
+    sync(db, client_for(server), SyncSettings(initial_days=31), now=END)
+    assert stored_urgency(db, raised.id) == "high"  # raised when acknowledged, read again once it resolved
+
+
+def stored_urgency(db, incident_id):
+    with db, db.cursor() as cur:
+        cur.execute("SELECT urgency FROM incidents WHERE id = %s", (incident_id,))
+        return cur.fetchone()[0]
+
+
 def test_an_eu_account_is_one_setting_and_a_refused_key_names_the_region(start_sandbox):
     import utils
     from alert_visualization.pagerduty_api import client_from_config

@@ -13,7 +13,7 @@ import psycopg2
 import send_mail
 from matching.titles import alert_key
 from sandbox.pagerduty import DEFAULT_TOKEN
-from sandbox.pagerduty_history import RESPONDERS, generate_history
+from sandbox.pagerduty_history import RESPONDERS, generate_history, status_at, urgency_at
 
 BERLIN = ZoneInfo("Europe/Berlin")
 HANDOFF = datetime(2026, 11, 23, 9, 0, tzinfo=BERLIN)  # a Monday handoff moment
@@ -96,7 +96,7 @@ def expected_week(history, start, end, now, zone):
     for incident in week:
         keys[alert_key(incident.title)] = keys.get(alert_key(incident.title), 0) + 1
     return {
-        "incidents": len(week), "high_urgency": sum(1 for i in week if i.urgency == "high"),
+        "incidents": len(week), "high_urgency": sum(1 for i in week if urgency_at(i, status_at(i, now)) == "high"),
         "mtta": mean(acked) if acked else None, "mttr": mean(by_person) if by_person else None,
         "sleep": sleep, "off": len(week) - sleep - business,
         "open_numbers": sorted(i.number for i in still_open), "key_counts": keys,
