@@ -101,7 +101,7 @@ class Soak:
         """A second bot told to use RTM with a new app's token: Slack refuses, and the bot must stop
         with one sentence and exit 2 (which systemd does not restart), not crash-loop."""
         result = self.suite.run_once(["slack_bot.py", "--transport", "rtm"], timeout=60)
-        said = result.stderr.strip().splitlines()[-1:] or [""]
+        said = [line for line in result.stderr.splitlines() if line.startswith("error:")][-1:] or [""]
         self.say(f"refused RTM: exit {result.returncode}: {said[0]}")
         if result.returncode != 2 or "SLACK_APP_TOKEN" not in said[0]:
             return [f"a bot refused RTM exited {result.returncode} saying {said[0]!r}, not 2 with one sentence"]
