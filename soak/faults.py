@@ -92,7 +92,8 @@ def _fault(kind, at, rng, removed):
     if kind == "slack_remove_bot":
         return Fault(at, kind, rng.uniform(4, 12))
     if kind == "pagerduty_late_resolve":
-        return Fault(at, kind, target=str(rng.randint(2, 4)))
+        # Its incidents resolve within 30 s of the fault: their recovery is watched from then on.
+        return Fault(at, kind, 30.0, target=str(rng.randint(2, 4)))
     if kind.startswith("pagerduty_"):
         return Fault(at, kind, target=str(rng.randint(1, 3)))
     if kind == "docs_500":

@@ -145,6 +145,16 @@ def test_only_headerless_429s_grow_the_guess_a_429_that_said_when_does_not(db, s
     assert max(gaps) < 1.5  # the headerless one waited its first 0.5 s, not 0.5 * 2^3 = 4 s
 
 
+def test_a_500_after_a_run_of_429s_waits_seconds_not_minutes(db, start_sandbox):
+    account, server = start_sandbox(count=150)
+    control(server, "faults", {"status": 429, "count": 4, "retry_after": 0})
+    control(server, "faults", {"status": 500, "count": 2})
+    result = sync(db, client_for(server, retry_policy(backoff_factor=1.0)), SyncSettings(initial_days=31), now=END)
+    assert result.incidents == 150 and stored(db) == truth(account, END)
+    gaps = requests.get(f"{server.base_url}/_sandbox/stats", timeout=5).json()["retry_gaps"]
+    assert max(gaps) < 9  # uncapped, the 500s would wait 2^4 and 2^5 seconds after the four 429s
+
+
 def test_an_interrupted_sync_resumes_without_duplicates_or_refetching_everything(db, start_sandbox):
     account, server = start_sandbox(count=1500, days=30)
     control(server, "faults", {"status": 500, "count": 1000, "after_requests": 8})

@@ -61,7 +61,7 @@ def bot_on(crashable_server):
     handler.load_runbooks()
     stopping = threading.Event()
     catching_up = CatchingUp(client, (CHANNEL,))
-    work = WorkQueue(handler, on_overflow=catching_up.request).start()
+    work = WorkQueue(handler, on_overflow=catching_up.request)
     transport = threading.Thread(target=run_socket_mode, args=(
         "xapp-sandbox-token", work.put, client, stopping, BotStatus(database, "socket-mode", interval=0.5),
         catching_up), daemon=True)
@@ -90,3 +90,14 @@ def test_a_storm_during_a_database_outage_is_acked_at_once_and_answered_once_pac
     assert answered, f"{len(sandbox.workspace.posts(CHANNEL))} of {len(alerts)} answered"
     assert len(sandbox.workspace.posts(CHANNEL)) == len(alerts)  # none twice
     assert sandbox.channel_rate_limited == 0  # paced below Slack's per-channel rate: no 429s
+
+
+def test_a_storm_in_one_channel_does_not_hold_up_an_alert_in_another(bot_on):
+    sandbox = bot_on
+    storm = [sandbox.post(CHANNEL, pagerduty_message("KubePodCrashLooping", number, f"QBUSY{number}"))
+             for number in range(700, 715)]
+    elsewhere = sandbox.post("C0OTHER", pagerduty_message("KubeJobFailed", 799, "QQUIET799"))
+    assert wait_for(lambda: sandbox.workspace.posts("C0OTHER", elsewhere["ts"]), 6)
+    answered = {post["thread_ts"] for post in sandbox.workspace.posts(CHANNEL)}
+    assert len(answered & {alert["ts"] for alert in storm}) < len(storm)  # the storm is still being paced out
+    assert wait_for(lambda: len(sandbox.workspace.posts(CHANNEL)) == len(storm), 30)
