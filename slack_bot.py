@@ -93,10 +93,10 @@ def run_slack(args: argparse.Namespace, config: utils.Config, transport: str, se
     catch_up(client, handler, settings.channels)
     if args.once:
         return 0
-    catch_up_thread = threading.Thread(target=catching_up.run_until, args=(stopping, handler), name="catch-up",
-                                       daemon=True)
-    catch_up_thread.start()
     work = WorkQueue(handler, on_overflow=catching_up.request)
+    catch_up_thread = threading.Thread(target=catching_up.run_until, args=(stopping, handler, work.put),
+                                       name="catch-up", daemon=True)
+    catch_up_thread.start()
     log.info("Slack bot starting (%s transport).", transport)
     code = 0
     try:

@@ -61,8 +61,13 @@ def recent_messages(client: WebClient, channel: str, oldest: str) -> list[dict]:
 
 
 def catch_up(client: WebClient, handler: AlertHandler, channels: Iterable[str], minutes: float = CATCH_UP_MINUTES,
-             unreadable: UnreadableChannels = UNREADABLE) -> None:
-    """Answer alerts posted while the bot was away, oldest first (claims keep this from replying twice)."""
+             unreadable: UnreadableChannels = UNREADABLE, deliver: Callable[[dict], object] | None = None) -> None:
+    """Answer alerts posted while the bot was away, oldest first (claims keep this from replying twice).
+
+    `deliver` hands each message on (the running bot's per-channel lanes, so a storm caught up in one
+    channel is paced there and the others go on); by default the handler handles it here.
+    """
+    deliver = deliver or handler.handle
     oldest = f"{time.time() - minutes * 60:.6f}"
     for channel in channels:
         try:
@@ -74,7 +79,7 @@ def catch_up(client: WebClient, handler: AlertHandler, channels: Iterable[str], 
             unreadable.report(channel, reason)
             continue
         for message in sorted(messages, key=lambda message: float(message.get("ts") or 0)):
-            handler.handle({"channel": channel, **message})
+            deliver({"channel": channel, **message})
 
 
 class CatchingUp:
@@ -98,19 +103,20 @@ class CatchingUp:
         if outcome.result in (Handled.DATABASE_UNAVAILABLE, Handled.POST_FAILED):
             self.request()
 
-    def run_until(self, stopping: threading.Event, handler: AlertHandler) -> None:
+    def run_until(self, stopping: threading.Event, handler: AlertHandler,
+                  deliver: Callable[[dict], object] | None = None) -> None:
         while not stopping.wait(CHECK_SECONDS):
             if self.wanted.is_set():
                 self.wanted.clear()
-                self._catch_up(handler)
+                self._catch_up(handler, deliver)
 
-    def _catch_up(self, handler):
+    def _catch_up(self, handler, deliver):
         if not self.channels:
             return  # without SLACK_CHANNELS there is no history to read (as at start)
         try:
             handler.database.run(_ping)  # one wait for the database, not one per message
             log.info("Catching up on alerts posted in %s while the bot was away.", ", ".join(self.channels))
-            catch_up(self.client, handler, self.channels)
+            catch_up(self.client, handler, self.channels, deliver=deliver)
         except Exception as error:
             log.warning("Could not catch up on missed alerts yet (%s); trying again shortly.", type(error).__name__)
             self.wanted.set()

@@ -66,7 +66,8 @@ def fault_schedule(phase_seconds, handoff_due_at, rng):
     faults.append(Fault(max(0.0, handoff_due_at - 3), "smtp_outage", 5.0 if phase_seconds < 200 else 25.0))
     faults += _pg_restarts(phase_seconds, usable, handoff_due_at, rng)
     if phase_seconds >= 400:  # a short soak has no room for two minutes of paced replies
-        faults.append(Fault(usable * 0.3, "alert_storm", target=str(STORM_ALERTS)))
+        # Paced at Slack's one reply a second, the storm needs its own length before it can be over.
+        faults.append(Fault(usable * 0.3, "alert_storm", float(STORM_ALERTS), target=str(STORM_ALERTS)))
     return sorted(faults, key=lambda fault: fault.at)
 
 

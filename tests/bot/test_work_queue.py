@@ -23,7 +23,7 @@ from sandbox.slack import SlackSandbox
 from sandbox.slack_workspace import PAGERDUTY_BOT_ID, pagerduty_message
 from tests.corpus_runbooks import load_samples
 
-CHANNEL = "C0ALERTS"
+CHANNEL, OTHER_CHANNEL = "C0ALERTS", "C0OTHER"
 
 
 class FakeClock:
@@ -60,14 +60,16 @@ def bot_on(crashable_server):
     handler = AlertHandler(database, BotSettings(pagerduty_bot_ids=(PAGERDUTY_BOT_ID,)), slack_poster(client))
     handler.load_runbooks()
     stopping = threading.Event()
-    catching_up = CatchingUp(client, (CHANNEL,))
+    catching_up = CatchingUp(client, (CHANNEL, OTHER_CHANNEL))
     work = WorkQueue(handler, on_overflow=catching_up.request)
+    threading.Thread(target=catching_up.run_until, args=(stopping, handler, work.put), daemon=True).start()
     transport = threading.Thread(target=run_socket_mode, args=(
         "xapp-sandbox-token", work.put, client, stopping, BotStatus(database, "socket-mode", interval=0.5),
         catching_up), daemon=True)
     transport.start()
     assert wait_for(lambda: sandbox.hub.status()["socket_mode_connections"] >= 1, 15)
 
+    sandbox.catching_up = catching_up  # the test may ask for a look at history, as a reconnect does
     yield sandbox
     stopping.set()
     transport.join(10)
@@ -96,8 +98,20 @@ def test_a_storm_in_one_channel_does_not_hold_up_an_alert_in_another(bot_on):
     sandbox = bot_on
     storm = [sandbox.post(CHANNEL, pagerduty_message("KubePodCrashLooping", number, f"QBUSY{number}"))
              for number in range(700, 715)]
-    elsewhere = sandbox.post("C0OTHER", pagerduty_message("KubeJobFailed", 799, "QQUIET799"))
-    assert wait_for(lambda: sandbox.workspace.posts("C0OTHER", elsewhere["ts"]), 6)
+    elsewhere = sandbox.post(OTHER_CHANNEL, pagerduty_message("KubeJobFailed", 799, "QQUIET799"))
+    assert wait_for(lambda: sandbox.workspace.posts(OTHER_CHANNEL, elsewhere["ts"]), 6)
     answered = {post["thread_ts"] for post in sandbox.workspace.posts(CHANNEL)}
     assert len(answered & {alert["ts"] for alert in storm}) < len(storm)  # the storm is still being paced out
+    assert wait_for(lambda: len(sandbox.workspace.posts(CHANNEL)) == len(storm), 30)
+
+
+def test_a_storm_caught_up_from_history_is_paced_in_its_own_lane_while_another_channel_is_answered(bot_on):
+    sandbox = bot_on
+    # Posted while the bot was away: only the channels' history holds them.
+    storm = [sandbox.workspace.add_message(CHANNEL, pagerduty_message("KubePodCrashLooping", number, f"QAWAY{number}"))
+             for number in range(800, 815)]
+    elsewhere = sandbox.workspace.add_message(OTHER_CHANNEL, pagerduty_message("KubeJobFailed", 899, "QAWAY899"))
+    sandbox.catching_up.request()
+    assert wait_for(lambda: sandbox.workspace.posts(OTHER_CHANNEL, elsewhere["ts"]), 8)
+    assert len(sandbox.workspace.posts(CHANNEL)) < len(storm)  # still being paced out in its own lane
     assert wait_for(lambda: len(sandbox.workspace.posts(CHANNEL)) == len(storm), 30)
