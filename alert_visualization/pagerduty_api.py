@@ -76,13 +76,14 @@ class PagerDutyRetry(Retry):
 BACKOFF_MAX_SECONDS = 8
 
 
-def retry_policy(total: int = 8, backoff_factor: float = 0.5, headerless_wait: float = 5.0) -> PagerDutyRetry:
+def retry_policy(total: int = 8, backoff_factor: float = 0.5, headerless_wait: float = 5.0,
+                 backoff_max: float = BACKOFF_MAX_SECONDS) -> PagerDutyRetry:
     """Retry 429 and 5xx on GETs; Retry-After or PagerDuty's ratelimit-reset wins over the backoff."""
     retry = PagerDutyRetry(
         total=total, connect=total, read=total, status=total,
         # urllib3 grows the backoff with every error of the request, 429s included: capped low, a 500
         # after a run of rate limits waits seconds, not minutes (the 429s wait as PagerDuty says).
-        backoff_factor=backoff_factor, backoff_max=BACKOFF_MAX_SECONDS,
+        backoff_factor=backoff_factor, backoff_max=backoff_max,
         status_forcelist=(429, 500, 502, 503, 504),
         allowed_methods=frozenset({"GET"}),
         respect_retry_after_header=True,
