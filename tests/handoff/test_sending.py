@@ -330,26 +330,16 @@ def test_a_database_lost_while_smtp_is_down_delays_the_mail_only_until_the_next_
     assert len(smtp_sink.mails()) == 1
 
 
-def test_a_check_after_the_database_came_back_reconnects_first_and_sends(make_config, mailer_at, pagerduty,
-                                                                         smtp_sink, database_url, db):
+@pytest.mark.parametrize("lost", ["closed by the last check", "broken by a restart since"])
+def test_a_check_whose_connection_was_lost_reconnects_and_sends(lost, make_config, mailer_at, pagerduty, smtp_sink,
+                                                                database_url, db):
     config = make_config(**handoff_keys(pagerduty, smtp_sink.port))
     mailer = mailer_at(config, NOW)
     database = Database(lambda: connect_url(database_url))
-    database.connection().close()  # the previous check lost it, and could not reconnect then
-    try:
-        assert check_due_handoff(mailer, database, check_minutes=5) == Sent.SENT
-        assert len(smtp_sink.mails()) == 1
-        assert runs.handoff_run(db, date(2026, 11, 16))["status"] == "sent"
-    finally:
-        database.close()
-
-
-def test_a_check_whose_connection_a_restart_broke_reconnects_and_sends_at_once(make_config, mailer_at, pagerduty,
-                                                                              smtp_sink, database_url, db):
-    config = make_config(**handoff_keys(pagerduty, smtp_sink.port))
-    mailer = mailer_at(config, NOW)
-    database = Database(lambda: connect_url(database_url))
-    terminate_when(lambda: True, database.connection(), database_url).join()  # a restart since the last check
+    if lost == "closed by the last check":  # it lost the database, and could not reconnect then
+        database.connection().close()
+    else:
+        terminate_when(lambda: True, database.connection(), database_url).join()
     try:
         assert check_due_handoff(mailer, database, check_minutes=5) == Sent.SENT
         assert len(smtp_sink.mails()) == 1
