@@ -22,12 +22,14 @@ import numpy as np
 from benchmarks.corpus_knowledge_base import crawled_corpus
 from benchmarks.matching_sets import HELD_OUT_SETS, PAGERDUTY_BOT, accepted_names, all_items, is_right
 from bot.recognition import recognise_alert
-from matching.confidence import BIAS, FEATURES, WEIGHTS, confidence
+from matching.confidence import BIAS, FEATURES, WEIGHTS, WORDS_ONLY_BIAS, WORDS_ONLY_WEIGHTS, confidence
 from matching.knowledge_base import load_index
 from matching.matcher import Match, _named_match, ranked_candidates
 from matching.titles import alert_key, normalise_alert_title
 
 CONFIDENCE_MODULE = Path(__file__).resolve().parents[1] / "matching" / "confidence.py"
+# The features only a word-meaning model gives (`matching.semantics`).
+WORDS_ONLY_LEFT_OUT = ("similarity", "similarity_lead")
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 
 
@@ -120,6 +122,8 @@ def main(argv=None):
     parser.add_argument("--write", action="store_true", help="write the fitted weights into matching/confidence.py")
     parser.add_argument("--sets", default="", help="fit on these sets only (comma-separated; default: all but held out)")
     parser.add_argument("--without", default="", help="features to leave out (comma-separated), to compare")
+    parser.add_argument("--words-only", action="store_true",
+                        help="leave out the word-meaning features: the model used when no such model is installed")
     parser.add_argument("--show-errors", type=float, metavar="THRESHOLD",
                         help="list the out-of-fold wrong answers at this confidence or above")
     args = parser.parse_args(argv)
@@ -135,7 +139,8 @@ def main(argv=None):
               and (not args.sets or item["set"] in args.sets.split(","))]
     print(f"{len(items)} messages; fitting on {len(fitted)} ({', '.join(f'{k} {v}' for k, v in sorted(Counter(items[i]['set'] for i in fitted).items()))})")
 
-    left_out = [FEATURES.index(name) for name in args.without.split(",") if name]
+    without = [name for name in args.without.split(",") if name] + (list(WORDS_ONLY_LEFT_OUT) if args.words_only else [])
+    left_out = [FEATURES.index(name) for name in without]
     for _, payload in rows:
         for features, _, _ in (payload if isinstance(payload, list) else []):
             for position in left_out:
@@ -151,7 +156,8 @@ def main(argv=None):
         x, y = training([i for i in fitted if fold_of(items[i], args.folds) != fold])
         fold_models[fold] = fit_logistic(x, y, args.l2)
     weights, bias = fit_logistic(*training(fitted), args.l2)
-    shipped = (np.array([WEIGHTS[name] for name in FEATURES]), BIAS)
+    shipped_weights, shipped_bias = (WORDS_ONLY_WEIGHTS, WORDS_ONLY_BIAS) if args.words_only else (WEIGHTS, BIAS)
+    shipped = (np.array([shipped_weights.get(name, 0.0) for name in FEATURES]), shipped_bias)
     fitted_set = set(fitted)
     out_of_fold = answers(rows, items, lambda i: fold_models[fold_of(items[i], args.folds)])
     print(f"\nout of fold ({args.folds} folds grouped by alert name), the sets fitted on:")
@@ -166,17 +172,19 @@ def main(argv=None):
         for item, _kind, probability, right in out_of_fold:
             if item["set"] not in HELD_OUT_SETS and probability >= args.show_errors and not right:
                 print(f"  {probability:.2f} [{item['set']} {item['style']}] {item['title'][:100]!r} want {item['expected'][:1]}")
-    block = model_source(weights, bias)
+    prefix = "WORDS_ONLY_" if args.words_only else ""
+    kept = [name for name in FEATURES if name not in without] if args.words_only else list(FEATURES)
+    block = model_source({name: value for name, value in zip(FEATURES, weights) if name in kept}, bias, prefix)
     print("\nfitted on all the rows above:\n" + block)
     if args.write:
-        write_model(block)
+        write_model(block, prefix)
         print(f"written to {CONFIDENCE_MODULE}")
     return 0
 
 
-def model_source(weights, bias):
-    """The WEIGHTS and BIAS lines of matching/confidence.py for a fitted model."""
-    items = [f'"{name}": {value:.3f}' for name, value in zip(FEATURES, weights)]
+def model_source(weights, bias, prefix=""):
+    """The WEIGHTS and BIAS lines of matching/confidence.py for a fitted model ({feature: weight})."""
+    items = [f'"{name}": {value:.3f}' for name, value in weights.items()]
     lines, line = [], "   "
     for item in items:
         if len(line) + len(item) + 2 > 116:
@@ -184,12 +192,13 @@ def model_source(weights, bias):
             line = "   "
         line += f" {item},"
     lines.append(line)
-    return "WEIGHTS = {\n" + "\n".join(lines) + f"\n}}\nBIAS = {bias:.3f}"
+    return f"{prefix}WEIGHTS = {{\n" + "\n".join(lines) + f"\n}}\n{prefix}BIAS = {bias:.3f}"
 
 
-def write_model(block):
+def write_model(block, prefix=""):
     text = CONFIDENCE_MODULE.read_text(encoding="utf-8")
-    start, end = text.index("WEIGHTS = {"), text.index("\n", text.index("BIAS = "))
+    start = text.index(f"\n{prefix}WEIGHTS = {{") + 1
+    end = text.index("\n", text.index(f"\n{prefix}BIAS = ") + 1)
     CONFIDENCE_MODULE.write_text(text[:start] + block + text[end:], encoding="utf-8")
 
 

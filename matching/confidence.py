@@ -25,9 +25,16 @@ class Evidence:
     explained_lead: float  # margin x explained: a lead earned by one rare word the runbook shares says little
     phrases: float  # share of the alert's adjacent term pairs its names and Meaning say too
     unknown_words: float  # words no runbook uses (a product: Kafka, Airflow): none 0, one 0.5, more 1
+    # From the word-meaning model (`matching.semantics`); None without one.
+    similarity: float | None = None  # cosine of the alert's and the runbook's vectors
+    similarity_lead: float | None = None  # its similarity less the best of the other alerts' runbooks found
+
+    @property
+    def has_meanings(self) -> bool:
+        return self.similarity is not None
 
     def vector(self) -> list[float]:
-        return [getattr(self, item.name) for item in fields(self)]
+        return [getattr(self, item.name) or 0.0 for item in fields(self)]
 
 
 FEATURES = tuple(item.name for item in fields(Evidence))
@@ -35,14 +42,23 @@ FEATURES = tuple(item.name for item in fields(Evidence))
 # Fitted by benchmarks/fit_confidence.py on the best three candidates of 1,904 labelled messages (see its
 # output for the sets, the folds and the curve).
 WEIGHTS = {
-    "score_share": 1.027, "explained": -0.120, "mentioned": 1.405, "name_recall": 3.722, "margin": 3.476,
-    "missing_rare": -0.398, "missing_known": 1.953, "few_terms": -4.429, "explained_lead": 4.465, "phrases": 0.766,
-    "unknown_words": 0.406,
+    "score_share": 0.606, "explained": -0.619, "mentioned": 1.475, "name_recall": 2.393, "margin": 2.681,
+    "missing_rare": -0.760, "missing_known": 1.706, "few_terms": -4.750, "explained_lead": 3.134, "phrases": 0.338,
+    "unknown_words": 0.261, "similarity": 2.357, "similarity_lead": 4.586,
 }
-BIAS = -4.439
+BIAS = -3.902
+# Fitted the same way with the word-meaning features left out (`--words-only`): the model when no
+# word-meaning model is installed.
+WORDS_ONLY_WEIGHTS = {
+    "score_share": 0.916, "explained": 0.287, "mentioned": 1.076, "name_recall": 3.550, "margin": 3.396,
+    "missing_rare": -0.616, "missing_known": 2.187, "few_terms": -4.693, "explained_lead": 4.130, "phrases": 0.686,
+    "unknown_words": 0.361,
+}
+WORDS_ONLY_BIAS = -4.027
 
 
 def confidence(evidence: Evidence) -> float:
-    """P(the runbook is the alert's) under the fitted logistic model."""
-    z = BIAS + sum(WEIGHTS[name] * value for name, value in zip(FEATURES, evidence.vector()))
+    """P(the runbook is the alert's) under the fitted logistic model for the evidence there is."""
+    weights, bias = (WEIGHTS, BIAS) if evidence.has_meanings else (WORDS_ONLY_WEIGHTS, WORDS_ONLY_BIAS)
+    z = bias + sum(weights.get(name, 0.0) * value for name, value in zip(FEATURES, evidence.vector()))
     return 1 / (1 + math.exp(-max(-60.0, min(60.0, z))))

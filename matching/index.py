@@ -8,6 +8,8 @@ each runbook has three fields, its names (alert name, title, aliases), its Meani
 runbook says the alert means) and its body; a term's frequency is weighed per field and
 normalised by the field's length before BM25's saturation.  The contribution of every
 (term, runbook) pair is computed when the runbook is added, so a query only adds numbers up.
+With a word-meaning model installed (`matching.semantics`) each runbook also gets a vector of its
+name, title and Meaning when it is added; the matcher compares it with the alert's.
 """
 import math
 import threading
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from matching.names import is_affix
+from matching.semantics import SentenceVectors, installed_vectors
 from matching.text import STOP_WORDS, described_terms, phrase_pairs, stem, terms, words_of
 from matching.titles import name_key
 
@@ -30,6 +33,9 @@ MAX_BODY_CHARS = 20_000
 _TOKEN_EDGES = "\"'`“”‘’()[]{}<>,;:!?*.~"
 _KIND_ORDER = {"runbook": 0, "stub": 1, "pointer": 2, "deprecated": 3}
 _SOURCE_ORDER = {"title": 0, "slug": 1, "alias": 2}
+# What a runbook's vector is made of: its name, its title and the start of its Meaning.
+VECTOR_TEXT_CHARS = 600
+_INSTALLED = object()
 
 
 @dataclass(frozen=True)
@@ -66,8 +72,12 @@ class RunbookIndex:
     """Names and BM25F postings of the stored runbooks; safe to read from several threads while
     one thread patches it (a lock guards the few mutable structures)."""
 
-    def __init__(self, records: Iterable[RunbookRecord] = (), version: int = 0) -> None:
+    def __init__(self, records: Iterable[RunbookRecord] = (), version: int = 0,
+                 vectors: SentenceVectors | None = _INSTALLED) -> None:  # type: ignore[assignment]
+        """`vectors`: the word-meaning model (default: the installed one; None ranks on words alone)."""
         self.version = version
+        self.vectors = installed_vectors() if vectors is _INSTALLED else vectors
+        self._doc_vectors: list[np.ndarray | None] = []
         self._lock = threading.RLock()
         self._docs: list[IndexedRunbook | None] = []
         self._by_page: dict[str, list[int]] = {}
@@ -81,8 +91,9 @@ class RunbookIndex:
         self._alive = 0
         analysed = [(record, _analyse(record)) for record in records]
         self._average_lengths = _average_lengths([fields for _, fields in analysed])
-        for record, fields in analysed:
-            self._add(record, fields)
+        meanings = self._embed([record for record, _ in analysed])
+        for (record, fields), meaning in zip(analysed, meanings):
+            self._add(record, fields, meaning)
         for term in list(self._postings):  # now, not on a first query: an alert's latency stays even
             self._term_arrays(term)
 
@@ -143,6 +154,18 @@ class RunbookIndex:
             weight = self._idf[term] = math.log(1 + (self._alive - frequency + 0.5) / (frequency + 0.5))
         return weight
 
+    def embed_alert(self, text: str) -> np.ndarray | None:
+        """The unit vector of an alert's words, or None without a word-meaning model."""
+        return None if self.vectors is None else self.vectors.embed([_content_words(text)])[0]
+
+    def similarities(self, docs: list[int], alert_vector: np.ndarray) -> np.ndarray:
+        """Cosine similarity of each runbook's vector to the alert's."""
+        if not docs:
+            return np.zeros(0)
+        blank = np.zeros_like(alert_vector)  # a runbook removed by a patch since the search found it
+        rows = [self._doc_vectors[doc] for doc in docs]
+        return np.stack([blank if row is None else row for row in rows]) @ alert_vector
+
     def has_term(self, doc: int, term: str) -> bool:
         """The runbook uses `term` somewhere (names, Meaning or body)."""
         return doc in self._postings.get(term, ())
@@ -179,12 +202,17 @@ class RunbookIndex:
             for page_url in page_urls:
                 for doc in self._by_page.pop(page_url, []):
                     self._remove(doc)
-            for record in records:
-                self._add(record, _analyse(record))
+            for record, meaning in zip(records, self._embed(records)):
+                self._add(record, _analyse(record), meaning)
             self._idf = {}
             self.version = version
 
-    def _add(self, record: RunbookRecord, fields: dict[str, Counter]) -> None:
+    def _embed(self, records):
+        if self.vectors is None:
+            return [None] * len(records)
+        return list(self.vectors.embed([_vector_text(record) for record in records]))
+
+    def _add(self, record: RunbookRecord, fields: dict[str, Counter], meaning: np.ndarray | None = None) -> None:
         doc = len(self._docs)
         lengths = {name: sum(counts.values()) for name, counts in fields.items()}
         keys = frozenset(key for key, _, _ in record.names) | {name_key(record.display_name)} - {""}
@@ -192,6 +220,7 @@ class RunbookIndex:
         phrases = frozenset().union(*(phrase_pairs(text) for text in [*_name_texts(record), record.meaning] if text))
         self._docs.append(IndexedRunbook(record, keys, frozenset(fields["names"]), frozenset(fields["meaning"]),
                                          all_terms, phrases))
+        self._doc_vectors.append(meaning)
         self._by_page.setdefault(record.page_url, []).append(doc)
         sources = {key: source for key, _, source in record.names}
         for key in keys:
@@ -228,6 +257,7 @@ class RunbookIndex:
         self._prose_words += Counter()
         self._prose_tokens += Counter()
         self._docs[doc] = None
+        self._doc_vectors[doc] = None
         self._alive -= 1
 
     def _length_norm(self, field_name, length):
@@ -250,6 +280,16 @@ class RunbookIndex:
 
 def _name_texts(record):
     return list(dict.fromkeys([record.alert_name or "", record.title] + [name for _, name, _ in record.names]))
+
+
+def _vector_text(record):
+    return _content_words(f"{record.display_name} {record.title} {(record.meaning or '')[:VECTOR_TEXT_CHARS]}")
+
+
+def _content_words(text):
+    # Names split into words and the glue of sentences left out on both sides: measured, it ranks the
+    # right runbook first more often than the raw text (benchmarks/fit_confidence.py).
+    return " ".join(word for word in words_of(text) if word not in STOP_WORDS)
 
 
 def _name_words_of(record):

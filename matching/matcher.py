@@ -120,6 +120,26 @@ def _named_match(index, base):
     return None
 
 
+def own_name(index: RunbookIndex, doc: int) -> str:
+    """The alert a runbook documents.  Its heading's name, unless another page's file is named for
+    that alert while this page's file is named for another: a page copied from a sibling whose
+    heading was never changed (PrometheusRemoteWriteBehind.md headed "PrometheusRemoteStorageFailures")."""
+    record = index.runbook(doc).record
+    heading = name_key(record.display_name)
+    file_name = _file_name(record)
+    if file_name is None:
+        return record.display_name
+    claimed = any(other != doc and (_file_name(index.runbook(other).record) or (heading, ""))[0] == heading
+                  for other in index.runbooks_named(heading))
+    return file_name[1] if claimed else record.display_name
+
+
+def _file_name(record):
+    """(key, spelling) of the alert a runbook's file is named for, when that differs from its heading."""
+    heading = name_key(record.display_name)
+    return next(((key, name) for key, name, source in record.names if source == "slug" and key != heading), None)
+
+
 def _ranked_match(index, base, threshold):
     scored = ranked_candidates(index, base.title)
     if not scored:
@@ -128,7 +148,8 @@ def _ranked_match(index, base, threshold):
     if best_confidence >= threshold:
         best = index.runbook(best_doc)
         related = _related(index, scored[1:], exclude=best.record.display_name)
-        return _with_runbook(base, best, best_confidence, "text match", related, best_evidence)
+        return _with_runbook(base, best, best_confidence, "text match", related, best_evidence,
+                             matched=own_name(index, best_doc))
     related = _related(index, scored)
     return replace(base, confidence=round(best_confidence, 4), evidence=best_evidence,
                    alternatives=tuple(name for name, _ in related), alternative_urls=tuple(url for _, url in related))
@@ -149,13 +170,29 @@ def ranked_candidates(index: RunbookIndex, title: str) -> list[tuple[int, float,
     hits = index.search(query, SEARCH_LIMIT)
     if not hits:
         return []
-    said = _Said(index, query, reading)
+    said = _Said(index, query, reading, hits)
     flags = _message_flags(index, title, reading)
     scored = []
     for doc, score in hits[:RERANKED]:
         evidence = _evidence(index, doc, score, hits, said)
         scored.append((doc, confidence(evidence) * _vetoed_share(index, doc, flags, query), evidence))
-    return sorted(scored, key=lambda entry: -entry[1])
+    return _most_specific_first(index, sorted(scored, key=lambda entry: -entry[1]), set(query))
+
+
+def _most_specific_first(index, scored, query):
+    """The best candidate, or a more specific alert of its family: a runbook whose name is the best's
+    name and more words, all of which the alert says ("gRPC read requests are slow" is
+    etcdGRPCReadRequestsSlow, not etcdGRPCRequestsSlow).  It takes the best's place and confidence:
+    the evidence that the alert is of that family holds for it as well."""
+    if len(scored) < 2:
+        return scored
+    best_doc, best_confidence, _ = scored[0]
+    family = set(described_terms(own_name(index, best_doc)))
+    for position, (doc, _, evidence) in enumerate(scored[1:], start=1):
+        name = set(described_terms(own_name(index, doc)))
+        if family < name and name - family <= query:
+            return [(doc, best_confidence, evidence), *scored[1:position], scored[0], *scored[position + 1:]]
+    return scored
 
 
 def _vetoed_share(index, doc, flags, query):
@@ -193,8 +230,11 @@ def _message_flags(index, title, reading):
 class _Said:
     """What the alert's words weigh, worked out once for all its candidates."""
 
-    def __init__(self, index, query, reading):
+    def __init__(self, index, query, reading, hits):
         self.query = query
+        alert_vector = index.embed_alert(reading)
+        self.similarity = (None if alert_vector is None else
+                           dict(zip((doc for doc, _ in hits), index.similarities([doc for doc, _ in hits], alert_vector))))
         self.weights = {term: index.idf(term) for term in query}
         self.total = sum(self.weights.values()) or 1.0
         self.highest = max(self.weights.values(), default=0.0) or 1.0
@@ -215,6 +255,12 @@ def _evidence(index, doc, score, hits, said):
     mentioned = [term for term in said.query if index.has_term(doc, term)]
     missing = [term for term in said.query if term not in mentioned]
     explained = sum(weights[term] for term in said.query if term in in_fields) / total
+    similarity = similarity_lead = None
+    if said.similarity is not None:
+        similarity = float(said.similarity[doc])
+        rivals = [value for other, value in said.similarity.items()
+                  if other != doc and not index.runbook(other).alert_keys & runbook.alert_keys]
+        similarity_lead = similarity - max(rivals, default=0.0)
     return Evidence(
         score_share=min(1.0, score / total),
         explained=explained,
@@ -229,6 +275,8 @@ def _evidence(index, doc, score, hits, said):
         explained_lead=margin * explained,
         unknown_words=min(2, len(said.query) - len(said.known)) / 2,
         phrases=sum(weight for pair, weight in said.pairs.items() if pair in runbook.phrases) / said.pairs_total,
+        similarity=similarity,
+        similarity_lead=similarity_lead,
     )
 
 

@@ -1,0 +1,112 @@
+"""Word meanings: sentence vectors from an embedding table and a tokenizer, read from files only."""
+import numpy as np
+import pytest
+from safetensors.numpy import save_file
+from tokenizers import Tokenizer, models, pre_tokenizers
+
+from matching.index import RunbookIndex, RunbookRecord
+from matching.matcher import match_alert, ranked_candidates
+from matching.semantics import TENSOR, installed_vectors, load_vectors, package_files
+from matching.titles import name_key
+
+WORDS = ["[UNK]", "disk", "full", "space", "node", "down", "unreachable"]
+
+
+@pytest.fixture
+def small_model(tmp_path):
+    """A four-dimensional table where "full" and "space" mean nearly the same, and its tokenizer."""
+    table = np.zeros((len(WORDS), 4), dtype=np.float16)
+    table[1] = [1, 0, 0, 0]  # disk
+    table[2] = [0, 1, 0, 0]  # full
+    table[3] = [0, 0.9, 0.1, 0]  # space
+    table[4] = [0, 0, 1, 0]  # node
+    table[5] = [0, 0, 0, 1]  # down
+    table[6] = [0, 0, 0.1, 0.9]  # unreachable
+    save_file({TENSOR: table}, str(tmp_path / "table.safetensors"))
+    tokenizer = Tokenizer(models.WordLevel({word: i for i, word in enumerate(WORDS)}, unk_token="[UNK]"))
+    tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
+    tokenizer.save(str(tmp_path / "tokenizer.json"))
+    return load_vectors(tmp_path / "table.safetensors", tmp_path / "tokenizer.json")
+
+
+def test_a_sentence_vector_is_the_unit_mean_of_its_tokens_and_words_of_one_meaning_come_close(small_model):
+    full, space, down, nothing = small_model.embed(["disk full", "disk space", "node down", ""])
+    assert np.linalg.norm(full) == pytest.approx(1.0, abs=1e-6)
+    assert full @ space > 0.95
+    assert full @ down == pytest.approx(0.0, abs=1e-6)
+    assert not nothing.any()
+
+
+def test_a_missing_model_file_is_an_error_to_fall_back_on(tmp_path):
+    with pytest.raises(Exception):  # noqa: B017 - safetensors raises its own error type for a missing file
+        load_vectors(tmp_path / "absent.safetensors", tmp_path / "absent.json")
+    assert package_files("no_such_package_here") is None
+
+
+def test_the_installed_model_joins_a_summary_to_its_runbooks_meaning_in_other_words():
+    vectors = installed_vectors()
+    assert vectors is not None, "wordllama is in requirements.txt"
+    summary, meaning, other = vectors.embed([
+        "half or more alertmanager instances same cluster down",
+        "alertmanager cluster down",
+        "persistent volume filling up",
+    ])
+    assert summary @ meaning > summary @ other + 0.2
+
+
+def record(runbook_id, name, meaning):
+    page = f"https://runbooks.example.test/{name}.md"
+    return RunbookRecord(runbook_id=runbook_id, page_url=page, title=name, alert_name=name, url=page, kind="runbook",
+                         meaning=meaning, body=meaning, names=((name_key(name), name, "title"),))
+
+
+RUNBOOKS = [
+    record(1, "DiskAlmostFull", "The disk of a node is nearly full."),
+    record(2, "NodeDown", "A node is down: it stopped answering."),
+]
+
+
+def test_the_similarity_is_evidence_with_a_model_and_absent_without_one(small_model):
+    with_meanings = RunbookIndex(RUNBOOKS, vectors=small_model)
+    words_only = RunbookIndex(RUNBOOKS, vectors=None)
+    doc, _, evidence = ranked_candidates(with_meanings, "disk space on a node")[0]
+    assert with_meanings.runbook(doc).record.alert_name == "DiskAlmostFull"
+    assert evidence.similarity > 0.8 and evidence.similarity_lead > 0.3
+    assert ranked_candidates(words_only, "disk space on a node")[0][2].similarity is None
+    # Without a model the words-only model decides, and still answers what the words say.
+    assert match_alert(words_only, "NodeDown").matched == "NodeDown"
+
+
+def test_a_patched_runbook_gets_its_own_vector(small_model):
+    index = RunbookIndex(RUNBOOKS, vectors=small_model)
+    alert = index.embed_alert("node unreachable")
+    (before,) = index.similarities(index.runbooks_named(name_key("DiskAlmostFull")), alert)
+    index.replace_pages([RUNBOOKS[0].page_url], [record(3, "DiskAlmostFull", "A node is unreachable.")], version=2)
+    (after,) = index.similarities(index.runbooks_named(name_key("DiskAlmostFull")), alert)
+    assert after > before + 0.2
+
+
+def test_a_page_copied_from_a_sibling_is_named_for_its_file_when_the_sibling_owns_the_heading():
+    # PrometheusRemoteWriteBehind.md upstream still carries the heading of the page it was copied from.
+    sibling = record(1, "PrometheusRemoteStorageFailures", "Prometheus fails to send samples to remote storage.")
+    page = "https://runbooks.example.test/PrometheusRemoteWriteBehind.md"
+    copied = RunbookRecord(
+        runbook_id=2, page_url=page, title="Prometheus Remote Write Behind", alert_name=sibling.alert_name,
+        url=page, kind="runbook", meaning="Prometheus remote write is behind.", body="Check the remote storage.",
+        names=((name_key(sibling.alert_name), sibling.alert_name, "title"),
+               (name_key("PrometheusRemoteWriteBehind"), "PrometheusRemoteWriteBehind", "slug")))
+    match = match_alert(RunbookIndex([sibling, copied]), "Prometheus k8s-0 remote write is 32.9s behind")
+    assert (match.matched, match.url) == ("PrometheusRemoteWriteBehind", page)
+    # Alone, with no sibling named for the heading, the heading's name stands.
+    assert match_alert(RunbookIndex([copied]), "Prometheus remote write is behind").matched in (
+        None, sibling.alert_name)
+
+
+def test_the_more_specific_alert_of_a_family_wins_when_the_alert_says_its_extra_words():
+    general = record(1, "etcdGRPCRequestsSlow", "gRPC requests to etcd are slow; the 99th percentile is high.")
+    reads = record(2, "etcdGRPCReadRequestsSlow", "Read requests served by etcd take long.")
+    index = RunbookIndex([general, reads, *RUNBOOKS], vectors=None)
+    first = index.runbook(ranked_candidates(index, "99th percentile of etcd gRPC read requests is 3s")[0][0])
+    assert first.record.alert_name == "etcdGRPCReadRequestsSlow"
+    first = index.runbook(ranked_candidates(index, "99th percentile of etcd gRPC requests is 3s")[0][0])
+    assert first.record.alert_name == "etcdGRPCRequestsSlow"
