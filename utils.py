@@ -147,12 +147,11 @@ class Config:
                 )
 
     def secret_values(self) -> list[str]:
-        """Every configured credential, including a password inside DATABASE_URL."""
+        """Every configured credential, including a password inside DATABASE_URL or PROMETHEUS_URL."""
         keys = set(self._file) | {key for key in self._environ if SECRET_KEY_PATTERN.search(key)}
         secrets = [self.text(key) for key in keys if SECRET_KEY_PATTERN.search(key)]
-        database_url = self.text("DATABASE_URL")
-        if database_url:
-            secrets.append(urlsplit(database_url).password)
+        for url in [self.text("DATABASE_URL") or "", *self.items("PROMETHEUS_URL")]:  # a password inside a URL
+            secrets.append(urlsplit(url).password)
         # Longest first, so a secret containing another is replaced whole.
         return sorted({value for value in secrets if value and len(value) >= 4}, key=len, reverse=True)
 

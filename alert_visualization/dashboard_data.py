@@ -18,7 +18,9 @@ from alert_visualization.summary import apply_filters, build_summary
 from database import heartbeats
 from database.connection import Connection
 from database.outage import Database
-from matching.knowledge_base import LiveIndex
+from generate_documentation_db import rule_store
+from generate_documentation_db.rule_coverage import ON_SITE, rule_coverage
+from matching.knowledge_base import LiveIndex, rules_version
 from matching.matcher import DEFAULT_THRESHOLD, alert_key_reader
 
 if TYPE_CHECKING:
@@ -43,6 +45,7 @@ class DashboardData:
         self._match_threshold = match_threshold
         self._frames = {}
         self._summaries = {}  # callers must not modify a returned summary
+        self._rule_gaps = (None, None)  # (versions it was made from, gaps)
         self._lock = threading.Lock()
 
     def load_runbooks(self) -> None:
@@ -113,6 +116,22 @@ class DashboardData:
         frame = self.database.run(lambda conn: self.incidents(conn, period.previous().start, period.end))
         chosen = metrics.in_period(apply_filters(frame, filters.service, filters.urgency), period)
         return chosen.sort_values("created_at", ascending=False)
+
+    def rule_gaps(self) -> dict[str, object]:
+        """The alert rules with no runbook on the docs site, gaps first by severity (see
+        generate_documentation_db.rule_coverage), made again only when the rules or runbooks changed."""
+        def read(conn):
+            index = self.runbooks.current(conn)
+            versions = (rules_version(conn), index.version)
+            made_from, gaps = self._rule_gaps
+            if made_from == versions:
+                return gaps
+            coverage = rule_coverage(rule_store.stored_rules(conn), index)
+            gaps = {"rules": len(coverage), "gaps": [entry.__dict__ for entry in coverage if entry.status != ON_SITE]}
+            self._rule_gaps = (versions, gaps)
+            return gaps
+
+        return self.database.run(read)
 
     def suite_status(self) -> dict[str, object]:
         """The status panel: each process's heartbeat, never cached (it is about now)."""

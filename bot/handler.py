@@ -136,7 +136,7 @@ class AlertHandler:
         if settings.channels and alert.channel not in settings.channels:
             return Outcome(False, Handled.CHANNEL_NOT_WATCHED)
         index = self.database.run(self.runbooks.current)
-        match = match_alert(index, alert.title, settings.threshold)
+        match = match_alert(index, alert.title, settings.threshold, links=alert.runbook_links)
         event_id, new = self.database.run(lambda conn: record_alert(conn, alert, match))
         wants_reply = alert.wants_reply and (match.found or settings.reply_when_no_runbook)
         if not new and (not wants_reply or self.database.run(
@@ -193,6 +193,8 @@ class AlertHandler:
     def _compose(self, match, budget=None):
         if not match.found:
             return no_runbook_reply(match)
+        if match.runbook_id is None:  # the alert's own runbook link, to a page the docs site lacks
+            return runbook_reply(match, None)
         runbook, changed_at = self.database.run(lambda conn: _runbook_and_change(conn, match.runbook_id))
         return runbook_reply(match, runbook, changed_at, budget or self.settings.steps_budget)
 

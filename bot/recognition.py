@@ -13,6 +13,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, replace
 
+from bot.runbook_links import runbook_links
+
 # Slack's own cap on a message's text; anything longer is not a message Slack sent us.
 MAX_TEXT_CHARS = 40_000
 MAX_TITLE_CHARS = 300
@@ -50,6 +52,7 @@ class AlertMessage:
     incident_id: str | None
     incident_url: str | None
     edited: bool = False  # the app updated its message (message_changed): a status change of this alert
+    runbook_links: tuple[str, ...] = ()  # runbook URLs the message carries itself (`bot.runbook_links`)
 
     @property
     def incident_claims(self) -> list[str]:
@@ -124,14 +127,24 @@ def attachment_texts(attachment: dict) -> list[str]:
     return [text for text in texts if isinstance(text, str) and text.strip()]
 
 
-def gathered_text(event: dict) -> str:
-    """All the text a message carries, in reading order, as plain text."""
+def raw_texts(event: dict) -> list[str]:
+    """Every text a message carries, in reading order, with Slack's markup."""
     texts = [event.get("text")] if isinstance(event.get("text"), str) else []
     texts.extend(block_texts(event.get("blocks")))
     for attachment in event.get("attachments") or []:
         texts.extend(attachment_texts(attachment))
+    return [text for text in texts if text]
+
+
+def gathered_text(event: dict) -> str:
+    """All the text a message carries, in reading order, as plain text."""
     # URLs kept: the incident's id is in its link (…/incidents/Q1ABC2D).
-    return clean_text(slack_to_plain("\n".join(t for t in texts if t), keep_urls=True))
+    return clean_text(slack_to_plain("\n".join(raw_texts(event)), keep_urls=True))
+
+
+def _widgets(event):
+    attachments = [item for item in event.get("attachments") or [] if isinstance(item, dict)]
+    return [event.get("blocks"), *[[item.get("actions"), item.get("blocks")] for item in attachments]]
 
 
 def incident_title(event: dict) -> str:
@@ -258,4 +271,5 @@ def _alert_from(event, text):
         incident_number=int(number.group(1)) if number else None,
         incident_id=incident_id.group(1) if incident_id else None,
         incident_url=url.group(0) if url else None,
+        runbook_links=runbook_links(raw_texts(event), _widgets(event)),
     )

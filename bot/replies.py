@@ -94,10 +94,15 @@ def _closed(text, fence_open):
     return text + "\n```" if fence_open else text
 
 
+_REASON_WORDS = {"exact name": "exact name", "runbook link": "the alert's runbook link",
+                 "rule runbook_url": "from the rule's runbook_url", "rule template": "from the rule's summary template"}
+
+
 def match_reason(match: "Match") -> str:
-    if match.reason == "exact name":
-        return "exact name"
-    return f"text match {match.confidence:.2f}"
+    words = _REASON_WORDS.get(match.reason)
+    if words is None:
+        return f"text match {match.confidence:.2f}"
+    return words if match.on_docs_site else f"{words} (not on the docs site)"
 
 
 def runbook_reply(match: "Match", runbook: "StoredRunbook | None", changed_at: datetime | None = None,

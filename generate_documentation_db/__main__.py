@@ -1,7 +1,8 @@
 """`python3 -m generate_documentation_db`: the docs monitor.
 
-Polls the runbook site every DOCS_POLL_SECONDS and keeps the runbook tables current;
-`--list` and `--changes` print what is stored.
+Polls the runbook site every DOCS_POLL_SECONDS and keeps the runbook tables current, and reads
+the team's alert rules (PROMETHEUS_URL, ALERT_RULES_PATH) on every poll; `--list`, `--changes`
+and `--rules` print what is stored.
 """
 import argparse
 import logging
@@ -10,15 +11,21 @@ from collections.abc import Iterable
 from datetime import datetime
 from functools import partial
 
+import requests
+
 import utils
 from database import heartbeats
 from database.connection import DatabaseUnavailable
 from database.heartbeats import Process
 from database.outage import open_database
-from generate_documentation_db import runbook_store
+from generate_documentation_db import rule_store, runbook_store
 from generate_documentation_db.crawler import CrawlLimits
 from generate_documentation_db.docs_monitor import DocsMonitor
 from generate_documentation_db.progress import Progress
+from generate_documentation_db.rule_coverage import OFF_SITE, format_coverage, rule_coverage, with_broken_links
+from generate_documentation_db.rule_sources import RuleReader, RuleWatcher, gone_links
+from matching.index import RunbookIndex
+from matching.knowledge_base import load_records
 
 log = logging.getLogger("generate_documentation_db")
 # After a failed poll the next try comes sooner than the poll interval, doubling each time.
@@ -36,6 +43,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--list", action="store_true", help="print the stored runbooks and exit")
     parser.add_argument("--changes", action="store_true", help="print the latest page changes and exit")
     parser.add_argument("--limit", type=int, default=50, help="rows printed by --changes (default 50)")
+    parser.add_argument("--rules", action="store_true",
+                        help="list every stored alert rule with its runbook status (on the docs site, runbook_url "
+                             "elsewhere, or none), the gaps first, and exit")
+    parser.add_argument("--check-links", action="store_true",
+                        help="with --rules: ask every runbook_url outside the docs site whether the page still exists")
     return parser.parse_args(argv)
 
 
@@ -85,15 +97,36 @@ def main(argv: list[str]) -> int:
                             else format_runbooks(runbook_store.list_runbooks(conn)))
         print("\n".join(rows) if rows else "(none yet)")
         return 0
+    if args.rules:
+        database = open_database(config, one_shot=True)
+        coverage = database.run(lambda conn: rule_coverage(rule_store.stored_rules(conn),
+                                                           RunbookIndex(load_records(conn), vectors=None)))
+        if args.check_links:
+            elsewhere = {entry.runbook for entry in coverage if entry.status == OFF_SITE}
+            coverage = with_broken_links(coverage, gone_links(requests.Session(), elsewhere))
+        print("\n".join(format_coverage(coverage)) if coverage
+              else "(no alert rules stored yet: set PROMETHEUS_URL or ALERT_RULES_PATH and let the docs monitor poll)")
+        return 0
     urls = start_urls(config, args)
     config.url("DATABASE_URL", schemes=("postgresql", "postgres"))  # a bad URL is exit 2, not an endless wait
     poll_seconds = config.integer("DOCS_POLL_SECONDS", 300, minimum=1)
     monitor = DocsMonitor(urls, crawl_limits(config), progress=Progress.for_terminal())
     utils.configure_logging(Process.DOCS_MONITOR, config)
-    return run(monitor, config, poll_seconds, once=args.once)
+    return run(monitor, config, poll_seconds, once=args.once, rules=rule_watcher(config))
 
 
-def run(monitor: DocsMonitor, config: utils.Config, poll_seconds: int, once: bool) -> int:
+def rule_watcher(config: utils.Config) -> RuleWatcher:
+    """The alert rule sources of PROMETHEUS_URL and ALERT_RULES_PATH (none: nothing is read)."""
+    api_urls = config.items("PROMETHEUS_URL")
+    for url in api_urls:
+        utils.Config({}, {"PROMETHEUS_URL": url}).url("PROMETHEUS_URL")  # one sentence naming it when bad
+    reader = RuleReader(requests.Session(), token=config.text("PROMETHEUS_TOKEN"),
+                        timeout_seconds=config.number("DOCS_TIMEOUT_SECONDS", 10.0, minimum=0.1, maximum=600))
+    return RuleWatcher(reader, api_urls, config.items("ALERT_RULES_PATH"))
+
+
+def run(monitor: DocsMonitor, config: utils.Config, poll_seconds: int, once: bool,
+        rules: RuleWatcher | None = None) -> int:
     """Poll until stopped; the database going away is waited for, never half-written."""
     stopping = utils.stop_event()
     database = open_database(config, stopping, one_shot=once)
@@ -105,6 +138,10 @@ def run(monitor: DocsMonitor, config: utils.Config, poll_seconds: int, once: boo
             report = database.run(monitor.poll, retry_seconds=0)
             summary = report.summary()
             log.info(summary)
+            if rules is not None and rules.configured:
+                rules_report = database.run(rules.poll, retry_seconds=0)
+                log.info(rules_report.summary())
+                summary += " " + rules_report.summary()
             # Liveness for the dashboard; it goes to process_status, never to the runbook tables.
             database.run(partial(heartbeats.record_heartbeat, process=Process.DOCS_MONITOR,
                                  interval_seconds=poll_seconds, outcome=summary))

@@ -39,6 +39,8 @@ class ReportInputs:
     covered_keys: set[str] = field(default_factory=set)  # alert keys (any spelling) that have a runbook
     doc_changes: list[DocChange] = field(default_factory=list)  # [(changed_at, change, page_url, runbook titles)]
     key_of: Callable[[str], str] | None = None  # title -> alert key (the matcher's; None: the title's words)
+    # Alert rules first read this week without a runbook on the docs site (rule_coverage.RuleCoverage fields).
+    new_rule_gaps: list[dict] = field(default_factory=list)
 
 
 def previous_week_of(week: HandoffWeek, schedule: HandoffSchedule) -> HandoffWeek:
@@ -82,6 +84,7 @@ def build_handoff_report(inputs: ReportInputs, week: HandoffWeek, zone: ZoneInfo
         "noisy_alerts": noisy_alert_rows(current, names),
         "runbook_gaps": runbook_gap_rows(current, covered, names, top_n),
         "doc_changes": doc_change_rows(inputs.doc_changes, zone),
+        "new_rule_gaps": list(inputs.new_rule_gaps),
         "services": service_rows(current, week),
         "dashboard_url": dashboard_url,
         "sync_note": sync_note,

@@ -17,7 +17,7 @@ from alert_visualization.filters import Filters
 from alert_visualization.incident_sync import SyncResult, SyncSettings
 from alert_visualization.pagerduty_api import PagerDutyClient
 from database.connection import Connection
-from generate_documentation_db import runbook_store
+from generate_documentation_db import rule_coverage, rule_store, runbook_store
 from handoff.report import DocChange, ReportInputs, RunbookLinks, build_handoff_report, previous_week_of, sample_titles
 from handoff.week import HandoffSchedule, HandoffWeek
 from matching import matcher
@@ -105,7 +105,15 @@ def load_inputs(conn: Connection, week: HandoffWeek, schedule: HandoffSchedule,
         covered_keys=runbook_coverage.covered_alert_keys(conn) | set(runbooks),
         doc_changes=doc_changes_between(conn, week.start_utc(), week.end_utc()),
         key_of=key_of,
+        new_rule_gaps=new_rule_gaps(conn, index, week),
     )
+
+
+def new_rule_gaps(conn: Connection, index: RunbookIndex, week: HandoffWeek) -> list[dict]:
+    """The alert rules first read this week that have no runbook on the docs site."""
+    added = rule_store.first_seen_between(conn, week.start_utc(), week.end_utc())
+    return [entry.__dict__ for entry in rule_coverage.rule_coverage(rule_store.stored_rules(conn), index)
+            if entry.alert_name in added and entry.status != rule_coverage.ON_SITE]
 
 
 def load_open_at(conn: Connection, moment: datetime) -> pd.DataFrame:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from matching.names import is_affix
+from matching.rule_book import RuleBook, link_key
 from matching.semantics import SentenceVectors, installed_vectors
 from matching.text import STOP_WORDS, described_terms, phrase_pairs, stem, terms, words_of
 from matching.titles import name_key
@@ -78,6 +79,8 @@ class RunbookIndex:
         self.version = version
         self.vectors = installed_vectors() if vectors is _INSTALLED else vectors
         self._doc_vectors: list[np.ndarray | None] = []
+        self.rules = RuleBook()  # the team's alerting rules, replaced whole when they change
+        self._by_link: dict[str, list[int]] = {}  # link_key page -> docs
         self._lock = threading.RLock()
         self._docs: list[IndexedRunbook | None] = []
         self._by_page: dict[str, list[int]] = {}
@@ -131,6 +134,12 @@ class RunbookIndex:
         return [doc for doc, _ in sorted(entries, key=lambda entry: (
             _KIND_ORDER.get(self._docs[entry[0]].record.kind, 4), _SOURCE_ORDER.get(entry[1], 3),
             self._docs[entry[0]].record.title))]
+
+    def runbooks_at(self, url: str) -> list[int]:
+        """Documents stored from the page a link points at, the one its #fragment names first."""
+        page, fragment = link_key(url)
+        docs = [doc for doc in self._by_link.get(page, []) if self._docs[doc] is not None]
+        return sorted(docs, key=lambda doc: link_key(self._docs[doc].record.url)[1] != fragment)
 
     def split_compound(self, term: str) -> list[str]:
         """A term no runbook uses that is two terms they do, written as one word ("crashloop" is
@@ -222,6 +231,8 @@ class RunbookIndex:
                                          all_terms, phrases))
         self._doc_vectors.append(meaning)
         self._by_page.setdefault(record.page_url, []).append(doc)
+        for page in {link_key(record.url)[0], link_key(record.page_url)[0]}:
+            self._by_link.setdefault(page, []).append(doc)
         sources = {key: source for key, _, source in record.names}
         for key in keys:
             self._by_key.setdefault(key, []).append((doc, sources.get(key, "title")))
@@ -256,6 +267,12 @@ class RunbookIndex:
         self._name_words += Counter()  # drop the words no name uses any more
         self._prose_words += Counter()
         self._prose_tokens += Counter()
+        for page in {link_key(indexed.record.url)[0], link_key(indexed.record.page_url)[0]}:
+            remaining = [other for other in self._by_link.get(page, []) if other != doc]
+            if remaining:
+                self._by_link[page] = remaining
+            else:
+                self._by_link.pop(page, None)
         self._docs[doc] = None
         self._doc_vectors[doc] = None
         self._alive -= 1

@@ -1,6 +1,6 @@
 """Loading the matcher's index from the runbook tables, and keeping it in step with them.
 
-The only I/O of `matching`.  The docs monitor writes a row to ``doc_changes`` for every page it
+The only I/O of `matching`.  It reads the runbook tables and the alert rules.  The docs monitor writes a row to ``doc_changes`` for every page it
 adds, changes or removes; `LiveIndex` looks at the newest row at most every `check_seconds` and
 re-reads only the pages changed since, so a runbook edited on the site is matched on within
 seconds of its crawl, with no restart and no full rebuild.
@@ -11,6 +11,7 @@ import time
 from typing import TYPE_CHECKING
 
 from matching.index import RunbookIndex, RunbookRecord
+from matching.rule_book import RuleBook, RuleFacts
 
 if TYPE_CHECKING:
     import psycopg2.extensions
@@ -52,9 +53,26 @@ def load_records(conn: "psycopg2.extensions.connection", page_urls: list[str] | 
 
 
 def load_index(conn: "psycopg2.extensions.connection") -> RunbookIndex:
-    """A fresh index of every stored runbook."""
+    """A fresh index of every stored runbook, with the stored alert rules."""
     version = latest_change(conn)  # read first: a change that lands meanwhile is applied next time
-    return RunbookIndex(load_records(conn), version=version)
+    index = RunbookIndex(load_records(conn), version=version)
+    index.rules = load_rule_book(conn)
+    return index
+
+
+def rules_version(conn: "psycopg2.extensions.connection") -> int:
+    """Moves on whenever the docs monitor stores changed alert rules (see migration 0060)."""
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM alert_rules_version")
+        return cur.fetchone()[0]
+
+
+def load_rule_book(conn: "psycopg2.extensions.connection") -> RuleBook:
+    """The stored alert rules' templates and runbook links."""
+    version = rules_version(conn)
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT alert_name, summary, description, runbook_url FROM alert_rules ORDER BY id")
+        return RuleBook([RuleFacts(*row) for row in cur.fetchall()], version=version)
 
 
 def changed_pages(conn: "psycopg2.extensions.connection", since: int) -> tuple[list[str], int]:
@@ -96,4 +114,7 @@ class LiveIndex:
         if newest != self._index.version:
             self._index.replace_pages(pages, load_records(conn, pages), newest)
             log.info("Matching follows %d changed page(s).", len(pages))
+        if rules_version(conn) != self._index.rules.version:
+            self._index.rules = load_rule_book(conn)  # replaced whole: a reader sees the old or the new
+            log.info("Matching follows the alert rules: %d rules.", self._index.rules.rule_count)
         return pages

@@ -3,12 +3,14 @@ fitted confidence decides whether to trust its best runbook (pure functions over
 """
 import functools
 import re
+from collections import ChainMap
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from matching.confidence import Evidence, confidence
 from matching.index import RunbookIndex
 from matching.names import atoms_of, name_mentions
+from matching.rule_book import link_name
 from matching.text import described_terms, phrase_pairs, stem
 from matching.titles import (
     alert_key,
@@ -23,6 +25,9 @@ from matching.vocabulary import plain_words
 # Chosen on the out-of-fold curve benchmarks/fit_confidence.py prints: the lowest threshold at which at
 # most 1 % of all replies are wrong (a wrong runbook, or one where none exists).
 DEFAULT_THRESHOLD = 0.8
+# How a runbook was found: by a link (the message's own, or its rule's), by name, by a rule's template, by words.
+LINK_REASONS = ("runbook link", "rule runbook_url")
+REASONS = (*LINK_REASONS, "exact name", "rule template", "text match")
 RELATED_FLOOR = 0.2
 RELATED_LIMIT = 3
 SEARCH_LIMIT = 30
@@ -62,13 +67,18 @@ class Match:
     runbook_title: str | None = None
     url: str | None = None
     confidence: float = 0.0
-    reason: str = "none"  # 'exact name', 'text match' or 'none'
+    reason: str = "none"  # one of REASONS, or 'none'
     alternatives: tuple[str, ...] = field(default=())  # names of other runbooks worth a look, best first
     alternative_urls: tuple[str, ...] = field(default=())  # their links, in the same order
     evidence: Evidence | None = None  # what the confidence of a text match was computed from
 
     @property
     def found(self) -> bool:
+        """A runbook to give: a stored one, or a link the alert or its rule names (`on_docs_site` says which)."""
+        return self.runbook_id is not None or (self.reason in LINK_REASONS and bool(self.url))
+
+    @property
+    def on_docs_site(self) -> bool:
         return self.runbook_id is not None
 
 
@@ -83,21 +93,65 @@ def alert_key_reader(index: RunbookIndex, threshold: float = DEFAULT_THRESHOLD) 
     return lambda title: key_at(index.version, title)
 
 
-def match_alert(index: RunbookIndex, title: str, threshold: float = DEFAULT_THRESHOLD) -> Match:
-    """The runbook for an alert title (a Match; `.found` is False when none is sure enough)."""
+def match_alert(index: RunbookIndex, title: str, threshold: float = DEFAULT_THRESHOLD,
+                links: tuple[str, ...] = ()) -> Match:
+    """The runbook for an alert title (a Match; `.found` is False when none is sure enough).
+
+    In order, the first that answers: a runbook link the message carries (`links`); a runbook's
+    name, or an alert rule's whose `runbook_url` names the page; a rule's summary or description
+    template the title was rendered from; the fielded ranking and its confidence."""
     normalised = normalise_alert_title(title)
     base = Match(title=title, normalised=normalised, alert_key=alert_key(title))
-    if not str(title or "").strip() or not len(index):
+    if not str(title or "").strip():
         return base
-    named = _named_match(index, base)
-    if named:
-        return named
-    return _ranked_match(index, base, threshold)
+    linked = _linked_match(index, base, links, "runbook link")
+    if linked:
+        return linked
+    if not len(index) and not index.rules.rule_count:
+        return base
+    return _named_match(index, base) or _rule_template_match(index, base) or _ranked_match(index, base, threshold)
+
+
+def _linked_match(index, base, links, reason, on_site_only=False):
+    """The runbook a link names: the page stored from that URL, else the runbook named as the link's
+    last path segment is (a mirror of the upstream runbooks), else the link itself, not on the site
+    (unless `on_site_only`: a rule's link to elsewhere may be long gone; the message's own is current)."""
+    for url in links:
+        docs = index.runbooks_at(url) or index.runbooks_named(name_key(link_name(url)))
+        if docs:
+            return _with_runbook(base, index.runbook(docs[0]), 1.0, reason, (), matched=own_name(index, docs[0]))
+    if not links or on_site_only:
+        return None
+    name = link_name(links[0])
+    return replace(base, url=links[0], matched=name, alert_key=" ".join(name_words(name)) or base.alert_key,
+                   confidence=1.0, reason=reason)
+
+
+def _rule_template_match(index, base):
+    alert = index.rules.alert_for(base.title)
+    if alert is None:
+        return None
+    key = name_key(alert)
+    docs = index.runbooks_named(key)
+    if docs:
+        return _with_runbook(base, index.runbook(docs[0]), 1.0, "rule template", (), matched=alert)
+    linked = _linked_match(index, base, tuple(index.rules.runbook_urls(key)), "rule runbook_url", on_site_only=True)
+    return replace(linked, matched=alert) if linked else _rule_without_runbook(base, alert, index)
+
+
+def _rule_without_runbook(base, alert, index):
+    """The alert is known by its rule and the docs site has no runbook for it: quiet, rather than a
+    guess; the rule's own runbook_url, when it has one, is listed as possibly related."""
+    urls = tuple(index.rules.runbook_urls(name_key(alert)))[:1]
+    name = link_name(urls[0]) if urls else ""
+    return replace(base, alert_key=" ".join(name_words(alert)) or base.alert_key, reason="rule without runbook",
+                   alternatives=(name,) if urls else (), alternative_urls=urls)
 
 
 def _named_match(index, base):
-    mentions = name_mentions(without_decorations(base.title), index.known_keys, index.name_vocabulary,
-                             index.prose_words)
+    # Rule names with a runbook_url count as names too: their link says where the runbook is.
+    known = ChainMap(index.known_keys, index.rules.linked_keys)
+    mentions = name_mentions(without_decorations(base.title), known, index.name_vocabulary, index.prose_words)
     keys = [mention.key for mention in mentions]
     # "Kubelet has disappeared from Prometheus target discovery" says "kubelet down": a name too.
     plain = name_key(plain_words(" ".join(name_words(base.normalised))))
@@ -105,6 +159,10 @@ def _named_match(index, base):
         keys.append(plain)
     for key in keys:
         docs = index.runbooks_named(key)
+        if not docs and index.rules.runbook_urls(key):
+            # The name of a rule whose runbook_url is not on the docs site: that alert, with no runbook here.
+            return (_linked_match(index, base, tuple(index.rules.runbook_urls(key)), "rule runbook_url", on_site_only=True)
+                    or _rule_without_runbook(base, index.rules.alert_name(key), index))
         if docs:
             best = index.runbook(docs[0]).record
             others = {}

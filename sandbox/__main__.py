@@ -2,9 +2,9 @@
 
 Starts the embedded PostgreSQL (and applies migrations) so the other processes join a
 ready server, runs the local stand-ins that speak the real protocols (docs site,
-PagerDuty, Slack, SMTP) on the ports the demo configuration names, and prints what
-happens: the dashboard URL, each alert posted with the bot's reply, where the handoff
-mail went.  After a while it edits a runbook page, as a team member would.
+Prometheus rules API, PagerDuty, Slack, SMTP) on the ports the demo configuration
+names, and prints what happens: the dashboard URL, each alert posted with the bot's
+reply, where the handoff mail went.  After a while it edits a runbook page, as a team member would.
 """
 import argparse
 import logging
@@ -17,6 +17,7 @@ from sandbox import demo_events
 from sandbox.docs_server import DocsServer
 from sandbox.pagerduty import Account, serve_in_thread
 from sandbox.pagerduty_history import generate_history
+from sandbox.prometheus_rules import RulesServer
 from sandbox.slack import SlackSandbox
 from sandbox.slack_demo import run_demo
 from sandbox.smtp import SmtpSink
@@ -40,6 +41,8 @@ def describe_demo(config, log_dir, data_dir, database_url, outbox):
         "Oncall Helper demo: every process runs against local stand-ins, no account needed.",
         f"  dashboard: {dashboard}/",
         f"  docs site: {config.text('DOCS_URL')} (the runbook site the docs monitor watches)",
+        f"  rules:     {config.text('PROMETHEUS_URL')}/api/v1/rules (the team's alert rules; "
+        "`python3 -m generate_documentation_db --rules` lists their runbook status)",
         f"  alerts:    posted below into the sandbox channel {DEMO_CHANNEL}, each with the bot's reply",
         f"  handoff:   mails land in {outbox}/ ; the path is printed when the mailer sends",
         f"  logs:      {log_dir}/<process>.log (one file per process)",
@@ -56,7 +59,8 @@ def start_stand_ins(config, site_dir, outbox):
     pagerduty = serve_in_thread(account, port_of(config.text("PAGERDUTY_API_URL")))
     slack = SlackSandbox(port=port_of(config.text("SLACK_API_URL"))).start()
     smtp = SmtpSink(outbox, config.integer("SMTP_PORT")).start()
-    return docs, pagerduty, slack, smtp
+    rules = RulesServer(port=port_of(config.text("PROMETHEUS_URL"))).start()
+    return docs, pagerduty, slack, smtp, rules
 
 
 def main(argv):
@@ -64,14 +68,15 @@ def main(argv):
     parser.add_argument("--once", action="store_true", help="start everything, print the block and exit")
     args = parser.parse_args(argv)
     config = utils.load_config()
-    config.require("DOCS_URL", "PAGERDUTY_API_URL", "SLACK_API_URL", "SMTP_PORT", feature="the demo stand-ins")
+    config.require("DOCS_URL", "PAGERDUTY_API_URL", "SLACK_API_URL", "SMTP_PORT", "PROMETHEUS_URL",
+                   feature="the demo stand-ins")
     utils.configure_logging("sandbox", config)
     stopping = utils.stop_event()
     conn = connection.connect(config)
     data_dir = connection.data_dir(config)
     site_dir = demo_events.fresh_site_copy(data_dir / "demo_docs_site")
     outbox = utils.PROJECT_DIR / "outbox" / "sandbox-smtp"
-    docs, pagerduty, slack, smtp = start_stand_ins(config, site_dir, outbox)
+    docs, pagerduty, slack, smtp, rules = start_stand_ins(config, site_dir, outbox)
     url = connection.database_url(config)
     print(describe_demo(config, utils.log_dir_of(config), data_dir, url, outbox), flush=True)
     if not args.once:
@@ -79,7 +84,7 @@ def main(argv):
         threading.Thread(target=demo_events.edit_runbook_later, args=(site_dir, EDIT_AFTER_SECONDS, stopping),
                          daemon=True).start()
         run_demo(slack, DEMO_CHANNEL, stopping)
-    for server in (docs, pagerduty):
+    for server in (docs, pagerduty, rules):
         server.shutdown()
     slack.stop()
     smtp.stop()

@@ -14,6 +14,8 @@ DEMO_INCIDENTS = [
     "[P2] etcd has no leader on prod-east",
     'ALARM: "prod-redis-memory-high" in EU (Ireland)',
     "[FIRING:1] KubeJobFailed (nightly-backup-28391 batch warning)",
+    # A title rendered from a rule's description: found through the rule's template.
+    "Deployment billing/billing-api has not matched the expected number of replicas for longer than 15 minutes.",
     "[Triggered on {host:web-01,env:prod}] certificate expiring soon",
     "[FIRING:1] ElasticsearchClusterRed (logging critical)",
 ]

@@ -313,6 +313,23 @@ def test_coverage_reads_runbook_keys_and_the_bots_matches(client, db):
                                            "change": "changed", "runbooks": ["KubePodCrashLooping"]}]
 
 
+def test_the_alert_rules_without_a_runbook_are_listed_before_they_fire(client, db):
+    from generate_documentation_db.alert_rules import AlertRule
+    from generate_documentation_db.rule_store import store_rules
+    add_runbook(db, "http://docs.local/kube", "KubePodCrashLooping", "kubepodcrashlooping")
+    assert b'id="rule-gaps"' not in client.get("/").data  # no rules configured: no panel
+    store_rules(db, "rules.yml", [
+        AlertRule("KubePodCrashLooping", severity="warning"),
+        AlertRule("KafkaConsumerLagHigh", severity="critical"),
+        AlertRule("RedisDown", severity="warning", runbook_url="https://wiki.example.test/RedisDown"),
+    ])
+    page = client.get("/").get_data(as_text=True)
+    panel = page.split('id="rule-gaps"', 1)[1].split("</table>", 1)[0]
+    assert "2 of 3 alert rules have no runbook on the docs site" in page
+    assert panel.index("KafkaConsumerLagHigh") < panel.index("RedisDown") and "KubePodCrashLooping" not in panel
+    assert 'runbook_url not on the docs site: <a href="https://wiki.example.test/RedisDown"' in panel
+
+
 def test_database_restarts_never_leave_broken_connections_nor_fail_a_request(crashable_server):
     data = DashboardData(Database(lambda: connect_url(crashable_server.url)), "UTC")
     try:

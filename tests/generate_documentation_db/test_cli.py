@@ -174,3 +174,36 @@ def test_the_monitor_survives_a_database_crash_and_stores_the_next_edit(sample_s
         if monitor.poll() is None:
             monitor.kill()
         monitor.wait()
+
+
+@pytest.fixture
+def demo_rules_api(sample_site, tmp_path):
+    """The demo team's rule files, their runbook links pointing at this test's copy of the site."""
+    from sandbox.prometheus_rules import DEFAULT_RULES, RulesServer
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    for path in DEFAULT_RULES.glob("*.yml"):
+        (folder / path.name).write_text(path.read_text().replace("http://127.0.0.1:8101/", sample_site.url))
+    server = RulesServer(folder).start()
+    yield server
+    server.stop()
+
+
+def test_rules_are_read_with_the_poll_and_listed_with_their_runbook_status(sample_site, demo_rules_api,
+                                                                            database_url):
+    polled = run_monitor("--once", "--url", sample_site.url, database_url=database_url,
+                         PROMETHEUS_URL=f"{demo_rules_api.url}/prometheus")
+    assert polled.returncode == 0, polled.stderr
+    assert "Read 10 alert rules from 1 sources: 1 changed, 0 could not be read." in polled.stderr
+    listed = run_monitor("--rules", database_url=database_url)
+    lines = listed.stdout.splitlines()
+    assert any(line.startswith("no runbook") and "KubeContainerWaiting" in line for line in lines), listed.stdout
+    assert any(line.startswith("runbook on the docs site") and "NodeFilesystemAlmostOutOfSpace" in line
+               and line.endswith("node/disk-full.html") for line in lines)
+    assert any(line.startswith("runbook_url not on the docs site") and "NodeNetworkReceiveErrs" in line
+               for line in lines)
+    assert "10 rules: 2 no runbook, 1 runbook_url not on the docs site, 7 runbook on the docs site." in lines
+    assert lines.index("") == 10  # every rule once, then the totals
+    checked = run_monitor("--rules", "--check-links", database_url=database_url)
+    assert any(line.startswith("runbook_url broken") and "NodeNetworkReceiveErrs" in line
+               for line in checked.stdout.splitlines()), checked.stdout

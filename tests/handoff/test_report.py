@@ -114,3 +114,15 @@ def test_the_dashboard_link_covers_the_local_days_of_the_week():
     assert dashboard_link("http://127.0.0.1:5000/", WEEK) == \
         "http://127.0.0.1:5000/?range=custom&from=2026-11-23&to=2026-11-30"
     assert dashboard_link(None, WEEK) is None
+
+
+def test_new_alert_rules_without_a_runbook_are_listed_and_only_when_there_are_some():
+    gaps = [{"alert_name": "KafkaConsumerLagHigh", "severity": "critical", "status": "no runbook", "runbook": ""},
+            {"alert_name": "RedisDown", "severity": "warning", "status": "runbook_url not on the docs site",
+             "runbook": "javascript:alert(1)"}]
+    text, html = mail.render_bodies(build_handoff_report(inputs(new_rule_gaps=gaps), WEEK, SCHEDULE.zone))
+    assert "NEW ALERT RULES WITHOUT A RUNBOOK" in text and "KafkaConsumerLagHigh (critical): no runbook" in text
+    assert "New alert rules without a runbook" in html and "RedisDown" in html
+    assert 'href="javascript:' not in html  # a rule's link is shown as a link only when it is http(s)
+    text, html = mail.render_bodies(build_handoff_report(inputs(), WEEK, SCHEDULE.zone))
+    assert "NEW ALERT RULES" not in text and "New alert rules" not in html

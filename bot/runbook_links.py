@@ -1,0 +1,42 @@
+"""Runbook links an alert message carries itself (pure functions).
+
+Alertmanager templates often put the rule's `runbook_url` into the Slack message or the PagerDuty
+details: as a link labelled "Runbook" (`<https://…|Runbook>`), after a label
+("Runbook: https://…", "*runbook_url:* <https://…>"), as an attachment field titled Runbook, or
+as a button.  Such a link names the alert's runbook more surely than any reading of its title.
+"""
+import re
+
+_LABELLED_LINK = re.compile(r"<(https?://[^|>\s]+)\|[^>]*\brunbook", re.IGNORECASE)
+_AFTER_LABEL = re.compile(r"\brunbook(?:[ _-]?url)?\W{0,6}?[:=]\W{0,4}<?(https?://[^\s|<>]+)", re.IGNORECASE)
+_BUTTON_TYPES = (None, "button")
+MAX_LINKS = 3
+
+
+def runbook_links(texts: list[str], widgets: list) -> tuple[str, ...]:
+    """The runbook URLs named in a message's raw texts (Slack markup kept) and by the buttons among
+    its widgets (Block Kit blocks, attachment actions), in reading order, without repeats."""
+    found = []
+    for text in texts:
+        for pattern in (_LABELLED_LINK, _AFTER_LABEL):
+            found += [match.group(1) for match in pattern.finditer(text)]
+    found += _buttons(widgets)
+    return tuple(dict.fromkeys(url.replace("&amp;", "&").rstrip(".,;)") for url in found))[:MAX_LINKS]
+
+
+def _buttons(node):
+    """URLs of buttons whose label says runbook (attachment actions, Block Kit button elements)."""
+    found = []
+    if isinstance(node, list):
+        for item in node:
+            found += _buttons(item)
+    elif isinstance(node, dict):
+        label = node.get("text")
+        label = label.get("text") if isinstance(label, dict) else label
+        if (node.get("type") in _BUTTON_TYPES and isinstance(node.get("url"), str)
+                and isinstance(label, str) and "runbook" in label.lower() and node["url"].startswith("http")):
+            found.append(node["url"])
+        for key in ("elements", "accessory", "actions"):
+            if isinstance(node.get(key), (dict, list)):
+                found += _buttons(node[key])
+    return found

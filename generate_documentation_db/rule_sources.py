@@ -1,0 +1,173 @@
+"""Where the team's alerting rules come from, read on every poll of the docs monitor.
+
+* `PROMETHEUS_URL`: base URLs of Prometheus-compatible rules APIs, comma-separated
+  (`http://prometheus:9090`, Mimir's or Cortex's `http://mimir/prometheus`, a Thanos Ruler,
+  vmalert); `/api/v1/rules` is added.  Basic auth as `https://user:password@host`, or a bearer
+  token in `PROMETHEUS_TOKEN`.
+* `ALERT_RULES_PATH`: rule files or folders of them (`*.yml`, `*.yaml`, read recursively), such as
+  a checkout of the team's rules repository; each file is a source of its own, so one broken file
+  keeps its last good rules while the others move on.
+
+A source that cannot be read (a timeout, an HTTP error, invalid YAML or JSON, a template Go would
+not parse) is one log line naming it, without its credentials; its last good rules stay.
+"""
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+
+from database.connection import Connection
+from generate_documentation_db import rule_store
+from generate_documentation_db.alert_rules import AlertRule, RuleSourceError, rules_from_api, rules_from_yaml
+from matching.rule_templates import template_problem
+
+log = logging.getLogger(__name__)
+RULES_API_PATH = "/api/v1/rules"
+RULE_FILE_SUFFIXES = (".yml", ".yaml")
+TIMEOUT_SECONDS = 10.0
+MAX_RESPONSE_BYTES = 50_000_000
+
+
+@dataclass(frozen=True)
+class RuleSource:
+    """`name` is what logs, `--rules` and the database call it: a URL without credentials, or a path."""
+
+    name: str
+    url: str = ""  # a rules API, credentials included
+    path: Path | None = None  # a rule file
+
+
+@dataclass
+class RulesReport:
+    sources: int = 0
+    rules: int = 0
+    changed: list[str] = field(default_factory=list)
+    faults: list[tuple[str, str]] = field(default_factory=list)  # (source, problem)
+
+    def summary(self) -> str:
+        return (f"Read {self.rules} alert rules from {self.sources} sources: {len(self.changed)} changed, "
+                f"{len(self.faults)} could not be read.")
+
+
+def rules_api_url(base_url: str) -> str:
+    """The rules endpoint under a base URL (kept as given when it already names the endpoint)."""
+    base = base_url.rstrip("/")
+    return base if base.endswith(RULES_API_PATH) else base + RULES_API_PATH
+
+
+def without_credentials(url: str) -> str:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+
+
+def configured_sources(api_urls: list[str], rule_paths: list[str]) -> list[RuleSource]:
+    """Every source the settings name; a folder is expanded into its rule files, in order."""
+    sources = [RuleSource(without_credentials(rules_api_url(url)), url=rules_api_url(url)) for url in api_urls]
+    for value in rule_paths:
+        path = Path(value).expanduser()
+        files = sorted(file for file in path.rglob("*") if file.suffix in RULE_FILE_SUFFIXES) if path.is_dir() else [path]
+        sources.extend(RuleSource(str(file), path=file) for file in files)
+    return sources
+
+
+class RuleReader:
+    """Reads rule sources: one HTTP session for every rules API, passed in."""
+
+    def __init__(self, session: requests.Session, token: str | None = None, timeout_seconds: float = TIMEOUT_SECONDS):
+        self.session = session
+        self.token = token
+        self.timeout_seconds = timeout_seconds
+
+    def read(self, source: RuleSource) -> list[AlertRule]:
+        """The source's alerting rules; RuleSourceError (one sentence naming it) when it cannot be read."""
+        rules = self._read_api(source) if source.url else self._read_file(source)
+        for rule in rules:
+            for annotation in ("summary", "description"):
+                problem = template_problem(getattr(rule, annotation))
+                if problem:
+                    raise RuleSourceError(f"{source.name}: the {annotation} of {rule.alert_name} {problem}.")
+        return rules
+
+    def _read_file(self, source):
+        try:
+            text = source.path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise RuleSourceError(f"{source.name} cannot be read ({type(error).__name__}).") from None
+        return rules_from_yaml(text, source.name)
+
+    def _read_api(self, source):
+        headers = {"Accept": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        try:
+            response = self.session.get(source.url, headers=headers, timeout=self.timeout_seconds,
+                                        params={"type": "alert"})
+        except requests.Timeout:
+            raise RuleSourceError(f"{source.name} did not answer within {self.timeout_seconds:g} s.") from None
+        except requests.RequestException as error:
+            raise RuleSourceError(f"{source.name} could not be reached ({type(error).__name__}).") from None
+        with response:
+            if response.status_code != 200:
+                raise RuleSourceError(f"{source.name} answered HTTP {response.status_code}.")
+            if len(response.content) > MAX_RESPONSE_BYTES:
+                raise RuleSourceError(f"{source.name} answered more than {MAX_RESPONSE_BYTES} bytes.")
+            try:
+                payload = response.json()
+            except ValueError:
+                raise RuleSourceError(f"{source.name} answered something that is not JSON.") from None
+        return rules_from_api(payload, source.name)
+
+
+class RuleWatcher:
+    """The configured rule sources, read on every poll (a folder is listed again each time)."""
+
+    def __init__(self, reader: RuleReader, api_urls: list[str], rule_paths: list[str]) -> None:
+        self.reader = reader
+        self.api_urls = list(api_urls)
+        self.rule_paths = list(rule_paths)
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.api_urls or self.rule_paths)
+
+    def poll(self, conn: Connection) -> RulesReport:
+        return poll_rules(conn, self.reader, configured_sources(self.api_urls, self.rule_paths))
+
+
+def poll_rules(conn: Connection, reader: RuleReader, sources: list[RuleSource]) -> RulesReport:
+    """Read every source and keep what changed; a source that fails keeps its last good rules."""
+    report = RulesReport(sources=len(sources))
+    for source in sources:
+        try:
+            rules = reader.read(source)
+        except RuleSourceError as error:
+            log.warning("%s Its last good alert rules stay.", error)
+            rule_store.record_problem(conn, source.name, str(error))
+            report.faults.append((source.name, str(error)))
+            continue
+        report.rules += len(rules)
+        if rule_store.store_rules(conn, source.name, rules):
+            report.changed.append(source.name)
+            log.info("Alert rules of %s changed: %d rules.", source.name, len(rules))
+    rule_store.forget_sources(conn, [source.name for source in sources])
+    return report
+
+
+def gone_links(session: requests.Session, urls: set[str], timeout_seconds: float = TIMEOUT_SECONDS) -> set[str]:
+    """The links that answer 404 or 410 (a link that cannot be reached is not called gone)."""
+    gone = set()
+    for url in sorted(urls):
+        try:
+            response = session.head(url, timeout=timeout_seconds, allow_redirects=True)
+            if response.status_code == 405:
+                response = session.get(url, timeout=timeout_seconds, stream=True)
+            response.close()
+        except requests.RequestException:
+            continue
+        if response.status_code in (404, 410):
+            gone.add(url)
+    return gone

@@ -1,0 +1,95 @@
+"""The alerting rules in PostgreSQL: one source's rules replaced in one transaction when they changed.
+
+An unchanged source costs one read of its fingerprint and no write; a source that fails records
+the problem and keeps its last good rules.
+"""
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from database.connection import Connection
+from generate_documentation_db.alert_rules import AlertRule, fingerprint
+
+
+@dataclass(frozen=True)
+class StoredRule:
+    source: str
+    rule: AlertRule
+
+
+@dataclass(frozen=True)
+class SourceState:
+    source: str
+    rule_count: int
+    read_at: datetime | None
+    problem: str | None
+
+
+def store_rules(conn: Connection, source: str, rules: list[AlertRule]) -> bool:
+    """Keep `rules` as the source's rules; True when they differ from those stored (and were written)."""
+    digest = fingerprint(rules)
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT fingerprint, problem FROM alert_rule_sources WHERE source = %s FOR UPDATE", (source,))
+        row = cur.fetchone()
+        if row and row[0] == digest:
+            if row[1] is not None:  # it read well again after a failure: the problem is over
+                cur.execute("UPDATE alert_rule_sources SET problem = NULL, read_at = now() WHERE source = %s",
+                            (source,))
+            return False
+        cur.execute(
+            "INSERT INTO alert_rule_sources (source, fingerprint, rule_count, version, read_at, changed_at)"
+            " VALUES (%(source)s, %(digest)s, %(count)s, nextval('alert_rules_version'), now(), now())"
+            " ON CONFLICT (source) DO UPDATE SET fingerprint = excluded.fingerprint,"
+            " rule_count = excluded.rule_count, version = excluded.version, read_at = now(),"
+            " changed_at = now(), problem = NULL, problem_at = NULL",
+            {"source": source, "digest": digest, "count": len(rules)})
+        cur.execute("DELETE FROM alert_rules WHERE source = %s", (source,))
+        if rules:
+            cur.executemany("INSERT INTO alert_rule_names (alert_name) VALUES (%s) ON CONFLICT DO NOTHING",
+                            sorted({(rule.alert_name,) for rule in rules}))
+            cur.executemany(
+                "INSERT INTO alert_rules (source, alert_name, group_name, severity, labels, summary, description,"
+                " runbook_url, expr, for_duration) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                [(source, rule.alert_name, rule.group, rule.severity, json.dumps(rule.labels), rule.summary,
+                  rule.description, rule.runbook_url, rule.expr, rule.for_duration) for rule in rules])
+    return True
+
+
+def record_problem(conn: Connection, source: str, problem: str) -> None:
+    """Note what went wrong reading a source; its last good rules stay."""
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            "INSERT INTO alert_rule_sources (source, problem, problem_at) VALUES (%s, %s, now())"
+            " ON CONFLICT (source) DO UPDATE SET problem = excluded.problem, problem_at = now()",
+            (source, problem))
+
+
+def forget_sources(conn: Connection, keep: list[str]) -> int:
+    """Drop the sources no longer configured, with their rules; returns how many."""
+    with conn, conn.cursor() as cur:
+        cur.execute("DELETE FROM alert_rule_sources WHERE NOT (source = ANY(%s))", (list(keep),))
+        if cur.rowcount:
+            cur.execute("SELECT nextval('alert_rules_version')")  # the matcher reloads without them
+        return cur.rowcount
+
+
+def stored_rules(conn: Connection) -> list[StoredRule]:
+    """Every stored rule, by source and alert name."""
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT source, alert_name, group_name, severity, labels, summary, description, runbook_url,"
+                    " expr, for_duration FROM alert_rules ORDER BY source, alert_name, id")
+        return [StoredRule(row[0], AlertRule(*row[1:4], dict(row[4]), *row[5:])) for row in cur.fetchall()]
+
+
+def first_seen_between(conn: Connection, start: datetime, end: datetime) -> set[str]:
+    """The alert names first read from a rule source in [start, end)."""
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT alert_name FROM alert_rule_names WHERE first_seen_at >= %s AND first_seen_at < %s",
+                    (start, end))
+        return {row[0] for row in cur.fetchall()}
+
+
+def source_states(conn: Connection) -> list[SourceState]:
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT source, rule_count, read_at, problem FROM alert_rule_sources ORDER BY source")
+        return [SourceState(*row) for row in cur.fetchall()]
