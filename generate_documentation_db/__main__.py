@@ -101,9 +101,11 @@ def main(argv: list[str]) -> int:
         database = open_database(config, one_shot=True)
         coverage = database.run(lambda conn: rule_coverage(rule_store.stored_rules(conn),
                                                            RunbookIndex(load_records(conn), vectors=None)))
+        # Links the docs monitor found gone on its daily check; --check-links asks again now.
+        gone = database.run(rule_store.gone_links)
         if args.check_links:
-            elsewhere = {entry.runbook for entry in coverage if entry.status == OFF_SITE}
-            coverage = with_broken_links(coverage, gone_links(requests.Session(), elsewhere))
+            gone = gone_links(requests.Session(), {entry.runbook for entry in coverage if entry.status == OFF_SITE})
+        coverage = with_broken_links(coverage, gone)
         print("\n".join(format_coverage(coverage)) if coverage
               else "(no alert rules stored yet: set PROMETHEUS_URL or ALERT_RULES_PATH and let the docs monitor poll)")
         return 0
@@ -122,7 +124,8 @@ def rule_watcher(config: utils.Config) -> RuleWatcher:
         utils.Config({}, {"PROMETHEUS_URL": url}).url("PROMETHEUS_URL")  # one sentence naming it when bad
     reader = RuleReader(requests.Session(), token=config.text("PROMETHEUS_TOKEN"),
                         timeout_seconds=config.number("DOCS_TIMEOUT_SECONDS", 10.0, minimum=0.1, maximum=600))
-    return RuleWatcher(reader, api_urls, config.items("ALERT_RULES_PATH"))
+    link_hours = config.number("RULE_LINK_CHECK_HOURS", 24.0, minimum=0, maximum=24 * 365)
+    return RuleWatcher(reader, api_urls, config.items("ALERT_RULES_PATH"), link_check_seconds=link_hours * 3600)
 
 
 def run(monitor: DocsMonitor, config: utils.Config, poll_seconds: int, once: bool,
@@ -141,6 +144,7 @@ def run(monitor: DocsMonitor, config: utils.Config, poll_seconds: int, once: boo
             if rules is not None and rules.configured:
                 rules_report = database.run(rules.poll, retry_seconds=0)
                 log.info(rules_report.summary())
+                database.run(rules.check_links, retry_seconds=0)
                 summary += " " + rules_report.summary()
             # Liveness for the dashboard; it goes to process_status, never to the runbook tables.
             database.run(partial(heartbeats.record_heartbeat, process=Process.DOCS_MONITOR,

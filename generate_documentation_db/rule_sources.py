@@ -21,6 +21,8 @@ import requests
 from database.connection import Connection
 from generate_documentation_db import rule_store
 from generate_documentation_db.alert_rules import AlertRule, RuleSourceError, rules_from_api, rules_from_yaml
+from matching.index import RunbookIndex
+from matching.knowledge_base import load_records
 from matching.rule_templates import template_problem
 
 log = logging.getLogger(__name__)
@@ -28,6 +30,7 @@ RULES_API_PATH = "/api/v1/rules"
 RULE_FILE_SUFFIXES = (".yml", ".yaml")
 TIMEOUT_SECONDS = 10.0
 MAX_RESPONSE_BYTES = 50_000_000
+MAX_LINKS_PER_POLL = 50
 
 
 @dataclass(frozen=True)
@@ -123,12 +126,37 @@ class RuleReader:
 
 
 class RuleWatcher:
-    """The configured rule sources, read on every poll (a folder is listed again each time)."""
+    """The configured rule sources, read on every poll (a folder is listed again each time), and the
+    rules' runbook links that point off the docs site, asked every `link_check_seconds` whether
+    they still exist (0: never), at most MAX_LINKS_PER_POLL of them per poll."""
 
-    def __init__(self, reader: RuleReader, api_urls: list[str], rule_paths: list[str]) -> None:
+    def __init__(self, reader: RuleReader, api_urls: list[str], rule_paths: list[str],
+                 link_check_seconds: float = 0) -> None:
         self.reader = reader
         self.api_urls = list(api_urls)
         self.rule_paths = list(rule_paths)
+        self.link_check_seconds = link_check_seconds
+
+    def check_links(self, conn: Connection) -> list[str]:
+        """Ask the off-site runbook links that are due; returns those that broke now."""
+        if not self.link_check_seconds:
+            return []
+        linked = {stored.rule.runbook_url for stored in rule_store.stored_rules(conn) if stored.rule.runbook_url}
+        due = rule_store.links_due(conn, linked, self.link_check_seconds)
+        if not due:
+            return []
+        index = RunbookIndex(load_records(conn), vectors=None)
+        for url in due:
+            if index.runbooks_at(url):  # the docs monitor crawls those pages itself: noted, not asked
+                rule_store.record_link(conn, url, None)
+        off_site = [url for url in due if not index.runbooks_at(url)][:MAX_LINKS_PER_POLL]
+        broke = []
+        for url in off_site:
+            if rule_store.record_link(conn, url, link_status(self.reader.session, url, self.reader.timeout_seconds)):
+                log.warning("The runbook link %s of an alert rule now answers that the page is gone.",
+                            without_credentials(url))
+                broke.append(url)
+        return broke
 
     @property
     def configured(self) -> bool:
@@ -157,17 +185,19 @@ def poll_rules(conn: Connection, reader: RuleReader, sources: list[RuleSource]) 
     return report
 
 
+def link_status(session: requests.Session, url: str, timeout_seconds: float = TIMEOUT_SECONDS) -> int | None:
+    """The HTTP status a runbook link answers (after redirects); None when it cannot be reached."""
+    try:
+        response = session.head(url, timeout=timeout_seconds, allow_redirects=True)
+        if response.status_code in (403, 405, 501):  # servers that refuse HEAD: ask for the page itself
+            response.close()
+            response = session.get(url, timeout=timeout_seconds, stream=True, allow_redirects=True)
+        response.close()
+        return response.status_code
+    except requests.RequestException:
+        return None
+
+
 def gone_links(session: requests.Session, urls: set[str], timeout_seconds: float = TIMEOUT_SECONDS) -> set[str]:
     """The links that answer 404 or 410 (a link that cannot be reached is not called gone)."""
-    gone = set()
-    for url in sorted(urls):
-        try:
-            response = session.head(url, timeout=timeout_seconds, allow_redirects=True)
-            if response.status_code == 405:
-                response = session.get(url, timeout=timeout_seconds, stream=True)
-            response.close()
-        except requests.RequestException:
-            continue
-        if response.status_code in (404, 410):
-            gone.add(url)
-    return gone
+    return {url for url in sorted(urls) if link_status(session, url, timeout_seconds) in rule_store.GONE}

@@ -93,3 +93,44 @@ def source_states(conn: Connection) -> list[SourceState]:
     with conn, conn.cursor() as cur:
         cur.execute("SELECT source, rule_count, read_at, problem FROM alert_rule_sources ORDER BY source")
         return [SourceState(*row) for row in cur.fetchall()]
+
+
+GONE = (404, 410)
+
+
+def links_due(conn: Connection, urls: set[str], every_seconds: float) -> list[str]:
+    """The links of `urls` not checked within `every_seconds`, never-checked first."""
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT url FROM rule_links WHERE url = ANY(%s) AND checked_at > now() - %s * interval '1 second'",
+                    (sorted(urls), every_seconds))
+        fresh = {row[0] for row in cur.fetchall()}
+    return sorted(urls - fresh)
+
+
+def record_link(conn: Connection, url: str, status: int | None) -> bool:
+    """Note what a link answered; True when it broke just now (it answered before, or was never seen)."""
+    gone = status in GONE
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT status FROM rule_links WHERE url = %s FOR UPDATE", (url,))
+        row = cur.fetchone()
+        broke = gone and (row is None or row[0] not in GONE)
+        cur.execute(
+            "INSERT INTO rule_links (url, status, checked_at, broke_at) VALUES (%(url)s, %(status)s, now(),"
+            " CASE WHEN %(broke)s THEN now() END) ON CONFLICT (url) DO UPDATE SET status = excluded.status,"
+            " checked_at = now(), broke_at = CASE WHEN %(broke)s THEN now() WHEN %(gone)s THEN rule_links.broke_at END",
+            {"url": url, "status": status, "broke": broke, "gone": gone})
+    return broke
+
+
+def gone_links(conn: Connection) -> set[str]:
+    """The links last found answering 404 or 410."""
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT url FROM rule_links WHERE status = ANY(%s)", (list(GONE),))
+        return {row[0] for row in cur.fetchall()}
+
+
+def links_broken_between(conn: Connection, start: datetime, end: datetime) -> set[str]:
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT url FROM rule_links WHERE broke_at >= %s AND broke_at < %s AND status = ANY(%s)",
+                    (start, end, list(GONE)))
+        return {row[0] for row in cur.fetchall()}

@@ -110,10 +110,14 @@ def load_inputs(conn: Connection, week: HandoffWeek, schedule: HandoffSchedule,
 
 
 def new_rule_gaps(conn: Connection, index: RunbookIndex, week: HandoffWeek) -> list[dict]:
-    """The alert rules first read this week that have no runbook on the docs site."""
+    """The week's new gaps: alert rules first read this week that have no runbook on the docs site, and
+    rules whose runbook link broke this week."""
     added = rule_store.first_seen_between(conn, week.start_utc(), week.end_utc())
-    return [entry.__dict__ for entry in rule_coverage.rule_coverage(rule_store.stored_rules(conn), index)
-            if entry.alert_name in added and entry.status != rule_coverage.ON_SITE]
+    broke = rule_store.links_broken_between(conn, week.start_utc(), week.end_utc())
+    coverage = rule_coverage.with_broken_links(rule_coverage.rule_coverage(rule_store.stored_rules(conn), index),
+                                               rule_store.gone_links(conn))
+    return [entry.__dict__ for entry in coverage if entry.status != rule_coverage.ON_SITE
+            and (entry.alert_name in added or entry.runbook in broke)]
 
 
 def load_open_at(conn: Connection, moment: datetime) -> pd.DataFrame:

@@ -190,3 +190,30 @@ def test_an_alert_name_keeps_the_time_it_was_first_read_across_changes_of_its_ru
     rule_store.store_rules(db, "a.yml", rules[:1])  # changed: rows rewritten, first sight kept
     rule_store.store_rules(db, "b.yml", rules_from_yaml(PROMETHEUS_RULE))
     assert rule_store.first_seen_between(db, now - timedelta(hours=1), now + timedelta(hours=1)) == {"etcdNoLeader"}
+
+
+def test_off_site_runbook_links_are_asked_once_per_interval_and_a_link_that_goes_is_noted_once(db, tmp_path):
+    from sandbox.docs_server import DocsServer
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "KubeJobFailed.html").write_text("<html><body><h1>KubeJobFailed</h1></body></html>")
+    server = DocsServer(site).start()
+    try:
+        rules = tmp_path / "rules.yml"
+        rules.write_text(RULES_FILE.replace("https://runbooks.example.test/KubePodNotReady.md",
+                                            f"{server.url}KubePodNotReady.html").replace(
+            "annotations: {summary: Job failed to complete.}",
+            f"annotations: {{summary: Job failed to complete., runbook_url: '{server.url}KubeJobFailed.html'}}"))
+        watcher = RuleWatcher(reader(), [], [str(rules)], link_check_seconds=3600)
+        watcher.poll(db)
+        assert watcher.check_links(db) == [f"{server.url}KubePodNotReady.html"]  # never there: gone at first sight
+        asked = [entry.path for entry in server.take_requests()]
+        assert sorted(asked) == ["/KubeJobFailed.html", "/KubePodNotReady.html"]
+        assert watcher.check_links(db) == [] and server.take_requests() == []  # not due again within the hour
+        (site / "KubeJobFailed.html").unlink()
+        with db, db.cursor() as cur:
+            cur.execute("UPDATE rule_links SET checked_at = now() - interval '2 hours'")
+        assert watcher.check_links(db) == [f"{server.url}KubeJobFailed.html"]  # it broke now
+        assert rule_store.gone_links(db) == {f"{server.url}KubePodNotReady.html", f"{server.url}KubeJobFailed.html"}
+    finally:
+        server.stop()

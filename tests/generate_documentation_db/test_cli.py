@@ -192,7 +192,7 @@ def demo_rules_api(sample_site, tmp_path):
 def test_rules_are_read_with_the_poll_and_listed_with_their_runbook_status(sample_site, demo_rules_api,
                                                                             database_url):
     polled = run_monitor("--once", "--url", sample_site.url, database_url=database_url,
-                         PROMETHEUS_URL=f"{demo_rules_api.url}/prometheus")
+                         PROMETHEUS_URL=f"{demo_rules_api.url}/prometheus", RULE_LINK_CHECK_HOURS="0")
     assert polled.returncode == 0, polled.stderr
     assert "Read 10 alert rules from 1 sources: 1 changed, 0 could not be read." in polled.stderr
     listed = run_monitor("--rules", database_url=database_url)
@@ -207,3 +207,7 @@ def test_rules_are_read_with_the_poll_and_listed_with_their_runbook_status(sampl
     checked = run_monitor("--rules", "--check-links", database_url=database_url)
     assert any(line.startswith("runbook_url broken") and "NodeNetworkReceiveErrs" in line
                for line in checked.stdout.splitlines()), checked.stdout
+    # The monitor asks the links itself on its polls (daily by default): then --rules shows it too.
+    assert run_monitor("--once", "--url", sample_site.url, database_url=database_url,
+                       PROMETHEUS_URL=demo_rules_api.url).returncode == 0
+    assert "1 runbook_url broken" in run_monitor("--rules", database_url=database_url).stdout

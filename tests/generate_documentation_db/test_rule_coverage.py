@@ -1,7 +1,14 @@
 """Which alert rules have a runbook before any of them fires (pure: stored rules over the runbook index)."""
 from generate_documentation_db.alert_rules import AlertRule
 from generate_documentation_db.rule_coverage import (
-    BROKEN, NONE, OFF_SITE, ON_SITE, format_coverage, rule_coverage, with_broken_links)
+    BROKEN,
+    NONE,
+    OFF_SITE,
+    ON_SITE,
+    format_coverage,
+    rule_coverage,
+    with_broken_links,
+)
 from generate_documentation_db.rule_store import StoredRule
 from matching.index import RunbookIndex, RunbookRecord
 from matching.titles import name_key
