@@ -19,7 +19,7 @@ from database import heartbeats
 from database.connection import Connection
 from database.outage import Database
 from generate_documentation_db import rule_store
-from generate_documentation_db.rule_coverage import ON_SITE, rule_coverage
+from generate_documentation_db.rule_coverage import ON_SITE, rule_coverage, with_broken_links
 from matching.knowledge_base import LiveIndex, rules_version
 from matching.matcher import DEFAULT_THRESHOLD, alert_key_reader
 
@@ -66,7 +66,7 @@ class DashboardData:
     def incidents(self, conn: Connection, since: datetime, until: datetime) -> pd.DataFrame:
         """Incidents created in [since, until) with alert keys, from the cache when unchanged."""
         index = self.runbooks.current(conn)
-        key = (since, until, (*self._version(conn), index.version))
+        key = (since, until, (*self._version(conn), index.version, index.rules.version))
         with self._lock:
             if key in self._frames:
                 return self._frames[key]
@@ -88,7 +88,8 @@ class DashboardData:
             covered = runbook_coverage.covered_alert_keys(conn)
             changes = runbook_coverage.recent_runbook_changes(conn)
             finished_at, outcome = incident_store.last_sync(conn)
-            key = (filters, period, self._version(conn), self.runbooks.current(conn).version, frozenset(covered),
+            index = self.runbooks.current(conn)
+            key = (filters, period, self._version(conn), index.version, index.rules.version, frozenset(covered),
                    repr(changes), finished_at)
             with self._lock:
                 cached = self._summaries.get(key)
@@ -122,11 +123,12 @@ class DashboardData:
         generate_documentation_db.rule_coverage), made again only when the rules or runbooks changed."""
         def read(conn):
             index = self.runbooks.current(conn)
-            versions = (rules_version(conn), index.version)
+            gone = rule_store.stored_gone_links(conn)
+            versions = (rules_version(conn), index.version, frozenset(gone))
             made_from, gaps = self._rule_gaps
             if made_from == versions:
                 return gaps
-            coverage = rule_coverage(rule_store.stored_rules(conn), index)
+            coverage = with_broken_links(rule_coverage(rule_store.stored_rules(conn), index), gone)
             gaps = {"rules": len(coverage), "gaps": [entry.__dict__ for entry in coverage if entry.status != ON_SITE]}
             self._rule_gaps = (versions, gaps)
             return gaps

@@ -43,7 +43,7 @@ def candidate_rows(index, items, names):
             rows.append(("not recognised", None))
             continue
         base = Match(title=alert.title, normalised=normalise_alert_title(alert.title), alert_key=alert_key(alert.title))
-        named = _named_match(index, base)
+        named = _named_match(index, base, index.rules)
         if named:
             rows.append(("named", is_right(named.matched, named.url, item["expected"], names)))
             continue

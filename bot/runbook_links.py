@@ -7,7 +7,10 @@ as a button.  Such a link names the alert's runbook more surely than any reading
 """
 import re
 
-_LABELLED_LINK = re.compile(r"<(https?://[^|>\s]+)\|[^>]*\brunbook", re.IGNORECASE)
+_LABELLED_LINK = re.compile(r"<(https?://[^|>\s]{1,2000})\|([^>]{0,200})>")
+# A label that offers the runbook ("Runbook", ":book: Open runbook"), not one that says there is none.
+_RUNBOOK_LABEL = re.compile(r"\brunbook", re.IGNORECASE)
+_NOT_A_RUNBOOK = re.compile(r"\b(?:no|missing|create|write|add|new|request)\b", re.IGNORECASE)
 _AFTER_LABEL = re.compile(r"\brunbook(?:[ _-]?url)?\W{0,6}?[:=]\W{0,4}<?(https?://[^\s|<>]+)", re.IGNORECASE)
 _BUTTON_TYPES = (None, "button")
 MAX_LINKS = 3
@@ -18,10 +21,22 @@ def runbook_links(texts: list[str], widgets: list) -> tuple[str, ...]:
     its widgets (Block Kit blocks, attachment actions), in reading order, without repeats."""
     found = []
     for text in texts:
-        for pattern in (_LABELLED_LINK, _AFTER_LABEL):
-            found += [match.group(1) for match in pattern.finditer(text)]
+        found += [match.group(1) for match in _LABELLED_LINK.finditer(text) if _offers_runbook(match.group(2))]
+        found += [match.group(1) for match in _AFTER_LABEL.finditer(text)]
     found += _buttons(widgets)
-    return tuple(dict.fromkeys(url.replace("&amp;", "&").rstrip(".,;)") for url in found))[:MAX_LINKS]
+    return tuple(dict.fromkeys(_trimmed(url.replace("&amp;", "&")) for url in found))[:MAX_LINKS]
+
+
+def _trimmed(url):
+    """A URL without the sentence's punctuation after it ("…/node-down." or "(see …/x)")."""
+    url = url.rstrip(".,;")
+    while url.endswith(")") and url.count(")") > url.count("("):
+        url = url[:-1].rstrip(".,;")
+    return url
+
+
+def _offers_runbook(label):
+    return bool(_RUNBOOK_LABEL.search(label)) and not _NOT_A_RUNBOOK.search(label) and len(label.split()) <= 5
 
 
 def _buttons(node):
@@ -34,7 +49,7 @@ def _buttons(node):
         label = node.get("text")
         label = label.get("text") if isinstance(label, dict) else label
         if (node.get("type") in _BUTTON_TYPES and isinstance(node.get("url"), str)
-                and isinstance(label, str) and "runbook" in label.lower() and node["url"].startswith("http")):
+                and isinstance(label, str) and _offers_runbook(label) and node["url"].startswith("http")):
             found.append(node["url"])
         for key in ("elements", "accessory", "actions"):
             if isinstance(node.get(key), (dict, list)):

@@ -23,7 +23,7 @@ from generate_documentation_db.crawler import CrawlLimits
 from generate_documentation_db.docs_monitor import DocsMonitor
 from generate_documentation_db.progress import Progress
 from generate_documentation_db.rule_coverage import OFF_SITE, format_coverage, rule_coverage, with_broken_links
-from generate_documentation_db.rule_sources import RuleReader, RuleWatcher, gone_links
+from generate_documentation_db.rule_sources import RuleReader, RuleWatcher, ask_gone_links
 from matching.index import RunbookIndex
 from matching.knowledge_base import load_records
 
@@ -102,11 +102,13 @@ def main(argv: list[str]) -> int:
         coverage = database.run(lambda conn: rule_coverage(rule_store.stored_rules(conn),
                                                            RunbookIndex(load_records(conn), vectors=None)))
         # Links the docs monitor found gone on its daily check; --check-links asks again now.
-        gone = database.run(rule_store.gone_links)
+        gone = database.run(rule_store.stored_gone_links)
         if args.check_links:
-            gone = gone_links(requests.Session(), {entry.runbook for entry in coverage if entry.status == OFF_SITE})
+            gone = ask_gone_links(requests.Session(), {entry.runbook for entry in coverage if entry.status == OFF_SITE})
         coverage = with_broken_links(coverage, gone)
-        print("\n".join(format_coverage(coverage)) if coverage
+        problems = [f"Last read failed: {state.problem}" for state in database.run(rule_store.source_states)
+                    if state.problem]
+        print("\n".join(problems + format_coverage(coverage)) if coverage or problems
               else "(no alert rules stored yet: set PROMETHEUS_URL or ALERT_RULES_PATH and let the docs monitor poll)")
         return 0
     urls = start_urls(config, args)

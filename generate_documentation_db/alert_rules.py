@@ -9,6 +9,7 @@ Recording rules are skipped: they raise nothing.
 """
 import hashlib
 import json
+import math
 from dataclasses import asdict, dataclass, field
 
 import yaml
@@ -46,12 +47,12 @@ def rules_from_yaml(text: str, where: str = "the rule file") -> list[AlertRule]:
         raise RuleSourceError(f"{where} is not valid YAML{at}.") from None
     rules = []
     for document in documents:
-        if not isinstance(document, dict):
-            raise RuleSourceError(f"{where} holds a document that is not a mapping of rule groups.")
-        # A PrometheusRule object keeps its groups under spec; a Prometheus rule file at the top.
-        groups = (document.get("spec") or {}).get("groups") if "spec" in document else document.get("groups")
+        # A PrometheusRule object keeps its groups under spec; a Prometheus rule file at the top.  Anything
+        # else (another Kubernetes object, a playbook beside the rules) holds no rules.
+        holder = document.get("spec") if isinstance(document, dict) and "spec" in document else document
+        groups = holder.get("groups") if isinstance(holder, dict) else None
         if groups is None:
-            continue  # another kind of Kubernetes object in the same file
+            continue
         if not isinstance(groups, list):
             raise RuleSourceError(f"{where} has a 'groups' that is not a list.")
         for group in groups:
@@ -60,7 +61,7 @@ def rules_from_yaml(text: str, where: str = "the rule file") -> list[AlertRule]:
 
 
 def _group_rules(group, where):
-    if not isinstance(group, dict) or not isinstance(group.get("rules", []), list):
+    if not isinstance(group, dict) or not isinstance(group.get("rules") or [], list):
         raise RuleSourceError(f"{where} has a rule group that is not a mapping with a list of rules.")
     name = str(group.get("name") or "")
     rules = []
@@ -77,14 +78,18 @@ def rules_from_api(payload: object, where: str = "the rules API") -> list[AlertR
     if not isinstance(payload, dict) or payload.get("status") != "success":
         error = payload.get("error") if isinstance(payload, dict) else None
         raise RuleSourceError(f"{where} did not answer with rules" + (f" ({str(error)[:200]})." if error else "."))
-    groups = (payload.get("data") or {}).get("groups")
+    data = payload.get("data")
+    groups = data.get("groups") if isinstance(data, dict) else None
     if not isinstance(groups, list):
         raise RuleSourceError(f"{where} answered without a list of rule groups.")
     rules = []
     for group in groups:
         if not isinstance(group, dict):
             raise RuleSourceError(f"{where} answered with a rule group that is not an object.")
-        for rule in group.get("rules") or []:
+        group_rules = group.get("rules") or []
+        if not isinstance(group_rules, list):
+            raise RuleSourceError(f"{where} answered with a rule group whose rules are not a list.")
+        for rule in group_rules:
             if not isinstance(rule, dict) or rule.get("type") not in ("alerting", None) or not rule.get("name"):
                 continue
             if rule.get("type") is None and "query" in rule and "annotations" not in rule and "alerts" not in rule:
@@ -92,20 +97,32 @@ def rules_from_api(payload: object, where: str = "the rules API") -> list[AlertR
             duration = rule.get("duration")
             rules.append(_rule(str(rule["name"]), str(group.get("name") or ""), rule.get("labels"),
                                rule.get("annotations"), rule.get("query"),
-                               f"{int(duration)}s" if isinstance(duration, int | float) and duration else duration))
+                               _seconds(duration)))
     return rules
 
 
+def _seconds(duration):
+    """The API's `duration` (seconds, a number) as a rule file's `for`: "900s"; "" when none or not a number."""
+    if isinstance(duration, bool) or not isinstance(duration, int | float) or not math.isfinite(duration):
+        return ""
+    return f"{int(duration)}s" if duration else ""
+
+
+def _text(value) -> str:
+    # PostgreSQL text cannot hold NUL; a rule is not refused for one stray byte.
+    return str(value if value is not None else "").replace("\0", "").strip()
+
+
 def _rule(alert_name, group, labels, annotations, expr, for_duration):
-    labels = {str(key): str(value) for key, value in (labels or {}).items()} if isinstance(labels, dict) else {}
+    labels = {_text(key): _text(value) for key, value in labels.items()} if isinstance(labels, dict) else {}
     annotations = annotations if isinstance(annotations, dict) else {}
     # Rules spell the annotations several ways: runbook_url, runbook, runbookURL; message is the old summary.
     runbook = annotations.get("runbook_url") or annotations.get("runbook") or annotations.get("runbookURL") or ""
     return AlertRule(
-        alert_name=alert_name, group=group, severity=labels.get("severity", ""), labels=labels,
-        summary=str(annotations.get("summary") or annotations.get("message") or "").strip(),
-        description=str(annotations.get("description") or "").strip(),
-        runbook_url=str(runbook).strip(), expr=str(expr or "").strip(), for_duration=str(for_duration or ""),
+        alert_name=_text(alert_name), group=_text(group), severity=labels.get("severity", ""), labels=labels,
+        summary=_text(annotations.get("summary") or annotations.get("message")),
+        description=_text(annotations.get("description")),
+        runbook_url=_text(runbook), expr=_text(expr), for_duration=_text(for_duration),
     )
 
 

@@ -1,8 +1,8 @@
 """Which alert rules have a runbook, before any of them fires (pure functions over the stored rules
 and the matcher's index of the runbooks).
 
-A rule's runbook is *on the docs site* when its `runbook_url` points at a stored page, or a stored
-runbook carries its alert name; its link is *not on the docs site* when it points anywhere else
+A rule's runbook is *on the docs site* when a stored runbook carries its alert name, or its
+`runbook_url` points at a stored page (`matching.matcher.rule_runbooks`); its link is *not on the docs site* when it points anywhere else
 (a page that may be gone: `--check-links` asks); and it has *no runbook* when neither holds.
 """
 from collections import Counter
@@ -10,8 +10,7 @@ from dataclasses import dataclass
 
 from generate_documentation_db.rule_store import StoredRule
 from matching.index import RunbookIndex
-from matching.rule_book import link_name
-from matching.titles import name_key
+from matching.matcher import rule_runbooks
 
 ON_SITE = "runbook on the docs site"
 OFF_SITE = "runbook_url not on the docs site"
@@ -42,10 +41,8 @@ def rule_coverage(rules: list[StoredRule], index: RunbookIndex) -> list[RuleCove
             continue
         seen.add(identity)
         link = rule.runbook_url
-        docs = index.runbooks_at(link) if link else []
-        docs = docs or index.runbooks_named(name_key(rule.alert_name))
-        if not docs and link:
-            docs = index.runbooks_named(name_key(link_name(link)))
+        # The matcher's lookup, so --rules never says "no runbook" for an alert the bot answers.
+        docs = rule_runbooks(index, rule.alert_name, [link] if link else [])
         if docs:
             status, runbook = ON_SITE, index.runbook(docs[0]).record.url
         else:

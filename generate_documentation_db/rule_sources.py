@@ -14,7 +14,6 @@ not parse) is one log line naming it, without its credentials; its last good rul
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
@@ -54,26 +53,45 @@ class RulesReport:
                 f"{len(self.faults)} could not be read.")
 
 
+def _url_parts(url: str) -> tuple[str, str, str, str, str]:
+    """(scheme, user info, host, path, query) of a URL, read the way no character of a password can
+    derail: the user info ends at the last '@', wherever a '/', '#' or '?' inside it would put it."""
+    scheme, _, rest = url.strip().partition("://")
+    userinfo, at, rest = rest.rpartition("@") if "@" in rest else ("", "", rest)
+    rest = rest.split("#", 1)[0]
+    rest, _, query = rest.partition("?")
+    host, slash, path = rest.partition("/")
+    return scheme, userinfo, host, slash + path, query
+
+
 def rules_api_url(base_url: str) -> str:
-    """The rules endpoint under a base URL (kept as given when it already names the endpoint)."""
-    base = base_url.rstrip("/")
-    return base if base.endswith(RULES_API_PATH) else base + RULES_API_PATH
+    """The rules endpoint under a base URL (kept as given when it already names the endpoint; a query,
+    such as a tenant, stays a query)."""
+    scheme, userinfo, host, path, query = _url_parts(base_url)
+    path = path.rstrip("/")
+    path = path if path.endswith(RULES_API_PATH) else path + RULES_API_PATH
+    return f"{scheme}://{userinfo + '@' if userinfo else ''}{host}{path}" + (f"?{query}" if query else "")
 
 
 def without_credentials(url: str) -> str:
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+    """The URL as logs and the database may show it: the user name kept, the password left out."""
+    scheme, userinfo, host, path, query = _url_parts(url)
+    user = userinfo.partition(":")[0]
+    return f"{scheme}://{user + '@' if user else ''}{host}{path}" + (f"?{query}" if query else "")
 
 
 def configured_sources(api_urls: list[str], rule_paths: list[str]) -> list[RuleSource]:
-    """Every source the settings name; a folder is expanded into its rule files, in order."""
+    """Every source the settings name; a folder is expanded into its rule files, in order.  A path
+    that does not exist (a checkout being replaced, an unmounted volume) is one source that fails,
+    so the rules last read under it stay."""
     sources = [RuleSource(without_credentials(rules_api_url(url)), url=rules_api_url(url)) for url in api_urls]
     for value in rule_paths:
         path = Path(value).expanduser()
-        files = sorted(file for file in path.rglob("*") if file.suffix in RULE_FILE_SUFFIXES) if path.is_dir() else [path]
-        sources.extend(RuleSource(str(file), path=file) for file in files)
+        if path.is_dir():
+            files = sorted(file for file in path.rglob("*") if file.suffix in RULE_FILE_SUFFIXES)
+            sources.extend(RuleSource(str(file), path=file) for file in files)
+        else:
+            sources.append(RuleSource(str(path), path=path))
     return sources
 
 
@@ -167,22 +185,34 @@ class RuleWatcher:
 
 
 def poll_rules(conn: Connection, reader: RuleReader, sources: list[RuleSource]) -> RulesReport:
-    """Read every source and keep what changed; a source that fails keeps its last good rules."""
+    """Read every source and keep what changed; a source that fails keeps its last good rules (and,
+    for a folder that is not there, every file's read under it)."""
     report = RulesReport(sources=len(sources))
+    # The rules there are at the very first read are the team's rules, not news of the week.
+    first_read = not rule_store.any_source_read(conn)
     for source in sources:
         try:
             rules = reader.read(source)
         except RuleSourceError as error:
-            log.warning("%s Its last good alert rules stay.", error)
-            rule_store.record_problem(conn, source.name, str(error))
-            report.faults.append((source.name, str(error)))
+            _fault(conn, report, source, str(error))
+            continue
+        except Exception:  # a reader bug on one source must not stop the poll or lose that source's rules
+            log.exception("Could not read the alert rules of %s.", source.name)
+            _fault(conn, report, source, f"{source.name} could not be read (an internal error; see the log).")
             continue
         report.rules += len(rules)
-        if rule_store.store_rules(conn, source.name, rules):
+        if rule_store.store_rules(conn, source.name, rules, first_read=first_read):
             report.changed.append(source.name)
             log.info("Alert rules of %s changed: %d rules.", source.name, len(rules))
-    rule_store.forget_sources(conn, [source.name for source in sources])
+    missing_folders = [source.name for source in sources if source.path is not None and not source.path.exists()]
+    rule_store.forget_sources(conn, [source.name for source in sources], keep_under=missing_folders)
     return report
+
+
+def _fault(conn, report, source, problem):
+    log.warning("%s Its last good alert rules stay.", problem)
+    rule_store.record_problem(conn, source.name, problem)
+    report.faults.append((source.name, problem))
 
 
 def link_status(session: requests.Session, url: str, timeout_seconds: float = TIMEOUT_SECONDS) -> int | None:
@@ -198,6 +228,6 @@ def link_status(session: requests.Session, url: str, timeout_seconds: float = TI
         return None
 
 
-def gone_links(session: requests.Session, urls: set[str], timeout_seconds: float = TIMEOUT_SECONDS) -> set[str]:
+def ask_gone_links(session: requests.Session, urls: set[str], timeout_seconds: float = TIMEOUT_SECONDS) -> set[str]:
     """The links that answer 404 or 410 (a link that cannot be reached is not called gone)."""
     return {url for url in sorted(urls) if link_status(session, url, timeout_seconds) in rule_store.GONE}

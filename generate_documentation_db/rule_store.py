@@ -25,8 +25,16 @@ class SourceState:
     problem: str | None
 
 
-def store_rules(conn: Connection, source: str, rules: list[AlertRule]) -> bool:
-    """Keep `rules` as the source's rules; True when they differ from those stored (and were written)."""
+def any_source_read(conn: Connection) -> bool:
+    """Rules were ever read well from some source."""
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT EXISTS (SELECT 1 FROM alert_rule_sources WHERE fingerprint IS NOT NULL)")
+        return cur.fetchone()[0]
+
+
+def store_rules(conn: Connection, source: str, rules: list[AlertRule], first_read: bool = False) -> bool:
+    """Keep `rules` as the source's rules; True when they differ from those stored (and were written).
+    `first_read`: the suite's very first read of any rules, whose alert names are no week's news."""
     digest = fingerprint(rules)
     with conn, conn.cursor() as cur:
         cur.execute("SELECT fingerprint, problem FROM alert_rule_sources WHERE source = %s FOR UPDATE", (source,))
@@ -36,17 +44,19 @@ def store_rules(conn: Connection, source: str, rules: list[AlertRule]) -> bool:
                 cur.execute("UPDATE alert_rule_sources SET problem = NULL, read_at = now() WHERE source = %s",
                             (source,))
             return False
+        _move_version(cur)
         cur.execute(
             "INSERT INTO alert_rule_sources (source, fingerprint, rule_count, version, read_at, changed_at)"
-            " VALUES (%(source)s, %(digest)s, %(count)s, nextval('alert_rules_version'), now(), now())"
+            " VALUES (%(source)s, %(digest)s, %(count)s, (SELECT version FROM alert_rules_moved), now(), now())"
             " ON CONFLICT (source) DO UPDATE SET fingerprint = excluded.fingerprint,"
             " rule_count = excluded.rule_count, version = excluded.version, read_at = now(),"
             " changed_at = now(), problem = NULL, problem_at = NULL",
             {"source": source, "digest": digest, "count": len(rules)})
         cur.execute("DELETE FROM alert_rules WHERE source = %s", (source,))
         if rules:
-            cur.executemany("INSERT INTO alert_rule_names (alert_name) VALUES (%s) ON CONFLICT DO NOTHING",
-                            sorted({(rule.alert_name,) for rule in rules}))
+            cur.executemany("INSERT INTO alert_rule_names (alert_name, first_seen_at) VALUES"
+                            " (%s, CASE WHEN %s THEN '-infinity'::timestamptz ELSE now() END) ON CONFLICT DO NOTHING",
+                            sorted({(rule.alert_name, first_read) for rule in rules}))
             cur.executemany(
                 "INSERT INTO alert_rules (source, alert_name, group_name, severity, labels, summary, description,"
                 " runbook_url, expr, for_duration) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
@@ -64,13 +74,25 @@ def record_problem(conn: Connection, source: str, problem: str) -> None:
             (source, problem))
 
 
-def forget_sources(conn: Connection, keep: list[str]) -> int:
-    """Drop the sources no longer configured, with their rules; returns how many."""
+def forget_sources(conn: Connection, keep: list[str], keep_under: list[str] = ()) -> int:
+    """Drop the sources no longer configured, with their rules, except those under a folder of
+    `keep_under` (one that is not there just now); returns how many."""
+    prefixes = [folder.rstrip("/") + "/" for folder in keep_under]
     with conn, conn.cursor() as cur:
-        cur.execute("DELETE FROM alert_rule_sources WHERE NOT (source = ANY(%s))", (list(keep),))
+        cur.execute("DELETE FROM alert_rule_sources WHERE NOT (source = ANY(%s))"
+                    " AND NOT (source LIKE ANY(%s))", (list(keep), [_like_prefix(prefix) for prefix in prefixes]))
         if cur.rowcount:
-            cur.execute("SELECT nextval('alert_rules_version')")  # the matcher reloads without them
+            _move_version(cur)  # the matcher reloads without them
         return cur.rowcount
+
+
+def _like_prefix(prefix):
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _move_version(cur):
+    # In the writer's transaction: a reader sees the new version only with the rules it stands for.
+    cur.execute("UPDATE alert_rules_moved SET version = version + 1")
 
 
 def stored_rules(conn: Connection) -> list[StoredRule]:
@@ -108,12 +130,13 @@ def links_due(conn: Connection, urls: set[str], every_seconds: float) -> list[st
 
 
 def record_link(conn: Connection, url: str, status: int | None) -> bool:
-    """Note what a link answered; True when it broke just now (it answered before, or was never seen)."""
+    """Note what a link answered; True when it broke just now: it answered with a page last time.  (A
+    link gone at its first check was never a runbook anyone could read: broken, but no week's news.)"""
     gone = status in GONE
     with conn, conn.cursor() as cur:
         cur.execute("SELECT status FROM rule_links WHERE url = %s FOR UPDATE", (url,))
         row = cur.fetchone()
-        broke = gone and (row is None or row[0] not in GONE)
+        broke = gone and row is not None and row[0] is not None and row[0] not in GONE
         cur.execute(
             "INSERT INTO rule_links (url, status, checked_at, broke_at) VALUES (%(url)s, %(status)s, now(),"
             " CASE WHEN %(broke)s THEN now() END) ON CONFLICT (url) DO UPDATE SET status = excluded.status,"
@@ -122,7 +145,7 @@ def record_link(conn: Connection, url: str, status: int | None) -> bool:
     return broke
 
 
-def gone_links(conn: Connection) -> set[str]:
+def stored_gone_links(conn: Connection) -> set[str]:
     """The links last found answering 404 or 410."""
     with conn, conn.cursor() as cur:
         cur.execute("SELECT url FROM rule_links WHERE status = ANY(%s)", (list(GONE),))

@@ -130,16 +130,17 @@ class RunbookIndex:
     def runbooks_named(self, key: str) -> list[int]:
         """Documents answering to a canonical name key, real runbooks first, title names before slugs
         and aliases."""
-        entries = self._by_key.get(key, [])
-        return [doc for doc, _ in sorted(entries, key=lambda entry: (
-            _KIND_ORDER.get(self._docs[entry[0]].record.kind, 4), _SOURCE_ORDER.get(entry[1], 3),
-            self._docs[entry[0]].record.title))]
+        # One look at each document: a patch on another thread may remove one meanwhile.
+        found = [(doc, source, self._docs[doc]) for doc, source in list(self._by_key.get(key, []))]
+        return [doc for doc, _, _ in sorted((entry for entry in found if entry[2] is not None), key=lambda entry: (
+            _KIND_ORDER.get(entry[2].record.kind, 4), _SOURCE_ORDER.get(entry[1], 3), entry[2].record.title))]
 
     def runbooks_at(self, url: str) -> list[int]:
         """Documents stored from the page a link points at, the one its #fragment names first."""
         page, fragment = link_key(url)
-        docs = [doc for doc in self._by_link.get(page, []) if self._docs[doc] is not None]
-        return sorted(docs, key=lambda doc: link_key(self._docs[doc].record.url)[1] != fragment)
+        found = [(doc, self._docs[doc]) for doc in list(self._by_link.get(page, []))]  # one look at each
+        found = [(doc, indexed) for doc, indexed in found if indexed is not None]
+        return [doc for doc, indexed in sorted(found, key=lambda entry: link_key(entry[1].record.url)[1] != fragment)]
 
     def split_compound(self, term: str) -> list[str]:
         """A term no runbook uses that is two terms they do, written as one word ("crashloop" is

@@ -61,9 +61,9 @@ def load_index(conn: "psycopg2.extensions.connection") -> RunbookIndex:
 
 
 def rules_version(conn: "psycopg2.extensions.connection") -> int:
-    """Moves on whenever the docs monitor stores changed alert rules (see migration 0060)."""
+    """Moves on whenever the docs monitor stores changed alert rules, in the same transaction (migration 0062)."""
     with conn, conn.cursor() as cur:
-        cur.execute("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM alert_rules_version")
+        cur.execute("SELECT version FROM alert_rules_moved")
         return cur.fetchone()[0]
 
 

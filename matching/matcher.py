@@ -25,9 +25,9 @@ from matching.vocabulary import plain_words
 # Chosen on the out-of-fold curve benchmarks/fit_confidence.py prints: the lowest threshold at which at
 # most 1 % of all replies are wrong (a wrong runbook, or one where none exists).
 DEFAULT_THRESHOLD = 0.8
-# How a runbook was found: by a link (the message's own, or its rule's), by name, by a rule's template, by words.
-LINK_REASONS = ("runbook link", "rule runbook_url")
-REASONS = (*LINK_REASONS, "exact name", "rule template", "text match")
+# How a runbook was found: by the message's own link, by a rule's runbook_url, by name, by a rule's template,
+# by words; or that the alert's rule has no runbook on the docs site (the bot stays quiet).
+REASONS = ("runbook link", "rule runbook_url", "exact name", "rule template", "text match", "rule without runbook")
 RELATED_FLOOR = 0.2
 RELATED_LIMIT = 3
 SEARCH_LIMIT = 30
@@ -74,8 +74,8 @@ class Match:
 
     @property
     def found(self) -> bool:
-        """A runbook to give: a stored one, or a link the alert or its rule names (`on_docs_site` says which)."""
-        return self.runbook_id is not None or (self.reason in LINK_REASONS and bool(self.url))
+        """A runbook to give: a stored one, or the link the message itself carries (`on_docs_site` says which)."""
+        return self.runbook_id is not None or (self.reason == "runbook link" and bool(self.url))
 
     @property
     def on_docs_site(self) -> bool:
@@ -85,12 +85,12 @@ class Match:
 def alert_key_reader(index: RunbookIndex, threshold: float = DEFAULT_THRESHOLD) -> Callable[[str], str]:
     """title -> the key the dashboard and the mail count the alert by: its runbook's name when the
     matcher finds one ("Pod is crash looping" and "KubePodCrashLooping" are one alert), else the cleaned
-    title's words.  Cached per title and index version: incident titles repeat."""
+    title's words.  Cached per title and version of the runbooks and rules: incident titles repeat."""
     @functools.lru_cache(maxsize=65536)
     def key_at(version, title):
         return match_alert(index, title, threshold).alert_key
 
-    return lambda title: key_at(index.version, title)
+    return lambda title: key_at((index.version, index.rules.version), title)
 
 
 def match_alert(index: RunbookIndex, title: str, threshold: float = DEFAULT_THRESHOLD,
@@ -107,50 +107,63 @@ def match_alert(index: RunbookIndex, title: str, threshold: float = DEFAULT_THRE
     linked = _linked_match(index, base, links, "runbook link")
     if linked:
         return linked
-    if not len(index) and not index.rules.rule_count:
+    rules = index.rules  # read once: the docs monitor's next change replaces it whole meanwhile
+    if not len(index) and not rules.rule_count:
         return base
-    return _named_match(index, base) or _rule_template_match(index, base) or _ranked_match(index, base, threshold)
+    return (_named_match(index, base, rules) or _rule_template_match(index, base, rules)
+            or _ranked_match(index, base, threshold))
 
 
-def _linked_match(index, base, links, reason, on_site_only=False):
-    """The runbook a link names: the page stored from that URL, else the runbook named as the link's
-    last path segment is (a mirror of the upstream runbooks), else the link itself, not on the site
-    (unless `on_site_only`: a rule's link to elsewhere may be long gone; the message's own is current)."""
+def _linked_match(index, base, links, reason):
+    """The runbook a link the message carries names: the page stored from that URL, else the runbook
+    named as the link's last path segment is (a mirror of the upstream runbooks), else the link itself,
+    not on the docs site.  (A rule's runbook_url is not given that way: `rule_runbooks`.)"""
     for url in links:
         docs = index.runbooks_at(url) or index.runbooks_named(name_key(link_name(url)))
         if docs:
             return _with_runbook(base, index.runbook(docs[0]), 1.0, reason, (), matched=own_name(index, docs[0]))
-    if not links or on_site_only:
+    if not links:
         return None
+    # The page's name is the alert's only when it reads as one ("…/KafkaConsumerLagHigh"), not
+    # "viewpage.action" or "README": the alert keeps its own key then.
     name = link_name(links[0])
-    return replace(base, url=links[0], matched=name, alert_key=" ".join(name_words(name)) or base.alert_key,
-                   confidence=1.0, reason=reason)
+    alert_like = bool(_IDENTIFIER.match(name) or _SNAKE_NAME.match(name) or _HYPHENATED.match(name))
+    return replace(base, url=links[0], matched=name if alert_like else None, confidence=1.0, reason=reason,
+                   alert_key=" ".join(name_words(name)) if alert_like else base.alert_key)
 
 
-def _rule_template_match(index, base):
-    alert = index.rules.alert_for(base.title)
+def rule_runbooks(index: RunbookIndex, alert_name: str, runbook_urls: tuple[str, ...] | list[str]) -> list[int]:
+    """The stored runbooks of an alert rule: those named for its alert, else the page its runbook_url
+    points at, else the runbook named as that link's last path segment is (a mirror of upstream's)."""
+    docs = index.runbooks_named(name_key(alert_name))
+    for url in runbook_urls:
+        docs = docs or index.runbooks_at(url) or index.runbooks_named(name_key(link_name(url)))
+    return docs
+
+
+def _rule_template_match(index, base, rules):
+    alert = rules.alert_for(base.title)
     if alert is None:
         return None
-    key = name_key(alert)
-    docs = index.runbooks_named(key)
-    if docs:
-        return _with_runbook(base, index.runbook(docs[0]), 1.0, "rule template", (), matched=alert)
-    linked = _linked_match(index, base, tuple(index.rules.runbook_urls(key)), "rule runbook_url", on_site_only=True)
-    return replace(linked, matched=alert) if linked else _rule_without_runbook(base, alert, index)
+    docs = rule_runbooks(index, alert, rules.runbook_urls(name_key(alert)))
+    if not docs:
+        return _rule_without_runbook(base, alert, rules)
+    reason = "rule template" if index.runbooks_named(name_key(alert)) else "rule runbook_url"
+    return _with_runbook(base, index.runbook(docs[0]), 1.0, reason, (), matched=alert)
 
 
-def _rule_without_runbook(base, alert, index):
+def _rule_without_runbook(base, alert, rules):
     """The alert is known by its rule and the docs site has no runbook for it: quiet, rather than a
     guess; the rule's own runbook_url, when it has one, is listed as possibly related."""
-    urls = tuple(index.rules.runbook_urls(name_key(alert)))[:1]
+    urls = tuple(rules.runbook_urls(name_key(alert)))[:1]
     name = link_name(urls[0]) if urls else ""
     return replace(base, alert_key=" ".join(name_words(alert)) or base.alert_key, reason="rule without runbook",
                    alternatives=(name,) if urls else (), alternative_urls=urls)
 
 
-def _named_match(index, base):
+def _named_match(index, base, rules):
     # Rule names with a runbook_url count as names too: their link says where the runbook is.
-    known = ChainMap(index.known_keys, index.rules.linked_keys)
+    known = ChainMap(index.known_keys, rules.linked_keys)
     mentions = name_mentions(without_decorations(base.title), known, index.name_vocabulary, index.prose_words)
     keys = [mention.key for mention in mentions]
     # "Kubelet has disappeared from Prometheus target discovery" says "kubelet down": a name too.
@@ -159,10 +172,6 @@ def _named_match(index, base):
         keys.append(plain)
     for key in keys:
         docs = index.runbooks_named(key)
-        if not docs and index.rules.runbook_urls(key):
-            # The name of a rule whose runbook_url is not on the docs site: that alert, with no runbook here.
-            return (_linked_match(index, base, tuple(index.rules.runbook_urls(key)), "rule runbook_url", on_site_only=True)
-                    or _rule_without_runbook(base, index.rules.alert_name(key), index))
         if docs:
             best = index.runbook(docs[0]).record
             others = {}
@@ -175,6 +184,13 @@ def _named_match(index, base):
             spelled = next((name for name_of, name, source in best.names if name_of == key and source == "slug"), None)
             return _with_runbook(base, index.runbook(docs[0]), 1.0, "exact name", tuple(others.items()),
                                  matched=spelled)
+    # Only the name of a rule, after every runbook's name was tried: that alert, by its rule's runbook_url.
+    for key in keys:
+        if rules.runbook_urls(key):
+            docs = rule_runbooks(index, rules.alert_name(key), rules.runbook_urls(key))
+            if not docs:
+                return _rule_without_runbook(base, rules.alert_name(key), rules)
+            return _with_runbook(base, index.runbook(docs[0]), 1.0, "rule runbook_url", (), matched=own_name(index, docs[0]))
     return None
 
 
@@ -187,7 +203,8 @@ def own_name(index: RunbookIndex, doc: int) -> str:
     file_name = _file_name(record)
     if file_name is None:
         return record.display_name
-    claimed = any(other != doc and (_file_name(index.runbook(other).record) or (heading, ""))[0] == heading
+    claimed = any(other != doc and index.runbook(other) is not None
+                  and (_file_name(index.runbook(other).record) or (heading, ""))[0] == heading
                   for other in index.runbooks_named(heading))
     return file_name[1] if claimed else record.display_name
 
@@ -232,6 +249,8 @@ def ranked_candidates(index: RunbookIndex, title: str) -> list[tuple[int, float,
     flags = _message_flags(index, title, reading)
     scored = []
     for doc, score in hits[:RERANKED]:
+        if index.runbook(doc) is None:
+            continue  # removed by a patch since the search found it
         evidence = _evidence(index, doc, score, hits, said)
         scored.append((doc, confidence(evidence) * _vetoed_share(index, doc, flags, query), evidence))
     return _most_specific_first(index, sorted(scored, key=lambda entry: -entry[1]), set(query))
@@ -301,6 +320,12 @@ class _Said:
         self.pairs_total = sum(self.pairs.values()) or 1.0
 
 
+def _another_alert(index, doc, keys):
+    """The runbook is still there and documents another alert than `keys` say."""
+    runbook = index.runbook(doc)
+    return runbook is not None and not runbook.alert_keys & keys
+
+
 def _evidence(index, doc, score, hits, said):
     runbook = index.runbook(doc)
     weights, total = said.weights, said.total
@@ -308,7 +333,7 @@ def _evidence(index, doc, score, hits, said):
     own_name = set(described_terms(runbook.record.display_name))
     name_total = sum(index.idf(term) for term in own_name) or 1.0
     rival = next((other_score for other, other_score in hits
-                  if other != doc and not index.runbook(other).alert_keys & runbook.alert_keys), 0.0)
+                  if other != doc and _another_alert(index, other, runbook.alert_keys)), 0.0)
     margin = (score - rival) / max(score, rival) if max(score, rival) > 0 else 0.0
     mentioned = [term for term in said.query if index.has_term(doc, term)]
     missing = [term for term in said.query if term not in mentioned]
@@ -317,7 +342,7 @@ def _evidence(index, doc, score, hits, said):
     if said.similarity is not None:
         similarity = float(said.similarity[doc])
         rivals = [value for other, value in said.similarity.items()
-                  if other != doc and not index.runbook(other).alert_keys & runbook.alert_keys]
+                  if other != doc and _another_alert(index, other, runbook.alert_keys)]
         similarity_lead = similarity - max(rivals, default=0.0)
     return Evidence(
         score_share=min(1.0, score / total),

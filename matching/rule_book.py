@@ -62,20 +62,18 @@ def link_key(url: str) -> tuple[str, str]:
     scheme, a trailing slash and `index.html` / `.html` / `.md` left out ("…/KubePodCrashLooping.md"
     and "…/kubepodcrashlooping/" are one page)."""
     parts = urlsplit(url.strip())
-    path = parts.path.rstrip("/").lower()
-    for suffix in _PAGE_SUFFIXES:
-        if path.endswith(suffix):
-            path = path[: -len(suffix)].rstrip("/")
-            break
+    path = _without_page_suffix(parts.path.rstrip("/")).rstrip("/").lower()
     return f"{(parts.hostname or '').lower()}{path}", parts.fragment.lower()
 
 
 def link_name(url: str) -> str:
     """The alert name a runbook link's last path segment spells ("…/KubePodCrashLooping.md")."""
-    page, _ = link_key(url)
-    segment = urlsplit(url.strip()).path.rstrip("/").rsplit("/", 1)[-1]
+    path = _without_page_suffix(urlsplit(url.strip()).path.rstrip("/")).rstrip("/")
+    return path.rsplit("/", 1)[-1]
+
+
+def _without_page_suffix(path):
     for suffix in _PAGE_SUFFIXES:
-        if segment.lower().endswith(suffix):
-            segment = segment[: -len(suffix)]
-            break
-    return segment or page.rsplit("/", 1)[-1]
+        if path.lower().endswith(suffix):
+            return path[: -len(suffix)]
+    return path

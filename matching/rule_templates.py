@@ -20,9 +20,12 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from matching.titles import without_decorations
+
 _ACTION = re.compile(r"\{\{-?(.*?)-?\}\}", re.S)
 _WORD = re.compile(r"[a-z0-9]+")
-_OPENS = ("if", "with", "range", "block")
+_OPENS = ("if", "with", "range", "block", "define")
+_KEYWORD = re.compile(r"[\s(.]")
 # How many title words one value may take ("openshift-monitoring/prometheus-k8s-0" is five), and
 # how many a conditional block's rendering may.
 SLOT_WORDS = 16
@@ -80,7 +83,7 @@ def _elements(template):
         if depth == 0:
             _add_literal(elements, template[position:action.start()])
         position = action.end()
-        keyword = (action.group(1).split() or [""])[0]
+        keyword = _KEYWORD.split(action.group(1).strip(), maxsplit=1)[0]
         if keyword.startswith("/*"):
             continue  # a comment renders nothing
         if keyword in _OPENS:
@@ -111,32 +114,41 @@ def _add_literal(elements, text):
 
 
 def fits(template: RuleTemplate, words: list[str]) -> str | None:
-    """'full' or 'cut' when the title's words fit the template (see the module), else None."""
+    """'full' or 'cut' when the title's words fit the template (see the module), else None.  Words
+    before and after the rendered text are allowed, a few (`free_words`): a route's prefix, a
+    severity; a short template inside a longer title about something else is no fit."""
     elements = template.elements
     # A word next to a value may be glued to it as rendered: "{{ $value }}s" is "3.5s", "v{{ $v }}" "v1".
     glued_after = [position > 0 and isinstance(elements[position - 1], int) for position in range(len(elements))]
     glued_before = [position + 1 < len(elements) and isinstance(elements[position + 1], int)
                     for position in range(len(elements))]
-    # reach[i] = the title positions at which the first i elements can end, the title's first
-    # words being free (the route's decorations: "[FIRING:1]", "Triggered #123:").
-    reach = [set(range(len(words) + 1))]
+    leading_allowed, trailing_allowed = free_words(template)
+    # reach[i] = {title position at which the first i elements can end: fewest free words before}.
+    reach = [{position: position for position in range(min(len(words), leading_allowed) + 1)}]
     for number, element in enumerate(elements):
-        ends = set()
-        for position in reach[-1]:
+        ends = {}
+        for position, leading in reach[-1].items():
             if isinstance(element, int):
-                ends.update(range(position, min(len(words), position + element) + 1))
+                for end in range(position, min(len(words), position + element) + 1):
+                    ends[end] = min(leading, ends.get(end, leading))
             elif position < len(words) and (words[position] == element
                                              or glued_after[number] and words[position].endswith(element)
                                              or glued_before[number] and words[position].startswith(element)):
-                ends.add(position + 1)
-        if not ends and not _cut_here(template, len(reach) - 1, reach[-1], words):
-            return None
+                ends[position + 1] = min(leading, ends.get(position + 1, leading))
         if not ends:
-            return "cut"
+            return "cut" if _cut_here(template, len(reach) - 1, reach[-1], words) else None
         reach.append(ends)
-    if any(len(words) - end <= TRAILING_WORDS for end in reach[-1]):
+    if any(len(words) - end <= trailing_allowed for end in reach[-1]):
         return "full"
     return None
+
+
+def free_words(template: RuleTemplate) -> tuple[int, int]:
+    """(before, after): how many title words the template may leave unexplained.  The more a template
+    says, the surer its fit: three words ("Instance … is down") allow none before, and three after
+    (a severity, "on cluster prod"); a long description a few before and up to TRAILING_WORDS after."""
+    said = len(template.literal_words)
+    return said // 3 if said >= 6 else 0, min(TRAILING_WORDS, max(3, said))
 
 
 def _cut_here(template, count, positions, words):
@@ -195,7 +207,7 @@ class TemplateIndex:
 
     def fitting(self, title: str) -> list[tuple[RuleTemplate, str]]:
         """[(template, 'full' | 'cut')] of the templates the title fits, full fits first."""
-        words = title_words(title)
+        words = title_words(without_decorations(title))
         present = set(words)
         found = []
         candidates = [number for word in present for number in self._by_anchor.get(word, ())] + self._unanchored

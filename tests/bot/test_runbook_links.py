@@ -53,3 +53,9 @@ def test_the_reply_says_where_the_runbook_came_from_and_when_it_is_not_on_the_do
     assert f"<{link}|" in context
     on_site = Match(title="x", normalised="x", alert_key="x", runbook_id=7, url=link, matched="X", reason="rule template")
     assert "matched: from the rule's summary template" in runbook_reply(on_site, None)[1][-1]["elements"][0]["text"]
+
+
+def test_a_link_that_says_there_is_no_runbook_is_not_one_and_parentheses_of_the_url_stay():
+    assert links_of(text="[FIRING:1] NodeDown <https://wiki.example.test/createpage.action|No runbook yet: write one>") == ()
+    assert links_of(text="[FIRING:1] NodeDown (runbook: https://wiki.example.test/Node_(disk))") == (
+        "https://wiki.example.test/Node_(disk)",)

@@ -86,7 +86,7 @@ def test_the_rules_endpoint_is_added_to_a_base_url_including_mimirs_prometheus_p
     assert rules_api_url("http://mimir:8080/prometheus") == "http://mimir:8080/prometheus/api/v1/rules"
     assert rules_api_url("http://x/api/v1/rules") == "http://x/api/v1/rules"
     (source,) = configured_sources(["https://ana:s3cret-pass@prometheus.example.test/"], [])
-    assert source.name == "https://prometheus.example.test/api/v1/rules"  # never the password
+    assert source.name == "https://ana@prometheus.example.test/api/v1/rules"  # never the password
     assert "s3cret-pass" in source.url
 
 
@@ -206,7 +206,8 @@ def test_off_site_runbook_links_are_asked_once_per_interval_and_a_link_that_goes
             f"annotations: {{summary: Job failed to complete., runbook_url: '{server.url}KubeJobFailed.html'}}"))
         watcher = RuleWatcher(reader(), [], [str(rules)], link_check_seconds=3600)
         watcher.poll(db)
-        assert watcher.check_links(db) == [f"{server.url}KubePodNotReady.html"]  # never there: gone at first sight
+        assert watcher.check_links(db) == []  # never there: broken from the start, no news
+        assert rule_store.stored_gone_links(db) == {f"{server.url}KubePodNotReady.html"}
         asked = [entry.path for entry in server.take_requests()]
         assert sorted(asked) == ["/KubeJobFailed.html", "/KubePodNotReady.html"]
         assert watcher.check_links(db) == [] and server.take_requests() == []  # not due again within the hour
@@ -214,6 +215,52 @@ def test_off_site_runbook_links_are_asked_once_per_interval_and_a_link_that_goes
         with db, db.cursor() as cur:
             cur.execute("UPDATE rule_links SET checked_at = now() - interval '2 hours'")
         assert watcher.check_links(db) == [f"{server.url}KubeJobFailed.html"]  # it broke now
-        assert rule_store.gone_links(db) == {f"{server.url}KubePodNotReady.html", f"{server.url}KubeJobFailed.html"}
+        assert rule_store.stored_gone_links(db) == {f"{server.url}KubePodNotReady.html", f"{server.url}KubeJobFailed.html"}
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("payload", [
+    {"status": "success", "data": "x"},
+    {"status": "success", "data": {"groups": [{"name": "a", "rules": 5}]}},
+    {"status": "success", "data": {"groups": "x"}},
+    ["not", "an", "object"],
+])
+def test_a_rules_api_answer_of_the_wrong_shape_is_one_sentence(payload):
+    with pytest.raises(RuleSourceError, match=r"^the rules API (answered|did not answer)"):
+        rules_from_api(payload)
+
+
+def test_odd_values_in_a_rule_are_read_without_losing_it():
+    payload = {"status": "success", "data": {"groups": [{"name": "g", "rules": [
+        {"type": "alerting", "name": "A", "duration": float("nan"), "labels": {"severity": None},
+         "annotations": {"summary": "Pod x\x00y is down"}}]}]}}
+    (rule,) = rules_from_api(payload)
+    assert (rule.summary, rule.for_duration, rule.severity) == ("Pod xy is down", "", "")
+    # Documents that hold no rules (another object, a playbook, an empty group) are no error.
+    assert rules_from_yaml("kind: Foo\nspec: [1]\n---\n- hosts: all\n---\ngroups:\n  - name: a\n    rules:\n") == []
+
+
+@pytest.mark.parametrize(("url", "name"), [
+    ("https://ops:hunter2#x@prom.example.test:9090", "https://ops@prom.example.test:9090/api/v1/rules"),
+    ("https://ops:s3cr/et@prom.example.test/", "https://ops@prom.example.test/api/v1/rules"),
+    ("http://[::1]:9090", "http://[::1]:9090/api/v1/rules"),
+    ("http://mimir.example.test/prometheus?tenant=a", "http://mimir.example.test/prometheus/api/v1/rules?tenant=a"),
+])
+def test_a_source_is_named_without_its_password_whatever_the_password_holds(url, name):
+    (source,) = configured_sources([url], [])
+    assert source.name == name
+    assert "hunter2" not in source.name and "s3cr" not in source.name
+
+
+def test_a_rules_folder_that_is_gone_for_a_while_keeps_the_rules_read_under_it(db, tmp_path):
+    folder = tmp_path / "checkout"
+    folder.mkdir()
+    (folder / "apps.yml").write_text(RULES_FILE)
+    watcher = RuleWatcher(reader(), [], [str(folder)])
+    watcher.poll(db)
+    (folder / "apps.yml").rename(tmp_path / "apps.yml")
+    folder.rmdir()  # a checkout being replaced, an unmounted volume
+    report = watcher.poll(db)
+    assert [source for source, _ in report.faults] == [str(folder)]
+    assert rule_count(db) == 2

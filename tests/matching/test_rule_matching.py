@@ -100,3 +100,24 @@ def test_link_keys_join_the_spellings_of_one_page():
     assert link_key("https://Docs.example.test/a/KubePodNotReady.md") == link_key("http://docs.example.test/a/kubepodnotready/")
     assert link_key("https://docs.example.test/a/index.html#x")[1] == "x"
     assert link_name("https://x.test/runbooks/kubernetes/kubepodcrashlooping/") == "kubepodcrashlooping"
+
+
+def test_a_short_template_inside_a_longer_title_about_something_else_is_no_fit():
+    index = RunbookIndex([record(4, "etcdMembersDown", "etcd/etcdMembersDown.html",
+                                 "Members of the etcd cluster are down: an etcd member instance is down.")],
+                         vectors=None)
+    index.rules = RuleBook([RuleFacts("InstanceDown", "Instance {{ $labels.instance }} is down", "", "")])
+    match = match_alert(index, "[P2] etcd member instance etcd-2 is down on prod-east")
+    assert match.reason != "rule without runbook"
+    assert match_alert(index, "[FIRING:1] Instance 10.0.0.1:9100 is down").reason == "rule without runbook"
+
+
+def test_a_rules_name_does_not_hide_a_documented_alert_named_later_in_the_title():
+    match = match_alert(index_with_rules(), "[FIRING:2] monitoring (PrometheusRuleFailures KubePodNotReady warning)")
+    assert (match.runbook_id, match.reason) == (1, "exact name")
+
+
+def test_a_generic_link_gives_the_page_but_not_its_name_as_the_alerts():
+    match = match_alert(index_with_rules(), "Consumer group lag is high",
+                        links=("https://wiki.example.test/pages/viewpage.action?pageId=1234",))
+    assert match.found and match.matched is None and match.alert_key == "consumer group lag is high"

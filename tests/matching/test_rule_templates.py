@@ -112,3 +112,14 @@ def test_two_rules_of_one_alert_name_that_both_fit_name_it():
     ])
     assert index.alert_for("[FIRING:1] Filesystem has less than 5% space left. (critical)") == \
         "NodeFilesystemAlmostOutOfSpace"
+
+
+@pytest.mark.parametrize("template", [
+    '{{ define "shown" }}{{ .Labels.pod }}{{ end }}Pod is not ready for long',
+    "{{if(eq 1 1)}}x{{end}} Pod is not ready for long",
+    "{{range.Alerts}}{{.Labels.pod}}{{end}} Pod is not ready for long",
+    "{{- if $labels.x -}} on {{ . }} {{- else if $labels.y }}y{{ else }}z{{- end }} Pod is not ready for long",
+])
+def test_every_go_block_and_a_keyword_glued_to_its_argument_parse(template):
+    assert template_problem(template) is None
+    assert fit(template, "Pod is not ready for long") == "full"
