@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 COMPACT_STEPS_BUDGET = 800
 # A reply that failed for a passing reason is tried this many times (catch-ups) before it is given up.
 MAX_POST_ATTEMPTS = 5
+# How long a posted reply waits for the database to record it (a restart takes seconds; a failover minutes).
+RECORD_REPLY_WAIT_SECONDS = 3600
 # The transport's post_reply(channel, thread_ts, text, blocks) -> the reply's ts.
 PostReply = Callable[[str, str, str, list[dict]], str]
 
@@ -187,7 +189,10 @@ class AlertHandler:
                 return Outcome(True, Handled.POST_GIVEN_UP, alert, match, text, tuple(blocks))
             return Outcome(True, Handled.POST_FAILED, alert, match, text, tuple(blocks))
         self._failed_posts.pop(claims[0], None)
-        self.database.run(lambda conn: record_reply(conn, event_id, claims, reply_ts))
+        # The reply is in Slack: it must be recorded, however long the database is away, or its claim
+        # would look abandoned after STALE_CLAIM_SECONDS and a re-post of the incident be answered again.
+        self.database.run(lambda conn: record_reply(conn, event_id, claims, reply_ts),
+                          retry_seconds=RECORD_REPLY_WAIT_SECONDS)
         return Outcome(True, Handled.REPLIED, alert, match, text, tuple(blocks), reply_ts)
 
     def _compose(self, match, budget=None):

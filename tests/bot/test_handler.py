@@ -121,3 +121,29 @@ def test_a_reply_slack_refused_is_posted_when_the_alert_is_seen_again(db, databa
     assert handler.handle(alert_event(9)).result is Handled.REPLIED  # the catch-up's second look
     assert handler.handle(alert_event(9)).result is Handled.DUPLICATE
     assert posted == [alert_event(9)["ts"]]
+
+
+def test_a_reply_posted_as_the_server_goes_away_is_recorded_once_it_is_back(crashable_server):
+    conn = psycopg2.connect(crashable_server.url)
+    load_samples(conn)
+    conn.close()
+    posted = []
+
+    def post_then_lose_the_database(channel, thread_ts, text, blocks):
+        posted.append(thread_ts)
+        crashable_server.crash()  # the reply is in Slack; the database is gone for longer than the retries
+        threading.Timer(3, crashable_server.start_again).start()
+        return f"{thread_ts}1"
+
+    database = Database(lambda: psycopg2.connect(crashable_server.url), retry_seconds=1)
+    handler = AlertHandler(database, BotSettings(pagerduty_bot_ids=(PAGERDUTY_BOT_ID,)), post_then_lose_the_database)
+    assert handler.handle(alert_event(6)).result is Handled.REPLIED
+    check = psycopg2.connect(crashable_server.url)
+    with check, check.cursor() as cur:
+        cur.execute("SELECT reply_ts FROM alert_events")
+        assert cur.fetchall() == [(f"{alert_event(6)['ts']}1",)]
+        # The claim is not left looking abandoned: a stale one would be taken over by a re-post.
+        cur.execute("SELECT count(*) FROM alert_replies WHERE reply_ts IS NULL")
+        assert cur.fetchone()[0] == 0
+    check.close()
+    assert posted == [alert_event(6)["ts"]]
