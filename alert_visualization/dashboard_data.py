@@ -19,7 +19,7 @@ from database import heartbeats
 from database.connection import Connection
 from database.outage import Database
 from generate_documentation_db import rule_store
-from generate_documentation_db.rule_coverage import ON_SITE, rule_coverage, with_broken_links
+from generate_documentation_db.rule_coverage import ON_SITE, stored_coverage
 from matching.knowledge_base import LiveIndex, rules_version
 from matching.matcher import DEFAULT_THRESHOLD, alert_key_reader
 
@@ -128,7 +128,7 @@ class DashboardData:
             made_from, gaps = self._rule_gaps
             if made_from == versions:
                 return gaps
-            coverage = with_broken_links(rule_coverage(rule_store.stored_rules(conn), index), gone)
+            coverage = stored_coverage(conn, index, gone)
             gaps = {"rules": len(coverage), "gaps": [entry.__dict__ for entry in coverage if entry.status != ON_SITE]}
             self._rule_gaps = (versions, gaps)
             return gaps

@@ -8,6 +8,7 @@ A rule's runbook is *on the docs site* when a stored runbook carries its alert n
 from collections import Counter
 from dataclasses import dataclass
 
+from generate_documentation_db import rule_store
 from generate_documentation_db.rule_store import StoredRule
 from matching.index import RunbookIndex
 from matching.matcher import rule_runbooks
@@ -49,6 +50,12 @@ def rule_coverage(rules: list[StoredRule], index: RunbookIndex) -> list[RuleCove
             status, runbook = (OFF_SITE, link) if link else (NONE, "")
         found.append(RuleCoverage(rule.alert_name, rule.severity or "none", rule.group, stored.source, status, runbook))
     return sorted(found, key=_order)
+
+
+def stored_coverage(conn, index: RunbookIndex, gone: set[str] | None = None) -> list[RuleCoverage]:
+    """`rule_coverage` of the stored rules, with the links the docs monitor found gone (or `gone`) marked."""
+    gone = rule_store.stored_gone_links(conn) if gone is None else gone
+    return with_broken_links(rule_coverage(rule_store.stored_rules(conn), index), gone)
 
 
 def with_broken_links(coverage: list[RuleCoverage], broken: set[str]) -> list[RuleCoverage]:

@@ -114,8 +114,7 @@ def new_rule_gaps(conn: Connection, index: RunbookIndex, week: HandoffWeek) -> l
     rules whose runbook link broke this week."""
     added = rule_store.first_seen_between(conn, week.start_utc(), week.end_utc())
     broke = rule_store.links_broken_between(conn, week.start_utc(), week.end_utc())
-    coverage = rule_coverage.with_broken_links(rule_coverage.rule_coverage(rule_store.stored_rules(conn), index),
-                                               rule_store.stored_gone_links(conn))
+    coverage = rule_coverage.stored_coverage(conn, index)
     return [entry.__dict__ for entry in coverage if entry.status != rule_coverage.ON_SITE
             and (entry.alert_name in added or entry.runbook in broke)]
 
