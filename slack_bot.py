@@ -20,7 +20,9 @@ from typing import NoReturn
 import utils
 from bot.catch_up import CatchingUp, catch_up, told_of_alerts
 from bot.console import read_console
+from bot.feedback_store import forget_lessons, taught_alerts
 from bot.handler import AlertHandler, BotSettings
+from bot.interactions import Inbox, Interactions
 from bot.posting import slack_poster
 from bot.replies import DEFAULT_STEPS_BUDGET
 from bot.rtm import run_rtm
@@ -48,6 +50,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--transport", choices=TRANSPORTS, help="force a transport (default: from the tokens)")
     parser.add_argument("--once", action="store_true",
                         help="connect, answer unanswered alerts in recent history of SLACK_CHANNELS, and exit")
+    parser.add_argument("--taught", action="store_true",
+                        help="list what the team taught the bot with its buttons, and exit")
+    parser.add_argument("--forget", metavar="ALERT_KEY",
+                        help="undo what was taught for one alert key (as --taught lists it), and exit")
     return parser.parse_args(argv)
 
 
@@ -79,11 +85,32 @@ def run_console(args: argparse.Namespace, settings: BotSettings, database: Datab
     return 0
 
 
+def run_lessons(args: argparse.Namespace, database: Database) -> int:
+    """--taught and --forget: the team's lessons, read or undone, with no Slack connection."""
+    if args.forget is not None:
+        key = " ".join(args.forget.split()).lower()
+        undone = database.run(lambda conn: forget_lessons(conn, key, os.environ.get("USER") or "admin"))
+        print(f"Forgot {undone} piece(s) of feedback for {key!r}." if undone else
+              f"Nothing was taught for {key!r}; `--taught` lists the alert keys that have lessons.")
+        return 0 if undone else 1
+    taught = database.run(taught_alerts)
+    if not taught:
+        print("Nothing taught yet: the buttons on the bot's replies teach it.")
+    for lesson in taught:
+        said = "no runbook exists" if lesson["no_runbook"] else (f"answer with {lesson['answer']}"
+                                                                 if lesson["answer"] else "match afresh")
+        by = f" (by @{lesson['taught_by']} on {lesson['taught_at']:%Y-%m-%d})" if lesson["taught_by"] else ""
+        rejected = f"; never {', '.join(lesson['rejected'])}" if lesson["rejected"] else ""
+        print(f"{lesson['title_key']}: {said}{by}{rejected}")
+    return 0
+
+
 def run_slack(args: argparse.Namespace, config: utils.Config, transport: str, settings: BotSettings,
               database: Database, stopping: threading.Event) -> int:
     client = web_client(config.text("BOT_TOKEN"), config.url("SLACK_API_URL", "https://slack.com/api/"))
     identity = slack_identity(client)
-    settings = replace(settings, own_ids=tuple(filter(None, (identity.get("bot_id"), identity.get("user_id")))))
+    settings = replace(settings, own_ids=tuple(filter(None, (identity.get("bot_id"), identity.get("user_id")))),
+                       interactive=transport == "socket-mode")
     status = BotStatus(database, transport)
     catching_up = CatchingUp(client, settings.channels)
     # A --once run from cron keeps no status row: it would read as a bot gone stale.
@@ -93,7 +120,8 @@ def run_slack(args: argparse.Namespace, config: utils.Config, transport: str, se
     catch_up(client, handler, settings.channels)
     if args.once:
         return 0
-    work = WorkQueue(handler, on_overflow=catching_up.request)
+    interactions = Interactions(database, settings, client, handler)
+    work = WorkQueue(Inbox(handler, interactions), on_overflow=catching_up.request)
     catch_up_thread = threading.Thread(target=catching_up.run_until, args=(stopping, handler, work.put),
                                        name="catch-up", daemon=True)
     catch_up_thread.start()
@@ -101,7 +129,8 @@ def run_slack(args: argparse.Namespace, config: utils.Config, transport: str, se
     code = 0
     try:
         if transport == "socket-mode":
-            run_socket_mode(config.text("SLACK_APP_TOKEN"), work.put, client, stopping, status, catching_up)
+            run_socket_mode(config.text("SLACK_APP_TOKEN"), work.put, client, stopping, status, catching_up,
+                            suggest=interactions.suggest)
         else:
             run_rtm(work.put, client, stopping, status, catching_up)
     except utils.ConfigError as error:  # Slack refused the connection for good: one sentence, exit 2
@@ -117,6 +146,9 @@ def run_slack(args: argparse.Namespace, config: utils.Config, transport: str, se
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     config = utils.load_config()
+    if args.taught or args.forget is not None:
+        utils.configure_logging("slack_bot", config)
+        return run_lessons(args, open_database(config, utils.stop_event(), one_shot=True))
     transport = choose_transport(args, config)
     settings = bot_settings(config)
     utils.configure_logging("slack_bot", config)

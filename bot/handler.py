@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.claims import claim_reply, is_answered, record_alert, record_reply, release_claim
+from bot.feedback import feedback_buttons, this_one_buttons
+from bot.feedback_store import lessons_for
 from bot.recognition import AlertMessage, MalformedEvent, recognise_alert
 from bot.replies import no_runbook_reply, runbook_reply
 from database.connection import DatabaseUnavailable
@@ -20,6 +22,7 @@ from generate_documentation_db import runbook_store
 from matching.index import RunbookIndex
 from matching.knowledge_base import LiveIndex
 from matching.matcher import DEFAULT_THRESHOLD, Match, match_alert
+from matching.titles import alert_key
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +60,8 @@ class BotSettings:
     reply_when_no_runbook: bool = False
     steps_budget: int = 3500
     claim_prefix: str = ""  # the console's claims live apart from the real channels'
+    # Socket Mode apps get buttons on their replies; RTM (classic) apps cannot receive the presses.
+    interactive: bool = False
 
 
 class Handled(StrEnum):
@@ -138,7 +143,8 @@ class AlertHandler:
         if settings.channels and alert.channel not in settings.channels:
             return Outcome(False, Handled.CHANNEL_NOT_WATCHED)
         index = self.database.run(self.runbooks.current)
-        match = match_alert(index, alert.title, settings.threshold, links=alert.runbook_links)
+        lessons = self.database.run(lambda conn: lessons_for(conn, alert_key(alert.title)))
+        match = match_alert(index, alert.title, settings.threshold, links=alert.runbook_links, lessons=lessons)
         event_id, new = self.database.run(lambda conn: record_alert(conn, alert, match))
         wants_reply = alert.wants_reply and (match.found or settings.reply_when_no_runbook)
         if not new and (not wants_reply or self.database.run(
@@ -166,14 +172,14 @@ class AlertHandler:
         owned = self.database.run(lambda conn: claim_reply(conn, event_id, claims, self.claimer))
         if not owned:
             return Outcome(True, Handled.ALREADY_ANSWERED, alert, match)
-        text, blocks = self._compose(match)
+        text, blocks = self._compose(match, event_id)
         try:
             try:
                 reply_ts = self.post_reply(alert.channel, alert.ts, text, blocks)
             except ReplyRefused as refusal:
                 if not refusal.too_long:
                     raise
-                text, blocks = self._compose(match, COMPACT_STEPS_BUDGET)
+                text, blocks = self._compose(match, event_id, COMPACT_STEPS_BUDGET)
                 reply_ts = self.post_reply(alert.channel, alert.ts, text, blocks)
         except ReplyRefused as refusal:
             # Kept claimed: a redelivery or a catch-up would only be refused again.
@@ -195,13 +201,16 @@ class AlertHandler:
                           retry_seconds=RECORD_REPLY_WAIT_SECONDS)
         return Outcome(True, Handled.REPLIED, alert, match, text, tuple(blocks), reply_ts)
 
-    def _compose(self, match, budget=None):
+    def _compose(self, match, event_id, budget=None):
+        interactive = self.settings.interactive
         if not match.found:
-            return no_runbook_reply(match)
+            buttons = this_one_buttons(event_id, match.alternatives) if interactive else None
+            return no_runbook_reply(match, [buttons] if buttons else [])
+        extra = [feedback_buttons(event_id)] if interactive else []
         if match.runbook_id is None:  # the alert's own runbook link, to a page the docs site lacks
-            return runbook_reply(match, None)
+            return runbook_reply(match, None, extra=extra)
         runbook, changed_at = self.database.run(lambda conn: _runbook_and_change(conn, match.runbook_id))
-        return runbook_reply(match, runbook, changed_at, budget or self.settings.steps_budget)
+        return runbook_reply(match, runbook, changed_at, budget or self.settings.steps_budget, extra)
 
 
 def _runbook_and_change(conn, runbook_id):

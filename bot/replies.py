@@ -99,6 +99,9 @@ _REASON_WORDS = {"exact name": "exact name", "runbook link": "the alert's runboo
 
 
 def match_reason(match: "Match") -> str:
+    if match.reason == "taught":
+        when = f" on {match.taught_at.day} {match.taught_at:%b}" if match.taught_at else ""
+        return f"taught by @{escape(match.taught_by)}{when}"
     words = _REASON_WORDS.get(match.reason)
     if words is None:
         return f"text match {match.confidence:.2f}"
@@ -106,8 +109,9 @@ def match_reason(match: "Match") -> str:
 
 
 def runbook_reply(match: "Match", runbook: "StoredRunbook | None", changed_at: datetime | None = None,
-                  budget: int = DEFAULT_STEPS_BUDGET) -> tuple[str, list[dict]]:
-    """(fallback_text, blocks) for a runbook found for an alert."""
+                  budget: int = DEFAULT_STEPS_BUDGET, extra: Sequence[dict] = ()) -> tuple[str, list[dict]]:
+    """(fallback_text, blocks) for a runbook found for an alert; `extra` blocks (what happened the last
+    times, the feedback buttons) go last."""
     title = (runbook.title if runbook else match.runbook_title) or match.matched or "Runbook"
     blocks = [{"type": "header", "text": {"type": "plain_text", "text": _clip(title, HEADER_LIMIT), "emoji": False}}]
     chunks, was_cut = cut_mrkdwn(steps_mrkdwn(runbook), budget) if runbook else ([], True)
@@ -115,7 +119,7 @@ def runbook_reply(match: "Match", runbook: "StoredRunbook | None", changed_at: d
     if was_cut and match.url:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"… {link(match.url, 'Full runbook')}"}})
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _context_line(match, changed_at)}]})
-    return f"Runbook: {escape(title)}", blocks
+    return f"Runbook: {escape(title)}", blocks + list(extra)
 
 
 def _context_line(match, changed_at):
@@ -129,12 +133,34 @@ def _context_line(match, changed_at):
     return _clip(" · ".join(parts), 1900)
 
 
-def no_runbook_reply(match: "Match") -> tuple[str, list[dict]]:
+def no_runbook_reply(match: "Match", extra: Sequence[dict] = ()) -> tuple[str, list[dict]]:
     """(fallback_text, blocks) when nothing matched and the team asked to be told so."""
     text = f"No runbook found for `{escape(match.normalised or match.title)[:200]}`."
+    if match.reason == "taught no runbook":
+        text = f"No runbook exists for `{escape(match.normalised or match.title)[:200]}`, as " \
+               f"@{escape(match.taught_by)} said."
     if match.alternatives:
         text += "\nPossibly related: " + _related_links(match)
-    return "No runbook found", [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+    return "No runbook found", [{"type": "section", "text": {"type": "mrkdwn", "text": text}}, *extra]
+
+
+def question_reply(match: "Match | None", question: str, related: Sequence[tuple[str, str]],
+                   extra: Sequence[dict] = ()) -> tuple[str, list[dict]]:
+    """(fallback_text, blocks) answering `/runbook <words>` or a mention: the best runbook with its
+    confidence, and the others worth a look; `extra` blocks (buttons) go last."""
+    if not question:
+        text = "Ask me with the alert's name or a few words: `/runbook <words>`, or mention me in an alert's thread."
+        return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+    asked = escape(question)[:200]
+    if match is None:
+        text = f"No runbook is a sure match for `{asked}`."
+    else:
+        text = f"For `{asked}`: {link(match.url, match.matched or match.runbook_title or 'runbook')} " \
+               f"({match_reason(match)})."
+    if related:
+        text += "\nAlso worth a look: " + ", ".join(link(url, name) for name, url in related)
+    fallback = f"Runbook: {escape(match.matched)}" if match else "No runbook found"
+    return fallback, [{"type": "section", "text": {"type": "mrkdwn", "text": _clip(text, SECTION_LIMIT)}}, *extra]
 
 
 def _related_links(match):
@@ -163,11 +189,11 @@ def render_for_console(text: str, blocks: Iterable[dict] | None) -> str:
 
 
 def reply_mrkdwn(blocks: Iterable[dict]) -> str:
-    """All mrkdwn of a reply's blocks joined: what --json reports and tests inspect."""
-    return "\n".join(_block_text(b) for b in blocks)
+    """All mrkdwn of a reply's blocks joined (buttons left out): what --json reports and tests inspect."""
+    return "\n".join(text for text in map(_block_text, blocks) if text is not None)
 
 
 def _block_text(block):
     if block["type"] == "context":
         return " ".join(element["text"] for element in block["elements"])
-    return block["text"]["text"]
+    return (block.get("text") or {}).get("text")

@@ -1,4 +1,5 @@
-"""The Socket Mode transport (apps with an app-level token, SLACK_APP_TOKEN): events over a websocket."""
+"""The Socket Mode transport (apps with an app-level token, SLACK_APP_TOKEN): events, button presses,
+modal submissions and slash commands over a websocket."""
 import json
 import logging
 import threading
@@ -10,6 +11,7 @@ from slack_sdk.socket_mode import SocketModeClient
 from slack_sdk.socket_mode.response import SocketModeResponse
 
 from bot.catch_up import CatchingUp
+from bot.interactions import APP_MENTION, INTERACTIVE, SLASH_COMMAND, envelope_item
 from bot.slack_client import PING_SECONDS
 from bot.status import BotStatus
 from utils import ConfigError
@@ -17,29 +19,46 @@ from utils import ConfigError
 log = logging.getLogger(__name__)
 
 def run_socket_mode(app_token: str, deliver: Callable[[dict], None], client: WebClient, stopping: threading.Event,
-                    status: BotStatus, catching_up: CatchingUp) -> None:
-    """Answer events until `stopping` is set; a dropped socket reconnects and asks for a catch-up."""
+                    status: BotStatus, catching_up: CatchingUp,
+                    suggest: Callable[[dict], dict] | None = None) -> None:
+    """Answer events until `stopping` is set; a dropped socket reconnects and asks for a catch-up.
+    `suggest(payload)` answers a search typed into one of the bot's selects, inside the ack."""
     socket_client = SocketModeClient(app_token=app_token, web_client=client,
                                      ping_interval=PING_SECONDS)
 
     def on_request(socket, request):
+        payload = request.payload if isinstance(request.payload, dict) else {}
+        kind = payload.get("type")
+        answer = None
+        if request.type == "interactive" and kind == "block_suggestion" and suggest is not None:
+            answer = _suggestions(suggest, payload)  # the options travel in the ack itself
         # Ack first: Slack redelivers anything not acknowledged within 3 seconds.
         try:
-            socket.send_socket_mode_response(SocketModeResponse(envelope_id=request.envelope_id))
+            socket.send_socket_mode_response(SocketModeResponse(envelope_id=request.envelope_id, payload=answer))
         except SlackClientError as error:
             # The socket went away under us; Slack will redeliver, and the recorded message keeps
             # that second delivery quiet.  The alert is answered now all the same.
             log.warning("Could not acknowledge envelope %s (%s); handling it anyway.", request.envelope_id,
                         type(error).__name__)
+        if request.type == "interactive" and kind in ("block_actions", "view_submission"):
+            deliver(envelope_item(INTERACTIVE, payload))
+            return
+        if request.type == "slash_commands":
+            deliver(envelope_item(SLASH_COMMAND, payload))
+            return
         if request.type != "events_api":
             return
         if request.retry_attempt:
             log.info("Envelope redelivered (retry_attempt %s, %s).", request.retry_attempt, request.retry_reason)
-        event = (request.payload or {}).get("event") or {}
-        if event.get("type") == "member_joined_channel":
+        event = payload.get("event") or {}
+        if not isinstance(event, dict):
+            log.warning("Ignored an events_api envelope whose event is not an object.")
+        elif event.get("type") == "member_joined_channel":
             catching_up.request()  # invited (back) to a channel: answer what was posted there meanwhile
         elif event.get("type") == "message":
             deliver(event)  # to the bot's own queue: the ack does not wait for the work
+        elif event.get("type") == "app_mention":
+            deliver(envelope_item(APP_MENTION, event))
 
     def on_message(_socket, message, _raw):
         if message.get("type") == "hello":
@@ -64,6 +83,14 @@ def run_socket_mode(app_token: str, deliver: Callable[[dict], None], client: Web
     if disabled:
         raise ConfigError("Slack disabled Socket Mode for this app (link_disabled): turn Socket Mode on again in "
                           "the app's settings at api.slack.com/apps.")
+
+
+def _suggestions(suggest, payload):
+    try:
+        return suggest(payload)
+    except Exception:  # a search that fails shows no options; the socket and the bot go on
+        log.exception("Could not answer a runbook search.")
+        return {"options": []}
 
 
 def _disconnect_reason(raw: str) -> str | None:

@@ -6,9 +6,11 @@ import re
 from collections import ChainMap
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 from matching.confidence import Evidence, confidence
 from matching.index import RunbookIndex
+from matching.lessons import NOTHING_TAUGHT, Lessons
 from matching.names import atoms_of, name_mentions
 from matching.rule_book import link_name
 from matching.text import described_terms, phrase_pairs, stem
@@ -25,9 +27,11 @@ from matching.vocabulary import plain_words
 # Chosen on the out-of-fold curve benchmarks/fit_confidence.py prints: the lowest threshold at which at
 # most 1 % of all replies are wrong (a wrong runbook, or one where none exists).
 DEFAULT_THRESHOLD = 0.8
-# How a runbook was found: by the message's own link, by a rule's runbook_url, by name, by a rule's template,
-# by words; or that the alert's rule has no runbook on the docs site (the bot stays quiet).
-REASONS = ("runbook link", "rule runbook_url", "exact name", "rule template", "text match", "rule without runbook")
+# How a runbook was found: taught by the team's feedback, by the message's own link, by a rule's runbook_url,
+# by name, by a rule's template, by words; or that the alert has no runbook, as the team said or as its rule
+# shows (the bot stays quiet).
+REASONS = ("taught", "runbook link", "rule runbook_url", "exact name", "rule template", "text match",
+           "taught no runbook", "rule without runbook")
 RELATED_FLOOR = 0.2
 RELATED_LIMIT = 3
 SEARCH_LIMIT = 30
@@ -71,6 +75,8 @@ class Match:
     alternatives: tuple[str, ...] = field(default=())  # names of other runbooks worth a look, best first
     alternative_urls: tuple[str, ...] = field(default=())  # their links, in the same order
     evidence: Evidence | None = None  # what the confidence of a text match was computed from
+    taught_by: str | None = None  # reason 'taught' / 'taught no runbook': who said so, and when
+    taught_at: datetime | None = None
 
     @property
     def found(self) -> bool:
@@ -94,16 +100,27 @@ def alert_key_reader(index: RunbookIndex, threshold: float = DEFAULT_THRESHOLD) 
 
 
 def match_alert(index: RunbookIndex, title: str, threshold: float = DEFAULT_THRESHOLD,
-                links: tuple[str, ...] = ()) -> Match:
+                links: tuple[str, ...] = (), lessons: Lessons = NOTHING_TAUGHT) -> Match:
     """The runbook for an alert title (a Match; `.found` is False when none is sure enough).
 
-    In order, the first that answers: a runbook link the message carries (`links`); a runbook's
-    name, or an alert rule's whose `runbook_url` names the page; a rule's summary or description
-    template the title was rendered from; the fielded ranking and its confidence."""
+    In order, the first that answers: what the team taught about this alert (`lessons`); a runbook
+    link the message carries (`links`); a runbook's name, or an alert rule's whose `runbook_url`
+    names the page; a rule's summary or description template the title was rendered from; the
+    fielded ranking and its confidence.  A runbook the team called wrong for it is never the answer."""
     normalised = normalise_alert_title(title)
     base = Match(title=title, normalised=normalised, alert_key=alert_key(title))
     if not str(title or "").strip():
         return base
+    taught = _taught_match(index, base, lessons)
+    if taught:
+        return taught
+    match = _untaught_match(index, base, threshold, links)
+    if not lessons.rejects(match.matched):
+        return match
+    return _ranked_match(index, base, threshold, lessons)
+
+
+def _untaught_match(index, base, threshold, links):
     linked = _linked_match(index, base, links, "runbook link")
     if linked:
         return linked
@@ -112,6 +129,23 @@ def match_alert(index: RunbookIndex, title: str, threshold: float = DEFAULT_THRE
         return base
     return (_named_match(index, base, rules) or _rule_template_match(index, base, rules)
             or _ranked_match(index, base, threshold))
+
+
+def _taught_match(index, base, lessons):
+    """The runbook the team chose for this alert (still on the docs site), or quiet when they said
+    there is none; None when they taught nothing that decides it."""
+    taught = {"taught_by": lessons.taught_by, "taught_at": lessons.taught_at}
+    if lessons.no_runbook:
+        return replace(base, reason="taught no runbook", confidence=1.0, **taught)
+    if lessons.answer is None:
+        return None
+    docs = index.runbooks_named(name_key(lessons.answer))
+    if lessons.answer_url:
+        docs = index.runbooks_at(lessons.answer_url) or docs
+    if not docs:
+        return None  # the runbook is gone from the docs site: the alert is matched afresh
+    return replace(_with_runbook(base, index.runbook(docs[0]), 1.0, "taught", (), matched=own_name(index, docs[0])),
+                   **taught)
 
 
 def _linked_match(index, base, links, reason):
@@ -215,8 +249,10 @@ def _file_name(record):
     return next(((key, name) for key, name, source in record.names if source == "slug" and key != heading), None)
 
 
-def _ranked_match(index, base, threshold):
-    scored = ranked_candidates(index, base.title)
+def _ranked_match(index, base, threshold, lessons=NOTHING_TAUGHT):
+    scored = [entry for entry in ranked_candidates(index, base.title)
+              if not (lessons.rejects(index.runbook(entry[0]).record.display_name)
+                      or lessons.rejects(own_name(index, entry[0])))]
     if not scored:
         return base
     best_doc, best_confidence, best_evidence = scored[0]

@@ -12,6 +12,10 @@ Control API (for tests and the demo):
   POST /_sandbox/message  {"channel", "message": {...}}                     any message (a person, a bot)
   GET  /_sandbox/posts?channel=C&thread_ts=T                               what apps posted (the log)
   GET  /_sandbox/status                                                    connections and counters
+  GET  /_sandbox/ephemeral?channel=C                                        what apps showed one person
+  GET  /_sandbox/views                                                     the modals apps opened
+  POST /_sandbox/respond/<id>                                              a slash command's response_url
+  press, submit, suggest, command, mention: what people do (sandbox/slack_people.py)
   POST /_sandbox/faults   {"drop_sockets", "rate_limit", "retry_after", "redeliver", "refresh" (or its reason), "fanout",
                            "remove_bot": channel, "invite_bot": channel, "archive": channel,
                            "tier_1_limit": N (the next N connection calls answered 429)}
@@ -32,6 +36,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 import utils
+from sandbox.slack_people import CONTROLS
 from sandbox.slack_sockets import SocketHub
 from sandbox.slack_workspace import BOT_ID, BOT_USER_ID, TEAM_ID, Workspace, pagerduty_message
 
@@ -172,7 +177,8 @@ class SlackSandbox:
 
 def web_api(sandbox, method, params, token):
     """(status, headers, body) for one Web API call."""
-    if method in ("auth.test", "rtm.connect", "chat.postMessage", "conversations.history", "conversations.replies"):
+    if method in ("auth.test", "rtm.connect", "chat.postMessage", "conversations.history", "conversations.replies",
+                  "chat.update", "chat.postEphemeral", "views.open"):
         if not (token or "").startswith("xoxb-"):
             return 200, {}, {"ok": False, "error": "invalid_auth" if token else "not_authed"}
     if method == "apps.connections.open" and not (token or "").startswith("xapp-"):
@@ -227,6 +233,53 @@ def _post_message(sandbox, params):
     return 200, {}, {"ok": True, "channel": params["channel"], "ts": event["ts"], "message": event}
 
 
+def _update(sandbox, params):
+    """chat.update: an app may edit only its own messages."""
+    blocks = params.get("blocks")
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    message = sandbox.workspace.message(params.get("channel"), params.get("ts"))
+    if message is None:
+        return 200, {}, {"ok": False, "error": "message_not_found"}
+    if message.get("bot_id") != BOT_ID:
+        return 200, {}, {"ok": False, "error": "cant_update_message"}
+    if blocks is not None and not _blocks_valid(blocks):
+        return 200, {}, {"ok": False, "error": "invalid_blocks"}
+    changed = {"text": params.get("text", message.get("text", ""))}
+    if blocks is not None:
+        changed["blocks"] = blocks
+    sandbox.edit(params["channel"], params["ts"], changed)
+    sandbox.workspace.updates.append((params["channel"], params["ts"]))
+    return 200, {}, {"ok": True, "channel": params["channel"], "ts": params["ts"], "text": changed["text"]}
+
+
+def _post_ephemeral(sandbox, params):
+    blocks = params.get("blocks")
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    refusal = sandbox.workspace.refusal(params.get("channel"))
+    if refusal:
+        return 200, {}, {"ok": False, "error": refusal}
+    if not params.get("user"):
+        return 200, {}, {"ok": False, "error": "user_not_in_channel"}
+    shown = sandbox.workspace.show_ephemeral({"via": "chat.postEphemeral", "channel": params["channel"],
+                                              "user": params["user"], "text": params.get("text", ""),
+                                              "blocks": blocks or [], "thread_ts": params.get("thread_ts")})
+    return 200, {}, {"ok": True, "message_ts": shown["ts"]}
+
+
+def _views_open(sandbox, params):
+    view = params.get("view")
+    if isinstance(view, str):
+        view = json.loads(view)
+    if not isinstance(view, dict) or view.get("type") != "modal":
+        return 200, {}, {"ok": False, "error": "invalid_arguments"}
+    stored, error = sandbox.workspace.open_view(params.get("trigger_id"), view)
+    if error:
+        return 200, {}, {"ok": False, "error": error}
+    return 200, {}, {"ok": True, "view": stored}
+
+
 def _block_text(block):
     texts = [(block.get("text") or {}).get("text", "")] + [element.get("text", "")
                                                           for element in block.get("elements") or []]
@@ -256,13 +309,16 @@ def _history(sandbox, params):
 
 
 def _replies(sandbox, params):
-    messages = sandbox.workspace.replies(params.get("channel"), params.get("ts"))
+    inclusive = str(params.get("inclusive", "")).lower() in ("1", "true")
+    messages = sandbox.workspace.replies(params.get("channel"), params.get("ts"), params.get("oldest"),
+                                         params.get("latest"), inclusive)
     return 200, {}, {"ok": True, "messages": messages, "has_more": False}
 
 
 _METHODS = {"auth.test": _auth_test, "rtm.connect": _rtm_connect, "apps.connections.open": _connections_open,
             "chat.postMessage": _post_message, "conversations.history": _history,
-            "conversations.replies": _replies}
+            "conversations.replies": _replies, "chat.update": _update, "chat.postEphemeral": _post_ephemeral,
+            "views.open": _views_open}
 
 
 # --- control API -----------------------------------------------------------------------------
@@ -284,6 +340,17 @@ def control(sandbox, verb, name, params):
     if verb == "GET" and name == "status":
         return 200, {**sandbox.hub.status(), "rate_limited_total": sandbox.rate_limited_total,
                      "channel_rate_limited": sandbox.channel_rate_limited, "tier_1_refused": sandbox.tier_1_refused}
+    if verb == "POST" and name.count("/") == 3 and name.startswith("respond/"):  # a command's response_url
+        _, channel, user, _ = name.split("/")
+        sandbox.workspace.show_ephemeral({"via": "response_url", "channel": channel, "user": user, **params})
+        return 200, {"ok": True}
+    if verb == "GET" and name == "ephemeral":
+        return 200, {"ephemeral": [shown for shown in sandbox.workspace.ephemeral
+                                   if params.get("channel") in (None, shown.get("channel"))]}
+    if verb == "GET" and name == "views":
+        return 200, {"views": list(sandbox.workspace.views.values())}
+    if verb == "POST" and name in CONTROLS:
+        return CONTROLS[name](sandbox, params)
     if verb == "POST" and name == "faults":
         sandbox.apply_faults(params)
         return 200, {"ok": True}

@@ -5,7 +5,10 @@ RTM: `hello` on connect, every message event sent to every connection, JSON `pin
 in an `events_api` envelope and sent to ONE of the app's connections; an envelope not
 acknowledged within ACK_TIMEOUT is sent again with `retry_attempt` + 1, as Slack does;
 `disconnect` (reason `refresh_requested` or, a little earlier, `warning`) asks the client to reconnect.
+Button presses, modal submissions and searches (`interactive`) and `slash_commands` travel in
+envelopes of their own; the app's ack may carry a response payload (a search's options).
 """
+import concurrent.futures
 import asyncio
 import itertools
 import json
@@ -39,6 +42,12 @@ def envelope_for(event, retry_attempt=0, envelope_id=None, event_id=None):
     }
 
 
+def request_envelope(kind, payload, retry_attempt=0):
+    """The Socket Mode envelope of an `interactive` or `slash_commands` request."""
+    return {"envelope_id": str(uuid.uuid4()), "type": kind, "accepts_response_payload": True,
+            "retry_attempt": retry_attempt, "retry_reason": "timeout" if retry_attempt else "", "payload": payload}
+
+
 class SocketHub:
     """Open websockets by protocol, and the envelopes waiting for an ack."""
 
@@ -47,6 +56,7 @@ class SocketHub:
         self.loop = asyncio.new_event_loop()
         self.rtm, self.socket_mode = set(), []
         self.pending = {}  # envelope_id -> (envelope, sent_at)
+        self._acks = {}  # envelope_id -> a future of the ack's response payload, for requests that wait
         self.fanout = False
         self.last_envelope = None
         self.counters = {"delivered": 0, "acked": 0, "redelivered": 0, "connections": 0}
@@ -114,6 +124,9 @@ class SocketHub:
         elif kind == "socket-mode" and message.get("envelope_id"):
             if self.pending.pop(message["envelope_id"], None) is not None:
                 self.counters["acked"] += 1
+            waiting = self._acks.pop(message["envelope_id"], None)
+            if waiting is not None and not waiting.done():
+                waiting.set_result(message.get("payload"))
 
     def deliver(self, event):
         self._call(self._deliver(event))
@@ -136,6 +149,25 @@ class SocketHub:
         for websocket in targets:
             await _send(websocket, envelope)
 
+    def request(self, kind, payload, wait=ACK_TIMEOUT):
+        """Send an `interactive` or `slash_commands` envelope to one of the app's connections; the
+        ack's response payload (None without one, or when no ack came within `wait` seconds)."""
+        envelope = request_envelope(kind, payload)
+        answered = concurrent.futures.Future()
+        self._acks[envelope["envelope_id"]] = answered
+        self.last_envelope = envelope
+        self._call(self._send_request(envelope))
+        try:
+            return answered.result(wait)
+        except concurrent.futures.TimeoutError:
+            self._acks.pop(envelope["envelope_id"], None)
+            return None
+
+    async def _send_request(self, envelope):
+        self.pending[envelope["envelope_id"]] = (envelope, time.monotonic())
+        self.counters["delivered"] += 1
+        await self._send_envelope(envelope)
+
     async def _redeliver_unacked(self):
         while True:
             await asyncio.sleep(0.5)
@@ -149,8 +181,11 @@ class SocketHub:
                 await self._resend(envelope)
 
     async def _resend(self, envelope):
-        retry = envelope_for(envelope["payload"]["event"], envelope["retry_attempt"] + 1,
-                             event_id=envelope["payload"]["event_id"])
+        if envelope["type"] == "events_api":
+            retry = envelope_for(envelope["payload"]["event"], envelope["retry_attempt"] + 1,
+                                 event_id=envelope["payload"]["event_id"])
+        else:
+            retry = request_envelope(envelope["type"], envelope["payload"], envelope["retry_attempt"] + 1)
         self.pending.pop(envelope["envelope_id"], None)
         self.pending[retry["envelope_id"]] = (retry, time.monotonic())
         self.counters["redelivered"] += 1

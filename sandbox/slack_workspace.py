@@ -7,10 +7,12 @@ or, as the newer app lays them out, in `blocks` with an empty `text`.  The Pager
 edits its own message when the incident is acknowledged or resolved: the channel's history
 holds the latest version, and connected apps receive a `message_changed` event.
 """
+import hashlib
 import itertools
 import re
 import threading
 import time
+import uuid
 
 TEAM_ID = "T0SANDBOX"
 BOT_USER_ID = "U0ONCALL"
@@ -64,6 +66,14 @@ def pagerduty_blocks_message(title, incident_number, url, status, service, urgen
 
 # What a Slack conversation id looks like: C… (public), G… (private), D… (direct).
 CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]+$")
+# A trigger_id opens a modal only within three seconds of the press that made it, and only once.
+TRIGGER_SECONDS = 3.0
+
+
+def user_for(name):
+    """A workspace member as interaction payloads name them: the same id for the same handle."""
+    digest = hashlib.sha1(str(name).encode("utf-8")).hexdigest()[:8].upper()
+    return {"id": f"U{digest}", "username": str(name), "name": str(name), "team_id": TEAM_ID}
 
 
 class Workspace:
@@ -77,6 +87,10 @@ class Workspace:
         self.left = set()  # channels the bot was removed from (it is in every other one)
         self.archived = set()  # channels that take no new messages
         self.refused = []  # (channel, thread_ts, error) of every post refused for its channel
+        self.updates = []  # every chat.update of an app's message: (channel, ts)
+        self.ephemeral = []  # what apps showed one person: chat.postEphemeral and response_url answers
+        self.views = {}  # view id -> the modal an app opened, with who it was opened for
+        self._triggers = {}  # trigger_id -> (user, made at); used up by views.open
 
     def next_ts(self):
         return f"{int(time.time())}.{next(self._counter):06d}"
@@ -107,6 +121,34 @@ class Workspace:
                 "message": {k: v for k, v in changed.items() if k not in ("channel", "event_ts", "team")},
                 "previous_message": {k: v for k, v in previous.items() if k not in ("channel", "event_ts", "team")}}
 
+    def message(self, channel, ts):
+        with self._lock:
+            return next((dict(m) for m in self.channels.get(channel, []) if m["ts"] == ts), None)
+
+    def new_trigger(self, user):
+        trigger_id = f"{int(time.time())}.{uuid.uuid4().int % 10**12}.{uuid.uuid4().hex[:16]}"
+        with self._lock:
+            self._triggers[trigger_id] = (user, time.monotonic())
+        return trigger_id
+
+    def open_view(self, trigger_id, view):
+        """(the stored view, None) or (None, Slack's error): a trigger opens one modal, within seconds."""
+        with self._lock:
+            made = self._triggers.pop(trigger_id, None)
+            if made is None:
+                return None, "invalid_trigger_id"
+            if time.monotonic() - made[1] > TRIGGER_SECONDS:
+                return None, "expired_trigger_id"
+            view_id = f"V{uuid.uuid4().hex[:10].upper()}"
+            stored = {**view, "id": view_id, "team_id": TEAM_ID, "state": {"values": {}}, "hash": uuid.uuid4().hex[:8]}
+            self.views[view_id] = {"view": stored, "user": made[0]}
+            return stored, None
+
+    def show_ephemeral(self, shown):
+        with self._lock:
+            self.ephemeral.append({**shown, "ts": self.next_ts()})
+            return self.ephemeral[-1]
+
     def history(self, channel, oldest=None, limit=100, offset=0):
         """(a page of top-level messages newest first, whether older ones follow), as
         conversations.history pages them: after `oldest`, `limit` at a time from `offset`."""
@@ -123,10 +165,15 @@ class Workspace:
             return "channel_not_found"
         return "not_in_channel" if channel in self.left else None
 
-    def replies(self, channel, thread_ts):
+    def replies(self, channel, thread_ts, oldest=None, latest=None, inclusive=False):
+        """A thread's messages, parent first, within (oldest, latest) as conversations.replies reads them."""
+        def within(ts):
+            after = oldest is None or float(ts) > float(oldest) or (inclusive and ts == oldest)
+            before = latest is None or float(ts) < float(latest) or (inclusive and ts == latest)
+            return after and before
         with self._lock:
-            return [m for m in self.channels.get(channel, [])
-                    if m["ts"] == thread_ts or m.get("thread_ts") == thread_ts]
+            thread = [m for m in self.channels.get(channel, []) if m["ts"] == thread_ts or m.get("thread_ts") == thread_ts]
+        return [thread[0]] + [m for m in thread[1:] if within(m["ts"])] if thread else []
 
     def posts(self, channel=None, thread_ts=None):
         with self._lock:

@@ -62,6 +62,8 @@ def reply_text(post):
     for block in post.get("blocks", []):
         if block.get("type") == "context":
             parts += [element["text"] for element in block["elements"]]
+        elif block.get("type") == "actions":
+            parts += [element["text"]["text"] for element in block["elements"]]
         else:
             parts.append(block["text"]["text"])
     return "\n".join(parts)

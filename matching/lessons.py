@@ -1,0 +1,81 @@
+"""What the team taught the matcher about one alert, from its feedback in the threads (pure).
+
+People answer the bot's reply with *Helpful*, *Wrong runbook* (and the right one, or "no runbook
+exists"), or attach a runbook to an alert the bot stayed quiet on.  Each person has one current
+say per alert message; all of them for alerts of the same title key (`titles.alert_key`, the title
+without its values) make that alert's lessons.  Read in the order they were given:
+
+- a confirmed or chosen runbook is what the next firing is answered with, at confidence 1;
+- a runbook someone called wrong is never offered again, unless a later say confirms it;
+- "no runbook exists" keeps the bot quiet, until someone attaches a runbook after all.
+
+The feedback itself is stored by `bot.feedback_store`; this module only reads it.
+"""
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from matching.titles import name_key
+
+# What a person said about the bot's answer to an alert.
+HELPFUL, CORRECTED, NO_RUNBOOK = "helpful", "corrected", "no_runbook"
+VERDICTS = (HELPFUL, CORRECTED, NO_RUNBOOK)
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """One person's current say about the bot's answer to one alert message."""
+
+    verdict: str  # one of VERDICTS
+    voter_name: str
+    voted_at: datetime
+    replied_alert: str | None = None  # the runbook the bot answered with, if it did
+    chosen_alert: str | None = None  # CORRECTED: the runbook the person chose instead
+    chosen_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Lessons:
+    """What the feedback on an alert's earlier firings says about the next one."""
+
+    answer: str | None = None  # the alert name to answer with
+    answer_url: str | None = None
+    no_runbook: bool = False  # the team said the alert has no runbook: stay quiet
+    taught_by: str | None = None  # who gave the say that decided it, and when
+    taught_at: datetime | None = None
+    rejected: frozenset[str] = field(default_factory=frozenset)  # name_keys of runbooks called wrong
+
+    @property
+    def decides(self) -> bool:
+        return self.answer is not None or self.no_runbook
+
+    def rejects(self, alert_name: str | None) -> bool:
+        return bool(alert_name) and name_key(alert_name) in self.rejected
+
+
+NOTHING_TAUGHT = Lessons()
+
+
+def lessons_from(feedback: list[Feedback]) -> Lessons:
+    """The lessons the feedback teaches, later says overriding earlier ones."""
+    answer = url = by = at = None
+    no_runbook = False
+    rejected: set[str] = set()
+    for say in sorted(feedback, key=lambda item: item.voted_at):
+        if say.verdict == HELPFUL and say.replied_alert:
+            chosen, chosen_url = say.replied_alert, None
+        elif say.verdict == CORRECTED and say.chosen_alert:
+            chosen, chosen_url = say.chosen_alert, say.chosen_url
+        else:
+            chosen = chosen_url = None
+        if say.verdict in (CORRECTED, NO_RUNBOOK) and say.replied_alert:
+            rejected.add(name_key(say.replied_alert))
+            if answer and name_key(answer) == name_key(say.replied_alert):
+                answer = url = None
+        if chosen:
+            rejected.discard(name_key(chosen))
+            answer, url, no_runbook, by, at = chosen, chosen_url, False, say.voter_name, say.voted_at
+        elif say.verdict == NO_RUNBOOK:
+            answer, url, no_runbook, by, at = None, None, True, say.voter_name, say.voted_at
+    if answer is None and not no_runbook:
+        by = at = None
+    return Lessons(answer, url, no_runbook, by, at, frozenset(rejected))
