@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from psycopg2.extras import execute_values
 
+from matching.titles import alert_key
+
 if TYPE_CHECKING:
     from psycopg2.extensions import cursor as Cursor
 
@@ -18,6 +20,8 @@ INCIDENT_COLUMNS = (
     "id", "incident_number", "title", "status", "urgency", "service_id", "service_name",
     "created_at", "first_acknowledged_at", "resolved_at", "auto_resolved", "html_url", "source", "merged_into",
 )
+# Rows stored before the title keys existed get theirs this many at a time, on each sync.
+TITLE_KEY_BATCH = 20_000
 
 
 def upsert_incidents(cur: "Cursor", incidents: list[dict[str, object]]) -> None:
@@ -28,11 +32,12 @@ def upsert_incidents(cur: "Cursor", incidents: list[dict[str, object]]) -> None:
     """
     if not incidents:
         return
-    rows = [tuple(incident.get(column) for column in INCIDENT_COLUMNS) for incident in incidents]
+    rows = [(*(incident.get(column) for column in INCIDENT_COLUMNS), alert_key(incident.get("title")))
+            for incident in incidents]
     execute_values(cur, f"""
-        INSERT INTO incidents ({", ".join(INCIDENT_COLUMNS)}) VALUES %s
+        INSERT INTO incidents ({", ".join(INCIDENT_COLUMNS)}, title_key) VALUES %s
         ON CONFLICT (id) DO UPDATE SET
-            incident_number = EXCLUDED.incident_number, title = EXCLUDED.title,
+            incident_number = EXCLUDED.incident_number, title = EXCLUDED.title, title_key = EXCLUDED.title_key,
             status = EXCLUDED.status, urgency = EXCLUDED.urgency,
             service_id = EXCLUDED.service_id, service_name = EXCLUDED.service_name,
             created_at = EXCLUDED.created_at, html_url = EXCLUDED.html_url,
@@ -63,6 +68,29 @@ def apply_resolutions(cur: "Cursor", resolutions: dict[str, tuple[datetime, bool
             UPDATE incidents SET resolved_at = v.at, auto_resolved = v.auto, status = 'resolved'
             FROM (VALUES %s) AS v(id, at, auto) WHERE incidents.id = v.id
             """, rows, template="(%s, %s::timestamptz, %s::boolean)", page_size=1000)
+
+
+def apply_history(cur: "Cursor", resolvers: dict[str, str], notes: dict[str, tuple[datetime, str]]) -> None:
+    """Who resolved each incident, and its newest note, from log entries (the bot's "seen before")."""
+    if resolvers:
+        execute_values(cur, "UPDATE incidents SET resolved_by = v.who FROM (VALUES %s) AS v(id, who) "
+                            "WHERE incidents.id = v.id", list(resolvers.items()), page_size=1000)
+    if notes:
+        rows = [(incident_id, at, text) for incident_id, (at, text) in notes.items()]
+        execute_values(cur, "UPDATE incidents SET last_note = v.text, last_note_at = v.at "
+                            "FROM (VALUES %s) AS v(id, at, text) WHERE incidents.id = v.id"
+                            " AND (incidents.last_note_at IS NULL OR incidents.last_note_at <= v.at)",
+                       rows, template="(%s, %s::timestamptz, %s)", page_size=1000)
+
+
+def fill_title_keys(cur: "Cursor", batch: int = TITLE_KEY_BATCH) -> int:
+    """Give up to `batch` incidents stored without a title key theirs; how many were given one."""
+    cur.execute("SELECT id, title FROM incidents WHERE title_key IS NULL LIMIT %s", (batch,))
+    rows = [(incident_id, alert_key(title)) for incident_id, title in cur.fetchall()]
+    if rows:
+        execute_values(cur, "UPDATE incidents SET title_key = v.key FROM (VALUES %s) AS v(id, key) "
+                            "WHERE incidents.id = v.id", rows, page_size=1000)
+    return len(rows)
 
 
 def open_incidents(cur: "Cursor", resolved_without_time: bool = False) -> dict[str, datetime]:

@@ -116,6 +116,27 @@ def log_entry_changes(entries: Iterable[dict]) -> tuple[dict[str, datetime], dic
     return first_acks, resolutions
 
 
+def log_entry_history(entries: Iterable[dict]) -> tuple[dict[str, str], dict[str, tuple[datetime, str]]]:
+    """Log entries -> ({incident: the person who resolved it}, {incident: (time, text) of its newest note}).
+    A note is an annotate entry; PagerDuty puts its text in the entry's channel (`summary`, and `content`
+    when channels are included)."""
+    resolvers, notes = {}, {}
+    for entry in entries:
+        incident_id = (entry.get("incident") or {}).get("id")
+        at = parse_time(entry.get("created_at"))
+        agent = entry.get("agent") or {}
+        if not incident_id or at is None:
+            continue
+        if entry.get("type") == "resolve_log_entry" and agent.get("type") == "user_reference" and agent.get("summary"):
+            resolvers[incident_id] = str(agent["summary"])[:200]
+        elif entry.get("type") == "annotate_log_entry":
+            channel = entry.get("channel") or {}
+            text = str(channel.get("content") or channel.get("summary") or "").strip()
+            if text and (incident_id not in notes or at >= notes[incident_id][0]):
+                notes[incident_id] = (at, text[:2000])
+    return resolvers, notes
+
+
 def _filters(settings):
     params = {"time_zone": "UTC"}
     if settings.service_ids:
@@ -137,6 +158,8 @@ def sync_incident_stream(conn: "Connection", client: PagerDutyClient, settings: 
     since = _resume_point(conn, "incidents", settings, now)
     params = {**_filters(settings), "sort_by": "created_at:asc"}
     count = 0
+    with conn, conn.cursor() as cur:
+        incident_store.fill_title_keys(cur)
     for page in client.iter_window("/incidents", "incidents", since, now, params):
         records = [incident_record(incident) for incident in page]
         with conn, conn.cursor() as cur:
@@ -162,9 +185,11 @@ def sync_log_stream(conn: "Connection", client: PagerDutyClient, settings: SyncS
     for start, end in split_span(since, now, settings.log_chunk):
         for page in client.iter_window("/log_entries", "log_entries", start, end, params):
             first_acks, resolutions = log_entry_changes(page)
+            resolvers, notes = log_entry_history(page)
             with conn, conn.cursor() as cur:
                 incident_store.apply_acknowledgements(cur, first_acks)
                 incident_store.apply_resolutions(cur, resolutions)
+                incident_store.apply_history(cur, resolvers, notes)
             count += len(page)
             progress("log entries", count)
         with conn, conn.cursor() as cur:

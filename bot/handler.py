@@ -9,6 +9,7 @@ import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from enum import StrEnum
 
 from bot.claims import claim_reply, is_answered, record_alert, record_reply, release_claim
@@ -16,6 +17,7 @@ from bot.feedback import feedback_buttons, this_one_buttons
 from bot.feedback_store import lessons_for
 from bot.recognition import AlertMessage, MalformedEvent, recognise_alert
 from bot.replies import no_runbook_reply, runbook_reply
+from bot.seen_before import seen_before, seen_before_block
 from database.connection import DatabaseUnavailable
 from database.outage import Database
 from generate_documentation_db import runbook_store
@@ -172,14 +174,14 @@ class AlertHandler:
         owned = self.database.run(lambda conn: claim_reply(conn, event_id, claims, self.claimer))
         if not owned:
             return Outcome(True, Handled.ALREADY_ANSWERED, alert, match)
-        text, blocks = self._compose(match, event_id)
+        text, blocks = self._compose(alert, match, event_id)
         try:
             try:
                 reply_ts = self.post_reply(alert.channel, alert.ts, text, blocks)
             except ReplyRefused as refusal:
                 if not refusal.too_long:
                     raise
-                text, blocks = self._compose(match, event_id, COMPACT_STEPS_BUDGET)
+                text, blocks = self._compose(alert, match, event_id, COMPACT_STEPS_BUDGET)
                 reply_ts = self.post_reply(alert.channel, alert.ts, text, blocks)
         except ReplyRefused as refusal:
             # Kept claimed: a redelivery or a catch-up would only be refused again.
@@ -201,12 +203,16 @@ class AlertHandler:
                           retry_seconds=RECORD_REPLY_WAIT_SECONDS)
         return Outcome(True, Handled.REPLIED, alert, match, text, tuple(blocks), reply_ts)
 
-    def _compose(self, match, event_id, budget=None):
+    def _compose(self, alert, match, event_id, budget=None):
         interactive = self.settings.interactive
+        now = datetime.now(timezone.utc)
+        seen = self.database.run(lambda conn: seen_before(conn, [alert_key(alert.title), match.alert_key], now,
+                                                          alert.incident_id, alert.incident_number))
+        history = [seen_before_block(seen, now)] if seen else []
         if not match.found:
             buttons = this_one_buttons(event_id, match.alternatives) if interactive else None
-            return no_runbook_reply(match, [buttons] if buttons else [])
-        extra = [feedback_buttons(event_id)] if interactive else []
+            return no_runbook_reply(match, history + ([buttons] if buttons else []))
+        extra = history + ([feedback_buttons(event_id)] if interactive else [])
         if match.runbook_id is None:  # the alert's own runbook link, to a page the docs site lacks
             return runbook_reply(match, None, extra=extra)
         runbook, changed_at = self.database.run(lambda conn: _runbook_and_change(conn, match.runbook_id))

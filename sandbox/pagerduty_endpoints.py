@@ -100,7 +100,8 @@ def list_incidents(account, query, base):
     return {"incidents": [incident_json(incident, account.status_at(incident, now), zone, base) for incident in page], **paging}
 
 
-OVERVIEW_KINDS = {"trigger", "acknowledge", "resolve"}
+# The overview keeps what changed the incident and what people said about it (notes), not notifications.
+OVERVIEW_KINDS = {"trigger", "acknowledge", "annotate", "resolve"}
 
 
 def list_log_entries(account, query, base):

@@ -43,8 +43,13 @@ def status_at(incident, now):
 def urgency_at(incident, status):
     """The incident's urgency as it stands with `status`: a raised one is high once acknowledged."""
     return "high" if incident.raised and status != "triggered" else incident.urgency
-# kind: trigger / notify / acknowledge / resolve; agent: user name, "integration" or "timeout".
-LogEntry = namedtuple("LogEntry", "id created_at kind incident_index agent")
+# kind: trigger / notify / acknowledge / annotate (a note) / resolve; agent: user name, "integration" or "timeout".
+LogEntry = namedtuple("LogEntry", "id created_at kind incident_index agent note", defaults=(None,))
+# Every NOTE_EVERY-th incident a person resolved gets a note from them just before the resolve.
+NOTE_EVERY = 3
+NOTES = ("Restarted the pod; the new image had a bad config map.", "Cleared old snapshots, back under 70 %.",
+         "Rolled back the last deploy, error rate back to normal.", "Upstream provider incident; waited it out.",
+         "Scaled the node pool by two nodes.")
 
 TEAMS = (("PTEAM01", "Platform"), ("PTEAM02", "Payments"), ("PTEAM03", "Search"))
 SERVICES = (
@@ -159,6 +164,9 @@ def _log_entries(index, incident):
     if incident.acknowledged_at is not None:
         entries.append(LogEntry(_short_id("R", incident.number, "a"), incident.acknowledged_at, "acknowledge", index, incident.acknowledger))
     if incident.resolved_at is not None:
+        if incident.resolved_by in RESPONDERS and incident.number % NOTE_EVERY == 0:
+            entries.append(LogEntry(_short_id("R", incident.number, "m"), incident.resolved_at - 60, "annotate", index,
+                                    incident.resolved_by, NOTES[incident.number % len(NOTES)]))
         entries.append(LogEntry(_short_id("R", incident.number, "r"), incident.resolved_at, "resolve", index, incident.resolved_by))
     return entries
 

@@ -68,7 +68,10 @@ def _agent(entry, incident, base):
 def log_entry_json(entry, incident, zone, base):
     """The REST v2 log entry object; the agent says who acted (a user, an integration, a timeout)."""
     agent, channel = _agent(entry, incident, base)
-    verb = {"trigger": "Triggered", "notify": "Notified", "acknowledge": "Acknowledged", "resolve": "Resolved"}[entry.kind]
+    verb = {"trigger": "Triggered", "notify": "Notified", "acknowledge": "Acknowledged", "annotate": "Note added",
+            "resolve": "Resolved"}[entry.kind]
+    if entry.kind == "annotate":  # PagerDuty puts a note's text in the entry's channel
+        channel = {"type": "note", "summary": entry.note}
     return {
         "id": entry.id, "type": f"{entry.kind}_log_entry", "summary": f"{verb} by {agent['summary']}",
         "self": f"{base}/log_entries/{entry.id}", "created_at": render_time(entry.created_at, zone),

@@ -11,6 +11,7 @@ from alert_visualization.incident_sync import SyncSettings, log_stream_teams, sy
 from alert_visualization.pagerduty_api import PagerDutyClient, PagerDutyError, retry_policy
 from database.locks import Lock, try_lock, unlock
 from sandbox.pagerduty import DEFAULT_TOKEN, Account, serve_in_thread
+from sandbox.pagerduty_endpoints import OVERVIEW_KINDS
 from sandbox.pagerduty_history import RESPONDERS, generate_history
 
 END = datetime(2026, 3, 20, 12, 0, tzinfo=timezone.utc)
@@ -204,7 +205,7 @@ def test_service_filter_reaches_the_api_and_the_log_stream_reads_only_those_serv
     # /log_entries has no service filter; payments' team is read, not the whole account's log.
     team = next(service.team_id for service in account.history.services if service.id == "PSVCPAY")
     served = requests.get(f"{server.base_url}/_sandbox/stats", timeout=5).json()["records_served"]["log_entries"]
-    in_window = [entry for entry in account.history.log_entries if entry.kind in ("acknowledge", "resolve", "trigger")
+    in_window = [entry for entry in account.history.log_entries if entry.kind in OVERVIEW_KINDS
                  and entry.created_at < END.timestamp()]
     of_team = [entry for entry in in_window if account.history.incidents[entry.incident_index].service.team_id == team]
     assert 0 < served <= len(of_team) < len(in_window)
