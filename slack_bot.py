@@ -8,27 +8,24 @@ Transports, all feeding one handler (bot/handler.py):
 The work is in bot/; this file reads the configuration, parses the command line and wires it up.
 """
 import argparse
-import atexit
 import logging
-import os
 import sys
 import threading
 import uuid
 from dataclasses import replace
-from typing import NoReturn
 
 import utils
 from bot.catch_up import CatchingUp, catch_up, told_of_alerts
 from bot.console import read_console
-from bot.feedback_store import forget_lessons, taught_alerts
 from bot.handler import AlertHandler, BotSettings
 from bot.interactions import Inbox, Interactions
 from bot.posting import slack_poster
 from bot.replies import DEFAULT_STEPS_BUDGET
 from bot.rtm import run_rtm
-from bot.slack_client import slack_identity, web_client
+from bot.slack_client import exit_past_library_threads, slack_identity, web_client
 from bot.socket_mode import run_socket_mode
 from bot.status import BotStatus
+from bot.teaching import run_lessons
 from bot.work_queue import WorkQueue
 from database.outage import Database, open_database
 from matching.matcher import DEFAULT_THRESHOLD
@@ -85,26 +82,6 @@ def run_console(args: argparse.Namespace, settings: BotSettings, database: Datab
     return 0
 
 
-def run_lessons(args: argparse.Namespace, database: Database) -> int:
-    """--taught and --forget: the team's lessons, read or undone, with no Slack connection."""
-    if args.forget is not None:
-        key = " ".join(args.forget.split()).lower()
-        undone = database.run(lambda conn: forget_lessons(conn, key, os.environ.get("USER") or "admin"))
-        print(f"Forgot {undone} piece(s) of feedback for {key!r}." if undone else
-              f"Nothing was taught for {key!r}; `--taught` lists the alert keys that have lessons.")
-        return 0 if undone else 1
-    taught = database.run(taught_alerts)
-    if not taught:
-        print("Nothing taught yet: the buttons on the bot's replies teach it.")
-    for lesson in taught:
-        said = "no runbook exists" if lesson["no_runbook"] else (f"answer with {lesson['answer']}"
-                                                                 if lesson["answer"] else "match afresh")
-        by = f" (by @{lesson['taught_by']} on {lesson['taught_at']:%Y-%m-%d})" if lesson["taught_by"] else ""
-        rejected = f"; never {', '.join(lesson['rejected'])}" if lesson["rejected"] else ""
-        print(f"{lesson['title_key']}: {said}{by}{rejected}")
-    return 0
-
-
 def run_slack(args: argparse.Namespace, config: utils.Config, transport: str, settings: BotSettings,
               database: Database, stopping: threading.Event) -> int:
     client = web_client(config.text("BOT_TOKEN"), config.url("SLACK_API_URL", "https://slack.com/api/"))
@@ -158,21 +135,6 @@ def main(argv: list[str]) -> int:
     if transport == "console":
         return run_console(args, settings, database)
     return run_slack(args, config, transport, settings, database, stopping)
-
-
-def exit_past_library_threads(code: int) -> NoReturn:
-    """Exit after the exit handlers, skipping the rest of the interpreter's teardown.
-
-    slack_sdk leaves daemon threads (session monitors, listener pools) that can still be inside
-    psycopg2 or a socket call while Python finalizes, which now and then ends the process with
-    SIGSEGV instead of 0.  The exit handlers still run (they flush the logs, and the last process
-    to leave the embedded PostgreSQL stops it); nothing else is lost: every reply is claimed and
-    recorded in PostgreSQL as it happens.
-    """
-    atexit._run_exitfuncs()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -100,7 +100,8 @@ def create_app(data: "DashboardData", password: str | None = None, user: str = "
         filters = parse_filters(request.args)
         summary = data.summary(filters)
         return render_template("dashboard.html", summary=summary, filters=filters, status=data.suite_status(),
-                               rule_gaps=data.rule_gaps(), figures_json=script_json(figures_json(summary)))
+                               rule_gaps=data.rule_gaps(), bot=data.bot_feedback(),
+                               figures_json=script_json(figures_json(summary)))
 
     @app.get("/api/summary.json")
     def summary_json():

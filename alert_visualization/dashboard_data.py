@@ -7,12 +7,14 @@ window are not recomputed.
 """
 import logging
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from alert_visualization import incident_store, metrics, runbook_coverage
+from alert_visualization.bot_feedback import feedback_counts
 from alert_visualization.status_panel import status_panel
 from alert_visualization.summary import apply_filters, build_summary
 from database import heartbeats
@@ -21,6 +23,7 @@ from database.outage import Database
 from generate_documentation_db import rule_store
 from generate_documentation_db.rule_coverage import ON_SITE, stored_coverage
 from matching.knowledge_base import LiveIndex, rules_version
+from matching.lessons import taught_alerts
 from matching.matcher import DEFAULT_THRESHOLD, alert_key_reader
 
 if TYPE_CHECKING:
@@ -30,6 +33,7 @@ log = logging.getLogger(__name__)
 
 CACHED_WINDOWS = 2  # a 100,000-incident window is tens of MB in memory
 CACHED_SUMMARIES = 32
+BOT_WEEKS = 8  # how many weeks the "how the bot did" table goes back
 
 
 class DashboardData:
@@ -132,6 +136,22 @@ class DashboardData:
             gaps = {"rules": len(coverage), "gaps": [entry.__dict__ for entry in coverage if entry.status != ON_SITE]}
             self._rule_gaps = (versions, gaps)
             return gaps
+
+        return self.database.run(read)
+
+    def bot_feedback(self, now: datetime | None = None) -> dict[str, object]:
+        """How the bot did each of the last BOT_WEEKS weeks (newest first, weeks from Monday in the
+        dashboard's zone), the runbooks most often corrected over them, and what the team taught."""
+        zone = ZoneInfo(self.timezone)
+        today = (now or datetime.now(timezone.utc)).astimezone(zone).date()
+        monday = datetime.combine(today - timedelta(days=today.weekday()), datetime.min.time(), zone)
+        starts = [monday - timedelta(weeks=back) for back in range(BOT_WEEKS)]
+
+        def read(conn):
+            weeks = [{"week_of": start.date().isoformat(), **feedback_counts(conn, start, start + timedelta(weeks=1))}
+                     for start in starts]
+            overall = feedback_counts(conn, starts[-1], starts[0] + timedelta(weeks=1))
+            return {"weeks": weeks, "most_corrected": overall["most_corrected"], "taught": taught_alerts(conn)}
 
         return self.database.run(read)
 

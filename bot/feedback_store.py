@@ -1,17 +1,17 @@
-"""The team's feedback on the bot's answers, in PostgreSQL (migration 0070), and what it teaches.
+"""The team's feedback on the bot's answers, written to PostgreSQL (migration 0070).
 
 One row per person per alert message (`alert_feedback`): pressing another button, or the same one
 twice, or Slack redelivering the press, or two bot replicas handling it, all leave that one row.
-The lessons for an alert are read from every row of its title key (`matching.lessons`).
+What the rows teach is read by `matching.lessons`; how the bot did each week by
+`alert_visualization.bot_feedback`.
 """
 from dataclasses import dataclass
-from datetime import datetime
 
 from database.connection import Connection
-from matching.lessons import CORRECTED, HELPFUL, NO_RUNBOOK, NOTHING_TAUGHT, VERDICTS, Feedback, Lessons, lessons_from
+from matching.lessons import VERDICTS, Feedback
 from matching.titles import alert_key
 
-# A reply the bot answered with a runbook (its match_reason); anything else was no answer at all.
+# An alert the bot answered with a runbook; anything else was no answer at all.
 _ANSWERED = "(e.runbook_id IS NOT NULL OR e.match_reason = 'runbook link')"
 
 
@@ -81,69 +81,9 @@ def feedback_on(conn: Connection, event_id: int) -> list[Feedback]:
         return [Feedback(*row) for row in cur.fetchall()]
 
 
-def lessons_for(conn: Connection, title_key: str) -> Lessons:
-    """What the feedback on earlier alerts of this title key teaches about the next one."""
-    with conn, conn.cursor() as cur:
-        cur.execute("SELECT verdict, voter_name, voted_at, replied_alert, chosen_alert, chosen_url "
-                    "FROM alert_feedback WHERE title_key = %s AND forgotten_at IS NULL", (title_key,))
-        rows = cur.fetchall()
-    return lessons_from([Feedback(*row) for row in rows]) if rows else NOTHING_TAUGHT
-
-
-def taught_alerts(conn: Connection) -> list[dict]:
-    """Every title key the team taught something, newest lesson first: what it is answered with now
-    (or that it stays quiet), who decided it and when, and the runbooks ruled out."""
-    with conn, conn.cursor() as cur:
-        cur.execute("SELECT title_key, verdict, voter_name, voted_at, replied_alert, chosen_alert, chosen_url "
-                    "FROM alert_feedback WHERE forgotten_at IS NULL")
-        rows = cur.fetchall()
-    by_key: dict[str, list[Feedback]] = {}
-    for key, *feedback in rows:
-        by_key.setdefault(key, []).append(Feedback(*feedback))
-    taught = []
-    for key, feedback in by_key.items():
-        lessons = lessons_from(feedback)
-        if not lessons.decides and not lessons.rejected:
-            continue
-        taught.append({"title_key": key, "answer": lessons.answer, "no_runbook": lessons.no_runbook,
-                       "taught_by": lessons.taught_by, "taught_at": lessons.taught_at,
-                       "rejected": sorted({f.replied_alert for f in feedback if f.replied_alert
-                                           and lessons.rejects(f.replied_alert)}),
-                       "says": len(feedback), "last_at": max(f.voted_at for f in feedback)})
-    return sorted(taught, key=lambda item: item["last_at"], reverse=True)
-
-
 def forget_lessons(conn: Connection, title_key: str, by: str) -> int:
     """Undo everything taught for a title key (an admin's `--forget`); the number of says undone."""
     with conn, conn.cursor() as cur:
         cur.execute("UPDATE alert_feedback SET forgotten_at = now(), forgotten_by = %s "
                     "WHERE title_key = %s AND forgotten_at IS NULL", (by, title_key))
         return cur.rowcount
-
-
-def feedback_counts(conn: Connection, start: datetime, end: datetime, top: int = 5) -> dict:
-    """How the bot did with the alerts received in [start, end): replies with a runbook, how many
-    of them people confirmed and corrected, the quiet alerts someone attached a runbook to, and
-    the runbooks most often corrected.  An alert counts once however many people spoke."""
-    with conn, conn.cursor() as cur:
-        cur.execute(
-            f"SELECT count(*) FILTER (WHERE e.reply_ts IS NOT NULL AND {_ANSWERED}),"
-            " count(*) FILTER (WHERE says.helpful AND NOT says.corrected),"
-            f" count(*) FILTER (WHERE says.corrected AND {_ANSWERED}),"
-            f" count(*) FILTER (WHERE says.attached AND NOT {_ANSWERED}) "
-            "FROM alert_events e LEFT JOIN LATERAL ("
-            "  SELECT bool_or(f.verdict = %s) AS helpful, bool_or(f.verdict IN (%s, %s)) AS corrected,"
-            "         bool_or(f.verdict = %s AND f.chosen_alert IS NOT NULL) AS attached"
-            "  FROM alert_feedback f WHERE f.alert_event_id = e.id AND f.forgotten_at IS NULL) says ON true "
-            "WHERE e.received_at >= %s AND e.received_at < %s",
-            (HELPFUL, CORRECTED, NO_RUNBOOK, CORRECTED, start, end))
-        replies, confirmed, corrected, attached = cur.fetchone()
-        cur.execute("SELECT f.replied_alert, count(DISTINCT f.alert_event_id) FROM alert_feedback f "
-                    "JOIN alert_events e ON e.id = f.alert_event_id "
-                    "WHERE f.verdict IN (%s, %s) AND f.replied_alert IS NOT NULL AND f.forgotten_at IS NULL"
-                    " AND e.received_at >= %s AND e.received_at < %s "
-                    "GROUP BY f.replied_alert ORDER BY 2 DESC, 1 LIMIT %s",
-                    (CORRECTED, NO_RUNBOOK, start, end, top))
-        most_corrected = [{"runbook": name, "corrected": count} for name, count in cur.fetchall()]
-    return {"replies": replies, "confirmed": confirmed, "corrected": corrected,
-            "quiet_with_runbook": attached, "most_corrected": most_corrected}

@@ -14,7 +14,6 @@ from enum import StrEnum
 
 from bot.claims import claim_reply, is_answered, record_alert, record_reply, release_claim
 from bot.feedback import feedback_buttons, this_one_buttons
-from bot.feedback_store import lessons_for
 from bot.recognition import AlertMessage, MalformedEvent, recognise_alert
 from bot.replies import no_runbook_reply, runbook_reply
 from bot.seen_before import seen_before, seen_before_block
@@ -23,6 +22,7 @@ from database.outage import Database
 from generate_documentation_db import runbook_store
 from matching.index import RunbookIndex
 from matching.knowledge_base import LiveIndex
+from matching.lessons import lessons_for
 from matching.matcher import DEFAULT_THRESHOLD, Match, match_alert
 from matching.titles import alert_key
 

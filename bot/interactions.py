@@ -22,7 +22,6 @@ from bot.feedback import (
     HELPFUL_ACTION,
     MAX_QUERY_CHARS,
     SEARCH_ACTION,
-    THIS_ONE_ACTION,
     WRONG_ACTION,
     correction_view,
     feedback_line,
@@ -30,7 +29,6 @@ from bot.feedback import (
     read_press,
     search_options,
     this_one_buttons,
-    user_name,
     with_feedback_line,
 )
 from bot.handler import AlertHandler, BotSettings
@@ -38,7 +36,7 @@ from bot.replies import question_reply
 from database.connection import DatabaseUnavailable
 from database.outage import Database
 from matching.index import RunbookIndex
-from matching.lessons import CORRECTED, HELPFUL, NO_RUNBOOK, NOTHING_TAUGHT
+from matching.lessons import CORRECTED, HELPFUL, NO_RUNBOOK, NOTHING_TAUGHT, lessons_for
 from matching.matcher import match_alert, own_name, ranked_candidates
 from matching.titles import name_key
 
@@ -242,7 +240,7 @@ class Interactions:
                                           *question_reply(None, "", ()))
         index = self._index()
         question = words or alert.title
-        lessons = self.database.run(lambda conn: feedback_store.lessons_for(conn, alert.title_key)) \
+        lessons = self.database.run(lambda conn: lessons_for(conn, alert.title_key)) \
             if alert and not words else NOTHING_TAUGHT
         match = match_alert(index, question, self.settings.threshold, lessons=lessons)
         related = related_runbooks(index, question, 3, exclude=match.matched if match.found else None)

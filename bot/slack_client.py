@@ -1,4 +1,9 @@
-"""The one Slack Web API client of the bot, and who it is."""
+"""The one Slack Web API client of the bot, who it is, and leaving slack_sdk's threads behind."""
+import atexit
+import os
+import sys
+from typing import NoReturn
+
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
@@ -24,3 +29,18 @@ def slack_identity(client: WebClient) -> SlackResponse:
         return client.auth_test()
     except SlackApiError as error:
         raise ConfigError(f"Slack refused BOT_TOKEN ({error.response.get('error', 'error')}).") from None
+
+
+def exit_past_library_threads(code: int) -> NoReturn:
+    """Exit after the exit handlers, skipping the rest of the interpreter's teardown.
+
+    slack_sdk leaves daemon threads (session monitors, listener pools) that can still be inside
+    psycopg2 or a socket call while Python finalizes, which now and then ends the process with
+    SIGSEGV instead of 0.  The exit handlers still run (they flush the logs, and the last process
+    to leave the embedded PostgreSQL stops it); nothing else is lost: every reply is claimed and
+    recorded in PostgreSQL as it happens.
+    """
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

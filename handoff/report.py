@@ -41,6 +41,8 @@ class ReportInputs:
     key_of: Callable[[str], str] | None = None  # title -> alert key (the matcher's; None: the title's words)
     # Alert rules first read this week without a runbook on the docs site (rule_coverage.RuleCoverage fields).
     new_rule_gaps: list[dict] = field(default_factory=list)
+    # How the Slack bot did with the week's alerts (bot.feedback_store.feedback_counts); None without a bot.
+    bot: dict | None = None
 
 
 def previous_week_of(week: HandoffWeek, schedule: HandoffSchedule) -> HandoffWeek:
@@ -85,6 +87,7 @@ def build_handoff_report(inputs: ReportInputs, week: HandoffWeek, zone: ZoneInfo
         "runbook_gaps": runbook_gap_rows(current, covered, names, top_n),
         "doc_changes": doc_change_rows(inputs.doc_changes, zone),
         "new_rule_gaps": list(inputs.new_rule_gaps),
+        "bot": inputs.bot,
         "services": service_rows(current, week),
         "dashboard_url": dashboard_url,
         "sync_note": sync_note,

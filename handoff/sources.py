@@ -13,6 +13,7 @@ from datetime import datetime
 import pandas as pd
 
 from alert_visualization import incident_store, incident_sync, pagerduty_api, runbook_coverage
+from alert_visualization.bot_feedback import feedback_counts
 from alert_visualization.filters import Filters
 from alert_visualization.incident_sync import SyncResult, SyncSettings
 from alert_visualization.pagerduty_api import PagerDutyClient
@@ -106,6 +107,7 @@ def load_inputs(conn: Connection, week: HandoffWeek, schedule: HandoffSchedule,
         doc_changes=doc_changes_between(conn, week.start_utc(), week.end_utc()),
         key_of=key_of,
         new_rule_gaps=new_rule_gaps(conn, index, week),
+        bot=feedback_counts(conn, week.start_utc(), week.end_utc()),
     )
 
 

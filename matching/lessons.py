@@ -9,12 +9,19 @@ without its values) make that alert's lessons.  Read in the order they were give
 - a runbook someone called wrong is never offered again, unless a later say confirms it;
 - "no runbook exists" keeps the bot quiet, until someone attaches a runbook after all.
 
-The feedback itself is stored by `bot.feedback_store`; this module only reads it.
+The feedback is written by `bot.feedback_store`; `lessons_for` and `taught_alerts` read it (the
+matcher's only I/O besides loading its index, `matching.knowledge_base`).
 """
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from matching.titles import name_key
+
+if TYPE_CHECKING:
+    import psycopg2.extensions
+
+    Connection = psycopg2.extensions.connection
 
 # What a person said about the bot's answer to an alert.
 HELPFUL, CORRECTED, NO_RUNBOOK = "helpful", "corrected", "no_runbook"
@@ -79,3 +86,35 @@ def lessons_from(feedback: list[Feedback]) -> Lessons:
     if answer is None and not no_runbook:
         by = at = None
     return Lessons(answer, url, no_runbook, by, at, frozenset(rejected))
+
+
+def lessons_for(conn: "Connection", title_key: str) -> Lessons:
+    """What the feedback on earlier alerts of this title key teaches about the next one."""
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT verdict, voter_name, voted_at, replied_alert, chosen_alert, chosen_url "
+                    "FROM alert_feedback WHERE title_key = %s AND forgotten_at IS NULL", (title_key,))
+        rows = cur.fetchall()
+    return lessons_from([Feedback(*row) for row in rows]) if rows else NOTHING_TAUGHT
+
+
+def taught_alerts(conn: "Connection") -> list[dict]:
+    """Every title key the team taught something, newest lesson first: what it is answered with now
+    (or that it stays quiet), who decided it and when, and the runbooks ruled out."""
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT title_key, verdict, voter_name, voted_at, replied_alert, chosen_alert, chosen_url "
+                    "FROM alert_feedback WHERE forgotten_at IS NULL")
+        rows = cur.fetchall()
+    by_key: dict[str, list[Feedback]] = {}
+    for key, *feedback in rows:
+        by_key.setdefault(key, []).append(Feedback(*feedback))
+    taught = []
+    for key, feedback in by_key.items():
+        lessons = lessons_from(feedback)
+        if not lessons.decides and not lessons.rejected:
+            continue
+        taught.append({"title_key": key, "answer": lessons.answer, "no_runbook": lessons.no_runbook,
+                       "taught_by": lessons.taught_by, "taught_at": lessons.taught_at,
+                       "rejected": sorted({f.replied_alert for f in feedback if f.replied_alert
+                                           and lessons.rejects(f.replied_alert)}),
+                       "says": len(feedback), "last_at": max(f.voted_at for f in feedback)})
+    return sorted(taught, key=lambda item: item["last_at"], reverse=True)

@@ -8,8 +8,8 @@ acknowledged within ACK_TIMEOUT is sent again with `retry_attempt` + 1, as Slack
 Button presses, modal submissions and searches (`interactive`) and `slash_commands` travel in
 envelopes of their own; the app's ack may carry a response payload (a search's options).
 """
-import concurrent.futures
 import asyncio
+import concurrent.futures
 import itertools
 import json
 import logging
