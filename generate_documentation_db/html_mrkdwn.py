@@ -150,17 +150,22 @@ def _list(node, base_url, depth):
     lines = []
     ordered = node.name == "ol"
     number = int(node.get("start", 1)) if str(node.get("start", "1")).isdigit() else 1
-    for item in node.find_all("li", recursive=False):
-        marker = f"{number}." if ordered else BULLET
-        number += 1
-        lines.extend(_list_item(item, marker, base_url, depth))
-    return "\n".join(lines)
+    for child in node.children:
+        if not isinstance(child, Tag):
+            continue
+        if child.name == "li":
+            marker = f"{number}." if ordered else BULLET
+            number += 1
+            lines.extend(_list_item(child, marker, base_url, depth))
+        elif child.name in ("ul", "ol"):  # a list written straight inside a list: its previous item's
+            lines.append(_list(child, base_url, depth + 1))
+    return "\n".join(line for line in lines if line)
 
 
 def _list_item(item, marker, base_url, depth):
     prefix = INDENT * depth
     text_parts, nested = [], []
-    for child in item.children:
+    for child in _item_children(item):
         if isinstance(child, Tag) and child.name in ("ul", "ol"):
             nested.append(_list(child, base_url, depth + 1))
         elif isinstance(child, Tag) and child.name in ("pre", "table"):
@@ -171,6 +176,16 @@ def _list_item(item, marker, base_url, depth):
             text_parts.append(_inline(child, base_url))
     text = _SPACES.sub(" ", "".join(text_parts)).strip()
     return [f"{prefix}{marker} {text}".rstrip(), *[block for block in nested if block]]
+
+
+def _item_children(item):
+    """A list item's children, with wrappers that hold a nested list (<div>, <section>) opened up, so
+    the nesting survives whatever the generator wraps it in."""
+    for child in item.children:
+        if isinstance(child, Tag) and child.name in ("div", "section", "span") and child.find(("ul", "ol")):
+            yield from _item_children(child)
+        else:
+            yield child
 
 
 def table_rows(table: Tag) -> list[list[str]]:

@@ -20,12 +20,24 @@ from generate_documentation_db.runbook_model import ParsedPage, Runbook, Section
 from generate_documentation_db.site_scope import page_links
 
 # Bump when a change to parsing changes what is stored: every page is then re-parsed once.
-PARSER_VERSION = 1
+PARSER_VERSION = 2
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 # Page chrome; a <header> inside the content (an article's title block) is kept.
-CHROME = ("nav", "aside", "script", "style", "noscript", "template", "footer", "form", "iframe", "svg")
-CHROME_ROLES = ("navigation", "banner", "contentinfo", "search", "complementary")
-MAIN_SELECTORS = ("main", "[role=main]", "article", "#content", ".content", "#main", ".main-content", "body")
+CHROME = ("nav", "aside", "script", "style", "noscript", "template", "footer", "form", "iframe", "svg", "button",
+          "select", "input", "textarea")
+CHROME_ROLES = ("navigation", "banner", "contentinfo", "search", "complementary", "button")
+# The document itself, most specific first: the docs generators' content containers (Docusaurus, MkDocs
+# Material, schema.org markup, Sphinx), then the page's one <article>, then wider regions.
+DOCUMENT_SELECTORS = (".theme-doc-markdown", ".md-content__inner", "[itemprop=articleBody]", "div.body[role=main]")
+MAIN_SELECTORS = ("[role=main]", "main", "#content", ".content", "#main", ".main-content", "body")
+# What a page says around its document rather than in it: breadcrumbs, "edit this page", feedback widgets.
+_CHROME_CLASS = re.compile(r"breadcrumb|edit-?(this|page|link)|page-?feedback|feedback-?widget"
+                           r"|theme-edit-this-page|md-source-file|headerlink|skip-?link|sr-only|visually-hidden",
+                           re.IGNORECASE)
+_CHROME_LINK = re.compile(r"^\s*(edit (this|on|the) |view (page )?source|suggest an edit|improve this page|"
+                          r"report an issue|was this (page )?helpful)", re.IGNORECASE)
+# A block whose text, without its buttons, is at most this long is a widget ("Was this page helpful?").
+WIDGET_TEXT_CHARS = 80
 # A page whose text is mostly link text is a table of contents, not a runbook.
 INDEX_LINK_SHARE = 0.5
 INDEX_MIN_LINKS = 3
@@ -45,18 +57,51 @@ def parse_page(html: bytes | str, url: str) -> ParsedPage:
 
 
 def drop_chrome(soup: BeautifulSoup) -> None:
-    """Remove navigation, page header/footer, asides, scripts and styles, in place."""
+    """Remove navigation, page header/footer, asides, scripts and styles, widgets (a question with
+    buttons, a form), breadcrumbs and "edit this page" links, in place."""
+    for widget in soup.find_all(("button", "form", "select", "input")):
+        if widget.decomposed:
+            continue
+        holder = widget.find_parent(("div", "section", "p", "span"))
+        if holder is not None and holder.name not in ("main", "article", "body") \
+                and len(_SPACES.sub(" ", _text_without(holder, widget.name)).strip()) <= WIDGET_TEXT_CHARS:
+            holder.decompose()
     for tag in soup.find_all(CHROME):
         tag.decompose()
     for tag in soup.find_all(attrs={"role": CHROME_ROLES}):
         tag.decompose()
+    for tag in soup.find_all(attrs={"aria-label": re.compile("breadcrumb", re.IGNORECASE)}):
+        tag.decompose()
+    for tag in soup.find_all(class_=_CHROME_CLASS):
+        if not tag.decomposed and tag.name not in ("main", "article", "body", "html"):
+            tag.decompose()
+    for anchor in soup.find_all("a"):
+        if not anchor.decomposed and _CHROME_LINK.match(anchor.get_text(" ")):
+            holder = anchor.parent
+            anchor.decompose()
+            if holder is not None and holder.name in ("p", "div", "span", "li") and not holder.get_text(strip=True):
+                holder.decompose()
     for header in soup.find_all("header"):
         if not header.find_parent(("main", "article", "section")):
             header.decompose()
 
 
+def _text_without(holder, widget_name):
+    return "".join(str(text) for text in holder.find_all(string=True)
+                   if not any(parent.name in (widget_name, "button", "option") for parent in text.parents))
+
+
 def main_content(soup: BeautifulSoup) -> Tag:
-    """The element holding the page's content: <main>, an article, #content... else <body>."""
+    """The element holding the document: a generator's content container, else the page's one
+    <article> (a feedback widget or a related-pages list beside it is not the runbook), else <main>,
+    #content... else <body>."""
+    for selector in DOCUMENT_SELECTORS:
+        found = soup.select_one(selector)
+        if found is not None and found.get_text(strip=True):
+            return found
+    articles = [article for article in soup.find_all("article") if not article.find_parent("article")]
+    if len(articles) == 1 and articles[0].get_text(strip=True) and articles[0].find(HEADINGS):
+        return articles[0]
     for selector in MAIN_SELECTORS:
         found = soup.select_one(selector)
         if found is not None and found.get_text(strip=True):

@@ -172,3 +172,43 @@ def test_a_generic_page_name_is_not_taken_for_an_alert_name():
     html = "<main><h1>HighErrorRate5xx: diagnosis</h1><p>Find the failing upstream first.</p></main>"
     [runbook] = sections_of(html, "http://docs.test/app/high-error-rate/diagnosis.html")
     assert [key.source for key in runbook.alert_keys] == ["title"]
+
+
+PORTAL_PAGE = """<html><head><title>KubePodCrashLooping · Ops portal</title></head><body>
+<main>
+  <ol class="breadcrumbs"><li><a href="/">Home</a></li><li><a href="/k8s/">Kubernetes</a></li></ol>
+  <div aria-label="Breadcrumb">Runbooks / Kubernetes</div>
+  <article>
+    <h1>KubePodCrashLooping</h1>
+    <h2>Meaning</h2><p>A container keeps restarting.</p>
+    <h2>Mitigation</h2>
+    <ul><li><p>Check why the pod is not scheduled:</p>
+      <div class="nested"><ul><li>pod priority</li><li>node affinity</li></ul></div></li>
+      <li>Read the logs with <code>kubectl logs --previous</code>.</li></ul>
+    <p><a href="https://git.example.test/edit/main/kubepodcrashlooping.md">Edit this page</a></p>
+  </article>
+  <div class="page-footer-widget">Was this page helpful? <button>Yes</button> <button>No</button></div>
+  <form action="/feedback"><label>Tell us more</label><textarea></textarea><input type="submit" value="Send"></form>
+  <p>Last edited by ana · <a href="/history">history</a></p>
+</main></body></html>"""
+
+
+def test_a_portal_page_gives_its_article_without_widgets_edit_links_or_breadcrumbs(db):
+    from bot.replies import reply_mrkdwn, runbook_reply
+    from generate_documentation_db import page_store, runbook_store
+    from matching.matcher import Match
+    page = parse_page(PORTAL_PAGE, "https://portal.example.test/k8s/kubepodcrashlooping")
+    (runbook,) = page.runbooks
+    stored_text = "\n".join(section.mrkdwn for section in runbook.sections)
+    page_store.save_page(db, page)
+    (found,) = runbook_store.find_by_alert_key(db, "KubePodCrashLooping")
+    stored = runbook_store.runbook_by_id(db, found.runbook_id)
+    match = Match(title="KubePodCrashLooping", normalised="KubePodCrashLooping", alert_key="kube pod crash looping",
+                  runbook_id=found.runbook_id, matched="KubePodCrashLooping", url=page.url, reason="exact name", confidence=1.0)
+    _, blocks = runbook_reply(match, stored)
+    assert "pod priority" in reply_mrkdwn(blocks)
+    shown = stored_text + "\n" + reply_mrkdwn(blocks)
+    for chrome in ("helpful", "Yes", "Tell us more", "Send", "Edit this page", "Home", "Breadcrumb", "Last edited"):
+        assert chrome not in shown, chrome
+    assert "• Check why the pod is not scheduled:\n    • pod priority\n    • node affinity" in stored_text
+    assert "kubectl logs --previous" in stored_text
