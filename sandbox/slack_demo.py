@@ -1,10 +1,13 @@
 """`make demo`'s alerts: PagerDuty incidents posted into the sandbox channel over time, and the
-bot's thread replies printed as they appear."""
+bot's thread replies printed as they appear; then a person correcting a reply, the next firing
+answered as taught, and a `/runbook` question."""
 import itertools
 import logging
 import random
 
-from sandbox.slack_workspace import pagerduty_message
+from sandbox import slack_people
+from sandbox.loopback import wait_for
+from sandbox.slack_workspace import pagerduty_message, user_for
 
 log = logging.getLogger("sandbox.slack")
 
@@ -19,6 +22,10 @@ DEMO_INCIDENTS = [
     "[Triggered on {host:web-01,env:prod}] certificate expiring soon",
     "[FIRING:1] ElasticsearchClusterRed (logging critical)",
 ]
+# The reply a person corrects in the demo, what they choose instead, and the question asked.
+CORRECTED_TITLE = "[FIRING:1] KubeJobFailed (nightly-backup-{} batch warning)"
+CORRECTED_TO = "BackupJobMissed"
+QUESTION = "redis memory is almost full"
 
 
 def run_demo(sandbox, channel, stopping, interval=8, first_delay=5):
@@ -30,7 +37,9 @@ def run_demo(sandbox, channel, stopping, interval=8, first_delay=5):
     if stopping.wait(first_delay):
         return
     waiting = []
-    for title in titles:
+    for count, title in enumerate(titles):
+        if count == len(DEMO_INCIDENTS):
+            _teach_and_ask(sandbox, channel, numbers, stopping)
         number = next(numbers)
         event = sandbox.post(channel, pagerduty_message(title, number, f"QDEMO{number}"))
         print(f"[pagerduty] #{number} posted in {channel}: {title}", flush=True)
@@ -41,6 +50,42 @@ def run_demo(sandbox, channel, stopping, interval=8, first_delay=5):
                 return
         if number - first >= len(DEMO_INCIDENTS):
             interval = 60  # after the scripted ones, an alert a minute
+
+
+def _teach_and_ask(sandbox, channel, numbers, stopping):
+    """Ana corrects the bot's reply to a failed backup job; the next firing is answered as she taught;
+    Bo asks /runbook a question.  Logged and skipped if anything does not turn up in time."""
+    try:
+        number = next(numbers)
+        alert = sandbox.post(channel, pagerduty_message(CORRECTED_TITLE.format(28390), number, f"QDEMO{number}"))
+        print(f"[pagerduty] #{number} posted in {channel}: {CORRECTED_TITLE.format(28390)}", flush=True)
+        replies = wait_for(lambda: sandbox.workspace.posts(channel, alert["ts"]), 20)
+        if not replies or stopping.is_set():
+            return
+        _print_replies(sandbox, channel, number, alert["ts"])
+        views = len(sandbox.workspace.views)
+        slack_people.press(sandbox, {"user": "ana", "channel": channel, "ts": replies[0]["ts"],
+                                     "action_id": "feedback_wrong"})
+        if not wait_for(lambda: len(sandbox.workspace.views) > views, 10):
+            return
+        view_id = list(sandbox.workspace.views)[-1]
+        slack_people.submit(sandbox, {"user": "ana", "view_id": view_id, "selected": {"search": CORRECTED_TO}})
+        print(f"[slack]     @ana pressed Wrong runbook on the reply to #{number} and chose {CORRECTED_TO}", flush=True)
+        if stopping.wait(2):
+            return
+        number = next(numbers)
+        again = sandbox.post(channel, pagerduty_message(CORRECTED_TITLE.format(28391), number, f"QDEMO{number}"))
+        print(f"[pagerduty] #{number} posted in {channel}: the same alert fires again", flush=True)
+        if wait_for(lambda: sandbox.workspace.posts(channel, again["ts"]), 20):
+            _print_replies(sandbox, channel, number, again["ts"])
+        slack_people.command(sandbox, {"user": "bo", "channel": channel, "command": "/runbook", "text": QUESTION})
+        answer = wait_for(lambda: [shown for shown in sandbox.workspace.ephemeral
+                                   if shown.get("user") == user_for("bo")["id"]], 10)
+        if answer:
+            text = (answer[0].get("blocks") or [{}])[0].get("text", {}).get("text") or answer[0].get("text", "")
+            print(f"[slack]     @bo asked /runbook {QUESTION}; only bo sees: {text.splitlines()[0]}", flush=True)
+    except Exception:  # the demo goes on posting alerts whatever happens here
+        log.exception("The demo's feedback scene failed.")
 
 
 def _print_replies(sandbox, channel, number, thread_ts):
