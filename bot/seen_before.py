@@ -12,13 +12,18 @@ from bot.replies import escape, link
 from database.connection import Connection
 
 WINDOW_DAYS = 30
+# The median time to resolve is over the latest this-many resolved firings of the window: what the
+# team does now, and a bounded read for an alert that fired thousands of times.
+MEDIAN_OF = 200
+# Firings are counted up to this many; more is shown as "more than 1,000 times".
+COUNT_UP_TO = 1000
 NOTE_CHARS = 300
 
 
 @dataclass(frozen=True)
 class SeenBefore:
-    fired: int  # incidents of the alert created in the last WINDOW_DAYS (this one left out)
-    median_to_resolve: timedelta | None  # over those resolved
+    fired: int  # incidents of the alert created in the last WINDOW_DAYS (this one left out), up to COUNT_UP_TO + 1
+    median_to_resolve: timedelta | None  # over the latest MEDIAN_OF of them that were resolved
     last_at: datetime  # the latest earlier incident: when it fired, who resolved it, its note and link
     last_resolved_by: str | None
     last_note: str | None
@@ -32,31 +37,37 @@ def seen_before(conn: Connection, keys: list[str], now: datetime, incident_id: s
     keys = sorted({key for key in keys if key})
     if not keys:
         return None
-    this_one = "(i.id = %(incident_id)s OR i.incident_number = %(number)s)"
+    # One statement, read from the covering index: each key's latest firings (at most COUNT_UP_TO + 1),
+    # then the count and the median over them, and the newest one's details by its id.
     with conn, conn.cursor() as cur:
         cur.execute(
-            "SELECT count(*), percentile_cont(0.5) WITHIN GROUP ("
-            "  ORDER BY extract(epoch FROM i.resolved_at - i.created_at)) "
-            f"FROM incidents i WHERE i.title_key = ANY(%(keys)s) AND i.created_at >= %(since)s"
-            f" AND i.created_at <= %(now)s AND i.merged_into IS NULL AND NOT coalesce({this_one}, false)",
+            "WITH firings AS (SELECT f.id, f.created_at, f.resolved_at FROM unnest(%(keys)s::text[]) AS k(key),"
+            "  LATERAL (SELECT i.id, i.created_at, i.resolved_at FROM incidents i"
+            "   WHERE i.title_key = k.key AND i.created_at <= %(now)s AND i.merged_into IS NULL"
+            "    AND NOT coalesce(i.id = %(incident_id)s OR i.incident_number = %(number)s, false)"
+            "   ORDER BY i.created_at DESC LIMIT %(counted)s) AS f) "
+            "SELECT (SELECT count(*) FROM firings WHERE created_at >= %(since)s),"
+            " (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds) FROM ("
+            "   SELECT extract(epoch FROM resolved_at - created_at) AS seconds FROM firings"
+            "   WHERE created_at >= %(since)s AND resolved_at IS NOT NULL ORDER BY created_at DESC LIMIT %(latest)s)"
+            "  AS latest),"
+            " i.created_at, i.resolved_by, i.last_note, i.html_url, i.incident_number "
+            "FROM (SELECT id FROM firings ORDER BY created_at DESC LIMIT 1) AS newest JOIN incidents i ON i.id = newest.id",
             {"keys": keys, "since": now - timedelta(days=WINDOW_DAYS), "now": now, "incident_id": incident_id,
-             "number": incident_number})
-        fired, median_seconds = cur.fetchone()
-        cur.execute(
-            "SELECT i.created_at, i.resolved_by, i.last_note, i.html_url, i.incident_number FROM incidents i "
-            f"WHERE i.title_key = ANY(%(keys)s) AND i.created_at <= %(now)s AND i.merged_into IS NULL"
-            f" AND NOT coalesce({this_one}, false) ORDER BY i.created_at DESC LIMIT 1",
-            {"keys": keys, "now": now, "incident_id": incident_id, "number": incident_number})
-        last = cur.fetchone()
-    if last is None:
+             "number": incident_number, "latest": MEDIAN_OF, "counted": COUNT_UP_TO + 1})
+        row = cur.fetchone()
+    if row is None:
         return None
+    fired, median_seconds, *last = row
     median = timedelta(seconds=round(median_seconds)) if median_seconds is not None else None
-    return SeenBefore(fired, median, *last)
+    return SeenBefore(min(fired, COUNT_UP_TO + 1), median, *last)
 
 
 def seen_before_block(seen: SeenBefore, now: datetime) -> dict:
     """The reply's "Seen before" line: how often, how long it took, the last time and its note."""
-    parts = [f"*Seen before:* {seen.fired} time{'s' if seen.fired != 1 else ''} in the last {WINDOW_DAYS} days"]
+    often = f"more than {COUNT_UP_TO:,} times" if seen.fired > COUNT_UP_TO else \
+        f"{seen.fired} time{'s' if seen.fired != 1 else ''}"
+    parts = [f"*Seen before:* {often} in the last {WINDOW_DAYS} days"]
     if seen.median_to_resolve is not None:
         parts[0] += f", resolved in {_duration(seen.median_to_resolve)} (median)"
     last = f"last {_ago(now - seen.last_at)}"

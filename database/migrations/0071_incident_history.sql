@@ -6,4 +6,6 @@ ALTER TABLE incidents ADD COLUMN title_key text;
 ALTER TABLE incidents ADD COLUMN resolved_by text;       -- the person who resolved it (a resolve log entry)
 ALTER TABLE incidents ADD COLUMN last_note text;         -- the newest note on it (an annotate log entry)
 ALTER TABLE incidents ADD COLUMN last_note_at timestamptz;
-CREATE INDEX incidents_title_key_idx ON incidents (title_key, created_at DESC);
+-- Covering: a reply's two lookups read the index alone (an alert that fired thousands of times included).
+CREATE INDEX incidents_title_key_idx ON incidents (title_key, created_at DESC)
+    INCLUDE (resolved_at, merged_into, id, incident_number);
