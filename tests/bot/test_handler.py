@@ -147,3 +147,27 @@ def test_a_reply_posted_as_the_server_goes_away_is_recorded_once_it_is_back(cras
         assert cur.fetchone()[0] == 0
     check.close()
     assert posted == [alert_event(6)["ts"]]
+
+
+def test_interactive_replies_carry_feedback_buttons_and_quiet_ones_a_this_one_choice(db, database_url):
+    load_samples(db)
+    posted = []
+
+    def post_reply(channel, thread_ts, text, blocks):
+        posted.append(blocks)
+        return f"{thread_ts}1"
+
+    settings = BotSettings(pagerduty_bot_ids=(PAGERDUTY_BOT_ID,), interactive=True, reply_when_no_runbook=True)
+    handler = AlertHandler(Database(lambda: psycopg2.connect(database_url)), settings, post_reply)
+    assert handler.handle(alert_event(40)).result is Handled.REPLIED
+    assert [element["action_id"] for element in posted[0][-1]["elements"]] == ["feedback_helpful", "feedback_wrong"]
+    assert handler.handle(alert_event(41, "Pods restarting over and over in payments")).result is Handled.REPLIED
+    quiet = posted[1]
+    assert quiet[0]["text"]["text"].startswith("No runbook found")
+    offered = [element for element in quiet[-1]["elements"]]
+    assert offered and all(element["action_id"].startswith("feedback_this_one:") for element in offered)
+    assert "KubePodCrashLooping" in [element["text"]["text"].removeprefix("This one: ") for element in offered]
+    plain = AlertHandler(Database(lambda: psycopg2.connect(database_url)),
+                         BotSettings(pagerduty_bot_ids=(PAGERDUTY_BOT_ID,)), post_reply)
+    assert plain.handle(alert_event(42)).result is Handled.REPLIED
+    assert all(block["type"] != "actions" for block in posted[2])  # RTM: no buttons it could not receive
