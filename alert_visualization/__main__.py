@@ -13,6 +13,7 @@ import sys
 import threading
 from collections.abc import Callable
 from datetime import datetime, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import waitress
@@ -28,7 +29,7 @@ from database.connection import DatabaseUnavailable
 from database.heartbeats import Process
 from database.outage import Database, open_database
 from matching.matcher import DEFAULT_THRESHOLD
-from utils import Config, ConfigError, configure_logging, load_config, run_main, stop_event
+from utils import Config, ConfigError, command_line, configure_logging, load_config, run_main, stop_event
 
 log = logging.getLogger("alert_visualization")
 
@@ -37,9 +38,8 @@ SYNC_OFF = "serving; PagerDuty sync is off (PAGERDUTY_TOKEN is not set)"
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python3 -m alert_visualization",
-        description="PagerDuty incident analytics: sync incidents into Postgres and serve the dashboard.")
+    parser = command_line("python3 -m alert_visualization",
+                          "PagerDuty incident analytics: sync incidents into Postgres and serve the dashboard.")
     action = parser.add_mutually_exclusive_group()
     action.add_argument("--sync", action="store_true", help="run one incident sync and exit")
     action.add_argument("--import-csv", metavar="FILE", help="load a PagerDuty web-UI incident export and exit")
@@ -185,12 +185,14 @@ def once(config: Config, database: Database) -> int:
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
-    config = load_config()
+    config = load_config(args.config)
     configure_logging(Process.DASHBOARD, config)
     stopping = stop_event()
     one_shot = bool(args.import_csv or args.sync or args.once)
     if not one_shot:
         bind_settings(config)  # refuse a bad bind before waiting for anything
+    if args.import_csv and not Path(args.import_csv).is_file():
+        raise ConfigError(f"--import-csv: {args.import_csv} is not a file (a PagerDuty incidents export, .csv).")
     # A request waits this long for a database restart before the page says the database is away.
     database = open_database(config, stopping, one_shot, retry_seconds=5)
     if args.import_csv:

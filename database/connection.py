@@ -40,7 +40,7 @@ class DatabaseUnavailable(ServiceUnavailable):
 
 
 def data_dir(config: Config) -> Path:
-    return Path(config.text("DATA_DIR", str(PROJECT_DIR / "data"))).resolve()
+    return config.path("DATA_DIR", PROJECT_DIR / "data")
 
 
 def embedded_server(directory: Path) -> "PostgresServer":

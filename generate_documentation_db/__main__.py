@@ -33,10 +33,10 @@ FIRST_RETRY_SECONDS = 10
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python3 -m generate_documentation_db",
-        description="Docs monitor: keep the runbook knowledge base in PostgreSQL in step with the docs site "
-                    "(DOCS_URL), polling every DOCS_POLL_SECONDS.")
+    parser = utils.command_line(
+        "python3 -m generate_documentation_db",
+        "Docs monitor: keep the runbook knowledge base in PostgreSQL in step with the docs site "
+        "(DOCS_URL), polling every DOCS_POLL_SECONDS.")
     parser.add_argument("--once", action="store_true", help="poll once and exit (for cron)")
     parser.add_argument("--url", action="append", metavar="URL",
                         help="docs site start URL, overriding DOCS_URL (repeat or comma-separate for several)")
@@ -90,7 +90,7 @@ def format_runbooks(runbooks: Iterable[tuple[str, str | None, str, str]]) -> lis
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
-    config = utils.load_config()
+    config = utils.load_config(args.config)
     if args.list or args.changes:
         database = open_database(config, one_shot=True)
         rows = database.run(lambda conn: format_changes(runbook_store.recent_changes(conn, args.limit)) if args.changes

@@ -5,6 +5,7 @@ A handoff week is the seven local days that end at the scheduled moment
 the week is 167 or 169 hours long: the shift starts and ends at the same wall-clock
 time, which is what the people on call see.  Everything here is pure.
 """
+import argparse
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -125,10 +126,13 @@ def previous_week(week: HandoffWeek, schedule: HandoffSchedule) -> HandoffWeek:
 
 
 def parse_week_argument(text: str) -> date:
-    """`YYYY-MM-DD` -> date, or ValueError for argparse to report."""
-    if not isinstance(text, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        raise ValueError(f"{text!r} is not a date like 2026-11-23")
-    return date.fromisoformat(text)
+    """`YYYY-MM-DD` -> date; argparse reports the ArgumentTypeError's sentence as it is."""
+    try:
+        if isinstance(text, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-23")
 
 
 def week_label(week: HandoffWeek) -> str:

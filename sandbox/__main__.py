@@ -6,7 +6,6 @@ Prometheus rules API, PagerDuty, Slack, SMTP) on the ports the demo configuratio
 names, and prints what happens: the dashboard URL, each alert posted with the bot's
 reply, where the handoff mail went.  After a while it edits a runbook page, as a team member would.
 """
-import argparse
 import logging
 import threading
 from urllib.parse import urlsplit
@@ -64,10 +63,10 @@ def start_stand_ins(config, site_dir, outbox):
 
 
 def main(argv):
-    parser = argparse.ArgumentParser(prog="python3 -m sandbox", description=__doc__.splitlines()[0])
+    parser = utils.command_line("python3 -m sandbox", __doc__.splitlines()[0])
     parser.add_argument("--once", action="store_true", help="start everything, print the block and exit")
     args = parser.parse_args(argv)
-    config = utils.load_config()
+    config = utils.load_config(args.config)
     config.require("DOCS_URL", "PAGERDUTY_API_URL", "SLACK_API_URL", "SMTP_PORT", "PROMETHEUS_URL",
                    feature="the demo stand-ins")
     utils.configure_logging("sandbox", config)

@@ -3,7 +3,7 @@ import re
 
 from utils import PROJECT_DIR
 
-ACCESSOR = re.compile(r"\.(?:text|integer|number|boolean|items|url|choice|raw|is_set)\(\s*[\"']([A-Z][A-Z0-9_]+)[\"']")
+ACCESSOR = re.compile(r"\.(?:text|integer|number|boolean|items|url|choice|raw|is_set|path)\(\s*[\"']([A-Z][A-Z0-9_]+)[\"']")
 REQUIRE = re.compile(r"\.require\(([^)]*)\)")
 KEY = re.compile(r"[\"']([A-Z][A-Z0-9_]+)[\"']")
 # Every package of the suite; tests and benchmarks set keys, they do not read them.

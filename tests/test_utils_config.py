@@ -30,10 +30,45 @@ def test_the_environment_overrides_the_file(tmp_path):
     assert config.raw("DOCS_POLL_SECONDS")[1] == "environment variable DOCS_POLL_SECONDS"
 
 
-def test_an_empty_environment_variable_does_not_hide_the_file(tmp_path):
+def test_an_empty_environment_variable_overrides_the_file_and_unsets_the_key(tmp_path):
     path = tmp_path / "password_config"
-    path.write_text('DOCS_URL = "http://file.example/"\n')
-    assert load_config(path, environ={"DOCS_URL": ""}).text("DOCS_URL") == "http://file.example/"
+    path.write_text('DOCS_URL = "http://file.example/"\nSLACK_APP_TOKEN = "xapp-1"\n')
+    config = load_config(path, environ={"SLACK_APP_TOKEN": ""})
+    assert config.text("SLACK_APP_TOKEN") is None and not config.is_set("SLACK_APP_TOKEN")
+    assert config.text("DOCS_URL") == "http://file.example/"
+
+
+def test_an_unquoted_hash_in_a_value_is_refused_naming_the_key_and_never_the_value():
+    with pytest.raises(ConfigError) as raised:
+        parse_config_text('SMTP_HOST = "mail"\nSENDER_PASSWORD = abc#123\n')
+    assert str(raised.value) == ("SENDER_PASSWORD in password_config line 2 has a # inside its value: put the value "
+                                 "in double quotes (a # after a space starts a comment).")
+    assert "abc" not in str(raised.value) and "123" not in str(raised.value)
+    entries = parse_config_text('A_KEY = plain  # a comment\nB_KEY = "x#y" # one more\nC_KEY = # nothing set\n')
+    assert [entries[key][0] for key in ("A_KEY", "B_KEY", "C_KEY")] == ["plain", "x#y", ""]
+    with pytest.raises(ConfigError, match="D_KEY in password_config line 1 has an unclosed quote"):
+        parse_config_text('D_KEY = "open\n')
+
+
+def test_relative_paths_are_the_projects_wherever_the_process_starts(tmp_path, monkeypatch):
+    from database.connection import data_dir
+    monkeypatch.chdir(tmp_path)
+    config = Config({"DATA_DIR": ("data", "x"), "LOG_DIR": ("logs", "y")}, {})
+    assert data_dir(config) == utils.PROJECT_DIR / "data"
+    assert utils.log_dir_of(config) == utils.PROJECT_DIR / "logs"
+    assert utils.log_dir_of(Config({}, {"LOG_DIR": str(tmp_path / "abs")})) == tmp_path / "abs"
+
+
+def test_slack_bot_token_is_read_as_slacks_docs_name_it():
+    assert Config({}, {"SLACK_BOT_TOKEN": "xoxb-1"}).text("BOT_TOKEN") == "xoxb-1"
+    assert Config({"SLACK_BOT_TOKEN": ("xoxb-2", "f")}, {"BOT_TOKEN": "xoxb-3"}).text("BOT_TOKEN") == "xoxb-3"
+
+
+def test_a_named_configuration_file_must_exist(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config(tmp_path / "absent", environ={})
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config(environ={"PASSWORD_CONFIG": str(tmp_path / "absent")})
 
 
 def test_password_config_variable_names_another_file(tmp_path):
@@ -42,8 +77,9 @@ def test_password_config_variable_names_another_file(tmp_path):
     assert load_config(environ={"PASSWORD_CONFIG": str(other)}).text("DOCS_URL") == "http://127.0.0.1:8101/"
 
 
-def test_a_missing_file_gives_defaults(tmp_path):
-    assert load_config(tmp_path / "absent", environ={}).integer("DOCS_POLL_SECONDS", 300) == 300
+def test_a_missing_password_config_gives_defaults(tmp_path, monkeypatch):
+    monkeypatch.setattr(utils, "CONFIG_FILE", tmp_path / "absent")
+    assert load_config(environ={}).integer("DOCS_POLL_SECONDS", 300) == 300
 
 
 @pytest.mark.parametrize(
