@@ -1,9 +1,11 @@
 """The dashboard's Flask app: routes parse the request, call one function, render.
 
 Routes: `/` (the page), `/api/summary.json` (every number and series on the page),
-`/export.csv` (the filtered incidents), `/healthz` (the suite's heartbeats; 503 when one
-is stale), and `/vendor/plotly.min.js` served from the installed plotly package (no CDN:
-on-call networks are often closed).
+`/export.csv` (the filtered incidents), `/healthz` (this process and its database: 200 or
+503, for a load balancer or a liveness probe), `/status` (the suite's heartbeats, each
+process's staleness), `/metrics` (the suite in the Prometheus text format), and
+`/vendor/plotly.min.js` served from the installed plotly package (no CDN: on-call
+networks are often closed).
 """
 import csv
 import hashlib
@@ -11,15 +13,18 @@ import hmac
 import io
 import json
 import logging
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 import plotly
-from flask import Flask, Response, jsonify, render_template, request, send_file
+from flask import Flask, Response, g, jsonify, render_template, request, send_file
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from alert_visualization.figures import dashboard_figures
 from alert_visualization.filters import parse_filters
+from alert_visualization.suite_metrics import dashboard_registry
 
 if TYPE_CHECKING:
     from alert_visualization.dashboard_data import DashboardData
@@ -66,6 +71,17 @@ def create_app(data: "DashboardData", password: str | None = None, user: str = "
     """The Flask app over a DashboardData; `password` turns on basic auth (except /healthz)."""
     app = Flask(__name__)
     app.json.sort_keys = False
+    registry, latency = dashboard_registry(data.metrics_figures)
+
+    @app.before_request
+    def start_clock():
+        g.started = time.perf_counter()
+
+    @app.teardown_request
+    def time_request(_error=None):
+        if "started" in g:
+            route = request.url_rule.rule if request.url_rule is not None else "unknown"
+            latency.labels(route).observe(time.perf_counter() - g.started)
 
     @app.before_request
     def require_password():
@@ -118,11 +134,27 @@ def create_app(data: "DashboardData", password: str | None = None, user: str = "
     @app.get("/healthz")
     def healthz():
         try:
-            health = data.health()
+            return jsonify(data.health())
         except Exception:  # the database is what health is about; say so, log the detail
             log.exception("Health check failed.")
             return jsonify({"status": "error", "database": "unreachable"}), 503
-        return jsonify(health), 200 if health["status"] == "ok" else 503
+
+    @app.get("/status")
+    def status():
+        try:
+            return jsonify(data.status())
+        except Exception:
+            log.exception("The suite's status could not be read.")
+            return jsonify({"status": "error", "database": "unreachable"}), 503
+
+    @app.get("/metrics")
+    def metrics():
+        try:
+            body = generate_latest(registry)
+        except Exception:
+            log.exception("The metrics could not be read.")
+            return Response("# the database is unreachable\n", 503, {"Content-Type": "text/plain; charset=utf-8"})
+        return Response(body, 200, {"Content-Type": CONTENT_TYPE_LATEST})
 
     @app.get("/vendor/plotly.min.js")
     def plotly_js():

@@ -16,6 +16,7 @@ import pandas as pd
 from alert_visualization import incident_store, metrics, runbook_coverage
 from alert_visualization.bot_feedback import feedback_counts
 from alert_visualization.status_panel import status_panel
+from alert_visualization.suite_metrics import suite_figures
 from alert_visualization.summary import apply_filters, build_summary
 from database import heartbeats
 from database.connection import Connection
@@ -160,10 +161,20 @@ class DashboardData:
         return status_panel(self.database.run(heartbeats.suite_status))
 
     def health(self) -> dict[str, object]:
-        """/healthz: "ok", or "stale" when a process's heartbeat is older than three intervals."""
+        """/healthz: this process answers and reaches its database (raises when it cannot).  Another
+        process's stale heartbeat is /status's business: a load balancer must not take a healthy
+        dashboard out of service because the mailer is down."""
         (finished_at, outcome), (count, _) = self.database.run(
-            lambda conn: (incident_store.last_sync(conn), self._version(conn)))
+            lambda conn: (incident_store.last_sync(conn), self._version(conn)), retry_seconds=0)
+        return {"status": "ok", "database": "ok", "incidents": count,
+                "last_sync_at": finished_at.isoformat() if finished_at else None, "last_sync_outcome": outcome}
+
+    def status(self) -> dict[str, object]:
+        """/status: the suite as the status panel shows it, each process with its heartbeat's age."""
         panel = self.suite_status()
-        return {"status": "ok" if panel["healthy"] else "stale", "incidents": count,
-                "last_sync_at": finished_at.isoformat() if finished_at else None,
-                "last_sync_outcome": outcome, "processes": panel["processes"]}
+        return {**self.health(), "status": "ok" if panel["healthy"] else "stale", "healthy": panel["healthy"],
+                "processes": panel["processes"]}
+
+    def metrics_figures(self) -> dict[str, object]:
+        """What /metrics reports, read at scrape time."""
+        return self.database.run(suite_figures)

@@ -150,7 +150,7 @@ def run(monitor: DocsMonitor, config: utils.Config, poll_seconds: int, once: boo
                 summary += " " + rules_report.summary()
             # Liveness for the dashboard; it goes to process_status, never to the runbook tables.
             database.run(partial(heartbeats.record_heartbeat, process=Process.DOCS_MONITOR,
-                                 interval_seconds=poll_seconds, outcome=summary))
+                                 interval_seconds=poll_seconds, outcome=summary, last_poll=poll_figures(report)))
             failed_polls = failed_polls + 1 if report.faults and not _any_success(report) else 0
         except DatabaseUnavailable as error:
             if once:
@@ -163,6 +163,13 @@ def run(monitor: DocsMonitor, config: utils.Config, poll_seconds: int, once: boo
     database.close()
     log.info("Docs monitor stopped.")
     return 0
+
+
+def poll_figures(report) -> dict[str, int]:
+    """A poll's counts as the heartbeat keeps them, for /metrics."""
+    return {"requests": report.requests, "bytes": report.bytes_received, "not_modified": report.not_modified,
+            "unchanged": report.unchanged, "added": report.added, "changed": report.changed,
+            "removed": report.removed, "failed": len(report.faults)}
 
 
 def _any_success(report):

@@ -107,11 +107,17 @@ def test_plotly_js_is_served_from_the_installed_package(client):
     response.close()
 
 
-def test_healthz_reports_the_database_and_last_sync(client):
+def test_healthz_reports_the_database_and_last_sync_and_status_the_processes(client):
     health = client.get("/healthz").get_json()
-    assert {key: health[key] for key in ("status", "incidents", "last_sync_at", "last_sync_outcome")} == \
-        {"status": "ok", "incidents": 13, "last_sync_at": None, "last_sync_outcome": None}
-    assert [line["state"] for line in health["processes"]] == ["missing"] * 4
+    assert health == {"status": "ok", "database": "ok", "incidents": 13, "last_sync_at": None,
+                      "last_sync_outcome": None}
+    assert [line["state"] for line in client.get("/status").get_json()["processes"]] == ["missing"] * 4
+
+
+def test_healthz_is_503_when_its_database_is_gone():
+    gone = DashboardData(Database(lambda: connect_url("postgresql://127.0.0.1:1/none"), retry_seconds=0), "UTC")
+    response = create_app(gone).test_client().get("/healthz")
+    assert response.status_code == 503 and response.get_json() == {"status": "error", "database": "unreachable"}
 
 
 def test_a_password_guards_everything_but_healthz(data, fixed_incidents):
@@ -187,7 +193,7 @@ def dashboard_process(database_url, sandbox_with_history):
 
 
 def dashboard_line(base):
-    health = requests.get(f"{base}/healthz", timeout=5).json()
+    health = requests.get(f"{base}/status", timeout=5).json()
     return next(line for line in health["processes"] if line["process"] == "dashboard")
 
 

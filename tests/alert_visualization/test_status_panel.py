@@ -1,4 +1,4 @@
-"""The suite's status: the panel built from heartbeat rows, /healthz's 200 and 503, the rendered panel."""
+"""The suite's status: the panel built from heartbeat rows, /status, /healthz's 200 and 503, the rendered panel."""
 import pytest
 
 from alert_visualization.app import create_app
@@ -64,9 +64,10 @@ def beat_all(db):
     heartbeats.record_heartbeat(db, "dashboard", 300, "synced 40 incidents", syncing=True)
 
 
-def test_healthz_is_200_while_every_heartbeat_is_fresh_and_needs_no_password(app, db):
+def test_status_lists_every_process_while_every_heartbeat_is_fresh(app, db):
     beat_all(db)
-    response = app.get("/healthz")
+    assert app.get("/healthz").status_code == 200  # no password: a load balancer asks it
+    response = app.get("/status", auth=("oncall", "s3cret-dashboard"))
     assert response.status_code == 200
     health = response.get_json()
     assert health["status"] == "ok"
@@ -75,12 +76,13 @@ def test_healthz_is_200_while_every_heartbeat_is_fresh_and_needs_no_password(app
         "dashboard": "synced 40 incidents"}
 
 
-def test_healthz_is_503_when_a_heartbeat_is_older_than_three_intervals(app, db):
+def test_healthz_stays_200_while_another_process_is_stale_and_status_says_which(app, db):
     beat_all(db)
     with db, db.cursor() as cur:  # the bot beats every 30 s; 91 s without a beat is stale
         cur.execute("UPDATE process_status SET heartbeat_at = now() - interval '91 seconds'")
-    response = app.get("/healthz")
-    assert response.status_code == 503
+    assert app.get("/healthz").status_code == 200 and app.get("/healthz").get_json()["database"] == "ok"
+    response = app.get("/status", auth=("oncall", "s3cret-dashboard"))
+    assert response.status_code == 200
     health = response.get_json()
     assert health["status"] == "stale"
     assert {line["process"]: line["state"] for line in health["processes"]} == {
@@ -99,3 +101,37 @@ def test_the_page_shows_the_panel_with_untrusted_text_escaped(app, db):
     assert "connected over rtm" in panel and "last sent week of 2026-03-16" in panel
     assert "&lt;script&gt;alert(1)&lt;/script&gt; KubeJobFailed → KubeJobFailed" in panel
     assert "<script>alert(1)" not in page
+
+
+def scrape(app):
+    from prometheus_client.parser import text_string_to_metric_families
+    response = app.get("/metrics", auth=("oncall", "s3cret-dashboard"))
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/plain")
+    samples = {}
+    for family in text_string_to_metric_families(response.get_data(as_text=True)):
+        for sample in family.samples:
+            samples[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return samples
+
+
+def test_metrics_parse_and_follow_what_the_suite_records(app, db):
+    beat_all(db)
+    before = scrape(app)
+    assert before[("oncall_helper_heartbeat_age_seconds", (("process", "slack_bot"),))] < 60
+    assert before[("oncall_helper_slack_connected", ())] == 1.0
+    assert ("oncall_helper_alerts_seen_total", (("match", "exact name"),)) not in before
+    with db, db.cursor() as cur:
+        for number, (reason, reply) in enumerate([("exact name", "1.2"), ("exact name", None), ("none", None)]):
+            cur.execute("INSERT INTO alert_events (channel, message_ts, title, alert_key, match_reason, reply_ts)"
+                        " VALUES ('C1', %s, 'KubeJobFailed', 'kube job failed', %s, %s)", (f"{number}.1", reason, reply))
+        cur.execute("INSERT INTO handoff_runs (week_of, week_start, week_end, status) "
+                    "VALUES ('2026-11-23', '2026-11-23 09:00Z', '2026-11-30 09:00Z', 'sent')")
+        cur.execute("UPDATE process_status SET heartbeat_at = now() - interval '91 seconds' WHERE process = 'slack_bot'")
+    after = scrape(app)
+    assert after[("oncall_helper_alerts_seen_total", (("match", "exact name"),))] == 2
+    assert after[("oncall_helper_alerts_answered_total", (("match", "exact name"),))] == 1
+    assert after[("oncall_helper_alerts_seen_total", (("match", "none"),))] == 1
+    assert after[("oncall_helper_handoff_mails_sent_total", ())] == 1
+    assert after[("oncall_helper_process_stale", (("process", "slack_bot"),))] == 1.0
+    assert after[("oncall_helper_slack_connected", ())] == 0.0  # a stale heartbeat is no connection
+    assert after[("oncall_helper_dashboard_request_seconds_count", (("route", "/metrics"),))] >= 1
