@@ -74,7 +74,7 @@ def render_only(args: argparse.Namespace, config: utils.Config, mailer: sending.
         print(f"Preview of the handoff for {report['label']}: {sending.write_preview(report, args.preview)}")
     if args.dry_run:
         message = sending.compose(mailer, week, report)
-        path = sending.write_eml(message, config.text("HANDOFF_OUTBOX", "outbox"), week)
+        path = sending.write_eml(message, config.path("HANDOFF_OUTBOX", utils.PROJECT_DIR / "outbox"), week)
         print(f"Handoff mail for {report['label']} written to {path} (not sent).")
     return 0
 

@@ -127,7 +127,9 @@ def rule_watcher(config: utils.Config) -> RuleWatcher:
     reader = RuleReader(requests.Session(), token=config.text("PROMETHEUS_TOKEN"),
                         timeout_seconds=config.number("DOCS_TIMEOUT_SECONDS", 10.0, minimum=0.1, maximum=600))
     link_hours = config.number("RULE_LINK_CHECK_HOURS", 24.0, minimum=0, maximum=24 * 365)
-    return RuleWatcher(reader, api_urls, config.items("ALERT_RULES_PATH"), link_check_seconds=link_hours * 3600)
+    # Relative rule paths are the project's, as every path setting is, wherever the monitor was started.
+    paths = [str(utils.PROJECT_DIR / path) for path in config.items("ALERT_RULES_PATH")]
+    return RuleWatcher(reader, api_urls, paths, link_check_seconds=link_hours * 3600)
 
 
 def run(monitor: DocsMonitor, config: utils.Config, poll_seconds: int, once: bool,
