@@ -14,15 +14,17 @@ import io
 import json
 import logging
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import plotly
 from flask import Flask, Response, g, jsonify, render_template, request, send_file
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from alert_visualization.figures import dashboard_figures
+from alert_visualization.figures import chart_labels, dashboard_figures
 from alert_visualization.filters import parse_filters
 from alert_visualization.suite_metrics import dashboard_registry
 
@@ -58,6 +60,20 @@ def _cell(value):
     return value.isoformat() if hasattr(value, "isoformat") else spreadsheet_safe(value)
 
 
+def local_time(moment: str | None, zone: str) -> str:
+    """An ISO timestamp as the dashboard shows times: in its zone, with the zone said
+    ("2026-11-30 09:12 CET"); what is not a timestamp is shown as it is."""
+    if not moment:
+        return "–"
+    try:
+        parsed = datetime.fromisoformat(str(moment))
+    except ValueError:
+        return str(moment)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")
+
+
 def export_csv(frame: pd.DataFrame) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
@@ -72,6 +88,7 @@ def create_app(data: "DashboardData", password: str | None = None, user: str = "
     app = Flask(__name__)
     app.json.sort_keys = False
     registry, latency = dashboard_registry(data.metrics_figures)
+    app.add_template_filter(lambda moment: local_time(moment, data.timezone), "local")
 
     @app.before_request
     def start_clock():
@@ -102,22 +119,26 @@ def create_app(data: "DashboardData", password: str | None = None, user: str = "
     figures_cache = {}
 
     def figures_json(summary):
-        """The page's figures as JSON, built once per distinct summary (plotly is slow to build)."""
+        """(the page's figures as JSON, {element: its label for screen readers}), built once per
+        distinct summary (plotly is slow to build)."""
         digest = hashlib.sha256(json.dumps(summary, sort_keys=True, default=str).encode()).hexdigest()
         if digest not in figures_cache:
-            figures = {element: figure.to_json() for element, figure in dashboard_figures(summary).items()}
+            built = dashboard_figures(summary)
+            figures = {element: figure.to_json() for element, figure in built.items()}
             if len(figures_cache) >= 32:
                 figures_cache.pop(next(iter(figures_cache)))
-            figures_cache[digest] = "{" + ",".join(f"{json.dumps(element)}:{figure}" for element, figure in figures.items()) + "}"
+            figures_cache[digest] = ("{" + ",".join(f"{json.dumps(element)}:{figure}" for element, figure in figures.items())
+                                     + "}", chart_labels(built))
         return figures_cache[digest]
 
     @app.get("/")
     def index():
         filters = parse_filters(request.args)
         summary = data.summary(filters)
+        figures, labels = figures_json(summary)
         return render_template("dashboard.html", summary=summary, filters=filters, status=data.suite_status(),
                                rule_gaps=data.rule_gaps(), bot=data.bot_feedback(),
-                               figures_json=script_json(figures_json(summary)))
+                               figures_json=script_json(figures), chart_labels=labels)
 
     @app.get("/api/summary.json")
     def summary_json():

@@ -92,6 +92,13 @@ def response_trend(rows: list[dict[str, object]], step: str = "week") -> go.Figu
                    xaxis={"title": "week of" if step == "week" else "day", "type": "date", "tickformat": "%b %d"})
 
 
+def chart_labels(figures: dict[str, go.Figure]) -> dict[str, str]:
+    """{element id: what a screen reader says for the chart}: its title, and that the numbers are in
+    the tables and the JSON beside it."""
+    return {element: f"Chart: {figure.layout.title.text}. The numbers are in the page's tables and its JSON."
+            for element, figure in figures.items()}
+
+
 def dashboard_figures(summary: dict) -> dict[str, go.Figure]:
     """{element id: figure} for every chart on the page."""
     return {

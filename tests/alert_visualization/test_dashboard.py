@@ -2,6 +2,7 @@
 import csv
 import io
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -118,6 +119,14 @@ def test_healthz_is_503_when_its_database_is_gone():
     gone = DashboardData(Database(lambda: connect_url("postgresql://127.0.0.1:1/none"), retry_seconds=0), "UTC")
     response = create_app(gone).test_client().get("/healthz")
     assert response.status_code == 503 and response.get_json() == {"status": "error", "database": "unreachable"}
+
+
+def test_links_work_under_a_path_prefix_and_times_say_their_zone(data, fixed_incidents):
+    page = create_app(data).test_client().get(f"/?{WEEK}", base_url="http://localhost/oncall").get_data(as_text=True)
+    assert 'action="/oncall/"' in page and 'href="/oncall/export.csv?' in page and 'src="/oncall/vendor/plotly.min.js"' in page
+    assert 'href="/oncall/static/dashboard.css' in page
+    assert not re.search(r'(?:href|src|action)="/(?!oncall/)', page)  # nothing points outside the prefix
+    assert re.search(r"<time datetime=\"2026-03-2\d[^\"]*\">2026-03-2\d \d\d:\d\d CET</time>", page)
 
 
 def test_a_password_guards_everything_but_healthz(data, fixed_incidents):
@@ -280,6 +289,22 @@ def test_dashboard_in_headless_chromium(dashboard_process, db):
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         browser.screenshot(ARTIFACTS / "dashboard.png")
         assert (ARTIFACTS / "dashboard.png").stat().st_size > 10_000
+
+        # Every chart and table is labelled for a screen reader.
+        labels = browser.evaluate("[...document.querySelectorAll('.chart')].map(c => [c.getAttribute('role'), "
+                                  "c.getAttribute('aria-label')])")
+        assert len(labels) == 6 and all(role == "img" and label.startswith("Chart: ") for role, label in labels)
+        assert browser.evaluate("[...document.querySelectorAll('table')].every(t => t.getAttribute('aria-label') || "
+                                "(t.getAttribute('aria-labelledby') && document.getElementById("
+                                "t.getAttribute('aria-labelledby')).textContent.trim()))") is True
+
+        # A browser that prefers dark gets a dark page and dark charts.
+        browser.send("Emulation.setEmulatedMedia", features=[{"name": "prefers-color-scheme", "value": "dark"}])
+        browser.wait_for("[...document.querySelectorAll('.chart')].every(c => c.dataset.theme === 'dark')")
+        assert browser.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(21, 23, 26)"
+        assert browser.evaluate("document.getElementById('chart-over-time').layout.paper_bgcolor") == "#1e2125"
+        browser.screenshot(ARTIFACTS / "dashboard-dark.png")
+        assert (ARTIFACTS / "dashboard-dark.png").stat().st_size > 10_000
     finally:
         browser.close()
 
