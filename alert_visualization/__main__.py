@@ -161,9 +161,11 @@ def serve(config: Config, database: Database, stopping: threading.Event) -> None
         log.info("PAGERDUTY_TOKEN is not set, so incidents are not synced; the dashboard shows what is stored.")
         syncing = threading.Thread(target=sync_off_beats, args=(database, stopping), name="heartbeat", daemon=True)
     syncing.start()
-    server = waitress.create_server(app, host=host, port=port, threads=4)
+    # Behind a reverse proxy at a path (https://ops.example.com/oncall/): every link the page makes has it.
+    prefix = "/" + (config.text("DASHBOARD_URL_PREFIX") or "").strip("/")
+    server = waitress.create_server(app, host=host, port=port, threads=4, url_prefix=prefix.rstrip("/"))
     threading.Thread(target=server.run, name="waitress", daemon=True).start()
-    log.info("Dashboard on http://%s:%s/", host, server.effective_port)
+    log.info("Dashboard on http://%s:%s%s", host, server.effective_port, prefix if prefix.endswith("/") else prefix + "/")
     stopping.wait()
     server.close()
     syncing.join(timeout=30)  # a running sync stops after the page it is storing
