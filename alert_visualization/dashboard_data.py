@@ -24,7 +24,7 @@ from database.outage import Database
 from generate_documentation_db import rule_store
 from generate_documentation_db.rule_coverage import ON_SITE, stored_coverage
 from matching.knowledge_base import LiveIndex, rules_version
-from matching.lessons import taught_alerts
+from matching.lessons import lessons_version, taught_alerts, taught_lessons
 from matching.matcher import DEFAULT_THRESHOLD, alert_key_reader
 
 if TYPE_CHECKING:
@@ -47,6 +47,7 @@ class DashboardData:
         # Alerts are counted by the runbook the bot's matcher finds for them, as in the handoff mail.
         self.runbooks = LiveIndex()
         self._key_of = None
+        self._taught_version = None  # what the team had taught when _key_of was made
         self._match_threshold = match_threshold
         self._frames = {}
         self._summaries = {}  # callers must not modify a returned summary
@@ -71,12 +72,15 @@ class DashboardData:
     def incidents(self, conn: Connection, since: datetime, until: datetime) -> pd.DataFrame:
         """Incidents created in [since, until) with alert keys, from the cache when unchanged."""
         index = self.runbooks.current(conn)
-        key = (since, until, (*self._version(conn), index.version, index.rules.version))
+        taught_version = lessons_version(conn)
+        key = (since, until, (*self._version(conn), index.version, index.rules.version, taught_version))
         with self._lock:
             if key in self._frames:
                 return self._frames[key]
-            if self._key_of is None:
-                self._key_of = alert_key_reader(index, self._match_threshold)
+        if self._key_of is None or self._taught_version != taught_version:
+            reader = alert_key_reader(index, self._match_threshold, taught_lessons(conn))
+            with self._lock:
+                self._key_of, self._taught_version = reader, taught_version
         frame = metrics.with_alert_keys(incident_store.load_incidents(conn, since, until), self._key_of)
         with self._lock:
             self._frames = {k: v for k, v in self._frames.items() if k[2] == key[2]}
@@ -95,7 +99,7 @@ class DashboardData:
             finished_at, outcome = incident_store.last_sync(conn)
             index = self.runbooks.current(conn)
             key = (filters, period, self._version(conn), index.version, index.rules.version, frozenset(covered),
-                   repr(changes), finished_at)
+                   repr(changes), finished_at, lessons_version(conn))
             with self._lock:
                 cached = self._summaries.get(key)
             if cached is not None:

@@ -6,6 +6,9 @@ table exists first, so a deployment without them shows "no data" rather than fai
 import logging
 from typing import TYPE_CHECKING
 
+from matching.lessons import taught_lessons
+from matching.titles import name_key
+
 if TYPE_CHECKING:
     from database.connection import Connection
 
@@ -22,7 +25,8 @@ def covered_alert_keys(conn: "Connection") -> set[str]:
 
     Two sources: every name a runbook answers to (runbook_alert_keys), and alert keys the
     Slack bot matched to a runbook (alert_events) -- the latter covers titles such as
-    Alertmanager summaries that name no alert.
+    Alertmanager summaries that name no alert.  An alert the team said has no runbook
+    ("No runbook exists" on a reply, matching.lessons) is a gap whatever runbook shares its name.
     """
     keys = set()
     with conn, conn.cursor() as cur:
@@ -33,7 +37,16 @@ def covered_alert_keys(conn: "Connection") -> set[str]:
             cur.execute("SELECT DISTINCT alert_key FROM alert_events"
                         " WHERE runbook_id IS NOT NULL AND match_reason <> 'none'")
             keys.update(row[0] for row in cur.fetchall())
+    if _exists_in(conn, "alert_feedback"):
+        for title_key, lessons in taught_lessons(conn).items():
+            if lessons.no_runbook:
+                keys -= {title_key, name_key(title_key)}
     return keys
+
+
+def _exists_in(conn, table):
+    with conn, conn.cursor() as cur:
+        return _exists(cur, table)
 
 
 def recent_runbook_changes(conn: "Connection", limit: int = 10) -> list[dict[str, object]]:

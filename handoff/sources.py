@@ -24,6 +24,7 @@ from handoff.week import HandoffSchedule, HandoffWeek
 from matching import matcher
 from matching.index import RunbookIndex
 from matching.knowledge_base import load_index
+from matching.lessons import taught_lessons
 from utils import Config
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ def load_inputs(conn: Connection, week: HandoffWeek, schedule: HandoffSchedule,
     previous = previous_week_of(week, schedule)
     incidents = incident_store.load_incidents(conn, week.start_utc(), week.end_utc())
     index = load_index(conn)
-    key_of = matcher.alert_key_reader(index, threshold)
+    key_of = matcher.alert_key_reader(index, threshold, taught_lessons(conn))
     runbooks = runbooks_by_alert_key(index, sample_titles(incidents, key_of), threshold)
     return ReportInputs(
         incidents=incidents,

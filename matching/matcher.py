@@ -4,7 +4,7 @@ fitted confidence decides whether to trust its best runbook (pure functions over
 import functools
 import re
 from collections import ChainMap
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -88,13 +88,17 @@ class Match:
         return self.runbook_id is not None
 
 
-def alert_key_reader(index: RunbookIndex, threshold: float = DEFAULT_THRESHOLD) -> Callable[[str], str]:
+def alert_key_reader(index: RunbookIndex, threshold: float = DEFAULT_THRESHOLD,
+                     taught: Mapping[str, Lessons] | None = None) -> Callable[[str], str]:
     """title -> the key the dashboard and the mail count the alert by: its runbook's name when the
-    matcher finds one ("Pod is crash looping" and "KubePodCrashLooping" are one alert), else the cleaned
-    title's words.  Cached per title and version of the runbooks and rules: incident titles repeat."""
+    matcher finds one ("Pod is crash looping" and "KubePodCrashLooping" are one alert), as the team
+    taught it (`taught`: {title key: lessons}), else the cleaned title's words.  Cached per title and
+    version of the runbooks and rules: incident titles repeat; a new `taught` needs a new reader."""
+    taught = taught or {}
+
     @functools.lru_cache(maxsize=65536)
     def key_at(version, title):
-        return match_alert(index, title, threshold).alert_key
+        return match_alert(index, title, threshold, lessons=taught.get(alert_key(title), NOTHING_TAUGHT)).alert_key
 
     return lambda title: key_at((index.version, index.rules.version), title)
 

@@ -48,6 +48,14 @@ def dashboard_answers(url, seconds):
     return False
 
 
+def alerts_answered(dashboard_url):
+    """The bot's answered alerts as the demo dashboard's /metrics reports them."""
+    from prometheus_client.parser import text_string_to_metric_families
+    text = requests.get(f"{dashboard_url}/metrics", timeout=10).text
+    return sum(sample.value for family in text_string_to_metric_families(text) for sample in family.samples
+               if sample.name == "oncall_helper_alerts_answered_total")
+
+
 def test_make_demo_shows_every_job_within_a_minute_and_ctrl_c_stops_every_process(tmp_path):
     data_dir = tmp_path / "data"
     env = dict(os.environ, DATA_DIR=str(data_dir))
@@ -67,6 +75,14 @@ def test_make_demo_shows_every_job_within_a_minute_and_ctrl_c_stops_every_proces
         mail = Path(re.search(r"mail accepted by the sandbox SMTP: (\S+\.eml)", shown).group(1))
         assert "On-call handoff" in mail.read_text()
         assert dashboard_answers(dashboard_url, 60 - (time.monotonic() - started_at))
+        # /metrics follows the run: the alerts the bot answered so far, and more a few seconds on.
+        answered = alerts_answered(dashboard_url)
+        assert answered >= 1
+        wait_for_line(demo.stdout, "[slack]     reply in the thread of", 30)
+        deadline = time.monotonic() + 20
+        while alerts_answered(dashboard_url) <= answered and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert alerts_answered(dashboard_url) > answered
 
         started = family(psutil.Process(demo.pid))
         postmasters = [p for p in psutil.process_iter(["name", "cmdline"])

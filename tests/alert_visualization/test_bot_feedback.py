@@ -105,3 +105,33 @@ def test_the_dashboard_lists_each_weeks_counts_and_what_was_taught(database_url,
     assert {lesson["title_key"] for lesson in shown["taught"]} <= {f"alert {n}" for n in range(9)}
     assert shown["taught"] and all(lesson["taught_by"] in ("ana", "bo", "cy") for lesson in shown["taught"]
                                    if lesson["answer"] or lesson["no_runbook"])
+
+
+def test_an_alert_the_team_says_has_no_runbook_is_a_coverage_gap_on_the_dashboard(db, database_url):
+    from alert_visualization import incident_store
+    from alert_visualization.filters import Filters
+    from tests.corpus_runbooks import load_samples
+    load_samples(db)
+    created = datetime(2026, 11, 25, 10, tzinfo=timezone.utc)
+    with db, db.cursor() as cur:
+        incident_store.upsert_incidents(cur, [{
+            "id": f"QGAP{n}", "incident_number": n, "title": f"[FIRING:1] KubeJobFailed (backup-{n} ops warning)",
+            "status": "resolved", "urgency": "high", "service_id": None, "service_name": "ops",
+            "created_at": created + timedelta(hours=n), "first_acknowledged_at": None,
+            "resolved_at": created + timedelta(hours=n, minutes=5), "auto_resolved": False, "html_url": None,
+            "source": "api", "merged_into": None} for n in range(3)])
+        cur.execute("INSERT INTO alert_events (channel, message_ts, title, alert_key, runbook_id, matched_alert, reply_ts,"
+                    " match_reason) VALUES ('C1', '1.1', '[FIRING:1] KubeJobFailed (backup-0 ops warning)',"
+                    " 'kube job failed', 1, 'KubeJobFailed', '1.2', 'exact name') RETURNING id")
+        event_id = cur.fetchone()[0]
+    data = DashboardData(Database(lambda: connect_url(database_url)), "UTC")
+    filters = Filters(range="custom", first_day=date(2026, 11, 23), last_day=date(2026, 11, 29))
+    try:
+        def gaps():
+            coverage = data.summary(filters, now=datetime(2026, 11, 30, tzinfo=timezone.utc))["runbook_coverage"]
+            return {row["alert_key"]: row["count"] for row in coverage["without_runbook"]}
+        assert gaps() == {}
+        record_feedback(db, replied_alert(db, event_id, "C1"), "ana", "ana", "no_runbook")
+        assert gaps() == {"kube job failed": 3}
+    finally:
+        data.close()
