@@ -97,9 +97,8 @@ def lessons_for(conn: "Connection", title_key: str) -> Lessons:
     return lessons_from([Feedback(*row) for row in rows]) if rows else NOTHING_TAUGHT
 
 
-def taught_lessons(conn: "Connection") -> dict[str, Lessons]:
-    """{title key: its lessons} for every alert the team taught something: what the dashboard and
-    the mail count each alert as, as the bot answers it ("no runbook exists" is a coverage gap)."""
+def _feedback_by_key(conn):
+    """{title key: [Feedback]} of every say not undone."""
     with conn, conn.cursor() as cur:
         cur.execute("SELECT title_key, verdict, voter_name, voted_at, replied_alert, chosen_alert, chosen_url "
                     "FROM alert_feedback WHERE forgotten_at IS NULL")
@@ -107,7 +106,13 @@ def taught_lessons(conn: "Connection") -> dict[str, Lessons]:
     by_key: dict[str, list[Feedback]] = {}
     for key, *feedback in rows:
         by_key.setdefault(key, []).append(Feedback(*feedback))
-    return {key: lessons_from(feedback) for key, feedback in by_key.items()}
+    return by_key
+
+
+def taught_lessons(conn: "Connection") -> dict[str, Lessons]:
+    """{title key: its lessons} for every alert the team taught something: what the dashboard and
+    the mail count each alert as, as the bot answers it ("no runbook exists" is a coverage gap)."""
+    return {key: lessons_from(feedback) for key, feedback in _feedback_by_key(conn).items()}
 
 
 def lessons_version(conn: "Connection") -> tuple:
@@ -120,15 +125,8 @@ def lessons_version(conn: "Connection") -> tuple:
 def taught_alerts(conn: "Connection") -> list[dict]:
     """Every title key the team taught something, newest lesson first: what it is answered with now
     (or that it stays quiet), who decided it and when, and the runbooks ruled out."""
-    with conn, conn.cursor() as cur:
-        cur.execute("SELECT title_key, verdict, voter_name, voted_at, replied_alert, chosen_alert, chosen_url "
-                    "FROM alert_feedback WHERE forgotten_at IS NULL")
-        rows = cur.fetchall()
-    by_key: dict[str, list[Feedback]] = {}
-    for key, *feedback in rows:
-        by_key.setdefault(key, []).append(Feedback(*feedback))
     taught = []
-    for key, feedback in by_key.items():
+    for key, feedback in _feedback_by_key(conn).items():
         lessons = lessons_from(feedback)
         if not lessons.decides and not lessons.rejected:
             continue
