@@ -51,11 +51,14 @@ def metric_families(figures: dict) -> Iterator[Metric]:
                                "matched ('none': no runbook found)", labels=["match"])
     answered = CounterMetricFamily(f"{PREFIX}_alerts_answered", "Alert messages the bot replied to, by how they "
                                    "were matched", labels=["match"])
+    quiet = CounterMetricFamily(f"{PREFIX}_alerts_quiet", "Alert messages the bot recorded and did not reply to "
+                                "(no runbook, a status update, another message of an answered incident)",
+                                labels=["match"])
     for reason, count, replied in figures["alerts"]:
         seen.add_metric([reason], count)
         answered.add_metric([reason], replied)
-    yield seen
-    yield answered
+        quiet.add_metric([reason], count - replied)
+    yield from (seen, answered, quiet)
     yield GaugeMetricFamily(f"{PREFIX}_replies_unposted", "Replies claimed more than 10 minutes ago and not posted "
                             "(Slack refused them or the bot died posting)", value=figures["replies_unposted"])
     feedback = CounterMetricFamily(f"{PREFIX}_feedback", "People's say about the bot's answers, by verdict",

@@ -131,6 +131,7 @@ def test_metrics_parse_and_follow_what_the_suite_records(app, db):
     assert after[("oncall_helper_alerts_seen_total", (("match", "exact name"),))] == 2
     assert after[("oncall_helper_alerts_answered_total", (("match", "exact name"),))] == 1
     assert after[("oncall_helper_alerts_seen_total", (("match", "none"),))] == 1
+    assert after[("oncall_helper_alerts_quiet_total", (("match", "exact name"),))] == 1
     assert after[("oncall_helper_handoff_mails_sent_total", ())] == 1
     assert after[("oncall_helper_process_stale", (("process", "slack_bot"),))] == 1.0
     assert after[("oncall_helper_slack_connected", ())] == 0.0  # a stale heartbeat is no connection
