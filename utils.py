@@ -196,14 +196,13 @@ class Config:
 def load_config(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
     """Read password_config (a missing file is fine) under the environment's overrides.
 
-    `path` (an entry point's --config) or PASSWORD_CONFIG names another file, which must exist; the
-    demo uses it so it never reads a team's real one.
+    `path` (an entry point's --config) names another file, which must exist; PASSWORD_CONFIG names one
+    that may be absent (the demo and the tests use it so they never read a team's real one).
     """
     environ = os.environ if environ is None else environ
-    named = path or environ.get("PASSWORD_CONFIG")
-    path = Path(named or CONFIG_FILE)
-    if named and not path.exists():
+    if path is not None and not Path(path).exists():
         raise ConfigError(f"The configuration file {path} does not exist.")
+    path = Path(path or environ.get("PASSWORD_CONFIG") or CONFIG_FILE)
     entries = parse_config_text(path.read_text(encoding="utf-8"), path.name) if path.is_file() else {}
     return Config(entries, environ)
 

@@ -95,7 +95,7 @@ def test_the_page_shows_the_panel_with_untrusted_text_escaped(app, db):
         cur.execute("UPDATE process_status SET heartbeat_at = now() - interval '20 minutes'"
                     " WHERE process = 'handoff_mailer'")
     page = app.get("/", auth=("oncall", "s3cret-dashboard")).get_data(as_text=True)
-    panel = page[page.index('<table id="suite-status">'):page.index("</table>", page.index('id="suite-status"'))]
+    panel = page[page.index('<table id="suite-status"'):page.index("</table>", page.index('id="suite-status"'))]
     assert 'data-process="handoff_mailer" data-state="stale"' in panel
     assert 'data-process="docs_monitor" data-state="ok"' in panel and "Polled 1 URLs: 2 changed" in panel
     assert "connected over rtm" in panel and "last sent week of 2026-03-16" in panel

@@ -1,3 +1,4 @@
+import argparse
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -88,8 +89,9 @@ def test_week_argument_names_the_week_starting_that_day():
 
 def test_week_argument_must_be_a_date():
     assert parse_week_argument("2026-11-23") == date(2026, 11, 23)
-    with pytest.raises(ValueError):
-        parse_week_argument("23.11.2026")
+    for text in ("23.11.2026", "2026-02-31", "foo"):  # argparse prints the sentence as it is
+        with pytest.raises(argparse.ArgumentTypeError, match="is not a date like 2026-11-23"):
+            parse_week_argument(text)
 
 
 @pytest.mark.parametrize("end, label", [
