@@ -11,6 +11,7 @@ date window per request (incidents reloaded, summary and figures rebuilt), the p
 """
 import argparse
 import os
+import re
 import signal
 import statistics
 import subprocess
@@ -63,9 +64,19 @@ def percentiles(samples):
 
 
 def page_weight(base, html):
-    assets = ["/vendor/plotly.min.js", "/static/dashboard.js", "/static/dashboard.css"]
-    sizes = {path: len(requests.get(base + path, timeout=30).content) for path in assets}
-    return len(html), sum(sizes.values()) + len(html), sizes["/vendor/plotly.min.js"]
+    """(HTML bytes, page and assets uncompressed, the same as sent to a browser that takes gzip, the
+    plotly bundle uncompressed): every script and stylesheet the page links, fetched as it names them."""
+    assets = re.findall(rb'<(?:script src|link rel="stylesheet" href)="([^"]+)"', html)
+    raw = {path: len(requests.get(base + path.decode(), timeout=30, headers={"Accept-Encoding": "identity"}).content)
+           for path in assets}
+    sent = 0
+    for path in assets:
+        response = requests.get(base + path.decode(), timeout=30, stream=True, headers={"Accept-Encoding": "gzip"})
+        sent += len(response.raw.read())
+    page = requests.get(base + "/", timeout=30, stream=True, headers={"Accept-Encoding": "gzip"})
+    sent += len(page.raw.read())
+    plotly_js = next(size for path, size in raw.items() if b"plotly" in path)
+    return len(html), sum(raw.values()) + len(html), sent, plotly_js
 
 
 def measure_dashboard(base, page_range, count):
@@ -87,9 +98,9 @@ def measure_dashboard(base, page_range, count):
                for shift in range(1, count + 1)]
     samples = [timed_get(f"{base}/?{window}")[0] for window in windows]
     results["/ (new window, nothing cached)"] = percentiles(samples)
-    html, total, plotly_js = page_weight(base, page.content)
+    html, total, sent, plotly_js = page_weight(base, page.content)
     return {"in_window": in_window, "cold_ms": cold_ms, "timings": results, "html": html, "total": total,
-            "plotly": plotly_js}
+            "sent": sent, "plotly": plotly_js}
 
 
 def report(size, sync_figures, dashboard, rss_mb):
@@ -99,7 +110,8 @@ def report(size, sync_figures, dashboard, rss_mb):
     for path, (p50, p95) in dashboard["timings"].items():
         print(f"    {path:<31} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")
     print(f"  page weight: HTML {dashboard['html']} bytes; with assets {dashboard['total']} bytes"
-          f" (plotly.min.js {dashboard['plotly']}); dashboard RSS {rss_mb:.0f} MB")
+          f" (plotly.js {dashboard['plotly']}), {dashboard['sent']} bytes sent gzip-compressed;"
+          f" dashboard RSS {rss_mb:.0f} MB")
 
 
 def run_size(server, size, count):
