@@ -19,7 +19,7 @@ from bot.catch_up import CatchingUp, catch_up, told_of_alerts
 from bot.console import read_console
 from bot.handler import AlertHandler, BotSettings
 from bot.interactions import Inbox, Interactions
-from bot.posting import slack_poster
+from bot.posting import SECONDS_BETWEEN_POSTS, channel_pacer, slack_poster
 from bot.replies import DEFAULT_STEPS_BUDGET
 from bot.rtm import run_rtm
 from bot.slack_client import exit_past_library_threads, slack_identity, web_client
@@ -91,7 +91,8 @@ def run_slack(args: argparse.Namespace, config: utils.Config, transport: str, se
     status = BotStatus(database, transport)
     catching_up = CatchingUp(client, settings.channels)
     # A --once run from cron keeps no status row: it would read as a bot gone stale.
-    handler = AlertHandler(database, settings, slack_poster(client),
+    pacer = channel_pacer(config.number("SLACK_POSTS_PER_SECOND", 1 / SECONDS_BETWEEN_POSTS, minimum=0, maximum=100))
+    handler = AlertHandler(database, settings, slack_poster(client, pacer),
                            None if args.once else told_of_alerts(status, catching_up))
     handler.load_runbooks()
     catch_up(client, handler, settings.channels)

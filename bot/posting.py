@@ -47,12 +47,23 @@ class ChannelPacer:
         return wait
 
 
-def slack_poster(client: WebClient, pacer: ChannelPacer | None = None) -> PostReply:
-    """post_reply(channel, thread_ts, text, blocks) -> the reply's ts, through `client` (a WebClient)."""
-    pacer = pacer or ChannelPacer()
+def channel_pacer(posts_per_second: float) -> ChannelPacer | None:
+    """The pacer for SLACK_POSTS_PER_SECOND; None (no pacing) for 0, as a workspace without Slack's
+    limit (an Enterprise Grid exception, the sandbox with its limit off) allows."""
+    return ChannelPacer(interval=1 / posts_per_second) if posts_per_second > 0 else None
+
+
+_SLACKS_PACE = object()
+
+
+def slack_poster(client: WebClient, pacer: ChannelPacer | None = _SLACKS_PACE) -> PostReply:  # type: ignore[assignment]
+    """post_reply(channel, thread_ts, text, blocks) -> the reply's ts, through `client` (a WebClient);
+    paced by `pacer` (by default Slack's pace; None: not at all)."""
+    pacer = ChannelPacer() if pacer is _SLACKS_PACE else pacer
 
     def post_reply(channel, thread_ts, text, blocks):
-        pacer.wait_turn(channel)
+        if pacer is not None:
+            pacer.wait_turn(channel)
         try:
             response = client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, blocks=blocks,
                                                unfurl_links=False, unfurl_media=False)

@@ -115,3 +115,34 @@ def test_a_storm_caught_up_from_history_is_paced_in_its_own_lane_while_another_c
     assert wait_for(lambda: sandbox.workspace.posts(OTHER_CHANNEL, elsewhere["ts"]), 8)
     assert len(sandbox.workspace.posts(CHANNEL)) < len(storm)  # still being paced out in its own lane
     assert wait_for(lambda: len(sandbox.workspace.posts(CHANNEL)) == len(storm), 30)
+
+
+class SlowHandler:
+    """Records (message ts, status) in the order it handles them, taking `seconds` per message."""
+
+    def __init__(self, seconds):
+        self.seconds, self.handled, self.lock = seconds, [], threading.Lock()
+
+    def handle(self, event):
+        time.sleep(self.seconds)
+        message = event.get("message") or event
+        with self.lock:
+            self.handled.append((message["ts"], message.get("status")))
+
+
+def test_a_channels_alerts_are_handled_side_by_side_and_a_messages_edits_in_order():
+    handler = SlowHandler(0.2)
+    work = WorkQueue(handler, workers_per_channel=4)
+    started = time.monotonic()
+    for number in range(8):
+        work.put({"channel": CHANNEL, "ts": f"1.{number}", "status": "triggered"})
+    for number in range(8):  # the PagerDuty app edits each message: the edit names it in message.ts
+        work.put({"channel": CHANNEL, "subtype": "message_changed", "ts": f"2.{number}",
+                  "message": {"ts": f"1.{number}", "status": "resolved"}})
+    assert wait_for(lambda: len(handler.handled) == 16, 10)
+    elapsed = time.monotonic() - started
+    work.stop()
+    assert elapsed < 16 * 0.2 / 2  # one worker would take 3.2 s
+    for number in range(8):
+        statuses = [status for ts, status in handler.handled if ts == f"1.{number}"]
+        assert statuses == ["triggered", "resolved"]  # never the edit before its message
