@@ -8,8 +8,11 @@ import pytest
 import utils
 from utils import PROJECT_DIR
 
-ENTRY_POINTS = [["slack_bot.py"], ["send_mail.py"], ["-m", "generate_documentation_db"], ["-m", "alert_visualization"],
-                ["-m", "sandbox"]]
+# (how it is run, the module whose main() parses its command line)
+ENTRY_POINTS = [("slack_bot.py", "slack_bot"), ("send_mail.py", "send_mail"),
+                ("-m generate_documentation_db", "generate_documentation_db.__main__"),
+                ("-m alert_visualization", "alert_visualization.__main__"), ("-m sandbox", "sandbox.__main__"),
+                ("-m database", "database.__main__")]
 
 
 def run(arguments, **environ):
@@ -17,12 +20,17 @@ def run(arguments, **environ):
                           env={**os.environ, "PASSWORD_CONFIG": os.devnull, **environ})
 
 
-@pytest.mark.parametrize("entry_point", ENTRY_POINTS, ids=lambda arguments: arguments[-1])
-def test_every_entry_point_has_version_config_and_a_python3_prog(entry_point):
-    version = run([*entry_point, "--version"])
-    assert version.returncode == 0 and version.stdout.strip() == f"Oncall Helper {utils.VERSION}"
-    usage = run([*entry_point, "--help"]).stdout
-    assert usage.startswith(f"usage: python3 {' '.join(entry_point)}") and "--config PATH" in usage
+@pytest.mark.parametrize("command, module", ENTRY_POINTS, ids=[module for _, module in ENTRY_POINTS])
+def test_every_entry_point_has_version_config_and_a_python3_prog(command, module, capsys):
+    import importlib
+    main = importlib.import_module(module).main
+    for argument in ("--version", "--help"):  # argparse answers both before main() does anything else
+        with pytest.raises(SystemExit) as exited:
+            main([argument])
+        assert exited.value.code == 0
+    version, usage = capsys.readouterr().out.split("\n", 1)
+    assert version == f"Oncall Helper {utils.VERSION}"
+    assert usage.startswith(f"usage: python3 {command}") and "--config PATH" in usage
 
 
 def test_a_bad_week_is_one_sentence():

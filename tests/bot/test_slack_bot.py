@@ -112,6 +112,10 @@ def test_a_reconnect_slack_rate_limits_waits_and_connects(slack):
 
 def test_a_dropped_socket_reconnects_and_goes_on(slack):
     transport, sandbox, bot, database_url = slack
+    if transport == "rtm":
+        # A cut socket is only noticed when its pings go unanswered (about 30 s): measured once, over
+        # Socket Mode, which every new app uses; RTM's reconnect is the refresh tests' business.
+        pytest.skip("the stale-socket reconnect is measured over Socket Mode")
     before = sandbox.hub.status()["connections"]
     sandbox.apply_faults({"drop_sockets": True})
     assert wait_for(lambda: sandbox.hub.status()["connections"] > before and connected(sandbox, transport), 40), \
