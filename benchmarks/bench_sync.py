@@ -73,7 +73,8 @@ def measure_sync(database_url, api_url, days):
 def run_child(database_url, api_url, days):
     """Measure in a fresh interpreter so the peak RSS is the sync's alone."""
     output = subprocess.run(
-        [sys.executable, __file__, "--child", "--database-url", database_url, "--api-url", api_url, "--days", str(days)],
+        [sys.executable, "-m", "benchmarks.bench_sync", "--child", "--database-url", database_url, "--api-url", api_url,
+         "--days", str(days)],
         cwd=PROJECT_DIR, capture_output=True, text=True, check=True).stdout
     return json.loads(output.strip().splitlines()[-1])
 
