@@ -19,6 +19,7 @@ from pathlib import Path
 import psutil
 import psycopg2
 
+from benchmarks.sizes import announce, sized
 from database import connection
 from generate_documentation_db.crawler import CrawlLimits
 from generate_documentation_db.docs_monitor import DocsMonitor
@@ -133,9 +134,11 @@ def measure(label, site_url, conn, limits):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pages", type=int, default=5000, help="pages of the generated site (default 5000)")
+    parser.add_argument("--pages", type=int, default=sized(1000, 5000), help="pages of the generated site "
+                        "(default 1000; 5000 with BENCH_SIZES=full)")
     parser.add_argument("--concurrency", type=int, default=8)
     args = parser.parse_args(argv)
+    announce("bench_crawl", pages=args.pages, concurrency=args.concurrency)
     limits = CrawlLimits(concurrency=args.concurrency, timeout_seconds=10, max_pages=args.pages + 1000)
     print(f"bench_crawl: concurrency {args.concurrency}, Python {sys.version.split()[0]}, "
           f"{psutil.cpu_count()} CPUs")

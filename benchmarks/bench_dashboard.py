@@ -25,6 +25,7 @@ import psutil
 import requests
 
 from benchmarks import bench_sync
+from benchmarks.sizes import announce, sized
 
 PROJECT_DIR = bench_sync.PROJECT_DIR
 # size -> (days of history, the page's range): the whole history falls in the window.
@@ -135,9 +136,10 @@ def run_size(server, size, count):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=20, help="timed requests per route")
-    parser.add_argument("--sizes", default="10000,100000", help="comma-separated: 10000 and/or 100000")
+    parser.add_argument("--requests", type=int, default=sized(10, 20), help="timed requests per route")
+    parser.add_argument("--sizes", default=sized("10000", "10000,100000"), help="comma-separated: 10000 and/or 100000")
     args = parser.parse_args()
+    announce("bench_dashboard", incidents=args.sizes, requests_per_route=args.requests)
     with tempfile.TemporaryDirectory(prefix="bench-dashboard-") as workdir:
         server = bench_sync.server_url(workdir)
         for size in (int(size) for size in args.sizes.split(",")):

@@ -13,6 +13,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 from alert_visualization import incident_store
+from benchmarks.sizes import announce, sized
 from handoff import mail
 from handoff.report import ReportInputs, build_handoff_report
 from handoff.week import latest_due_week, parse_schedule, previous_week
@@ -72,9 +73,10 @@ def bench(size, repeat):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=sized([10_000], [10_000, 100_000]))
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
+    announce("bench_handoff", incidents_in_the_week=args.sizes)
     for size in args.sizes:
         bench(size, args.repeat)
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")

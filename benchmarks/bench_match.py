@@ -22,6 +22,7 @@ from psycopg2.extras import execute_values
 
 from benchmarks.bench_database import fresh_database
 from benchmarks.labelled_alerts import labelled_set
+from benchmarks.sizes import announce, sized
 from bot.recognition import recognise_alert
 from matching.knowledge_base import LiveIndex
 from matching.matcher import match_alert
@@ -211,13 +212,14 @@ def wait_for_replies(sandbox, posted, timeout):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="360,10000,100000",
+    parser.add_argument("--sizes", default=sized("360,10000", "360,10000,100000"),
                         help="runbook sections to store, comma-separated (below ~2,100: a subset of the corpus; "
                              "above: the corpus padded with generated runbooks)")
     parser.add_argument("--burst", type=int, default=200)
     parser.add_argument("--paced-burst", type=int, default=20, help="alerts in the burst answered at Slack's pace")
     parser.add_argument("--transport", choices=("socket-mode", "rtm"), default="socket-mode")
     args = parser.parse_args(argv)
+    announce("bench_match", sections=args.sizes, burst=args.burst, paced_burst=args.paced_burst)
     rows = corpus_rows()
     if not rows:
         print("The shared corpus (../shared/corpus) is absent; nothing to measure.")

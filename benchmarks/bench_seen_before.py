@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 
 from alert_visualization import incident_store
 from benchmarks.bench_database import fresh_database
+from benchmarks.sizes import announce, sized
 from bot.seen_before import seen_before, seen_before_block
 from matching.titles import alert_key
 from sandbox.pagerduty_history import RESPONDERS, generate_history
@@ -72,9 +73,10 @@ def bench(size, lookups):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=sized([10_000], [10_000, 100_000]))
     parser.add_argument("--lookups", type=int, default=300)
     args = parser.parse_args()
+    announce("bench_seen_before", incidents=args.sizes, lookups=args.lookups)
     print("incidents   keys  stored s   p50 ms   p99 ms   max ms  shown")
     for size in args.sizes:
         bench(size, args.lookups)

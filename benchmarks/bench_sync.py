@@ -21,6 +21,7 @@ import requests
 
 from alert_visualization.incident_sync import SyncSettings, sync
 from alert_visualization.pagerduty_api import PagerDutyClient
+from benchmarks.sizes import announce, sized
 from database import connection
 from sandbox.loopback import free_port
 from sandbox.pagerduty import DEFAULT_TOKEN
@@ -88,12 +89,13 @@ def print_figures(count, figures):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--incidents", type=int, default=100_000)
+    parser.add_argument("--incidents", type=int, default=sized(10_000, 100_000))
     parser.add_argument("--days", type=float, default=90)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--database-url", help=argparse.SUPPRESS)
     parser.add_argument("--api-url", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    announce("bench_sync", incidents=args.incidents, days=args.days)
     if args.child:
         print(json.dumps(measure_sync(args.database_url, args.api_url, int(args.days))))
         return
