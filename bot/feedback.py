@@ -182,12 +182,6 @@ def _selected(values, block_id, action_id):
     return str(value) if value else None
 
 
-def verdict_of(action: str, chosen: str | None = None, no_runbook: bool = False) -> str:
-    if action == HELPFUL_ACTION:
-        return HELPFUL
-    return NO_RUNBOOK if no_runbook else CORRECTED
-
-
 def feedback_line(feedback: list[Feedback]) -> str | None:
     """What people said, as the reply's context line shows it: "✓ confirmed by @ana, @bo · corrected
     to KubeQuotaExceeded by @cy"; None when nobody said anything."""
