@@ -152,13 +152,16 @@ def last_sync(conn: "Connection") -> tuple[datetime | None, str | None]:
 
 FRAME_COLUMNS = ("id", "incident_number", "title", "status", "urgency", "service_name",
                  "created_at", "first_acknowledged_at", "resolved_at", "auto_resolved", "html_url", "merged_into")
+# What a frame read from the table also has: the title key the sync stored (migration 0071), so an
+# alert's key is worked out once per alert, not once per title (titles differ in their values).
+LOADED_COLUMNS = (*FRAME_COLUMNS, "title_key")
 
 
 def load_incidents(conn: "Connection", since: datetime, until: datetime) -> pd.DataFrame:
     """Incidents created in [since, until) as a DataFrame with UTC timestamps."""
     with conn, conn.cursor() as cur:
         cur.execute(f"""
-            SELECT {", ".join(FRAME_COLUMNS)} FROM incidents
+            SELECT {", ".join(LOADED_COLUMNS)} FROM incidents
             WHERE created_at >= %s AND created_at < %s ORDER BY created_at
             """, (since, until))
         rows = cur.fetchall()
@@ -166,8 +169,10 @@ def load_incidents(conn: "Connection", since: datetime, until: datetime) -> pd.D
 
 
 def incidents_frame(rows: Sequence[tuple]) -> pd.DataFrame:
-    """Rows in FRAME_COLUMNS order -> the DataFrame every metric takes."""
-    frame = pd.DataFrame.from_records(rows, columns=list(FRAME_COLUMNS))
+    """Rows in FRAME_COLUMNS order (or LOADED_COLUMNS, with the stored title key) -> the DataFrame every
+    metric takes."""
+    columns = LOADED_COLUMNS if rows and len(rows[0]) == len(LOADED_COLUMNS) else FRAME_COLUMNS
+    frame = pd.DataFrame.from_records(list(rows), columns=list(columns))
     for column in ("created_at", "first_acknowledged_at", "resolved_at"):
         frame[column] = pd.to_datetime(frame[column], utc=True)
     frame["auto_resolved"] = frame["auto_resolved"].astype("boolean")

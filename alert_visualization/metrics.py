@@ -94,14 +94,22 @@ def _cached_alert_key(title):
 
 
 def with_alert_keys(incidents: pd.DataFrame, key_of: Callable[[str], str] | None = None) -> pd.DataFrame:
-    """The frame with an `alert_key` column (computed once per distinct title).
+    """The frame with an `alert_key` column.
 
     `key_of(title)`: the matcher's key (`matching.matcher.alert_key_reader`: the runbook's name when
-    one matches); without it, the cleaned title's words.
+    one matches); without it, the cleaned title's words.  A frame read from the table carries each
+    incident's stored title key (its cleaned title's words): titles with the same one are one alert,
+    asked about once, by the latest of them; without one, each distinct title is asked about.
     """
-    key_of = key_of or _cached_alert_key
-    keys = {title: key_of(title) for title in incidents["title"].unique()}
-    return incidents.assign(alert_key=incidents["title"].map(keys))
+    if "title_key" not in incidents or incidents["title_key"].isna().any():
+        key_of = key_of or _cached_alert_key
+        keys = {title: key_of(title) for title in incidents["title"].unique()}
+        return incidents.assign(alert_key=incidents["title"].map(keys))
+    if key_of is None:
+        return incidents.assign(alert_key=incidents["title_key"])
+    latest = incidents.drop_duplicates("title_key", keep="last")
+    keys = {title_key: key_of(title) for title_key, title in zip(latest["title_key"], latest["title"])}
+    return incidents.assign(alert_key=incidents["title_key"].map(keys))
 
 
 def in_period(incidents: pd.DataFrame, period: Period) -> pd.DataFrame:

@@ -17,6 +17,7 @@ from benchmarks.sizes import announce, sized
 from handoff import mail
 from handoff.report import ReportInputs, build_handoff_report
 from handoff.week import latest_due_week, parse_schedule, previous_week
+from matching.titles import alert_key
 from sandbox.pagerduty_history import RESPONDERS, generate_history
 
 SCHEDULE = parse_schedule("monday 09:00", "Europe/Berlin")
@@ -28,13 +29,15 @@ def moment(seconds):
 
 
 def frame_rows(incidents, end):
-    """History incidents as the incidents table holds them after a sync at `end`."""
+    """History incidents as the incidents table holds them after a sync at `end`, with the title key
+    the sync stores (worked out here before the clock starts, as the sync did when it stored them)."""
     for incident in incidents:
         resolved = incident.resolved_at if incident.resolved_at is not None and incident.resolved_at <= end else None
         yield (incident.id, incident.number, incident.title, "resolved" if resolved else "triggered",
                incident.urgency, incident.service.name, moment(incident.created_at), moment(incident.acknowledged_at),
                moment(resolved), None if resolved is None else incident.resolved_by not in RESPONDERS,
-               f"https://example.pagerduty.com/incidents/{incident.id}", getattr(incident, "merged_into", None))
+               f"https://example.pagerduty.com/incidents/{incident.id}", getattr(incident, "merged_into", None),
+               alert_key(incident.title))
 
 
 def inputs_for(history, week, previous):

@@ -129,7 +129,7 @@ def load_open_at(conn: Connection, moment: datetime) -> pd.DataFrame:
     """
     with conn, conn.cursor() as cur:
         cur.execute(f"""
-            SELECT {", ".join(incident_store.FRAME_COLUMNS)} FROM incidents
+            SELECT {", ".join(incident_store.LOADED_COLUMNS)} FROM incidents
             WHERE created_at < %(moment)s AND (resolved_at IS NULL OR resolved_at > %(moment)s)
               AND NOT (status = 'resolved' AND resolved_at IS NULL)
             ORDER BY created_at

@@ -210,3 +210,25 @@ def test_an_incident_merged_into_another_is_not_resolved_by_a_person_but_counts_
     frame = incidents_frame(rows)
     assert pa.mttr_minutes(frame) == 30.0  # B was closed by the merge, not by anyone fixing it
     assert pa.mttr_all_minutes(frame) == 16.5
+
+
+def test_the_stored_title_keys_give_the_same_alert_keys_as_each_title_on_the_sandbox_history():
+    from matching.index import RunbookIndex, RunbookRecord
+    from matching.matcher import alert_key_reader
+    from matching.titles import alert_key, name_key
+    from sandbox.pagerduty_history import generate_history
+    history = generate_history(seed=9, days=20, count=1500, end=datetime(2026, 3, 30, tzinfo=timezone.utc))
+    rows = [(i.id, i.number, i.title, "resolved", i.urgency, i.service.name,
+             datetime.fromtimestamp(i.created_at, timezone.utc), None, None, None, None, None) for i in history.incidents]
+    per_title = incidents_frame(rows)
+    stored = incidents_frame([(*row, alert_key(row[2])) for row in rows])  # as load_incidents reads them
+    assert "title_key" in stored and "title_key" not in per_title
+    assert pa.with_alert_keys(stored)["alert_key"].tolist() == pa.with_alert_keys(per_title)["alert_key"].tolist()
+    runbooks = RunbookIndex([RunbookRecord(1, "https://runbooks.test/crash", "KubePodCrashLooping", "KubePodCrashLooping",
+                                           "https://runbooks.test/crash", "runbook", "A pod is crash looping.",
+                                           "Read the logs.", names=((name_key("KubePodCrashLooping"),
+                                                                      "KubePodCrashLooping", "title"),))])
+    reader = alert_key_reader(runbooks)
+    by_runbook = pa.with_alert_keys(stored, reader)["alert_key"].tolist()
+    assert by_runbook == pa.with_alert_keys(per_title, reader)["alert_key"].tolist()
+    assert "kube pod crash looping" in by_runbook
