@@ -80,11 +80,10 @@ def pad_to_sections(conn, target, rng):
                 template="(%s, %s, %s, %s, %s, %s, %s, setweight(docs_tsvector(%s), 'A') || "
                          "setweight(docs_tsvector(%s), 'C'))", fetch=True)
             section_rows = [(rid, p, 2, f"Step {p}", [row[2], f"Step {p}"], row[5][p * 40:(p + 1) * 40 + 200],
-                             row[5][:200], row[5][:200]) for (rid,), row in zip(ids, rows)
+                             row[5][:200]) for (rid,), row in zip(ids, rows)
                             for p in range(SECTIONS_PER_GENERATED_RUNBOOK)]
             execute_values(cur, "INSERT INTO runbook_sections (runbook_id, position, level, title, heading_path, "
-                                "body_text, mrkdwn, search_vector) VALUES %s", section_rows,
-                           template="(%s, %s, %s, %s, %s, %s, %s, docs_tsvector(%s))")
+                                "body_text, mrkdwn) VALUES %s", section_rows)
             execute_values(cur, "INSERT INTO runbook_alert_keys (runbook_id, alert_key, name, source) VALUES %s",
                            [(rid, row[3].lower(), row[3], "title") for (rid,), row in zip(ids, rows)])
     with conn, conn.cursor() as cur:

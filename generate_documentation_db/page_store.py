@@ -138,16 +138,9 @@ def _insert_runbook(cur, page_id, position, page_url, runbook):
 
 def _insert_sections(cur, runbook_id, sections):
     rows = [(runbook_id, position, section.level, section.title, section.anchor, list(section.heading_path),
-             section.text, section.mrkdwn, section.title, " ".join(section.heading_path), section.text)
-            for position, section in enumerate(sections)]
-    execute_values(
-        cur,
-        "INSERT INTO runbook_sections (runbook_id, position, level, title, anchor, heading_path, body_text, mrkdwn,"
-        " search_vector) VALUES %s",
-        rows,
-        template="(%s, %s, %s, %s, %s, %s, %s, %s, setweight(docs_tsvector(%s), 'A') || "
-                 "setweight(docs_tsvector(%s), 'B') || setweight(docs_tsvector(%s), 'C'))",
-    )
+             section.text, section.mrkdwn) for position, section in enumerate(sections)]
+    execute_values(cur, "INSERT INTO runbook_sections (runbook_id, position, level, title, anchor, heading_path,"
+                        " body_text, mrkdwn) VALUES %s", rows)
 
 
 def _log_change(cur, url, change, runbook_titles):
