@@ -56,7 +56,8 @@ class Lessons:
         return self.answer is not None or self.no_runbook
 
     def rejects(self, alert_name: str | None) -> bool:
-        return bool(alert_name) and name_key(alert_name) in self.rejected
+        # Nearly every alert has no lessons: no name is spelled out for them.
+        return bool(self.rejected) and bool(alert_name) and name_key(alert_name) in self.rejected
 
 
 NOTHING_TAUGHT = Lessons()

@@ -254,9 +254,10 @@ def _file_name(record):
 
 
 def _ranked_match(index, base, threshold, lessons=NOTHING_TAUGHT):
-    scored = [entry for entry in ranked_candidates(index, base.title)
-              if not (lessons.rejects(index.runbook(entry[0]).record.display_name)
-                      or lessons.rejects(own_name(index, entry[0])))]
+    scored = ranked_candidates(index, base.title)
+    if lessons.rejected:
+        scored = [entry for entry in scored if not (lessons.rejects(index.runbook(entry[0]).record.display_name)
+                                                    or lessons.rejects(own_name(index, entry[0])))]
     if not scored:
         return base
     best_doc, best_confidence, best_evidence = scored[0]
