@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from alert_visualization import incident_store, metrics, runbook_coverage
-from alert_visualization.bot_feedback import feedback_counts
+from alert_visualization.bot_feedback import most_corrected, weekly_counts
 from alert_visualization.status_panel import status_panel
 from alert_visualization.suite_metrics import suite_figures
 from alert_visualization.summary import apply_filters, build_summary
@@ -153,10 +153,10 @@ class DashboardData:
         starts = [monday - timedelta(weeks=back) for back in range(BOT_WEEKS)]
 
         def read(conn):
-            weeks = [{"week_of": start.date().isoformat(), **feedback_counts(conn, start, start + timedelta(weeks=1))}
-                     for start in starts]
-            overall = feedback_counts(conn, starts[-1], starts[0] + timedelta(weeks=1))
-            return {"weeks": weeks, "most_corrected": overall["most_corrected"], "taught": taught_alerts(conn)}
+            counts = weekly_counts(conn, starts, timedelta(weeks=1))
+            weeks = [{"week_of": start.date().isoformat(), **week} for start, week in zip(starts, counts)]
+            return {"weeks": weeks, "most_corrected": most_corrected(conn, starts[-1], starts[0] + timedelta(weeks=1)),
+                    "taught": taught_alerts(conn)}
 
         return self.database.run(read)
 

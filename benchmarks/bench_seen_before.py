@@ -15,16 +15,13 @@ from datetime import datetime, timezone
 
 from alert_visualization import incident_store
 from benchmarks.bench_database import fresh_database
+from benchmarks.bench_handoff import moment
 from benchmarks.sizes import announce, sized
 from bot.seen_before import seen_before, seen_before_block
 from matching.titles import alert_key
 from sandbox.pagerduty_history import RESPONDERS, generate_history
 
 END = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
-
-
-def moment(seconds):
-    return None if seconds is None else datetime.fromtimestamp(seconds, timezone.utc)
 
 
 def store(conn, history):

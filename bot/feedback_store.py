@@ -8,11 +8,8 @@ What the rows teach is read by `matching.lessons`; how the bot did each week by
 from dataclasses import dataclass
 
 from database.connection import Connection
-from matching.lessons import VERDICTS, Feedback
+from matching.lessons import ANSWERED, FEEDBACK_COLUMNS, VERDICTS, Feedback
 from matching.titles import alert_key
-
-# An alert the bot answered with a runbook; anything else was no answer at all.
-_ANSWERED = "(e.runbook_id IS NOT NULL OR e.match_reason = 'runbook link')"
 
 
 @dataclass(frozen=True)
@@ -34,7 +31,7 @@ def replied_alert(conn: Connection, event_id: int, channel: str,
     `message_ts`); None when there is none, so a forged or stale button value finds nothing."""
     with conn, conn.cursor() as cur:
         cur.execute(f"SELECT e.id, e.channel, e.message_ts, e.reply_ts, e.title, "
-                    f" CASE WHEN {_ANSWERED} THEN e.matched_alert END FROM alert_events e "
+                    f" CASE WHEN {ANSWERED} THEN e.matched_alert END FROM alert_events e "
                     "WHERE e.id = %s AND e.channel = %s"
                     " AND (%s::text[] IS NULL OR e.message_ts = ANY(%s) OR e.reply_ts = ANY(%s))",
                     (event_id, channel, message_ts, message_ts, message_ts))
@@ -75,9 +72,8 @@ def record_feedback(conn: Connection, alert: RepliedAlert, voter: str, voter_nam
 def feedback_on(conn: Connection, event_id: int) -> list[Feedback]:
     """The current says about one alert message, oldest first."""
     with conn, conn.cursor() as cur:
-        cur.execute("SELECT verdict, voter_name, voted_at, replied_alert, chosen_alert, chosen_url "
-                    "FROM alert_feedback WHERE alert_event_id = %s AND forgotten_at IS NULL "
-                    "ORDER BY voted_at, id", (event_id,))
+        cur.execute(f"SELECT {FEEDBACK_COLUMNS} FROM alert_feedback WHERE alert_event_id = %s"
+                    " AND forgotten_at IS NULL ORDER BY voted_at, id", (event_id,))
         return [Feedback(*row) for row in cur.fetchall()]
 
 

@@ -61,6 +61,10 @@ class Lessons:
 
 
 NOTHING_TAUGHT = Lessons()
+# An alert event the bot answered with a runbook (SQL over `alert_events e`); anything else was no answer.
+ANSWERED = "(e.runbook_id IS NOT NULL OR e.match_reason = 'runbook link')"
+# alert_feedback's columns in Feedback's order.
+FEEDBACK_COLUMNS = "verdict, voter_name, voted_at, replied_alert, chosen_alert, chosen_url"
 
 
 def lessons_from(feedback: list[Feedback]) -> Lessons:
@@ -92,8 +96,8 @@ def lessons_from(feedback: list[Feedback]) -> Lessons:
 def lessons_for(conn: "Connection", title_key: str) -> Lessons:
     """What the feedback on earlier alerts of this title key teaches about the next one."""
     with conn, conn.cursor() as cur:
-        cur.execute("SELECT verdict, voter_name, voted_at, replied_alert, chosen_alert, chosen_url "
-                    "FROM alert_feedback WHERE title_key = %s AND forgotten_at IS NULL", (title_key,))
+        cur.execute(f"SELECT {FEEDBACK_COLUMNS} FROM alert_feedback WHERE title_key = %s AND forgotten_at IS NULL",
+                    (title_key,))
         rows = cur.fetchall()
     return lessons_from([Feedback(*row) for row in rows]) if rows else NOTHING_TAUGHT
 
@@ -101,8 +105,7 @@ def lessons_for(conn: "Connection", title_key: str) -> Lessons:
 def _feedback_by_key(conn):
     """{title key: [Feedback]} of every say not undone."""
     with conn, conn.cursor() as cur:
-        cur.execute("SELECT title_key, verdict, voter_name, voted_at, replied_alert, chosen_alert, chosen_url "
-                    "FROM alert_feedback WHERE forgotten_at IS NULL")
+        cur.execute(f"SELECT title_key, {FEEDBACK_COLUMNS} FROM alert_feedback WHERE forgotten_at IS NULL")
         rows = cur.fetchall()
     by_key: dict[str, list[Feedback]] = {}
     for key, *feedback in rows:
