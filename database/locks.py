@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 class Lock(IntEnum):
     MIGRATIONS = 7_301_624_190_001  # the process applying migrations; the others wait, then find them applied
     CRAWL = 7_301_624_190_010       # the one docs monitor polling the site
+    DOCS_REPO = 7_301_624_190_011   # the one docs monitor reading the runbook repositories
     PAGERDUTY_SYNC = 7_301_624_190_020  # the one PagerDuty sync running anywhere
 
 

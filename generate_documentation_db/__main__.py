@@ -1,6 +1,7 @@
 """`python3 -m generate_documentation_db`: the docs monitor.
 
-Polls the runbook site every DOCS_POLL_SECONDS and keeps the runbook tables current, and reads
+Polls the runbook site (DOCS_URL) and the runbook repositories (DOCS_REPO) every DOCS_POLL_SECONDS
+and keeps the runbook tables current, and reads
 the team's alert rules (PROMETHEUS_URL, ALERT_RULES_PATH) on every poll; `--list`, `--changes`
 and `--rules` print what is stored.
 """
@@ -15,13 +16,16 @@ import requests
 
 import utils
 from database import heartbeats
-from database.connection import DatabaseUnavailable
+from database.connection import DatabaseUnavailable, data_dir
 from database.heartbeats import Process
 from database.outage import open_database
 from generate_documentation_db import rule_store, runbook_store
 from generate_documentation_db.crawler import CrawlLimits
-from generate_documentation_db.docs_monitor import DocsMonitor
+from generate_documentation_db.docs_monitor import DocsMonitor, PollReport
+from generate_documentation_db.git_source import GitRepository, default_web_url
+from generate_documentation_db.page_kinds import NOT_RUNBOOK_KINDS
 from generate_documentation_db.progress import Progress
+from generate_documentation_db.repo_monitor import RepoMonitor
 from generate_documentation_db.rule_coverage import OFF_SITE, format_coverage, rule_coverage, with_broken_links
 from generate_documentation_db.rule_sources import RuleReader, RuleWatcher, ask_gone_links
 from matching.index import RunbookIndex
@@ -52,15 +56,57 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def start_urls(config: utils.Config, args: argparse.Namespace) -> list[str]:
-    """The site's start URLs from --url or DOCS_URL; a ConfigError names the bad one."""
+    """The site's start URLs from --url or DOCS_URL ([] when only DOCS_REPO is set); a ConfigError
+    names the bad one, or asks for one of the two when neither is set."""
     if args.url:
         urls = [url.strip() for value in args.url for url in value.split(",") if url.strip()]
     else:
-        config.require("DOCS_URL", feature="the docs monitor")
+        if not config.is_set("DOCS_REPO"):
+            config.require("DOCS_URL", feature="the docs monitor (or DOCS_REPO for a git repository of runbooks)")
         urls = config.items("DOCS_URL")
     for url in urls:
         utils.Config({}, {"DOCS_URL": url}).url("DOCS_URL")  # one sentence naming DOCS_URL when bad
     return urls
+
+
+def repo_monitors(config: utils.Config) -> list[RepoMonitor]:
+    """One RepoMonitor per DOCS_REPO entry (``URL-or-path`` or ``URL-or-path#branch``).
+
+    DOCS_REPO_BRANCH is the branch of entries without their own; DOCS_REPO_WEB_URL gives one
+    address pattern for all of them or one per entry, in order."""
+    remotes = config.items("DOCS_REPO")
+    if not remotes:
+        return []
+    web_urls = config.items("DOCS_REPO_WEB_URL")
+    if len(web_urls) not in (0, 1, len(remotes)):
+        raise utils.ConfigError(f"DOCS_REPO_WEB_URL must give one address for all {len(remotes)} DOCS_REPO entries "
+                                f"or one for each, but it gives {len(web_urls)}.")
+    mirrors = data_dir(config) / "docs_repos"
+    token = config.text("DOCS_REPO_TOKEN")
+    timeout = config.number("DOCS_REPO_TIMEOUT_SECONDS", 120.0, minimum=1, maximum=3600)
+    monitors = []
+    for position, entry in enumerate(remotes):
+        remote, _, branch = entry.partition("#")
+        branch = branch or config.text("DOCS_REPO_BRANCH")
+        repository = GitRepository(remote, branch, mirrors, token=token, timeout_seconds=timeout)
+        web_url = (web_urls[position] if len(web_urls) == len(remotes) else web_urls[0]) if web_urls \
+            else default_web_url(remote, branch)
+        monitors.append(RepoMonitor(repository, web_url))
+    return monitors
+
+
+class DocsSources:
+    """The docs site and the runbook repositories, polled one after the other as one poll."""
+
+    def __init__(self, sources: list) -> None:
+        self.sources = sources
+        self.start_urls = [url for source in sources for url in source.start_urls]
+
+    def poll(self, conn) -> PollReport:
+        report = self.sources[0].poll(conn)
+        for source in self.sources[1:]:
+            report = report.add(source.poll(conn))
+        return report
 
 
 def crawl_limits(config: utils.Config) -> CrawlLimits:
@@ -79,13 +125,22 @@ def next_wait(poll_seconds: int, failed_polls: int) -> int:
     return min(poll_seconds, FIRST_RETRY_SECONDS * 2 ** (failed_polls - 1))
 
 
-def format_changes(changes: Iterable[tuple[datetime, str, str, tuple[str, ...]]]) -> list[str]:
+def format_changes(changes: Iterable[tuple[datetime, str, str, tuple[str, ...], str | None]]) -> list[str]:
     return [f"{at:%Y-%m-%d %H:%M:%S}  {change:<7}  {url}" + (f"  ({', '.join(titles)})" if titles else "")
-            for at, change, url, titles in changes]
+            + (f"  by {changed_by}" if changed_by else "")
+            for at, change, url, titles, changed_by in changes]
 
 
-def format_runbooks(runbooks: Iterable[tuple[str, str | None, str, str]]) -> list[str]:
-    return [f"{title}  [{kind}]  {alert_name or '-'}  {url}" for title, alert_name, kind, url in runbooks]
+def format_runbooks(runbooks: Iterable[tuple[str, str | None, str, str]],
+                    other_pages: Iterable[tuple[str, str, str]] = ()) -> list[str]:
+    """The runbooks with their kind, then the pages stored as something else (never matched or counted)."""
+    lines = [f"{title}  [{kind}]  {alert_name or '-'}  {url}" for title, alert_name, kind, url in runbooks]
+    other_pages = list(other_pages)
+    if other_pages:
+        lines.append(f"Not runbooks ({len(other_pages)} pages, never offered as an answer):")
+        lines.extend(f"  {title or '-'}  [{kind}: {NOT_RUNBOOK_KINDS.get(kind, kind)}]  {url}"
+                     for title, kind, url in other_pages)
+    return lines
 
 
 def main(argv: list[str]) -> int:
@@ -94,7 +149,8 @@ def main(argv: list[str]) -> int:
     if args.list or args.changes:
         database = open_database(config, one_shot=True)
         rows = database.run(lambda conn: format_changes(runbook_store.recent_changes(conn, args.limit)) if args.changes
-                            else format_runbooks(runbook_store.list_runbooks(conn)))
+                            else format_runbooks(runbook_store.list_runbooks(conn),
+                                                 runbook_store.pages_not_runbooks(conn)))
         print("\n".join(rows) if rows else "(none yet)")
         return 0
     if args.rules:
@@ -114,7 +170,8 @@ def main(argv: list[str]) -> int:
     urls = start_urls(config, args)
     config.url("DATABASE_URL", schemes=("postgresql", "postgres"))  # a bad URL is exit 2, not an endless wait
     poll_seconds = config.integer("DOCS_POLL_SECONDS", 300, minimum=1)
-    monitor = DocsMonitor(urls, crawl_limits(config), progress=Progress.for_terminal())
+    site = [DocsMonitor(urls, crawl_limits(config), progress=Progress.for_terminal())] if urls else []
+    monitor = DocsSources(site + repo_monitors(config))
     utils.configure_logging(Process.DOCS_MONITOR, config)
     return run(monitor, config, poll_seconds, once=args.once, rules=rule_watcher(config))
 
@@ -132,7 +189,7 @@ def rule_watcher(config: utils.Config) -> RuleWatcher:
     return RuleWatcher(reader, api_urls, paths, link_check_seconds=link_hours * 3600)
 
 
-def run(monitor: DocsMonitor, config: utils.Config, poll_seconds: int, once: bool,
+def run(monitor: "DocsMonitor | DocsSources", config: utils.Config, poll_seconds: int, once: bool,
         rules: RuleWatcher | None = None) -> int:
     """Poll until stopped; the database going away is waited for, never half-written."""
     stopping = utils.stop_event()

@@ -39,6 +39,12 @@ class PollReport:
     removed: int = 0
     faults: list[tuple[str, str]] = field(default_factory=list)  # (url, problem)
 
+    def add(self, other: "PollReport") -> "PollReport":
+        """This report and another source's, as one poll of all the docs sources."""
+        return PollReport(self.claimed and other.claimed, *(getattr(self, name) + getattr(other, name) for name in (
+            "urls", "requests", "bytes_received", "not_modified", "unchanged", "added", "changed", "removed")),
+            faults=self.faults + other.faults)
+
     def summary(self) -> str:
         if not self.claimed:
             return "Another process is crawling the docs site; skipped this poll."

@@ -14,17 +14,17 @@ from collections.abc import Iterable
 
 from bs4 import BeautifulSoup, Tag
 
-from generate_documentation_db import html_mrkdwn, runbook_facts
+from generate_documentation_db import html_mrkdwn, page_kinds, runbook_facts
 from generate_documentation_db.alert_keys import looks_like_alert_name
 from generate_documentation_db.runbook_model import ParsedPage, Runbook, Section
 from generate_documentation_db.site_scope import page_links
 
 # Bump when a change to parsing changes what is stored: every page is then re-parsed once.
-PARSER_VERSION = 2
+PARSER_VERSION = 3
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 # Page chrome; a <header> inside the content (an article's title block) is kept.
-CHROME = ("nav", "aside", "script", "style", "noscript", "template", "footer", "form", "iframe", "svg", "button",
-          "select", "input", "textarea")
+CHROME_REGIONS = ("nav", "aside", "script", "style", "noscript", "template", "iframe", "svg")
+CHROME = (*CHROME_REGIONS, "footer", "form", "button", "select", "input", "textarea")
 CHROME_ROLES = ("navigation", "banner", "contentinfo", "search", "complementary", "button")
 # The document itself, most specific first: the docs generators' content containers (Docusaurus, MkDocs
 # Material, schema.org markup, Sphinx), then the page's one <article>, then wider regions.
@@ -38,9 +38,6 @@ _CHROME_LINK = re.compile(r"^\s*(edit (this|on|the) |view (page )?source|suggest
                           r"report an issue|was this (page )?helpful)", re.IGNORECASE)
 # A block whose text, without its buttons, is at most this long is a widget ("Was this page helpful?").
 WIDGET_TEXT_CHARS = 80
-# A page whose text is mostly link text is a table of contents, not a runbook.
-INDEX_LINK_SHARE = 0.5
-INDEX_MIN_LINKS = 3
 _TITLE_SUFFIX = re.compile(r"\s+[|·–—-]\s+[^|·–—-]+$")
 _SPACES = re.compile(r"\s+")
 
@@ -49,26 +46,35 @@ def parse_page(html: bytes | str, url: str) -> ParsedPage:
     """A ParsedPage: its title, runbooks, in-scope-or-not links and content hash."""
     soup = BeautifulSoup(html, "lxml")
     links = page_links(soup, url)
+    marked_navigation = page_kinds.generator_marks_navigation(soup)
     drop_chrome(soup)
     main = main_content(soup)
     title = page_title(soup, main)
-    runbooks = () if is_index_page(main) else tuple(page_runbooks(main, title, url))
-    return ParsedPage(url, title, content_sha256(title, runbooks), runbooks, tuple(links))
+    kind = page_kinds.page_kind(main, title, marked_navigation)
+    runbooks = tuple(page_runbooks(main, title, url)) if kind == page_kinds.RUNBOOKS else ()
+    if runbooks:
+        kind = page_kinds.content_kind(main, runbooks)
+        runbooks = runbooks if kind == page_kinds.RUNBOOKS else ()
+    return ParsedPage(url, title, content_sha256(title, runbooks, kind), runbooks, tuple(links), kind)
 
 
 def drop_chrome(soup: BeautifulSoup) -> None:
     """Remove navigation, page header/footer, asides, scripts and styles, widgets (a question with
     buttons, a form), breadcrumbs and "edit this page" links, in place."""
+    # The page's regions go first: a docs theme's sidebar holds hundreds of toggles, and each
+    # widget below is weighed against the text around it.
+    for tag in soup.find_all(CHROME_REGIONS):
+        tag.decompose()
+    for tag in soup.find_all(attrs={"role": CHROME_ROLES}):
+        tag.decompose()
     for widget in soup.find_all(("button", "form", "select", "input")):
         if widget.decomposed:
             continue
         holder = widget.find_parent(("div", "section", "p", "span"))
         if holder is not None and holder.name not in ("main", "article", "body") \
-                and len(_SPACES.sub(" ", _text_without(holder, widget.name)).strip()) <= WIDGET_TEXT_CHARS:
+                and _text_chars_without(holder, (widget.name, "button", "option")) <= WIDGET_TEXT_CHARS:
             holder.decompose()
     for tag in soup.find_all(CHROME):
-        tag.decompose()
-    for tag in soup.find_all(attrs={"role": CHROME_ROLES}):
         tag.decompose()
     for tag in soup.find_all(attrs={"aria-label": re.compile("breadcrumb", re.IGNORECASE)}):
         tag.decompose()
@@ -86,9 +92,19 @@ def drop_chrome(soup: BeautifulSoup) -> None:
             header.decompose()
 
 
-def _text_without(holder, widget_name):
-    return "".join(str(text) for text in holder.find_all(string=True)
-                   if not any(parent.name in (widget_name, "button", "option") for parent in text.parents))
+def _text_chars_without(holder, widget_names):
+    """Characters of text in `holder`, spaces not counted, outside its widgets.  Subtracting the
+    widgets' text keeps this linear: a navigation sidebar holds hundreds of toggles."""
+    widgets = holder.find_all(widget_names)
+    inner = {id(widget) for widget in widgets}
+    outermost = [widget for widget in widgets
+                 if not any(id(parent) in inner for parent in widget.parents if parent is not holder)] \
+        if len(widgets) < 50 else [widget for widget in widgets if widget.parent.name not in widget_names]
+    return _text_chars(holder) - sum(_text_chars(widget) for widget in outermost)
+
+
+def _text_chars(tag):
+    return len(_SPACES.sub("", tag.get_text()))
 
 
 def main_content(soup: BeautifulSoup) -> Tag:
@@ -123,16 +139,6 @@ def html_problem(body: bytes) -> str | None:
     if opened and "</html>" not in lowered and "</body>" not in lowered:
         return "truncated"
     return None
-
-
-def is_index_page(main: Tag) -> bool:
-    """True for a table of contents: many links, and link text most of the text."""
-    links = main.find_all("a", href=True)
-    if len(links) < INDEX_MIN_LINKS:
-        return False
-    text = len(_SPACES.sub("", main.get_text()))
-    linked = sum(len(_SPACES.sub("", link.get_text())) for link in links)
-    return text > 0 and linked / text >= INDEX_LINK_SHARE
 
 
 def page_title(soup: BeautifulSoup, main: Tag) -> str:
@@ -267,9 +273,9 @@ def _runbook(sections, title, url, page_level, anchor=None):
     )
 
 
-def content_sha256(title: str, runbooks: Iterable[Runbook]) -> str:
+def content_sha256(title: str, runbooks: Iterable[Runbook], kind: str = page_kinds.RUNBOOKS) -> str:
     """SHA-256 of what is stored from the page: a changed footer or timestamp is not a change."""
-    digest = hashlib.sha256(title.encode())
+    digest = hashlib.sha256(title.encode() if kind == page_kinds.RUNBOOKS else f"{kind}\n{title}".encode())
     for runbook in runbooks:
         digest.update(repr(runbook).encode())
     return digest.hexdigest()

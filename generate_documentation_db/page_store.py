@@ -15,6 +15,18 @@ GONE_AFTER_POLLS = 2
 
 
 @dataclass(frozen=True)
+class Provenance:
+    """Where a page from a git repository came from: the repository (credentials removed), the
+    file, and the commit that last changed it, which the change log shows ("changed by ana in 3f2c1e")."""
+
+    source: str
+    path: str
+    commit_sha: str | None = None
+    author: str | None = None
+    message: str | None = None
+
+
+@dataclass(frozen=True)
 class StoredPage:
     """What the crawler remembers about a page between polls."""
 
@@ -40,7 +52,7 @@ def known_pages(conn: Connection) -> dict[str, StoredPage]:
 
 
 def save_page(conn: Connection, page: ParsedPage, etag: str | None = None, last_modified: str | None = None,
-              parser_version: int = 0) -> str | None:
+              parser_version: int = 0, provenance: Provenance | None = None) -> str | None:
     """Store a freshly fetched page; return 'added', 'changed' or None (content unchanged).
 
     Unchanged content (same SHA-256) only refreshes the validators, links and parser
@@ -58,11 +70,12 @@ def save_page(conn: Connection, page: ParsedPage, etag: str | None = None, last_
                             (etag, last_modified, list(page.links), parser_version, row[0]))
             return None
         change = "changed" if row and row[1] == "ok" else "added"
-        page_id = _upsert_page(cur, page, etag, last_modified, parser_version)
+        page_id = _upsert_page(cur, page, etag, last_modified, parser_version, provenance)
         cur.execute("DELETE FROM runbooks WHERE page_id = %s", (page_id,))
         for position, runbook in enumerate(page.runbooks):
             _insert_runbook(cur, page_id, position, page.url, runbook)
-        _log_change(cur, page.url, change, [runbook.title for runbook in page.runbooks])
+        if page.runbooks or (row and row[1] == "ok"):  # a 404 page or a listing appearing is no news
+            _log_change(cur, page.url, change, [runbook.title for runbook in page.runbooks], provenance)
         return change
 
 
@@ -86,13 +99,29 @@ def record_missing(conn: Connection, url: str) -> str | None:
             cur.execute("UPDATE doc_pages SET missing_polls = missing_polls + 1, status = 'missing' WHERE id = %s",
                         (page_id,))
             return None
-        cur.execute("DELETE FROM runbooks WHERE page_id = %s RETURNING title", (page_id,))
-        titles = [title for (title,) in cur.fetchall()]
-        cur.execute("UPDATE doc_pages SET status = 'gone', missing_polls = %s, etag = NULL, last_modified = NULL, "
-                    "content_sha256 = NULL, links = '{}', changed_at = now() WHERE id = %s",
-                    (GONE_AFTER_POLLS, page_id))
-        _log_change(cur, url, "removed", titles)
+        _remove(cur, page_id, url)
         return "removed"
+
+
+def remove_page(conn: Connection, url: str, provenance: Provenance | None = None) -> bool:
+    """Remove a page's runbooks at once (a file deleted from a repository says so for certain);
+    True when there was something to remove."""
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT id FROM doc_pages WHERE url = %s AND status <> 'gone' FOR UPDATE", (url,))
+        row = cur.fetchone()
+        if row is None:
+            return False
+        _remove(cur, row[0], url, provenance)
+        return True
+
+
+def _remove(cur, page_id, url, provenance=None):
+    cur.execute("DELETE FROM runbooks WHERE page_id = %s RETURNING title", (page_id,))
+    titles = [title for (title,) in cur.fetchall()]
+    cur.execute("UPDATE doc_pages SET status = 'gone', missing_polls = %s, etag = NULL, last_modified = NULL, "
+                "content_sha256 = NULL, links = '{}', changed_at = now() WHERE id = %s",
+                (GONE_AFTER_POLLS, page_id))
+    _log_change(cur, url, "removed", titles, provenance)
 
 
 def record_present(conn: Connection, url: str) -> None:
@@ -102,15 +131,17 @@ def record_present(conn: Connection, url: str) -> None:
                     (url,))
 
 
-def _upsert_page(cur, page, etag, last_modified, parser_version):
+def _upsert_page(cur, page, etag, last_modified, parser_version, provenance):
     cur.execute(
         "INSERT INTO doc_pages (url, title, status, etag, last_modified, content_sha256, links, missing_polls, "
-        " parser_version) VALUES (%s, %s, 'ok', %s, %s, %s, %s, 0, %s) "
+        " parser_version, kind, source, source_path) VALUES (%s, %s, 'ok', %s, %s, %s, %s, 0, %s, %s, %s, %s) "
         "ON CONFLICT (url) DO UPDATE SET title = EXCLUDED.title, status = 'ok', etag = EXCLUDED.etag, "
         " last_modified = EXCLUDED.last_modified, content_sha256 = EXCLUDED.content_sha256, "
-        " links = EXCLUDED.links, missing_polls = 0, parser_version = EXCLUDED.parser_version, changed_at = now() "
+        " links = EXCLUDED.links, missing_polls = 0, parser_version = EXCLUDED.parser_version, "
+        " kind = EXCLUDED.kind, source = EXCLUDED.source, source_path = EXCLUDED.source_path, changed_at = now() "
         "RETURNING id",
-        (page.url, page.title, etag, last_modified, page.content_sha256, list(page.links), parser_version),
+        (page.url, page.title, etag, last_modified, page.content_sha256, list(page.links), parser_version,
+         page.kind, provenance and provenance.source, provenance and provenance.path),
     )
     return cur.fetchone()[0]
 
@@ -143,6 +174,8 @@ def _insert_sections(cur, runbook_id, sections):
                         " body_text, mrkdwn) VALUES %s", rows)
 
 
-def _log_change(cur, url, change, runbook_titles):
-    cur.execute("INSERT INTO doc_changes (page_url, change, runbooks) VALUES (%s, %s, %s)",
-                (url, change, list(runbook_titles)))
+def _log_change(cur, url, change, runbook_titles, provenance=None):
+    cur.execute("INSERT INTO doc_changes (page_url, change, runbooks, commit_sha, author, message) "
+                "VALUES (%s, %s, %s, %s, %s, %s)",
+                (url, change, list(runbook_titles), provenance and provenance.commit_sha,
+                 provenance and provenance.author, provenance and provenance.message))

@@ -61,6 +61,7 @@ class ParsedPage:
     content_sha256: str
     runbooks: tuple[Runbook, ...]
     links: tuple[str, ...] = field(default=())
+    kind: str = "runbooks"  # page_kinds.RUNBOOKS, or what else the page is (an error page, a listing…)
 
 
 def _section_mrkdwn(section):

@@ -20,6 +20,9 @@ from generate_documentation_db.alert_keys import canonical_key
 # Non-deprecated, real runbooks before pointers and stubs; title keys before slugs and aliases.
 _KIND_ORDER = "CASE r.kind WHEN 'runbook' THEN 0 WHEN 'stub' THEN 1 WHEN 'pointer' THEN 2 ELSE 3 END"
 _SOURCE_ORDER = "CASE k.source WHEN 'title' THEN 0 WHEN 'slug' THEN 1 ELSE 2 END"
+# "ana in 3f2c1e: raise the threshold" for a change that came from a commit, NULL for the docs site.
+CHANGED_BY_SQL = ("CASE WHEN commit_sha IS NOT NULL THEN coalesce(author, 'someone') || ' in ' || left(commit_sha, 7)"
+                  " || coalesce(': ' || nullif(message, ''), '') END")
 _RUNBOOK_COLUMNS = "r.id, r.title, r.alert_name, r.url, r.kind, r.points_to, r.summary"
 
 
@@ -192,9 +195,18 @@ def list_runbooks(conn: Connection) -> list[tuple[str, str | None, str, str]]:
         return cur.fetchall()
 
 
-def recent_changes(conn: Connection, limit: int = 50) -> list[tuple[datetime, str, str, tuple[str, ...]]]:
-    """[(changed_at, change, page_url, runbook_titles)] newest first."""
+def pages_not_runbooks(conn: Connection) -> list[tuple[str, str, str]]:
+    """[(title, kind, url)] of the stored pages that are not runbooks (page_kinds.NOT_RUNBOOK_KINDS)."""
     with conn, conn.cursor() as cur:
-        cur.execute("SELECT changed_at, change, page_url, runbooks FROM doc_changes "
+        cur.execute("SELECT coalesce(title, ''), kind, url FROM doc_pages WHERE status <> 'gone' AND kind <> 'runbooks' "
+                    "ORDER BY kind, url")
+        return cur.fetchall()
+
+
+def recent_changes(conn: Connection, limit: int = 50) -> list[tuple[datetime, str, str, tuple[str, ...], str | None]]:
+    """[(changed_at, change, page_url, runbook_titles, changed_by)] newest first; `changed_by` says
+    who changed a repository's file ("ana in 3f2c1e: raise the threshold"), None for the site."""
+    with conn, conn.cursor() as cur:
+        cur.execute(f"SELECT changed_at, change, page_url, runbooks, {CHANGED_BY_SQL} FROM doc_changes "
                     "ORDER BY changed_at DESC, id DESC LIMIT %s", (limit,))
-        return [(row[0], row[1], row[2], tuple(row[3])) for row in cur.fetchall()]
+        return [(row[0], row[1], row[2], tuple(row[3]), row[4]) for row in cur.fetchall()]

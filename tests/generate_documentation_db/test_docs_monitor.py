@@ -52,7 +52,7 @@ def test_an_edit_is_detected_and_only_that_page_is_re_parsed(site, db):
     disk_after = runbook_store.find_by_alert_key(db, "DiskFull")[0]
     assert disk_after.runbook_id != disk_before
     assert "vacuum-size" in runbook_store.runbook_by_id(db, disk_after.runbook_id).mrkdwn
-    assert runbook_store.recent_changes(db)[0][1:] == ("changed", site.url + "DiskFull.html", ("DiskFull",))
+    assert runbook_store.recent_changes(db)[0][1:] == ("changed", site.url + "DiskFull.html", ("DiskFull",), None)
 
 
 def test_a_new_footer_timestamp_is_not_a_change(site, db):
@@ -79,7 +79,7 @@ def test_a_page_gone_twice_loses_its_runbooks_and_a_newly_linked_page_is_added(s
     second = monitor.poll(db)
     assert second.removed == 1
     assert stored_titles(db) == ["DiskFull", "HighErrorRate5xx", "KubePodCrashLooping", "NodeNotReady"]
-    assert runbook_store.recent_changes(db)[0][1:] == ("removed", site.url + "EtcdNoLeader.html", ("EtcdNoLeader",))
+    assert runbook_store.recent_changes(db)[0][1:] == ("removed", site.url + "EtcdNoLeader.html", ("EtcdNoLeader",), None)
 
 
 def test_a_page_back_after_one_404_keeps_its_runbooks(site, db):

@@ -88,4 +88,4 @@ def test_a_page_is_removed_only_after_two_missing_polls(db):
     assert runbook_store.find_by_alert_key(db, "DiskFull")
     assert page_store.record_missing(db, "http://docs/disk/") == "removed"
     assert runbook_store.find_by_alert_key(db, "DiskFull") == []
-    assert runbook_store.recent_changes(db)[0][1:] == ("removed", "http://docs/disk/", ("DiskFull",))
+    assert runbook_store.recent_changes(db)[0][1:] == ("removed", "http://docs/disk/", ("DiskFull",), None)
