@@ -178,6 +178,7 @@ class DocsMonitor:
                 found = [normalise_url(page) for page in found if page]
                 self._sitemaps[url] = (fetched.validators, found)
                 pages.extend(found)
-                pending.extend(link for link in nested if self.scope.contains(link) and link not in self._sitemaps)
+                # A sitemap index at the host's root may list sitemaps outside the docs' folder.
+                pending.extend(link for link in nested if self.scope.same_host(link) and link not in self._sitemaps)
         return [page for page in dict.fromkeys(pages) if self.scope.contains(page)]
 

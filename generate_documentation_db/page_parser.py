@@ -32,7 +32,7 @@ DOCUMENT_SELECTORS = (".theme-doc-markdown", ".md-content__inner", "[itemprop=ar
 MAIN_SELECTORS = ("[role=main]", "main", "#content", ".content", "#main", ".main-content", "body")
 # What a page says around its document rather than in it: breadcrumbs, "edit this page", feedback widgets.
 _CHROME_CLASS = re.compile(r"breadcrumb|edit-?(this|page|link)|page-?feedback|feedback-?widget"
-                           r"|theme-edit-this-page|md-source-file|headerlink|skip-?link|sr-only|visually-hidden",
+                           r"|theme-edit-this-page|md-source-file|headerlink|hash-link|skip-?link|sr-only|visually-hidden",
                            re.IGNORECASE)
 _CHROME_LINK = re.compile(r"^\s*(edit (this|on|the) |view (page )?source|suggest an edit|improve this page|"
                           r"report an issue|was this (page )?helpful)", re.IGNORECASE)
@@ -40,6 +40,8 @@ _CHROME_LINK = re.compile(r"^\s*(edit (this|on|the) |view (page )?source|suggest
 WIDGET_TEXT_CHARS = 80
 _TITLE_SUFFIX = re.compile(r"\s+[|·–—-]\s+[^|·–—-]+$")
 _SPACES = re.compile(r"\s+")
+# Docusaurus's heading links hold a zero-width space; it must not become part of the heading.
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 
 
 def parse_page(html: bytes | str, url: str) -> ParsedPage:
@@ -283,4 +285,4 @@ def content_sha256(title: str, runbooks: Iterable[Runbook], kind: str = page_kin
 
 def clean(text: str | None) -> str:
     """Whitespace collapsed, ends trimmed; the heading permalinks some generators add dropped."""
-    return _SPACES.sub(" ", text or "").strip().rstrip("¶#🔗").strip()
+    return _SPACES.sub(" ", _ZERO_WIDTH.sub("", text or "")).strip().rstrip("¶#🔗").strip()

@@ -6,6 +6,7 @@ template shortcodes left in links by a site generator (``{{< ref "./Disk.md" >}}
 resolved to the path they name, and links to images, archives and the like are skipped.
 """
 import re
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from posixpath import normpath
@@ -22,6 +23,7 @@ _NON_PAGE = re.compile(r"\.(png|jpe?g|gif|svg|ico|webp|css|js|mjs|map|json|xml|t
 _INDEX_PAGE = re.compile(r"/index\.html?$", re.IGNORECASE)
 _SKIPPED_SCHEMES = ("mailto:", "javascript:", "tel:", "data:", "ftp:")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+SITEMAP_MAX_BYTES = 50_000_000
 
 
 def normalise_url(url: str) -> str:
@@ -89,6 +91,10 @@ class Scope:
         return any(parts.scheme == scheme and parts.netloc == netloc and parts.path.startswith(prefix)
                    for scheme, netloc, prefix in self.prefixes)
 
+    def same_host(self, url: str) -> bool:
+        parts = urlsplit(url)
+        return any(parts.scheme == scheme and parts.netloc == netloc for scheme, netloc, _ in self.prefixes)
+
     def sitemap_urls(self) -> list[str]:
         """Where each site's sitemap would be: under its prefix, and at the host's root."""
         urls = []
@@ -99,7 +105,10 @@ class Scope:
 
 
 def parse_sitemap(xml_bytes: bytes) -> tuple[list[str], list[str]]:
-    """(page URLs, nested sitemap URLs) from a sitemap or sitemap index; ([], []) if unreadable."""
+    """(page URLs, nested sitemap URLs) from a sitemap or sitemap index, plain or gzipped
+    (``sitemap.xml.gz``, as MkDocs and many generators write it); ([], []) if unreadable."""
+    if xml_bytes[:2] == b"\x1f\x8b":
+        xml_bytes = _gunzip(xml_bytes)
     try:
         root = ElementTree.fromstring(xml_bytes)
     except ElementTree.ParseError:
@@ -110,3 +119,12 @@ def parse_sitemap(xml_bytes: bytes) -> tuple[list[str], list[str]]:
             parent_is_index = root.tag.endswith("sitemapindex")
             (sitemaps if parent_is_index else pages).append((element.text or "").strip())
     return [url for url in pages if url], [url for url in sitemaps if url]
+
+
+def _gunzip(data):
+    """The gzip file's content, at most SITEMAP_MAX_BYTES of it (a sitemap's own limit is 50 MB)."""
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        return inflater.decompress(data, SITEMAP_MAX_BYTES)
+    except zlib.error:
+        return b""
