@@ -9,9 +9,9 @@ never a list of URL paths: the generator's ``robots`` mark, the title and headin
 much of the text is links, and whether anything on it names an alert or reads like steps.
 """
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import Tag
 
 from generate_documentation_db.alert_keys import canonical_key, looks_like_alert_name
 from generate_documentation_db.runbook_model import Runbook
@@ -42,11 +42,10 @@ _NO_INDEX = re.compile(r"\bnoindex\b", re.IGNORECASE)
 _LEADING_WORD = re.compile(r"[^\s:(\[]*")
 
 
-def generator_marks_navigation(soup: BeautifulSoup) -> bool:
-    """The generator's own mark that a page is not content: Sphinx's search page and similar
-    carry ``<meta name="robots" content="noindex">``.  Read before the page's chrome is removed."""
-    meta = soup.find("meta", attrs={"name": re.compile(r"^robots$", re.IGNORECASE)})
-    return meta is not None and bool(_NO_INDEX.search(meta.get("content") or ""))
+def generator_marks_navigation(robots_contents: Iterable[str]) -> bool:
+    """The generator's own mark that a page is not content: Sphinx's and Docusaurus's search pages
+    carry ``<meta name="robots" content="noindex">``; `robots_contents` are those tags' contents."""
+    return any(_NO_INDEX.search(content) for content in robots_contents)
 
 
 def page_kind(main: Tag, title: str, marked_navigation: bool) -> str:

@@ -12,7 +12,9 @@ import hashlib
 import re
 from collections.abc import Iterable
 
+import lxml.html
 from bs4 import BeautifulSoup, Tag
+from lxml import etree
 
 from generate_documentation_db import html_mrkdwn, page_kinds, runbook_facts
 from generate_documentation_db.alert_keys import looks_like_alert_name
@@ -25,6 +27,9 @@ HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 # Page chrome; a <header> inside the content (an article's title block) is kept.
 CHROME_REGIONS = ("nav", "aside", "script", "style", "noscript", "template", "iframe", "svg")
 CHROME = (*CHROME_REGIONS, "footer", "form", "button", "select", "input", "textarea")
+# Themes that draw their menus without <nav> (MkDocs' default theme: a navbar whose dropdowns list
+# every page); matched as whole class names only.
+REGION_CLASSES = frozenset({"navbar", "sidebar", "site-nav", "site-navigation", "dropdown-menu", "md-sidebar"})
 CHROME_ROLES = ("navigation", "banner", "contentinfo", "search", "complementary", "button")
 # The document itself, most specific first: the docs generators' content containers (Docusaurus, MkDocs
 # Material, schema.org markup, Sphinx), then the page's one <article>, then wider regions.
@@ -40,15 +45,16 @@ _CHROME_LINK = re.compile(r"^\s*(edit (this|on|the) |view (page )?source|suggest
 WIDGET_TEXT_CHARS = 80
 _TITLE_SUFFIX = re.compile(r"\s+[|·–—-]\s+[^|·–—-]+$")
 _SPACES = re.compile(r"\s+")
+_KEPT_HREF = "data-oncall-helper-href"
 # Docusaurus's heading links hold a zero-width space; it must not become part of the heading.
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 
 
 def parse_page(html: bytes | str, url: str) -> ParsedPage:
     """A ParsedPage: its title, runbooks, in-scope-or-not links and content hash."""
-    soup = BeautifulSoup(html, "lxml")
-    links = page_links(soup, url)
-    marked_navigation = page_kinds.generator_marks_navigation(soup)
+    document, links, marked_navigation = _without_regions(html, url)
+    soup = BeautifulSoup(document, "lxml")
+    _restore_hrefs(soup)
     drop_chrome(soup)
     main = main_content(soup)
     title = page_title(soup, main)
@@ -60,11 +66,44 @@ def parse_page(html: bytes | str, url: str) -> ParsedPage:
     return ParsedPage(url, title, content_sha256(title, runbooks, kind), runbooks, tuple(links), kind)
 
 
+def _without_regions(html, url):
+    """(the page without its chrome regions, its links, whether the generator marks it as not
+    content), read with lxml itself: a docs theme's sidebar lists every page of the site, and
+    building BeautifulSoup's tree of it was most of the time a page took."""
+    try:
+        root = lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):  # an empty or unparseable body: BeautifulSoup copes
+        return html, [], False
+    base = root.find(".//base[@href]")
+    links = page_links((anchor.get("href") for anchor in root.iter("a") if anchor.get("href") is not None), url,
+                       base.get("href") if base is not None else None)
+    marked_navigation = page_kinds.generator_marks_navigation(
+        meta.get("content") or "" for meta in root.iter("meta") if (meta.get("name") or "").lower() == "robots")
+    regions = [element for element in root.iter(*CHROME_REGIONS)]
+    regions += [element for element in root.iter() if element.tag != "html" and (
+        element.get("role") in CHROME_ROLES or not REGION_CLASSES.isdisjoint((element.get("class") or "").split()))]
+    for element in regions:
+        if element.getparent() is not None:
+            element.drop_tree()
+    # libxml2 percent-escapes href values when it writes HTML; a generator's unresolved shortcode
+    # link ({{< ref "x.md" >}}) must reach the parser as written, so hrefs travel under another name.
+    for anchor in root.iter("a"):
+        if anchor.get("href") is not None:
+            anchor.set(_KEPT_HREF, anchor.attrib.pop("href"))
+    return lxml.html.tostring(root, encoding="unicode"), links, marked_navigation
+
+
+def _restore_hrefs(soup):
+    for anchor in soup.find_all("a", attrs={_KEPT_HREF: True}):
+        anchor["href"] = anchor.attrs.pop(_KEPT_HREF)
+
+
 def drop_chrome(soup: BeautifulSoup) -> None:
     """Remove navigation, page header/footer, asides, scripts and styles, widgets (a question with
     buttons, a form), breadcrumbs and "edit this page" links, in place."""
-    # The page's regions go first: a docs theme's sidebar holds hundreds of toggles, and each
-    # widget below is weighed against the text around it.
+    # The page's regions go first (parse_page has dropped them already; a caller with its own soup
+    # has not): a docs theme's sidebar holds hundreds of toggles, and each widget below is weighed
+    # against the text around it.
     for tag in soup.find_all(CHROME_REGIONS):
         tag.decompose()
     for tag in soup.find_all(attrs={"role": CHROME_ROLES}):

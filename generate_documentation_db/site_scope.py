@@ -10,12 +10,8 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from posixpath import normpath
-from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit, urlunsplit
 from xml.etree import ElementTree
-
-if TYPE_CHECKING:
-    from bs4 import BeautifulSoup
 
 _SHORTCODE_REF = re.compile(r"""\{\{[<%]\s*(?:rel)?ref\s+["']?([^"'\s>%]+)["']?\s*[>%]\}\}""")
 _NON_PAGE = re.compile(r"\.(png|jpe?g|gif|svg|ico|webp|css|js|mjs|map|json|xml|txt|pdf|zip|gz|tgz|tar|woff2?|ttf|"
@@ -59,13 +55,13 @@ def resolve_href(base_url: str, href: str | None) -> str | None:
         return None
 
 
-def page_links(soup: "BeautifulSoup", page_url: str) -> list[str]:
-    """Every distinct page URL the document links to, in document order (any host)."""
-    base = soup.find("base", href=True)
-    base_url = urljoin(page_url, base["href"]) if base else page_url
+def page_links(hrefs: Iterable[str], page_url: str, base_href: str | None = None) -> list[str]:
+    """Every distinct page URL among a document's link targets, in document order (any host);
+    `base_href` is its ``<base href>``, if any."""
+    base_url = urljoin(page_url, base_href) if base_href else page_url
     links = []
-    for anchor in soup.find_all("a", href=True):
-        url = resolve_href(base_url, anchor["href"])
+    for href in hrefs:
+        url = resolve_href(base_url, href)
         if url and not _NON_PAGE.search(urlsplit(url).path):
             links.append(url)
     return list(dict.fromkeys(links))
