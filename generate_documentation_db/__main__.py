@@ -11,6 +11,7 @@ import sys
 from collections.abc import Iterable
 from datetime import datetime
 from functools import partial
+from pathlib import Path
 
 import requests
 
@@ -22,7 +23,7 @@ from database.outage import open_database
 from generate_documentation_db import rule_store, runbook_store
 from generate_documentation_db.crawler import CrawlLimits
 from generate_documentation_db.docs_monitor import DocsMonitor, PollReport
-from generate_documentation_db.git_source import GitRepository, default_web_url
+from generate_documentation_db.git_source import GitRepository, default_web_url, is_local
 from generate_documentation_db.page_kinds import NOT_RUNBOOK_KINDS
 from generate_documentation_db.progress import Progress
 from generate_documentation_db.repo_monitor import RepoMonitor
@@ -88,6 +89,8 @@ def repo_monitors(config: utils.Config) -> list[RepoMonitor]:
     for position, entry in enumerate(remotes):
         remote, _, branch = entry.partition("#")
         branch = branch or config.text("DOCS_REPO_BRANCH")
+        if is_local(remote):  # a relative folder is the project's, as every path setting is
+            remote = str((utils.PROJECT_DIR / Path(remote).expanduser()).resolve())
         repository = GitRepository(remote, branch, mirrors, token=token, timeout_seconds=timeout)
         web_url = (web_urls[position] if len(web_urls) == len(remotes) else web_urls[0]) if web_urls \
             else default_web_url(remote, branch)

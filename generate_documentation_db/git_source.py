@@ -59,6 +59,11 @@ def default_web_url(remote: str, branch: str | None) -> str:
     return path.as_uri() + "/"
 
 
+def is_local(remote: str) -> bool:
+    """A folder on this machine rather than an URL or ``host:path``."""
+    return "://" not in remote and not _SCP_LIKE.match(remote)
+
+
 class GitRepository:
     """The remote `remote` (an URL or a local path) at `branch` (None: the remote's default)."""
 
@@ -139,7 +144,7 @@ class GitRepository:
 
     def _fetch_url(self):
         # A local folder is fetched through file:// so the depth is honoured.
-        if "://" not in self.remote and not _SCP_LIKE.match(self.remote):
+        if is_local(self.remote):
             return Path(self.remote).expanduser().resolve().as_uri()
         return self.remote
 

@@ -145,3 +145,40 @@ def test_people_facing_links_default_to_the_forge_page_of_each_file():
     assert default_web_url("https://gitlab.example/ops/rb.git", None) == "https://gitlab.example/ops/rb/blob/HEAD/"
     monitor = RepoMonitor(GitRepository("/srv/rb", None, "/tmp"), "https://runbooks.example/{page}/")
     assert monitor.file_url("k8s/KubePodCrashLooping.md") == "https://runbooks.example/k8s/KubePodCrashLooping/"
+
+
+def test_the_cli_reads_a_repository_alone_and_lists_who_changed_what(tmp_path, database_url):
+    from sandbox import demo_repo
+    from tests.generate_documentation_db.test_cli import run_monitor
+    repo = demo_repo.fresh_repository(tmp_path / "demo_repo")
+    settings = dict(DOCS_REPO=str(repo), DOCS_REPO_WEB_URL="https://git.example/data/-/blob/main/{path}",
+                    DATA_DIR=str(tmp_path / "data"))
+    polled = run_monitor("--once", database_url=database_url, **settings)
+    assert polled.returncode == 0 and "3 added" in polled.stderr and "0 faults" in polled.stderr, polled.stderr
+    demo_repo.git(repo, "commit", "--quiet", "--allow-empty", "-m", "nothing")
+    (repo / demo_repo.EDITED_FILE).write_text((repo / demo_repo.EDITED_FILE).read_text() + demo_repo.ADDED_STEP)
+    demo_repo.git(repo, "commit", "--quiet", "--all", "-m", demo_repo.EDIT_MESSAGE, author="bo")
+    assert "1 changed" in run_monitor("--once", database_url=database_url, **settings).stderr
+    listed = run_monitor("--list", database_url=database_url).stdout
+    assert "PostgresReplicationLag  [runbook]  PostgresReplicationLag  https://git.example/data/-/blob/main/" \
+           "database/PostgresReplicationLag.md" in listed
+    assert "Data platform runbooks  [other: names no alert and has no steps]" in listed
+    changes = run_monitor("--changes", database_url=database_url).stdout.splitlines()
+    assert changes[0].endswith(f"(PostgresReplicationLag)  by bo in {demo_repo_head(repo)}: {demo_repo.EDIT_MESSAGE}")
+
+
+def demo_repo_head(repo):
+    return subprocess.run(["git", "-C", str(repo), "rev-parse", "--short=7", "HEAD"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+
+
+def test_repository_settings_are_read_in_one_place(tmp_path):
+    import utils
+    from generate_documentation_db.__main__ import repo_monitors
+    config = utils.Config({}, {"DOCS_REPO": "runbooks, git@github.com:acme/rb.git#prod", "DOCS_REPO_BRANCH": "main",
+                               "DATA_DIR": str(tmp_path)})
+    local, forge = repo_monitors(config)
+    assert local.repository.remote == str(utils.PROJECT_DIR / "runbooks") and local.repository.branch == "main"
+    assert (forge.repository.branch, forge.web_url) == ("prod", "https://github.com/acme/rb/blob/prod/")
+    with pytest.raises(utils.ConfigError, match="DOCS_REPO_WEB_URL must give one address"):
+        repo_monitors(utils.Config({}, {"DOCS_REPO": "a, b, c", "DOCS_REPO_WEB_URL": "x/, y/"}))
