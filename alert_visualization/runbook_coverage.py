@@ -6,6 +6,7 @@ table exists first, so a deployment without them shows "no data" rather than fai
 import logging
 from typing import TYPE_CHECKING
 
+from generate_documentation_db.runbook_store import CHANGED_BY_SQL
 from matching.lessons import taught_lessons
 from matching.titles import name_key
 
@@ -54,7 +55,7 @@ def recent_runbook_changes(conn: "Connection", limit: int = 10) -> list[dict[str
     with conn, conn.cursor() as cur:
         if not _exists(cur, "doc_changes"):
             return []
-        cur.execute("SELECT changed_at, page_url, change, runbooks FROM doc_changes"
+        cur.execute(f"SELECT changed_at, page_url, change, runbooks, {CHANGED_BY_SQL} FROM doc_changes"
                     " ORDER BY changed_at DESC, id DESC LIMIT %s", (limit,))
-        return [{"changed_at": changed_at.isoformat(), "page_url": url, "change": change, "runbooks": list(runbooks or [])}
-                for changed_at, url, change, runbooks in cur.fetchall()]
+        return [{"changed_at": changed_at.isoformat(), "page_url": url, "change": change, "runbooks": list(runbooks or []),
+                 "by": changed_by} for changed_at, url, change, runbooks, changed_by in cur.fetchall()]

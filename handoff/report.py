@@ -23,7 +23,7 @@ GAP_MIN_COUNT = 2
 CHART_BLOCKS = 30  # widest bar in the plain-text chart, in characters
 
 # (changed_at, change, page_url, runbook titles): a line of the docs monitor's log.
-DocChange = tuple[datetime, str, str, tuple[str, ...]]
+DocChange = tuple  # (changed_at, change, page_url, runbook titles[, changed_by])
 # {alert_key: (runbook title, url)} for the alerts the matcher finds a runbook for.
 RunbookLinks = dict[str, tuple[str | None, str | None]]
 
@@ -178,8 +178,9 @@ def runbook_gap_rows(current: pd.DataFrame, covered_keys: set[str], names: dict[
 
 
 def doc_change_rows(doc_changes: list[DocChange], zone: ZoneInfo) -> list[dict]:
-    return [{"when": format_moment(changed_at, zone), "change": change, "page_url": url, "runbooks": list(titles)}
-            for changed_at, change, url, titles in sorted(doc_changes, key=lambda item: item[0], reverse=True)]
+    return [{"when": format_moment(changed_at, zone), "change": change, "page_url": url, "runbooks": list(titles),
+             "by": by[0] if by else None}
+            for changed_at, change, url, titles, *by in sorted(doc_changes, key=lambda item: item[0], reverse=True)]
 
 
 def service_rows(current: pd.DataFrame, week: HandoffWeek) -> list[dict]:

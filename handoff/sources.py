@@ -153,7 +153,7 @@ def runbooks_by_alert_key(index: RunbookIndex, titles_by_key: dict[str, str],
 
 
 def doc_changes_between(conn: Connection, start: datetime, end: datetime) -> list[DocChange]:
-    """[(changed_at, change, page_url, runbook titles)] of the docs monitor's log within the week."""
+    """[(changed_at, change, page_url, runbook titles, changed_by)] of the docs monitor's log within the week."""
     return [change for change in runbook_store.recent_changes(conn, DOC_CHANGE_WINDOW) if start <= change[0] < end]
 
 

@@ -344,6 +344,9 @@ def test_coverage_reads_runbook_keys_and_the_bots_matches(client, db):
                     (runbook_id,))
         cur.execute("INSERT INTO doc_changes (page_url, change, runbooks, changed_at) VALUES"
                     " ('http://docs.local/kube', 'changed', '{KubePodCrashLooping}', '2026-03-25T10:00:00Z')")
+        cur.execute("INSERT INTO doc_changes (page_url, change, runbooks, changed_at, commit_sha, author, message)"
+                    " VALUES ('https://git.local/blob/main/disk.md', 'added', '{DiskFull}', '2026-03-25T09:00:00Z',"
+                    " '3f2c1e0a9b', 'ana', 'raise the threshold')")
     summary = client.get(f"/api/summary.json?{WEEK}").get_json()
     coverage = summary["runbook_coverage"]
     # Covered: A, B (kube pod crash looping) and H (nightly billing) -- 3 of 10.
@@ -352,8 +355,12 @@ def test_coverage_reads_runbook_keys_and_the_bots_matches(client, db):
     assert [row["alert_key"] for row in coverage["without_runbook"]][:2] == ["api 5xx", "etcd has no leader"]
     top = {row["alert_key"]: row["has_runbook"] for row in summary["top_alerts"]}
     assert top["kube pod crash looping"] and not top["api 5xx"]
-    assert summary["runbook_changes"] == [{"changed_at": "2026-03-25T10:00:00+00:00", "page_url": "http://docs.local/kube",
-                                           "change": "changed", "runbooks": ["KubePodCrashLooping"]}]
+    assert summary["runbook_changes"] == [
+        {"changed_at": "2026-03-25T10:00:00+00:00", "page_url": "http://docs.local/kube", "change": "changed",
+         "runbooks": ["KubePodCrashLooping"], "by": None},
+        {"changed_at": "2026-03-25T09:00:00+00:00", "page_url": "https://git.local/blob/main/disk.md", "change": "added",
+         "runbooks": ["DiskFull"], "by": "ana in 3f2c1e0: raise the threshold"}]
+    assert "ana in 3f2c1e0: raise the threshold" in client.get(f"/?{WEEK}").get_data(as_text=True)
 
 
 def test_the_alert_rules_without_a_runbook_are_listed_before_they_fire(client, db):

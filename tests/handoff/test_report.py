@@ -126,3 +126,14 @@ def test_new_alert_rules_without_a_runbook_are_listed_and_only_when_there_are_so
     assert 'href="javascript:' not in html  # a rule's link is shown as a link only when it is http(s)
     text, html = mail.render_bodies(build_handoff_report(inputs(), WEEK, SCHEDULE.zone))
     assert "NEW ALERT RULES" not in text and "New alert rules" not in html
+
+
+def test_runbook_changes_say_who_made_them_when_a_commit_did():
+    changes = [(utc(2026, 11, 27, 9, 0), "changed", "https://git.example/blob/main/disk.md", ("DiskFull",),
+                "ana in 3f2c1e0: raise the threshold"),
+               (utc(2026, 11, 26, 9, 0), "added", "https://runbooks.example/etcd/", ("etcdNoLeader",), None)]
+    report = build_handoff_report(inputs(doc_changes=changes), WEEK, SCHEDULE.zone)
+    text, html = mail.render_bodies(report)
+    assert "(DiskFull), by ana in 3f2c1e0: raise the threshold" in text
+    assert "changed by ana in 3f2c1e0: raise the threshold" in html
+    assert "(etcdNoLeader)\n" in text
