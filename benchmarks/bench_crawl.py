@@ -1,6 +1,7 @@
 """Docs monitor crawl figures: a full crawl (pages/s, peak RSS) and a re-poll of the unchanged
 site (requests, bytes received, rows written), on the rendered shared corpus (when
-`../shared/corpus` is present) and on a generated 5,000-page site.
+`../shared/corpus` is present) as plain pages and in the shape MkDocs Material builds (its page
+around each runbook, a sidebar listing every page), and on a generated 5,000-page site.
 
     .venv/bin/python -m benchmarks.bench_crawl [--pages 5000] [--concurrency 8]
 
@@ -8,6 +9,8 @@ The site is served by `sandbox.docs_server` in its own process, so the RSS is th
 alone; PostgreSQL is the embedded server in a temporary directory.
 """
 import argparse
+import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -80,6 +83,33 @@ def generate_site(root, pages):
     (root / "index.html").write_text(f"<html><body><main><h1>Runbooks</h1><ul>{links}</ul></main></body></html>")
 
 
+MATERIAL_PAGE = (Path(__file__).resolve().parents[1] / "tests" / "generate_documentation_db" / "generator_sites"
+                 / "mkdocs-material" / "k8s" / "KubePodCrashLooping" / "index.html")
+_ARTICLE = re.compile(r'(<article class="md-content__inner md-typeset">).*?(</article>)', re.DOTALL)
+_NAV_ITEM = re.compile(r'<li class="md-nav__item">.*?</li>', re.DOTALL)
+
+
+def material_site(root, corpus_root):
+    """The rendered corpus again, each page inside MkDocs Material's page (taken from the fixture the
+    generator built) with a sidebar entry for every runbook, as Material's navigation lists them."""
+    template = MATERIAL_PAGE.read_text(encoding="utf-8")
+    pages = sorted(path.relative_to(corpus_root) for path in corpus_root.rglob("*.html") if path.name != "index.html")
+    item = _NAV_ITEM.search(template).group(0)
+    sidebar = "".join(item.replace('href="../.."', f'href="/{page}"').replace("Team runbooks", page.stem)
+                      for page in pages)
+    template = template.replace(item, sidebar, 1)
+    for page in pages:
+        body = (corpus_root / page).read_text(encoding="utf-8")
+        article = body[body.index("<article>") + len("<article>"):body.index("</article>")]
+        target = root / page
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(_ARTICLE.sub(lambda found: found.group(1) + article + found.group(2), template, count=1),
+                          encoding="utf-8")
+    for listing in corpus_root.rglob("index.html"):  # the tables of contents as they are
+        (root / listing.relative_to(corpus_root)).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(listing, root / listing.relative_to(corpus_root))
+
+
 def serve(root):
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "sandbox.docs_server", "--port", str(port), "--root", str(root)],
@@ -149,6 +179,9 @@ def main(argv=None):
         if corpus_site.manifest():
             entries = corpus_site.render_site(scratch / "corpus")
             sites.append((f"rendered corpus ({len(entries)} runbook pages)", scratch / "corpus", "bench_corpus"))
+            material_site(scratch / "material", scratch / "corpus")
+            sites.append((f"corpus in MkDocs Material's shape ({len(entries)} runbook pages)", scratch / "material",
+                          "bench_material"))
         else:
             print("rendered corpus: skipped (../shared/corpus is not present)")
         generate_site(scratch / "generated", args.pages)
