@@ -103,8 +103,8 @@ def material_site(root, corpus_root):
         article = body[body.index("<article>") + len("<article>"):body.index("</article>")]
         target = root / page
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(_ARTICLE.sub(lambda found: found.group(1) + article + found.group(2), template, count=1),
-                          encoding="utf-8")
+        found = _ARTICLE.search(template)
+        target.write_text(template[:found.end(1)] + article + template[found.start(2):], encoding="utf-8")
     for listing in corpus_root.rglob("index.html"):  # the tables of contents as they are
         (root / listing.relative_to(corpus_root)).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(listing, root / listing.relative_to(corpus_root))

@@ -32,18 +32,18 @@ def runbook_texts():
     """Markdown runbooks to copy: the corpus's, or one generated shape when the corpus is absent."""
     entries = corpus_site.manifest()
     if entries:
-        return [(entry.alert_name, (corpus_site.CORPUS_DIR / entry.source / entry.relative_path).read_text("utf-8"))
-                for entry in entries]
-    return [("ServiceLatencyHigh", "# ServiceLatencyHigh\n\n## Meaning\n\nLatency is high.\n\n## Mitigation\n\n"
+        return [(f"{entry.source}/{Path(entry.relative_path).parent}", entry.alert_name,
+                 (corpus_site.CORPUS_DIR / entry.source / entry.relative_path).read_text("utf-8")) for entry in entries]
+    return [("generated", "ServiceLatencyHigh", "# ServiceLatencyHigh\n\n## Meaning\n\nLatency is high.\n\n## Mitigation\n\n"
                                    "```\nkubectl rollout undo deploy/api\n```\n")]
 
 
 def make_repository(root, files):
     texts = runbook_texts()
     for number in range(files):
-        alert, text = texts[number % len(texts)]
-        name = f"{alert}{number // len(texts)}" if number >= len(texts) else alert
-        path = root / f"area{number // 100:02d}" / f"{name}.md"
+        source, alert, text = texts[number % len(texts)]
+        name = f"{alert}Copy{number // len(texts)}" if number >= len(texts) else alert
+        path = root / f"area{number // 100:02d}" / source / f"{name}.md"  # a name can be in two folders
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text.replace(alert, name), encoding="utf-8")
     git(root, "init", "--quiet", "--initial-branch=main")

@@ -23,7 +23,8 @@ GAP_MIN_COUNT = 2
 CHART_BLOCKS = 30  # widest bar in the plain-text chart, in characters
 
 # (changed_at, change, page_url, runbook titles): a line of the docs monitor's log.
-DocChange = tuple  # (changed_at, change, page_url, runbook titles[, changed_by])
+# (changed_at, change, page_url, runbook titles, changed_by: who made it when a commit did)
+DocChange = tuple[datetime, str, str, tuple[str, ...], str | None]
 # {alert_key: (runbook title, url)} for the alerts the matcher finds a runbook for.
 RunbookLinks = dict[str, tuple[str | None, str | None]]
 

@@ -9,8 +9,8 @@ import pytest
 from generate_documentation_db import crawler, runbook_store
 from generate_documentation_db.page_parser import parse_page
 from generate_documentation_db.site_scope import parse_sitemap
-from tests.generate_documentation_db.helpers import make_monitor, stored_titles
 from sandbox.docs_server import DocsServer
+from tests.generate_documentation_db.helpers import make_monitor, stored_titles
 
 SITES = Path(__file__).parent / "generator_sites"
 BUILT_AT = "http://127.0.0.1:8000/"
