@@ -12,158 +12,39 @@ import hashlib
 import re
 from collections.abc import Iterable
 
-import lxml.html
 from bs4 import BeautifulSoup, Tag
-from lxml import etree
 
 from generate_documentation_db import html_mrkdwn, page_kinds, runbook_facts
 from generate_documentation_db.alert_keys import looks_like_alert_name
+from generate_documentation_db.page_document import KEPT_HREF, Document, document_of
 from generate_documentation_db.runbook_model import ParsedPage, Runbook, Section
-from generate_documentation_db.site_scope import page_links
 
 # Bump when a change to parsing changes what is stored: every page is then re-parsed once.
 PARSER_VERSION = 3
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
-# Page chrome; a <header> inside the content (an article's title block) is kept.
-CHROME_REGIONS = ("nav", "aside", "script", "style", "noscript", "template", "iframe", "svg")
-CHROME = (*CHROME_REGIONS, "footer", "form", "button", "select", "input", "textarea")
-# Themes that draw their menus without <nav> (MkDocs' default theme: a navbar whose dropdowns list
-# every page); matched as whole class names only.
-REGION_CLASSES = frozenset({"navbar", "sidebar", "site-nav", "site-navigation", "dropdown-menu", "md-sidebar"})
-CHROME_ROLES = ("navigation", "banner", "contentinfo", "search", "complementary", "button")
-# The document itself, most specific first: the docs generators' content containers (Docusaurus, MkDocs
-# Material, schema.org markup, Sphinx), then the page's one <article>, then wider regions.
-DOCUMENT_SELECTORS = (".theme-doc-markdown", ".md-content__inner", "[itemprop=articleBody]", "div.body[role=main]")
-MAIN_SELECTORS = ("[role=main]", "main", "#content", ".content", "#main", ".main-content", "body")
-# What a page says around its document rather than in it: breadcrumbs, "edit this page", feedback widgets.
-_CHROME_CLASS = re.compile(r"breadcrumb|edit-?(this|page|link)|page-?feedback|feedback-?widget"
-                           r"|theme-edit-this-page|md-source-file|headerlink|hash-link|skip-?link|sr-only|visually-hidden",
-                           re.IGNORECASE)
-_CHROME_LINK = re.compile(r"^\s*(edit (this|on|the) |view (page )?source|suggest an edit|improve this page|"
-                          r"report an issue|was this (page )?helpful)", re.IGNORECASE)
-# A block whose text, without its buttons, is at most this long is a widget ("Was this page helpful?").
-WIDGET_TEXT_CHARS = 80
 _TITLE_SUFFIX = re.compile(r"\s+[|·–—-]\s+[^|·–—-]+$")
 _SPACES = re.compile(r"\s+")
-_KEPT_HREF = "data-oncall-helper-href"
 # Docusaurus's heading links hold a zero-width space; it must not become part of the heading.
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 
 
 def parse_page(html: bytes | str, url: str) -> ParsedPage:
     """A ParsedPage: its title, runbooks, in-scope-or-not links and content hash."""
-    document, links, marked_navigation = _without_regions(html, url)
-    soup = BeautifulSoup(document, "lxml")
-    _restore_hrefs(soup)
-    drop_chrome(soup)
-    main = main_content(soup)
-    title = page_title(soup, main)
+    document = document_of(html, url)
+    if document is None:  # nothing lxml can read: an empty page
+        document = Document("<div></div>", "", [], False)
+    soup = BeautifulSoup(document.html, "lxml")
+    for anchor in soup.find_all("a", attrs={KEPT_HREF: True}):
+        anchor["href"] = anchor.attrs.pop(KEPT_HREF)
+    main = soup.body.find(True) if soup.body is not None and soup.body.find(True) is not None else soup
+    title = page_title(main, document.head_title)
+    links, marked_navigation = document.links, document.marked_navigation
     kind = page_kinds.page_kind(main, title, marked_navigation)
     runbooks = tuple(page_runbooks(main, title, url)) if kind == page_kinds.RUNBOOKS else ()
     if runbooks:
         kind = page_kinds.content_kind(main, runbooks)
         runbooks = runbooks if kind == page_kinds.RUNBOOKS else ()
     return ParsedPage(url, title, content_sha256(title, runbooks, kind), runbooks, tuple(links), kind)
-
-
-def _without_regions(html, url):
-    """(the page without its chrome regions, its links, whether the generator marks it as not
-    content), read with lxml itself: a docs theme's sidebar lists every page of the site, and
-    building BeautifulSoup's tree of it was most of the time a page took."""
-    try:
-        root = lxml.html.document_fromstring(html)
-    except (etree.ParserError, ValueError):  # an empty or unparseable body: BeautifulSoup copes
-        return html, [], False
-    base = root.find(".//base[@href]")
-    links = page_links((anchor.get("href") for anchor in root.iter("a") if anchor.get("href") is not None), url,
-                       base.get("href") if base is not None else None)
-    marked_navigation = page_kinds.generator_marks_navigation(
-        meta.get("content") or "" for meta in root.iter("meta") if (meta.get("name") or "").lower() == "robots")
-    regions = [element for element in root.iter(*CHROME_REGIONS)]
-    regions += [element for element in root.iter() if element.tag != "html" and (
-        element.get("role") in CHROME_ROLES or not REGION_CLASSES.isdisjoint((element.get("class") or "").split()))]
-    for element in regions:
-        if element.getparent() is not None:
-            element.drop_tree()
-    # libxml2 percent-escapes href values when it writes HTML; a generator's unresolved shortcode
-    # link ({{< ref "x.md" >}}) must reach the parser as written, so hrefs travel under another name.
-    for anchor in root.iter("a"):
-        if anchor.get("href") is not None:
-            anchor.set(_KEPT_HREF, anchor.attrib.pop("href"))
-    return lxml.html.tostring(root, encoding="unicode"), links, marked_navigation
-
-
-def _restore_hrefs(soup):
-    for anchor in soup.find_all("a", attrs={_KEPT_HREF: True}):
-        anchor["href"] = anchor.attrs.pop(_KEPT_HREF)
-
-
-def drop_chrome(soup: BeautifulSoup) -> None:
-    """Remove navigation, page header/footer, asides, scripts and styles, widgets (a question with
-    buttons, a form), breadcrumbs and "edit this page" links, in place."""
-    # The page's regions go first (parse_page has dropped them already; a caller with its own soup
-    # has not): a docs theme's sidebar holds hundreds of toggles, and each widget below is weighed
-    # against the text around it.
-    for tag in soup.find_all(CHROME_REGIONS):
-        tag.decompose()
-    for tag in soup.find_all(attrs={"role": CHROME_ROLES}):
-        tag.decompose()
-    for widget in soup.find_all(("button", "form", "select", "input")):
-        if widget.decomposed:
-            continue
-        holder = widget.find_parent(("div", "section", "p", "span"))
-        if holder is not None and holder.name not in ("main", "article", "body") \
-                and _text_chars_without(holder, (widget.name, "button", "option")) <= WIDGET_TEXT_CHARS:
-            holder.decompose()
-    for tag in soup.find_all(CHROME):
-        tag.decompose()
-    for tag in soup.find_all(attrs={"aria-label": re.compile("breadcrumb", re.IGNORECASE)}):
-        tag.decompose()
-    for tag in soup.find_all(class_=_CHROME_CLASS):
-        if not tag.decomposed and tag.name not in ("main", "article", "body", "html"):
-            tag.decompose()
-    for anchor in soup.find_all("a"):
-        if not anchor.decomposed and _CHROME_LINK.match(anchor.get_text(" ")):
-            holder = anchor.parent
-            anchor.decompose()
-            if holder is not None and holder.name in ("p", "div", "span", "li") and not holder.get_text(strip=True):
-                holder.decompose()
-    for header in soup.find_all("header"):
-        if not header.find_parent(("main", "article", "section")):
-            header.decompose()
-
-
-def _text_chars_without(holder, widget_names):
-    """Characters of text in `holder`, spaces not counted, outside its widgets.  Subtracting the
-    widgets' text keeps this linear: a navigation sidebar holds hundreds of toggles."""
-    widgets = holder.find_all(widget_names)
-    inner = {id(widget) for widget in widgets}
-    outermost = [widget for widget in widgets
-                 if not any(id(parent) in inner for parent in widget.parents if parent is not holder)] \
-        if len(widgets) < 50 else [widget for widget in widgets if widget.parent.name not in widget_names]
-    return _text_chars(holder) - sum(_text_chars(widget) for widget in outermost)
-
-
-def _text_chars(tag):
-    return len(_SPACES.sub("", tag.get_text()))
-
-
-def main_content(soup: BeautifulSoup) -> Tag:
-    """The element holding the document: a generator's content container, else the page's one
-    <article> (a feedback widget or a related-pages list beside it is not the runbook), else <main>,
-    #content... else <body>."""
-    for selector in DOCUMENT_SELECTORS:
-        found = soup.select_one(selector)
-        if found is not None and found.get_text(strip=True):
-            return found
-    articles = [article for article in soup.find_all("article") if not article.find_parent("article")]
-    if len(articles) == 1 and articles[0].get_text(strip=True) and articles[0].find(HEADINGS):
-        return articles[0]
-    for selector in MAIN_SELECTORS:
-        found = soup.select_one(selector)
-        if found is not None and found.get_text(strip=True):
-            return found
-    return soup
 
 
 def html_problem(body: bytes) -> str | None:
@@ -182,14 +63,12 @@ def html_problem(body: bytes) -> str | None:
     return None
 
 
-def page_title(soup: BeautifulSoup, main: Tag) -> str:
-    """The first <h1> of the content, else <title> without its ' | Site name' suffix."""
+def page_title(main: Tag, head_title: str) -> str:
+    """The first <h1> of the content, else the page's <title> without its ' | Site name' suffix."""
     heading = main.find("h1")
     if heading and clean(heading.get_text()):
         return clean(heading.get_text())
-    if soup.title and clean(soup.title.get_text()):
-        return _TITLE_SUFFIX.sub("", clean(soup.title.get_text()))
-    return ""
+    return _TITLE_SUFFIX.sub("", clean(head_title))
 
 
 def page_runbooks(main: Tag, title: str, url: str) -> list[Runbook]:
