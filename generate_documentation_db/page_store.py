@@ -3,9 +3,8 @@
 Each function takes the connection and commits (or rolls back) its own transaction, so
 a database that goes away mid-write leaves the previous version of the page whole.
 """
+import json
 from dataclasses import dataclass
-
-from psycopg2.extras import execute_values
 
 from database.connection import Connection
 from generate_documentation_db.runbook_model import ParsedPage
@@ -71,11 +70,9 @@ def save_page(conn: Connection, page: ParsedPage, etag: str | None = None, last_
             return None
         change = "changed" if row and row[1] == "ok" else "added"
         page_id = _upsert_page(cur, page, etag, last_modified, parser_version, provenance)
-        cur.execute("DELETE FROM runbooks WHERE page_id = %s", (page_id,))
-        for position, runbook in enumerate(page.runbooks):
-            _insert_runbook(cur, page_id, position, page.url, runbook)
-        if page.runbooks or (row and row[1] == "ok"):  # a 404 page or a listing appearing is no news
-            _log_change(cur, page.url, change, [runbook.title for runbook in page.runbooks], provenance)
+        # A 404 page or a listing appearing is no news.
+        logged = (change, provenance) if page.runbooks or (row and row[1] == "ok") else None
+        _insert_runbooks(cur, page_id, page, logged)
         return change
 
 
@@ -132,46 +129,83 @@ def record_present(conn: Connection, url: str) -> None:
 
 
 def _upsert_page(cur, page, etag, last_modified, parser_version, provenance):
+    """The page's row written and its old runbooks deleted, in one statement; returns its id."""
     cur.execute(
-        "INSERT INTO doc_pages (url, title, status, etag, last_modified, content_sha256, links, missing_polls, "
-        " parser_version, kind, source, source_path) VALUES (%s, %s, 'ok', %s, %s, %s, %s, 0, %s, %s, %s, %s) "
+        "WITH page AS (INSERT INTO doc_pages (url, title, status, etag, last_modified, content_sha256, links, "
+        " missing_polls, parser_version, kind, source, source_path) VALUES (%s, %s, 'ok', %s, %s, %s, %s, 0, %s, %s, "
+        " %s, %s) "
         "ON CONFLICT (url) DO UPDATE SET title = EXCLUDED.title, status = 'ok', etag = EXCLUDED.etag, "
         " last_modified = EXCLUDED.last_modified, content_sha256 = EXCLUDED.content_sha256, "
         " links = EXCLUDED.links, missing_polls = 0, parser_version = EXCLUDED.parser_version, "
         " kind = EXCLUDED.kind, source = EXCLUDED.source, source_path = EXCLUDED.source_path, changed_at = now() "
-        "RETURNING id",
+        "RETURNING id), "
+        "old AS (DELETE FROM runbooks WHERE page_id = (SELECT id FROM page)) "
+        "SELECT id FROM page",
         (page.url, page.title, etag, last_modified, page.content_sha256, list(page.links), parser_version,
          page.kind, provenance and provenance.source, provenance and provenance.path),
     )
     return cur.fetchone()[0]
 
 
-def _insert_runbook(cur, page_id, position, page_url, runbook):
-    headings = " ".join(" ".join(section.heading_path[1:]) for section in runbook.sections)
-    names = " ".join(key.name for key in runbook.alert_keys)
-    url = f"{page_url}#{runbook.anchor}" if runbook.anchor else page_url
-    cur.execute(
-        "INSERT INTO runbooks (page_id, position, title, alert_name, url, anchor, kind, points_to, summary, "
-        " body_text, mrkdwn, search_vector) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-        " setweight(docs_tsvector(%s), 'A') || setweight(docs_tsvector(%s), 'B') "
-        " || setweight(docs_tsvector(%s), 'C')) RETURNING id",
-        (page_id, position, runbook.title, runbook.alert_name, url, runbook.anchor, runbook.kind,
-         runbook.points_to, runbook.summary, runbook.body_text, runbook.mrkdwn,
-         runbook.title, f"{headings} {names}", runbook.body_text),
-    )
-    runbook_id = cur.fetchone()[0]
-    _insert_sections(cur, runbook_id, runbook.sections)
-    execute_values(cur, "INSERT INTO runbook_alert_keys (runbook_id, alert_key, name, source) VALUES %s "
-                        "ON CONFLICT DO NOTHING",
-                   [(runbook_id, key.key, key.name, key.source) for key in runbook.alert_keys])
+# The page's runbooks, their sections and alert keys, and the change-log row, in one statement: a
+# stored page costs three round trips to PostgreSQL (read, page row, runbooks) whatever it holds.
+_INSERT_RUNBOOKS = """
+WITH rb AS (
+    INSERT INTO runbooks (page_id, position, title, alert_name, url, anchor, kind, points_to, summary, body_text,
+                          mrkdwn, search_vector)
+    SELECT %(page_id)s, r.position, r.title, r.alert_name, r.url, r.anchor, r.kind, r.points_to, r.summary,
+           r.body_text, r.mrkdwn, setweight(docs_tsvector(r.title), 'A') || setweight(docs_tsvector(r.names), 'B')
+           || setweight(docs_tsvector(r.body_text), 'C')
+    FROM json_to_recordset(%(runbooks)s::json) AS r(position int, title text, alert_name text, url text,
+         anchor text, kind text, points_to text, summary text, body_text text, mrkdwn text, names text)
+    RETURNING id, position
+), sections AS (
+    INSERT INTO runbook_sections (runbook_id, position, level, title, anchor, heading_path, body_text, mrkdwn)
+    SELECT rb.id, s.position, s.level, s.title, s.anchor, s.heading_path, s.body_text, s.mrkdwn
+    FROM json_to_recordset(%(sections)s::json) AS s(runbook int, position int, level int, title text, anchor text,
+         heading_path text[], body_text text, mrkdwn text)
+    JOIN rb ON rb.position = s.runbook
+), keys AS (
+    INSERT INTO runbook_alert_keys (runbook_id, alert_key, name, source)
+    SELECT DISTINCT ON (rb.id, k.alert_key) rb.id, k.alert_key, k.name, k.source
+    FROM json_to_recordset(%(keys)s::json) AS k(runbook int, alert_key text, name text, source text, spelling int)
+    JOIN rb ON rb.position = k.runbook
+    ORDER BY rb.id, k.alert_key, k.spelling
+), change AS (
+    INSERT INTO doc_changes (page_url, change, runbooks, commit_sha, author, message)
+    SELECT %(url)s, %(change)s, %(titles)s, %(commit_sha)s, %(author)s, %(message)s WHERE %(logged)s
+)
+SELECT count(*) FROM rb
+"""
 
 
-def _insert_sections(cur, runbook_id, sections):
-    rows = [(runbook_id, position, section.level, section.title, section.anchor, list(section.heading_path),
-             section.text, section.mrkdwn) for position, section in enumerate(sections)]
-    execute_values(cur, "INSERT INTO runbook_sections (runbook_id, position, level, title, anchor, heading_path,"
-                        " body_text, mrkdwn) VALUES %s", rows)
+def _insert_runbooks(cur, page_id, page, logged):
+    """Write `page`'s runbooks (its old ones are gone); `logged` is (change, provenance) to log, or None."""
+    if not page.runbooks and logged is None:
+        return
+    runbooks, sections, keys = [], [], []
+    for position, runbook in enumerate(page.runbooks):
+        headings = " ".join(" ".join(section.heading_path[1:]) for section in runbook.sections)
+        names = " ".join(key.name for key in runbook.alert_keys)
+        runbooks.append({"position": position, "title": runbook.title, "alert_name": runbook.alert_name,
+                         "url": f"{page.url}#{runbook.anchor}" if runbook.anchor else page.url,
+                         "anchor": runbook.anchor, "kind": runbook.kind, "points_to": runbook.points_to,
+                         "summary": runbook.summary, "body_text": runbook.body_text, "mrkdwn": runbook.mrkdwn,
+                         "names": f"{headings} {names}"})
+        sections.extend({"runbook": position, "position": number, "level": section.level, "title": section.title,
+                         "anchor": section.anchor, "heading_path": list(section.heading_path),
+                         "body_text": section.text, "mrkdwn": section.mrkdwn}
+                        for number, section in enumerate(runbook.sections))
+        # The first spelling of a key wins, as the page lists them (title, slug, aliases).
+        keys.extend({"runbook": position, "alert_key": key.key, "name": key.name, "source": key.source, "spelling": rank}
+                    for rank, key in enumerate(runbook.alert_keys))
+    change, provenance = logged or (None, None)
+    cur.execute(_INSERT_RUNBOOKS, {
+        "page_id": page_id, "runbooks": json.dumps(runbooks), "sections": json.dumps(sections),
+        "keys": json.dumps(keys), "url": page.url, "change": change,
+        "titles": [runbook.title for runbook in page.runbooks], "logged": logged is not None,
+        "commit_sha": provenance and provenance.commit_sha, "author": provenance and provenance.author,
+        "message": provenance and provenance.message})
 
 
 def _log_change(cur, url, change, runbook_titles, provenance=None):
