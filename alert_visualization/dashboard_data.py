@@ -1,7 +1,7 @@
 """Reads what a dashboard request needs from Postgres and turns it into the summary.
 
 The incidents frame of a window, and each summary, are cached until what they were made
-from changes (a sync or an import bumps the incidents' row count or latest `synced_at`;
+from changes (every write to the incidents table bumps its number in `table_versions`;
 the runbook tables are re-read on every request), so repeated views of a 100,000-incident
 window are not recomputed.
 """
@@ -65,8 +65,9 @@ class DashboardData:
         self.database.close()
 
     def _version(self, conn):
+        """A number that changes with every write to the incidents table (migration 0081's trigger)."""
         with conn.cursor() as cur:
-            cur.execute("SELECT count(*), max(synced_at) FROM incidents")
+            cur.execute("SELECT version FROM table_versions WHERE name = 'incidents'")
             return cur.fetchone()
 
     def incidents(self, conn: Connection, since: datetime, until: datetime) -> pd.DataFrame:
@@ -168,8 +169,8 @@ class DashboardData:
         """/healthz: this process answers and reaches its database (raises when it cannot).  Another
         process's stale heartbeat is /status's business: a load balancer must not take a healthy
         dashboard out of service because the mailer is down."""
-        (finished_at, outcome), (count, _) = self.database.run(
-            lambda conn: (incident_store.last_sync(conn), self._version(conn)), retry_seconds=0)
+        (finished_at, outcome), count = self.database.run(
+            lambda conn: (incident_store.last_sync(conn), incident_store.incident_count(conn)), retry_seconds=0)
         return {"status": "ok", "database": "ok", "incidents": count,
                 "last_sync_at": finished_at.isoformat() if finished_at else None, "last_sync_outcome": outcome}
 

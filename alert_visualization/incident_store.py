@@ -180,6 +180,12 @@ def incidents_frame(rows: Sequence[tuple]) -> pd.DataFrame:
     return frame
 
 
+def incident_count(conn: "Connection") -> int:
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM incidents")
+        return cur.fetchone()[0]
+
+
 def service_names(conn: "Connection") -> list[str]:
     with conn, conn.cursor() as cur:
         cur.execute("SELECT DISTINCT service_name FROM incidents WHERE service_name IS NOT NULL ORDER BY 1")

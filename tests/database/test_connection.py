@@ -156,3 +156,24 @@ def test_a_crashed_server_is_a_lost_connection_and_a_bad_query_is_not(crashable_
                 cur.execute(bad_sql)
         assert not connection.connection_lost(bad.value)
     conn.close()
+
+
+def test_every_write_to_the_incidents_table_moves_its_version_and_a_read_does_not(db):
+    def version():
+        with db, db.cursor() as cur:
+            cur.execute("SELECT version FROM table_versions WHERE name = 'incidents'")
+            return cur.fetchone()[0]
+
+    def run(sql):
+        with db, db.cursor() as cur:
+            cur.execute(sql)
+
+    seen = [version()]
+    for sql in ("INSERT INTO incidents (id, incident_number, title, status, urgency, created_at) VALUES "
+                "('QV1', 1, 'DiskFull', 'triggered', 'high', now()), ('QV2', 2, 'DiskFull', 'triggered', 'high', now())",
+                "UPDATE incidents SET status = 'resolved' WHERE id = 'QV1'",
+                "DELETE FROM incidents WHERE id = 'QV2'"):
+        run(sql)
+        seen.append(version())
+    run("SELECT count(*) FROM incidents")
+    assert seen == [seen[0] + step for step in range(4)] and version() == seen[-1]
