@@ -9,6 +9,7 @@ import re
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from posixpath import normpath
 from urllib.parse import urljoin, urlsplit, urlunsplit
 from xml.etree import ElementTree
@@ -59,12 +60,21 @@ def page_links(hrefs: Iterable[str], page_url: str, base_href: str | None = None
     """Every distinct page URL among a document's link targets, in document order (any host);
     `base_href` is its ``<base href>``, if any."""
     base_url = urljoin(page_url, base_href) if base_href else page_url
+    # A link resolves the same from every page of a folder, and a docs theme repeats its whole
+    # navigation on each page, so resolutions are remembered per folder (a query-only link is not).
+    folder = base_url.split("?", 1)[0].split("#", 1)[0].rsplit("/", 1)[0] + "/"
     links = []
     for href in hrefs:
-        url = resolve_href(base_url, href)
-        if url and not _NON_PAGE.search(urlsplit(url).path):
+        url = resolve_href(base_url, href) if href.lstrip().startswith("?") else _page_link_in(folder, href)
+        if url:
             links.append(url)
     return list(dict.fromkeys(links))
+
+
+@lru_cache(maxsize=65_536)
+def _page_link_in(folder, href):
+    url = resolve_href(folder, href)
+    return url if url and not _NON_PAGE.search(urlsplit(url).path) else None
 
 
 @dataclass(frozen=True)
