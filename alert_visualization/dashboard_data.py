@@ -1,7 +1,7 @@
 """Reads what a dashboard request needs from Postgres and turns it into the summary.
 
 The incidents frame of a window, and each summary, are cached until what they were made
-from changes (every write to the incidents table bumps its number in `table_versions`;
+from changes (every write to the incidents table moves the `incidents_version` sequence;
 the runbook tables are re-read on every request), so repeated views of a 100,000-incident
 window are not recomputed.
 """
@@ -65,9 +65,9 @@ class DashboardData:
         self.database.close()
 
     def _version(self, conn):
-        """A number that changes with every write to the incidents table (migration 0081's trigger)."""
+        """A number that changes with every write to the incidents table (the trigger of migration 0082)."""
         with conn.cursor() as cur:
-            cur.execute("SELECT version FROM table_versions WHERE name = 'incidents'")
+            cur.execute("SELECT last_value, is_called FROM incidents_version")
             return cur.fetchone()
 
     def incidents(self, conn: Connection, since: datetime, until: datetime) -> pd.DataFrame:

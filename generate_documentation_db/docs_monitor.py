@@ -15,6 +15,7 @@ import requests
 from database.connection import Connection
 from database.locks import Lock, try_lock, unlock
 from generate_documentation_db import crawler, page_store
+from generate_documentation_db.page_kinds import NOT_RUNBOOK_KINDS, RUNBOOKS
 from generate_documentation_db.page_parser import PARSER_VERSION, html_problem, parse_page
 from generate_documentation_db.progress import Progress
 from generate_documentation_db.runbook_model import ParsedPage
@@ -22,6 +23,8 @@ from generate_documentation_db.site_scope import Scope, normalise_url, parse_sit
 
 log = logging.getLogger(__name__)
 GONE_STATUSES = (404, 410)
+# Page kinds that, where runbooks were, say the page is not there right now.
+STANDS_FOR_MISSING = ("error", "listing")
 
 
 @dataclass
@@ -148,6 +151,14 @@ class DocsMonitor:
             return []
         if result.page is None:
             return []  # a redirect hop or a non-HTML file: nothing to store
+        if result.page.kind in STANDS_FOR_MISSING and stored and stored.status != "gone" and stored.kind == RUNBOOKS:
+            # A runbook page that now answers with an error page or a listing (a soft 404 mid-deploy, an
+            # SSO page in an outage) is a missing page: its runbooks stay until it is gone twice.
+            log.warning("%s now serves %s; keeping its runbooks unless the next poll says the same.", fetched.url,
+                        NOT_RUNBOOK_KINDS[result.page.kind])
+            if page_store.record_missing(conn, stored.url) == "removed":
+                report.removed += 1
+            return stored_links
         return self._store(conn, result, report)
 
     def _store(self, conn, result, report):

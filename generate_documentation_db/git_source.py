@@ -2,20 +2,22 @@
 
 The repository is mirrored bare under the data folder and fetched shallow (FETCH_DEPTH commits)
 on each poll, so a big history costs nothing and an unchanged remote costs one small fetch.
-Credentials are the git configuration's (SSH keys, credential helpers) or a token sent as an
-HTTP header through the environment, never on a command line or in the mirror's config; every
-error names the repository with its credentials removed.
+Credentials are the git configuration's (SSH keys, credential helpers), or the URL's own user and
+password or a token, sent as an HTTP header to that host only, through the environment: never on
+a command line or in the mirror's config; every error names the repository without them.
 """
 import base64
+import contextlib
 import hashlib
 import logging
 import os
 import re
 import shutil
+import signal
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 log = logging.getLogger(__name__)
 # Commits fetched per poll: enough to name who changed each file since the last poll.
@@ -81,6 +83,8 @@ class GitRepository:
 
     def fetch(self) -> str:
         """Fetch the branch (shallow) and return its tip commit's sha; GitError when unreachable."""
+        if self.mirror.exists() and not (self.mirror / "HEAD").exists():
+            shutil.rmtree(self.mirror, ignore_errors=True)
         self._ensure_mirror()
         ref = f"refs/heads/{self.branch}" if self.branch else "HEAD"
         self._git("fetch", "--quiet", "--no-tags", f"--depth={FETCH_DEPTH}", self._fetch_url(), f"+{ref}:{TIP_REF}",
@@ -108,7 +112,11 @@ class GitRepository:
         contents, at = {}, 0
         while at < len(result):
             header_end = result.index(b"\n", at)
-            sha, _, size = result[at:header_end].decode().split(" ")
+            header = result[at:header_end].decode(errors="replace").split(" ")
+            if len(header) != 3 or header[1] != "blob":  # "<sha> missing": the mirror lost an object
+                raise GitError(f"git cat-file of {self.name} could not read {header[0]}; the mirror is fetched "
+                               "again next poll.")
+            sha, _, size = header
             start = header_end + 1
             contents[sha] = result[start:start + int(size)]
             at = start + int(size) + 1
@@ -136,49 +144,83 @@ class GitRepository:
 
     def _ensure_mirror(self):
         if (self.mirror / "HEAD").exists():
+            # A fetch killed at its timeout leaves its lock files; the caller holds the advisory lock,
+            # so no other git is working in this mirror.
+            for stale in [self.mirror / "shallow.lock", *self.mirror.glob("refs/**/*.lock"), *self.mirror.glob("*.lock")]:
+                stale.unlink(missing_ok=True)
             return
         shutil.rmtree(self.mirror, ignore_errors=True)
         self.mirror.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["git", "init", "--quiet", "--bare", str(self.mirror)], check=True, capture_output=True,
-                       env=self._environment(), timeout=self.timeout_seconds)
+        self._run(["init", "--quiet", "--bare", str(self.mirror)], git_dir=False)
 
     def _fetch_url(self):
-        # A local folder is fetched through file:// so the depth is honoured.
+        """The remote as git is given it: a local folder through file:// (so the depth is honoured),
+        an URL without its user and password (they travel in a header, never on a command line)."""
         if is_local(self.remote):
             return Path(self.remote).expanduser().resolve().as_uri()
-        return self.remote
+        return display_remote(self.remote)
 
     def _git(self, *args, network=False):
         return self._run(list(args), network=network).decode("utf-8", errors="replace")
 
-    def _run(self, args, input_bytes=None, network=False):
+    def _run(self, args, input_bytes=None, network=False, git_dir=True):
+        command = ["git", *(["--git-dir", str(self.mirror)] if git_dir else []), *args]
         try:
-            done = subprocess.run(["git", "--git-dir", str(self.mirror), *args], input=input_bytes,
-                                  capture_output=True, env=self._environment(network), timeout=self.timeout_seconds)
-        except subprocess.TimeoutExpired:
-            raise GitError(f"git {args[0]} of {self.name} took longer than {self.timeout_seconds:g} s.") from None
+            # Its own process group, so a timeout stops git's helpers (ssh, git-remote-https) with it.
+            process = subprocess.Popen(command, stdin=subprocess.PIPE if input_bytes is not None else subprocess.DEVNULL,
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self._environment(network),
+                                       start_new_session=True)
         except FileNotFoundError:
             raise GitError("The git command is not installed; install git to read DOCS_REPO.") from None
-        if done.returncode != 0:
-            raise GitError(f"git {args[0]} of {self.name} failed: {self._first_error_line(done.stderr)}")
-        return done.stdout
+        try:
+            stdout, stderr = process.communicate(input_bytes, timeout=self.timeout_seconds)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            raise GitError(f"git {args[0]} of {self.name} took longer than {self.timeout_seconds:g} s.") from None
+        if process.returncode != 0:
+            raise GitError(f"git {args[0]} of {self.name} failed: {self._first_error_line(stderr)}")
+        return stdout
 
     def _first_error_line(self, stderr):
         lines = [line.strip() for line in stderr.decode("utf-8", errors="replace").splitlines() if line.strip()]
         line = next((line for line in lines if line.lower().startswith(("fatal", "error"))), lines[-1] if lines else
                     "no message")
         line = line.replace(self.remote, self.name)
-        if self._token:
-            line = line.replace(self._token, "[redacted]")
+        for secret in self._secrets():
+            line = line.replace(secret, "[redacted]")
         return re.sub(r"//[^/@\s]+@", "//", line)
 
+    def _secrets(self):
+        parts = urlsplit(self.remote) if "://" in self.remote else None
+        return [secret for secret in (self._token, parts and parts.password, parts and parts.username) if secret]
+
     def _environment(self, network=False):
-        env = {key: value for key, value in os.environ.items() if not key.startswith("GIT_CONFIG_")}
-        # Never wait for a password on a terminal that nobody watches.
+        # Git's own settings reach it (SSH keys, credential helpers, core.sshCommand); variables that
+        # point it at another repository or configuration do not.
+        env = {key: value for key, value in os.environ.items()
+               if not key.startswith(("GIT_CONFIG_", "GIT_DIR", "GIT_WORK_TREE", "GIT_OBJECT_DIRECTORY",
+                                      "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_NAMESPACE", "GIT_INDEX_FILE"))}
+        # Never wait for a password: no terminal, and askpass answers nothing.
         env.update(GIT_TERMINAL_PROMPT="0", GIT_ASKPASS="true", SSH_ASKPASS="true", LC_ALL="C")
-        env.setdefault("GIT_SSH_COMMAND", "ssh -o BatchMode=yes")
-        if network and self._token:
-            basic = base64.b64encode(f"x-access-token:{self._token}".encode()).decode()
-            env.update(GIT_CONFIG_COUNT="1", GIT_CONFIG_KEY_0="http.extraHeader",
-                       GIT_CONFIG_VALUE_0=f"Authorization: Basic {basic}")
+        header = self._auth_header() if network else None
+        if header:
+            scope, value = header
+            env.update(GIT_CONFIG_COUNT="1", GIT_CONFIG_KEY_0=f"http.{scope}.extraHeader", GIT_CONFIG_VALUE_0=value)
         return env
+
+    def _auth_header(self):
+        """(URL scope, header) for an HTTPS remote: its own user and password, else the token.  Sent to
+        that host only, and never over plain HTTP."""
+        parts = urlsplit(self.remote) if "://" in self.remote else None
+        if parts is None or parts.scheme != "https":
+            return None
+        if parts.password or parts.username:
+            user, password = unquote(parts.username or ""), unquote(parts.password or "")
+        elif self._token:
+            user, password = "x-access-token", self._token
+        else:
+            return None
+        basic = base64.b64encode(f"{user}:{password}".encode()).decode()
+        return f"https://{parts.hostname}{f':{parts.port}' if parts.port else ''}/", f"Authorization: Basic {basic}"

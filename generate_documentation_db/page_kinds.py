@@ -57,7 +57,8 @@ def page_kind(main: Tag, title: str, marked_navigation: bool) -> str:
     """
     if marked_navigation:
         return "navigation"
-    if _ERROR_TITLE.match(title) and len(main.get_text(" ").split()) <= ERROR_PAGE_MAX_WORDS:
+    if _ERROR_TITLE.match(title) and len(main.get_text(" ").split()) <= ERROR_PAGE_MAX_WORDS \
+            and not reads_like_steps(main):
         return "error"
     if _LISTING_TITLE.match(title):
         return "listing"

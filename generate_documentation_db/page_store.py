@@ -38,13 +38,14 @@ class StoredPage:
     links: tuple[str, ...]
     missing_polls: int
     parser_version: int = 0
+    kind: str = "runbooks"
 
 
 def known_pages(conn: Connection) -> dict[str, StoredPage]:
     """{url: StoredPage} for every page ever seen (ok, missing or gone)."""
     with conn, conn.cursor() as cur:
         cur.execute(
-            "SELECT id, url, status, etag, last_modified, content_sha256, links, missing_polls, parser_version "
+            "SELECT id, url, status, etag, last_modified, content_sha256, links, missing_polls, parser_version, kind "
             "FROM doc_pages"
         )
         return {row[1]: StoredPage(*row[:6], tuple(row[6]), *row[7:]) for row in cur.fetchall()}

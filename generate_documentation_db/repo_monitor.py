@@ -9,6 +9,7 @@ changes nothing: the last good runbooks stay.
 """
 import logging
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from database.connection import Connection
 from database.locks import Lock, try_lock, unlock
@@ -42,6 +43,7 @@ class RepoMonitor:
         self.start_urls = [f"{repository.name} ({repository.branch or 'default branch'})"]
 
     def file_url(self, path: str) -> str:
+        path = quote(path)  # a space, '#' or 'é' in a file name must not break the link
         if "{path}" in self.web_url or "{page}" in self.web_url:
             page = path.rsplit(".", 1)[0]
             return self.web_url.replace("{path}", path).replace("{page}", page)
@@ -133,8 +135,9 @@ def _by(commit):
 def stored_files(conn: Connection, source: str) -> dict[str, StoredFile]:
     """{path: StoredFile} of the repository's files as stored."""
     with conn, conn.cursor() as cur:
+        # A path's page that is not gone wins over an older address of it (DOCS_REPO_WEB_URL changed).
         cur.execute("SELECT source_path, url, etag, status, parser_version FROM doc_pages WHERE source = %s "
-                    "AND source_path <> ''", (source,))
+                    "AND source_path <> '' ORDER BY status <> 'gone', changed_at", (source,))
         return {path: StoredFile(url, (etag or "").removeprefix(ETAG_PREFIX) or None, status, version)
                 for path, url, etag, status, version in cur.fetchall()}
 

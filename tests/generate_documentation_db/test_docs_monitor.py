@@ -180,3 +180,16 @@ def test_a_link_that_always_redirects_still_ends_in_a_304(site, db):
     kube = [(r.path, r.status) for r in page_requests(site) if r.path.startswith("/docs/kube")]
     assert ("/docs/kube", 302) in kube and {status for _, status in kube} == {302, 304}
     assert (report.changed, report.unchanged, report.faults) == (0, 0, [])
+
+
+def test_a_runbook_page_that_turns_into_an_error_page_keeps_its_runbooks_until_it_says_so_twice(site, db):
+    site.write_runbooks(ALERTS)
+    monitor = make_monitor(site.url)
+    monitor.poll(db)
+    # A deploy in progress: the server answers 200 with its "page not found" page.
+    site.write("DiskFull.html", "<html><head><title>404 Not Found</title></head><body><h1>404 Not Found</h1>"
+                                "<p>The page you asked for does not exist.</p></body></html>")
+    monitor.poll(db)
+    assert stored_titles(db) == ALERTS
+    monitor.poll(db)
+    assert stored_titles(db) == [alert for alert in ALERTS if alert != "DiskFull"]

@@ -212,3 +212,11 @@ def test_a_portal_page_gives_its_article_without_widgets_edit_links_or_breadcrum
         assert chrome not in shown, chrome
     assert "• Check why the pod is not scheduled:\n    • pod priority\n    • node affinity" in stored_text
     assert "kubectl logs --previous" in stored_text
+
+
+def test_a_runbook_titled_with_an_http_status_is_a_runbook_not_an_error_page():
+    page = parse_page("<main><h1>502 Bad Gateway on the API</h1><p>The edge proxy answers 502 when every API pod "
+                      "fails its health check.</p><h2>Mitigation</h2><ol><li>Check the API pods' readiness.</li>"
+                      "<li>Restart the edge proxy if the pods are ready but it still answers 502.</li></ol></main>",
+                      "http://docs.test/api/502.html")
+    assert page.kind == "runbooks" and [runbook.title for runbook in page.runbooks] == ["502 Bad Gateway on the API"]

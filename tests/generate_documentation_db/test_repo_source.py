@@ -1,11 +1,12 @@
 """A git repository of markdown runbooks as a docs source: real git repositories on disk, a real
 database.  The remote is a local repository fetched through file://, as a forge's would be."""
+import os
 import subprocess
 
 import pytest
 
 from generate_documentation_db import runbook_store
-from generate_documentation_db.git_source import GitRepository, default_web_url, display_remote
+from generate_documentation_db.git_source import GitError, GitRepository, default_web_url, display_remote
 from generate_documentation_db.repo_monitor import RepoMonitor
 from tests.generate_documentation_db.helpers import stored_titles, table_snapshot
 
@@ -182,3 +183,25 @@ def test_repository_settings_are_read_in_one_place(tmp_path):
     assert (forge.repository.branch, forge.web_url) == ("prod", "https://github.com/acme/rb/blob/prod/")
     with pytest.raises(utils.ConfigError, match="DOCS_REPO_WEB_URL must give one address"):
         repo_monitors(utils.Config({}, {"DOCS_REPO": "a, b, c", "DOCS_REPO_WEB_URL": "x/, y/"}))
+
+
+def test_a_killed_fetch_s_lock_or_a_lost_object_is_one_sentence_and_the_next_poll_works(remote, tmp_path, db):
+    remote.commit("ana", "add", {"DiskFull.md": runbook_md("DiskFull", "Free space.")})
+    monitor = monitor_of(remote, tmp_path)
+    monitor.poll(db)
+    (monitor.repository.mirror / "shallow.lock").write_text("")  # what a fetch killed at its timeout leaves
+    remote.commit("bo", "more", {"EtcdNoLeader.md": runbook_md("EtcdNoLeader", "Look.")})
+    assert monitor.poll(db).added == 1
+    with pytest.raises(GitError, match="could not read 0000000"):
+        monitor.repository.read(["0" * 40])
+
+
+def test_url_credentials_travel_in_a_header_for_that_host_only():
+    repository = GitRepository("https://bot:s3cret@git.example/acme/rb.git", "main", "/tmp/m", token="tok")
+    assert repository._fetch_url() == "https://git.example/acme/rb.git"
+    environment = repository._environment(network=True)
+    assert environment["GIT_CONFIG_KEY_0"] == "http.https://git.example/.extraHeader"
+    assert "s3cret" not in repository._fetch_url() and "GIT_SSH_COMMAND" not in {
+        key for key in environment if key not in os.environ}
+    plain = GitRepository("http://git.example/rb.git", None, "/tmp/m", token="tok")
+    assert "GIT_CONFIG_KEY_0" not in plain._environment(network=True)  # never a token over plain HTTP
