@@ -60,14 +60,17 @@ def save_page(conn: Connection, page: ParsedPage, etag: str | None = None, last_
     the page look edited.
     """
     with conn, conn.cursor() as cur:
-        cur.execute("SELECT id, status, content_sha256, etag, last_modified, links, parser_version FROM doc_pages "
-                    "WHERE url = %s FOR UPDATE", (page.url,))
+        cur.execute("SELECT id, status, content_sha256, etag, last_modified, links, parser_version, source, "
+                    "source_path FROM doc_pages WHERE url = %s FOR UPDATE", (page.url,))
         row = cur.fetchone()
+        source = (provenance.source, provenance.path) if provenance else (None, None)
         if row and row[1] == "ok" and row[2] == page.content_sha256:
-            if (row[3], row[4], tuple(row[5]), row[6]) != (etag, last_modified, tuple(page.links), parser_version):
+            # A renamed DOCS_REPO entry claims its unchanged files too, or deleting one would go unseen.
+            if (row[3], row[4], tuple(row[5]), row[6], *row[7:9]) != (etag, last_modified, tuple(page.links),
+                                                                      parser_version, *source):
                 cur.execute("UPDATE doc_pages SET etag = %s, last_modified = %s, links = %s, parser_version = %s, "
-                            "missing_polls = 0 WHERE id = %s",
-                            (etag, last_modified, list(page.links), parser_version, row[0]))
+                            "source = %s, source_path = %s, missing_polls = 0 WHERE id = %s",
+                            (etag, last_modified, list(page.links), parser_version, *source, row[0]))
             return None
         change = "changed" if row and row[1] == "ok" else "added"
         page_id = _upsert_page(cur, page, etag, last_modified, parser_version, provenance)

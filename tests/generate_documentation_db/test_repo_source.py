@@ -205,3 +205,12 @@ def test_url_credentials_travel_in_a_header_for_that_host_only():
         key for key in environment if key not in os.environ}
     plain = GitRepository("http://git.example/rb.git", None, "/tmp/m", token="tok")
     assert "GIT_CONFIG_KEY_0" not in plain._environment(network=True)  # never a token over plain HTTP
+
+
+def test_a_renamed_repository_entry_claims_its_unchanged_files_so_a_deletion_still_removes_them(remote, tmp_path, db):
+    remote.commit("ana", "add", {f"{alert}.md": runbook_md(alert, "Look.") for alert in ("DiskFull", "EtcdNoLeader")})
+    monitor_of(remote, tmp_path, branch=None).poll(db)  # first read as the remote's default branch
+    renamed = monitor_of(remote, tmp_path, branch="main")  # then the entry gains '#main'
+    assert renamed.poll(db).added == 0
+    remote.commit("cy", "DiskFull is gone", delete=["DiskFull.md"])
+    assert renamed.poll(db).removed == 1 and stored_titles(db) == ["EtcdNoLeader"]
