@@ -9,7 +9,6 @@ name) when `../shared/corpus` is present, else of generated runbooks; it is fetc
 file://, as a forge's would be over the network.
 """
 import argparse
-import subprocess
 import sys
 import tempfile
 import time
@@ -21,11 +20,7 @@ from database import connection
 from generate_documentation_db.git_source import GitRepository
 from generate_documentation_db.repo_monitor import RepoMonitor
 from sandbox import corpus_site
-
-
-def git(repo, *args):
-    subprocess.run(["git", "-C", str(repo), "-c", "user.name=bench", "-c", "user.email=bench@example.com", *args],
-                   check=True, capture_output=True)
+from sandbox.demo_repo import git
 
 
 def runbook_texts():

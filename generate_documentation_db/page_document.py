@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import lxml.html
 from lxml import etree
 
+from generate_documentation_db.page_kinds import generator_marks_navigation
 from generate_documentation_db.site_scope import page_links
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -85,7 +86,7 @@ def document_of(html: bytes | str, url: str) -> Document | None:
         if anchor.get("href") is not None:
             anchor.set(KEPT_HREF, anchor.attrib.pop("href"))
     return Document(lxml.html.tostring(main, encoding="unicode", with_tail=False), head_title, links,
-                    bool(robots) and any(re.search(r"\bnoindex\b", content, re.IGNORECASE) for content in robots))
+                    generator_marks_navigation(robots))
 
 
 def drop_chrome(root) -> None:

@@ -52,7 +52,7 @@ def page_kind(main: Tag, title: str, marked_navigation: bool) -> str:
     """RUNBOOKS, or the key in NOT_RUNBOOK_KINDS saying what else the page is, from its shape alone.
 
     `main` is the page's content with its chrome removed, `title` its title,
-    `marked_navigation` generator_marks_navigation().  A page of runbooks still has to name an
+    `marked_navigation` generator_marks_navigation() of its robots tags.  A page of runbooks still has to name an
     alert or read like steps: content_kind() decides that once its runbooks are parsed.
     """
     if marked_navigation:

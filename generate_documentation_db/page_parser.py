@@ -16,12 +16,11 @@ from bs4 import BeautifulSoup, Tag
 
 from generate_documentation_db import html_mrkdwn, page_kinds, runbook_facts
 from generate_documentation_db.alert_keys import looks_like_alert_name
-from generate_documentation_db.page_document import KEPT_HREF, Document, document_of
+from generate_documentation_db.page_document import HEADINGS, KEPT_HREF, Document, document_of
 from generate_documentation_db.runbook_model import ParsedPage, Runbook, Section
 
 # Bump when a change to parsing changes what is stored: every page is then re-parsed once.
 PARSER_VERSION = 3
-HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _TITLE_SUFFIX = re.compile(r"\s+[|·–—-]\s+[^|·–—-]+$")
 _SPACES = re.compile(r"\s+")
 # Docusaurus's heading links hold a zero-width space; it must not become part of the heading.
