@@ -22,8 +22,10 @@ demo: venv
 run: venv
 	$(RUN_ENV) $(PYTHON) deploy/run_procfile.py --skip sandbox
 
+# Two workers, a test file each at a time (its module fixtures stay on one worker): most tests wait on
+# sockets and processes, so the suite takes about half as long on CI's two cores.
 test: venv
-	$(PYTHON) -m pytest
+	$(PYTHON) -m pytest -n 2 --dist loadfile
 
 bench: venv
 	@for bench in benchmarks/bench_*.py; do name=$$(basename $$bench .py); [ $$name = bench_database ] && continue; echo "== $$name"; \

@@ -22,7 +22,7 @@ from bot.interactions import Inbox, Interactions
 from bot.posting import SECONDS_BETWEEN_POSTS, channel_pacer, slack_poster
 from bot.replies import DEFAULT_STEPS_BUDGET
 from bot.rtm import run_rtm
-from bot.slack_client import exit_past_library_threads, slack_identity, web_client
+from bot.slack_client import PING_SECONDS, exit_past_library_threads, slack_identity, web_client
 from bot.socket_mode import run_socket_mode
 from bot.status import BotStatus
 from bot.teaching import run_lessons
@@ -103,14 +103,15 @@ def run_slack(args: argparse.Namespace, config: utils.Config, transport: str, se
     catch_up_thread = threading.Thread(target=catching_up.run_until, args=(stopping, handler, work.put),
                                        name="catch-up", daemon=True)
     catch_up_thread.start()
+    ping_seconds = config.number("SLACK_PING_SECONDS", PING_SECONDS, minimum=0.5, maximum=60)
     log.info("Slack bot starting (%s transport).", transport)
     code = 0
     try:
         if transport == "socket-mode":
             run_socket_mode(config.text("SLACK_APP_TOKEN"), work.put, client, stopping, status, catching_up,
-                            suggest=interactions.suggest)
+                            suggest=interactions.suggest, ping_seconds=ping_seconds)
         else:
-            run_rtm(work.put, client, stopping, status, catching_up)
+            run_rtm(work.put, client, stopping, status, catching_up, ping_seconds)
     except utils.ConfigError as error:  # Slack refused the connection for good: one sentence, exit 2
         print(f"error: {error}", file=sys.stderr)
         stopping.set()

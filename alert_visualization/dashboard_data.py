@@ -1,9 +1,9 @@
 """Reads what a dashboard request needs from Postgres and turns it into the summary.
 
-The incidents frame of a window, and each summary, are cached until what they were made
-from changes (every write to the incidents table moves the `incidents_version` sequence;
-the runbook tables are re-read on every request), so repeated views of a 100,000-incident
-window are not recomputed.
+The figures are counted in PostgreSQL (`window_counts`); only the alert names the matcher gives
+each alert group of a window, and each summary, are kept, until what they were made from changes
+(every write to the incidents table moves the `incidents_version` sequence; the runbook tables
+are re-read on every request).
 """
 import logging
 import threading
@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from alert_visualization import incident_store, metrics, runbook_coverage
+from alert_visualization import incident_store, metrics, runbook_coverage, window_counts
 from alert_visualization.bot_feedback import most_corrected, weekly_counts
 from alert_visualization.status_panel import status_panel
 from alert_visualization.suite_metrics import suite_figures
-from alert_visualization.summary import apply_filters, build_summary
+from alert_visualization.summary import build_summary
 from database import heartbeats
 from database.connection import Connection
 from database.outage import Database
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CACHED_WINDOWS = 2  # a 100,000-incident window is tens of MB in memory
+CACHED_WINDOWS = 4  # alert names of a window: one entry per alert group
 CACHED_SUMMARIES = 32
 BOT_WEEKS = 8  # how many weeks the "how the bot did" table goes back
 
@@ -49,7 +49,7 @@ class DashboardData:
         self._key_of = None
         self._taught_version = None  # what the team had taught when _key_of was made
         self._match_threshold = match_threshold
-        self._frames = {}
+        self._alert_keys = {}  # (since, until, versions) -> {alert group: alert key}
         self._summaries = {}  # callers must not modify a returned summary
         self._rule_gaps = (None, None)  # (versions it was made from, gaps)
         self._lock = threading.Lock()
@@ -70,29 +70,36 @@ class DashboardData:
             cur.execute("SELECT last_value, is_called FROM incidents_version")
             return cur.fetchone()
 
-    def incidents(self, conn: Connection, since: datetime, until: datetime) -> pd.DataFrame:
-        """Incidents created in [since, until) with alert keys, from the cache when unchanged."""
-        index = self.runbooks.current(conn)
-        taught_version = lessons_version(conn)
-        key = (since, until, (*self._version(conn), index.version, index.rules.version, taught_version))
-        with self._lock:
-            if key in self._frames:
-                return self._frames[key]
+    def _alert_key_reader(self, conn, index, taught_version):
         if self._key_of is None or self._taught_version != taught_version:
             reader = alert_key_reader(index, self._match_threshold, taught_lessons(conn))
             with self._lock:
                 self._key_of, self._taught_version = reader, taught_version
-        frame = metrics.with_alert_keys(incident_store.load_incidents(conn, since, until), self._key_of)
+        return self._key_of
+
+    def alert_keys(self, conn: Connection, since: datetime, until: datetime) -> dict[str, str]:
+        """{alert group: the alert key the matcher gives its latest title} over [since, until), from the
+        cache while the incidents, runbooks and lessons are unchanged (a new filter reuses it)."""
+        index = self.runbooks.current(conn)
+        taught_version = lessons_version(conn)
+        versions = (*self._version(conn), index.version, index.rules.version, taught_version)
+        key = (since, until, versions)
         with self._lock:
-            self._frames = {k: v for k, v in self._frames.items() if k[2] == key[2]}
-            if len(self._frames) >= CACHED_WINDOWS:
-                self._frames.pop(next(iter(self._frames)))
-            self._frames[key] = frame
-        return frame
+            if key in self._alert_keys:
+                return self._alert_keys[key]
+        key_of = self._alert_key_reader(conn, index, taught_version)
+        keys = {group: key_of(title) for group, title in window_counts.latest_titles(conn, since, until).items()}
+        with self._lock:
+            self._alert_keys = {k: v for k, v in self._alert_keys.items() if k[2] == versions}
+            if len(self._alert_keys) >= CACHED_WINDOWS:
+                self._alert_keys.pop(next(iter(self._alert_keys)))
+            self._alert_keys[key] = keys
+        return keys
 
     def summary(self, filters: "Filters", now: datetime | None = None) -> dict:
         """The summary for `filters`; recomputed only when an input changed since the last time."""
         period = filters.period(self.timezone, now)
+        since, start, until = period.previous().start, period.start, period.end
 
         def read(conn):
             covered = runbook_coverage.covered_alert_keys(conn)
@@ -105,14 +112,17 @@ class DashboardData:
                 cached = self._summaries.get(key)
             if cached is not None:
                 return key, cached, None
-            frame = self.incidents(conn, period.previous().start, period.end)
-            return key, None, (covered, changes, finished_at, outcome, frame, incident_store.service_names(conn))
+            alert_keys = self.alert_keys(conn, since, until)
+            counts = window_counts.read_window_counts(conn, since, start, until, self.timezone,
+                                                      filters.service, filters.urgency)
+            return key, None, (covered, changes, finished_at, outcome, counts, alert_keys,
+                               incident_store.service_names(conn))
 
         key, cached, inputs = self.database.run(read)
         if cached is not None:
             return cached
-        covered, changes, finished_at, outcome, frame, services = inputs
-        summary = build_summary(frame, period, covered, changes, filters.service, filters.urgency)
+        covered, changes, finished_at, outcome, counts, alert_keys, services = inputs
+        summary = build_summary(counts, alert_keys, period, covered, changes, filters.service, filters.urgency)
         summary["last_sync"] = {"finished_at": finished_at.isoformat() if finished_at else None, "outcome": outcome}
         summary["services"] = services
         with self._lock:
@@ -122,11 +132,16 @@ class DashboardData:
         return summary
 
     def export(self, filters: "Filters", now: datetime | None = None) -> pd.DataFrame:
-        """The filtered incidents of the period, newest first, for the CSV export."""
+        """The filtered incidents of the period, newest first, with their alert keys, for the CSV export."""
         period = filters.period(self.timezone, now)
-        frame = self.database.run(lambda conn: self.incidents(conn, period.previous().start, period.end))
-        chosen = metrics.in_period(apply_filters(frame, filters.service, filters.urgency), period)
-        return chosen.sort_values("created_at", ascending=False)
+
+        def read(conn):
+            keys = self.alert_keys(conn, period.previous().start, period.end)
+            frame = incident_store.load_incidents(conn, period.start, period.end, filters.service, filters.urgency)
+            return frame, keys
+
+        frame, keys = self.database.run(read)
+        return metrics.with_alert_groups(frame, keys).sort_values("created_at", ascending=False)
 
     def rule_gaps(self) -> dict[str, object]:
         """The alert rules with no runbook on the docs site, gaps first by severity (see

@@ -20,6 +20,7 @@ INCIDENT_COLUMNS = (
     "id", "incident_number", "title", "status", "urgency", "service_id", "service_name",
     "created_at", "first_acknowledged_at", "resolved_at", "auto_resolved", "html_url", "source", "merged_into",
 )
+NO_SERVICE = "(no service)"  # what an incident without a service is listed under
 # Rows stored before the title keys existed get theirs this many at a time, on each sync.
 TITLE_KEY_BATCH = 20_000
 
@@ -157,13 +158,17 @@ FRAME_COLUMNS = ("id", "incident_number", "title", "status", "urgency", "service
 LOADED_COLUMNS = (*FRAME_COLUMNS, "title_key")
 
 
-def load_incidents(conn: "Connection", since: datetime, until: datetime) -> pd.DataFrame:
-    """Incidents created in [since, until) as a DataFrame with UTC timestamps."""
+def load_incidents(conn: "Connection", since: datetime, until: datetime, service: str | None = None,
+                   urgency: str | None = None) -> pd.DataFrame:
+    """Incidents created in [since, until), of one service and/or urgency (None: all), as a DataFrame
+    with UTC timestamps."""
+    narrowed = "".join((" AND COALESCE(service_name, %(no_service)s) = %(service)s" if service else "",
+                        " AND urgency = %(urgency)s" if urgency else ""))
     with conn, conn.cursor() as cur:
         cur.execute(f"""
             SELECT {", ".join(LOADED_COLUMNS)} FROM incidents
-            WHERE created_at >= %s AND created_at < %s ORDER BY created_at
-            """, (since, until))
+            WHERE created_at >= %(since)s AND created_at < %(until)s{narrowed} ORDER BY created_at
+            """, {"since": since, "until": until, "service": service, "urgency": urgency, "no_service": NO_SERVICE})
         rows = cur.fetchall()
     return incidents_frame(rows)
 
@@ -176,7 +181,7 @@ def incidents_frame(rows: Sequence[tuple]) -> pd.DataFrame:
     for column in ("created_at", "first_acknowledged_at", "resolved_at"):
         frame[column] = pd.to_datetime(frame[column], utc=True)
     frame["auto_resolved"] = frame["auto_resolved"].astype("boolean")
-    frame["service_name"] = frame["service_name"].fillna("(no service)")
+    frame["service_name"] = frame["service_name"].fillna(NO_SERVICE)
     return frame
 
 

@@ -112,6 +112,13 @@ def with_alert_keys(incidents: pd.DataFrame, key_of: Callable[[str], str] | None
     return incidents.assign(alert_key=incidents["title_key"].map(keys))
 
 
+def with_alert_groups(incidents: pd.DataFrame, alert_keys: dict[str, str]) -> pd.DataFrame:
+    """The frame with an `alert_key` column from {alert group: key} (`window_counts.latest_titles`'
+    groups: "k" + the stored title key, or "t" + the title where none was stored)."""
+    groups = ("k" + incidents["title_key"]).fillna("t" + incidents["title"])
+    return incidents.assign(alert_key=groups.map(alert_keys).fillna(incidents["title_key"]))
+
+
 def in_period(incidents: pd.DataFrame, period: Period) -> pd.DataFrame:
     created = incidents["created_at"]
     return incidents[(created >= period.start) & (created < period.end)]
@@ -198,8 +205,13 @@ def per_week(incidents: pd.DataFrame, timezone: str) -> pd.Series:
     return incidents.groupby(monday).size().sort_index()
 
 
+def ranked(counts: pd.Series) -> pd.Series:
+    """Most first; ties by name, so a list never reorders between two requests."""
+    return counts.sort_index(kind="stable").sort_values(ascending=False, kind="stable")
+
+
 def by_service(incidents: pd.DataFrame) -> pd.Series:
-    return incidents["service_name"].value_counts().sort_values(ascending=False, kind="stable")
+    return ranked(incidents["service_name"].value_counts())
 
 
 def by_urgency(incidents: pd.DataFrame) -> pd.Series:
@@ -210,7 +222,7 @@ def top_alert_keys(current: pd.DataFrame, previous: pd.DataFrame, n: int = 10) -
     """DataFrame alert_key, count, previous, change: the period's N most frequent keys."""
     counts = current["alert_key"].value_counts()
     before = previous["alert_key"].value_counts()
-    top = counts.sort_values(ascending=False, kind="stable").head(n)
+    top = ranked(counts).head(n)
     frame = pd.DataFrame({"alert_key": top.index, "count": top.to_numpy()})
     frame["previous"] = frame["alert_key"].map(before).fillna(0).astype(int)
     frame["change"] = frame["count"] - frame["previous"]
@@ -289,7 +301,7 @@ def runbook_coverage(incidents: pd.DataFrame, covered_keys: Iterable[str], n: in
     covered = {name_key(key) for key in covered_keys}
     key_covered = {key: name_key(key) in covered for key in incidents["alert_key"].unique()}
     has_runbook = incidents["alert_key"].map(key_covered).astype(bool)
-    missing = incidents.loc[~has_runbook, "alert_key"].value_counts().sort_values(ascending=False, kind="stable")
+    missing = ranked(incidents.loc[~has_runbook, "alert_key"].value_counts())
     return {
         "incidents": int(len(incidents)),
         "covered": int(has_runbook.sum()),

@@ -16,9 +16,9 @@ log = logging.getLogger(__name__)
 
 
 def run_rtm(deliver: Callable[[dict], None], client: WebClient, stopping: threading.Event, status: BotStatus,
-            catching_up: CatchingUp) -> None:
+            catching_up: CatchingUp, ping_seconds: float = PING_SECONDS) -> None:
     """Answer events until `stopping` is set; Slack refusing RTM for this app is a configuration error."""
-    rtm = RTMClient(web_client=client, ping_interval=PING_SECONDS, auto_reconnect_enabled=True)
+    rtm = RTMClient(web_client=client, ping_interval=ping_seconds, auto_reconnect_enabled=True)
 
     @rtm.on("message")
     def on_message(_client, event):

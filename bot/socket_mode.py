@@ -20,11 +20,11 @@ log = logging.getLogger(__name__)
 
 def run_socket_mode(app_token: str, deliver: Callable[[dict], None], client: WebClient, stopping: threading.Event,
                     status: BotStatus, catching_up: CatchingUp,
-                    suggest: Callable[[dict], dict] | None = None) -> None:
+                    suggest: Callable[[dict], dict] | None = None, ping_seconds: float = PING_SECONDS) -> None:
     """Answer events until `stopping` is set; a dropped socket reconnects and asks for a catch-up.
     `suggest(payload)` answers a search typed into one of the bot's selects, inside the ack."""
     socket_client = SocketModeClient(app_token=app_token, web_client=client,
-                                     ping_interval=PING_SECONDS)
+                                     ping_interval=ping_seconds)
 
     def on_request(socket, request):
         payload = request.payload if isinstance(request.payload, dict) else {}

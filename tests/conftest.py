@@ -8,7 +8,7 @@ import pytest
 
 import utils
 from database import connection
-from tests.databases import CrashableServer, fresh_database
+from tests.databases import CrashableServer, fresh_database, prepare_test_server
 
 _database_numbers = itertools.count(1)
 
@@ -17,6 +17,7 @@ _database_numbers = itertools.count(1)
 def pg_server_url(tmp_path_factory):
     """The embedded server every test shares (its own data dir, stopped at the end of the run)."""
     server = connection.embedded_server(tmp_path_factory.mktemp("pg") / "postgres")
+    prepare_test_server(server.get_uri())
     yield server.get_uri()
 
 

@@ -6,7 +6,7 @@ import pytest
 from alert_visualization import figures
 from alert_visualization import metrics as pa
 from alert_visualization.incident_store import incidents_frame
-from alert_visualization.summary import build_summary
+from tests.alert_visualization.frame_summary import frame_summary
 from tests.alert_visualization.test_metrics import PERIOD, ROWS
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -15,7 +15,7 @@ XSS = "<img src=x onerror=alert(1)>"
 @pytest.fixture
 def summary():
     frame = pa.with_alert_keys(incidents_frame(ROWS))
-    return build_summary(frame, PERIOD, covered_keys={"KubePodCrashLooping"})
+    return frame_summary(frame, PERIOD, {"KubePodCrashLooping"}, [])
 
 
 def test_incidents_over_time_stacks_the_daily_counts_by_urgency(summary):

@@ -38,7 +38,8 @@ def slack(request, pg_server_url, tmp_path_factory):
     with knowledge_base(pg_server_url, name) as url:
         sandbox = SlackSandbox(classic_app=request.param == "rtm").start()
         bot = BotProcess(sandbox, url, request.param, tmp_path_factory.mktemp("bot") / "bot.log",
-                         REPLY_WHEN_NO_RUNBOOK="true", SLACK_CHANNELS=CHANNEL)
+                         REPLY_WHEN_NO_RUNBOOK="true", SLACK_CHANNELS=CHANNEL,
+                         SLACK_PING_SECONDS="2")  # a cut socket is noticed after 4 silent pings: 8 s, not 20
         assert wait_for(lambda: connected(sandbox, request.param), 30), bot.log()
         yield request.param, sandbox, bot, url
         assert bot.stop() == 0, bot.log()
@@ -113,7 +114,7 @@ def test_a_reconnect_slack_rate_limits_waits_and_connects(slack):
 def test_a_dropped_socket_reconnects_and_goes_on(slack):
     transport, sandbox, bot, database_url = slack
     if transport == "rtm":
-        # A cut socket is only noticed when its pings go unanswered (about 30 s): measured once, over
+        # A cut socket is only noticed when its pings go unanswered (about 10 s here): measured once, over
         # Socket Mode, which every new app uses; RTM's reconnect is the refresh tests' business.
         pytest.skip("the stale-socket reconnect is measured over Socket Mode")
     before = sandbox.hub.status()["connections"]
