@@ -1,13 +1,14 @@
 """Reads what a dashboard request needs from Postgres and turns it into the summary.
 
-The figures are counted in PostgreSQL (`window_counts`); only the alert names the matcher gives
-each alert group of a window, and each summary, are kept, until what they were made from changes
-(every write to the incidents table moves the `incidents_version` sequence; the runbook tables
-are re-read on every request).
+The figures are counted in PostgreSQL per local day (`window_counts.read_day_counts`); those
+day counts, the alert names the matcher gives each alert group of a window, and each summary are
+kept until what they were made from changes (every write to the incidents table moves the
+`incidents_version` sequence; the runbook tables are re-read on every request).  So a new filter
+is sums in memory, and a new period reads only the days it adds.
 """
 import logging
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,7 @@ import pandas as pd
 
 from alert_visualization import incident_store, metrics, runbook_coverage, window_counts
 from alert_visualization.bot_feedback import most_corrected, weekly_counts
+from alert_visualization.metrics import Period
 from alert_visualization.status_panel import status_panel
 from alert_visualization.suite_metrics import suite_figures
 from alert_visualization.summary import build_summary
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CACHED_WINDOWS = 4  # alert names of a window: one entry per alert group
+KEPT_DAYS = 800  # per-day counts kept at most (two of the longest custom periods, and some)
 CACHED_SUMMARIES = 32
 BOT_WEEKS = 8  # how many weeks the "how the bot did" table goes back
 
@@ -49,7 +52,9 @@ class DashboardData:
         self._key_of = None
         self._taught_version = None  # what the team had taught when _key_of was made
         self._match_threshold = match_threshold
-        self._alert_keys = {}  # (since, until, versions) -> {alert group: alert key}
+        self._alert_keys = {}  # (period, versions) -> {alert group: alert key}
+        self._days, self._days_version = None, None  # window_counts.DayCounts, of this incidents version
+        self._services = (None, [])  # (incidents version, every service's name)
         self._summaries = {}  # callers must not modify a returned summary
         self._rule_gaps = (None, None)  # (versions it was made from, gaps)
         self._lock = threading.Lock()
@@ -77,29 +82,65 @@ class DashboardData:
                 self._key_of, self._taught_version = reader, taught_version
         return self._key_of
 
-    def alert_keys(self, conn: Connection, since: datetime, until: datetime) -> dict[str, str]:
-        """{alert group: the alert key the matcher gives its latest title} over [since, until), from the
-        cache while the incidents, runbooks and lessons are unchanged (a new filter reuses it)."""
+    def day_counts(self, conn: Connection, first_day: date, last_day: date) -> window_counts.DayCounts:
+        """Per-day counts covering first_day..last_day: the days already read are kept while the incidents
+        are unchanged, and only the days before or after them are read (a new filter reads nothing)."""
+        version = self._version(conn)
+        with self._lock:
+            kept = self._days if self._days_version == version else None
+        if kept is not None and kept.first_day <= first_day and last_day <= kept.last_day:
+            return kept
+        touching = kept is not None and first_day <= kept.last_day + timedelta(days=1) \
+            and kept.first_day - timedelta(days=1) <= last_day
+        if not touching or kept.last_day - kept.first_day > timedelta(days=KEPT_DAYS):
+            days = window_counts.read_day_counts(conn, first_day, last_day, self.timezone)
+        else:
+            days = kept
+            if first_day < kept.first_day:
+                days = days.joined(window_counts.read_day_counts(conn, first_day, kept.first_day - timedelta(days=1),
+                                                                 self.timezone))
+            if last_day > kept.last_day:
+                days = days.joined(window_counts.read_day_counts(conn, kept.last_day + timedelta(days=1), last_day,
+                                                                 self.timezone))
+        with self._lock:
+            self._days, self._days_version = days, version
+        return days
+
+    def alert_keys(self, conn: Connection, period: Period) -> dict[str, str]:
+        """{alert group: the alert key the matcher gives its latest title} over `period` and the one
+        before it, from the cache while the incidents, runbooks and lessons are unchanged."""
         index = self.runbooks.current(conn)
         taught_version = lessons_version(conn)
         versions = (*self._version(conn), index.version, index.rules.version, taught_version)
-        key = (since, until, versions)
+        key = (period, versions)
         with self._lock:
             if key in self._alert_keys:
                 return self._alert_keys[key]
+        whole = window_counts.window_from_days(self.day_counts(conn, period.previous().first_day, period.last_day),
+                                               period)
+        last_created = whole.alerts.groupby("alert_group")["last_created"].max().to_dict()
         key_of = self._alert_key_reader(conn, index, taught_version)
-        keys = {group: key_of(title) for group, title in window_counts.latest_titles(conn, since, until).items()}
+        keys = {group: key_of(title) for group, title in window_counts.latest_titles(conn, last_created).items()}
         with self._lock:
-            self._alert_keys = {k: v for k, v in self._alert_keys.items() if k[2] == versions}
+            self._alert_keys = {k: v for k, v in self._alert_keys.items() if k[1] == versions}
             if len(self._alert_keys) >= CACHED_WINDOWS:
                 self._alert_keys.pop(next(iter(self._alert_keys)))
             self._alert_keys[key] = keys
         return keys
 
+    def _service_names(self, conn):
+        version = self._version(conn)
+        with self._lock:
+            if self._services[0] == version:
+                return self._services[1]
+        names = incident_store.service_names(conn)
+        with self._lock:
+            self._services = (version, names)
+        return names
+
     def summary(self, filters: "Filters", now: datetime | None = None) -> dict:
         """The summary for `filters`; recomputed only when an input changed since the last time."""
         period = filters.period(self.timezone, now)
-        since, start, until = period.previous().start, period.start, period.end
 
         def read(conn):
             covered = runbook_coverage.covered_alert_keys(conn)
@@ -112,16 +153,18 @@ class DashboardData:
                 cached = self._summaries.get(key)
             if cached is not None:
                 return key, cached, None
-            alert_keys = self.alert_keys(conn, since, until)
-            counts = window_counts.read_window_counts(conn, since, start, until, self.timezone,
-                                                      filters.service, filters.urgency)
-            return key, None, (covered, changes, finished_at, outcome, counts, alert_keys,
-                               incident_store.service_names(conn))
+            alert_keys = self.alert_keys(conn, period)
+            days = self.day_counts(conn, period.previous().first_day, period.last_day)
+            listed = window_counts.read_open_incidents(conn, period.start, period.end, filters.service,
+                                                       filters.urgency)
+            return key, None, (covered, changes, finished_at, outcome, days, listed, alert_keys,
+                               self._service_names(conn))
 
         key, cached, inputs = self.database.run(read)
         if cached is not None:
             return cached
-        covered, changes, finished_at, outcome, counts, alert_keys, services = inputs
+        covered, changes, finished_at, outcome, days, listed, alert_keys, services = inputs
+        counts = window_counts.window_from_days(days, period, filters.service, filters.urgency, listed)
         summary = build_summary(counts, alert_keys, period, covered, changes, filters.service, filters.urgency)
         summary["last_sync"] = {"finished_at": finished_at.isoformat() if finished_at else None, "outcome": outcome}
         summary["services"] = services
@@ -136,7 +179,7 @@ class DashboardData:
         period = filters.period(self.timezone, now)
 
         def read(conn):
-            keys = self.alert_keys(conn, period.previous().start, period.end)
+            keys = self.alert_keys(conn, period)
             frame = incident_store.load_incidents(conn, period.start, period.end, filters.service, filters.urgency)
             return frame, keys
 

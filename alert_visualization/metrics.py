@@ -1,29 +1,33 @@
-"""On-call metrics over a DataFrame of incidents: pure pandas, no I/O.
+"""On-call metrics over a window's counts: pure, no I/O.
 
-Shared by the dashboard and the handoff mailer.  Every function takes the incidents
-frame that `incident_store.incidents_frame` builds (columns: id, incident_number, title,
-status, urgency, service_name, created_at, first_acknowledged_at, resolved_at,
-auto_resolved, html_url, merged_into; timestamps tz-aware UTC) and, where time of day matters, a
-`Period` whose timezone is the team's (ONCALL_TIMEZONE).
+Shared by the dashboard and the handoff mailer.  The counts are `window_counts.WindowCounts`:
+small tables that PostgreSQL groups from the incidents (per period, alert group, local weekday
+and hour, local day and urgency, service), each row holding the COUNTED columns -- counts, and
+exact sums of seconds -- so a mean here is a sum over a count, and a week's is made from its days.
+Times of day are in the team's timezone (ONCALL_TIMEZONE).  The tests keep the row-by-row pandas
+version of every figure (tests/alert_visualization/row_metrics.py) as the reference.
 
 Definitions (the one place they are written down):
 
 - **Period**: whole local days, first_day..last_day inclusive, in the team's timezone; an
   incident belongs to it when it was *created* in [start, end).  The previous period is
   the same number of local days just before (so a DST change inside it does not shift it).
-- **Totals**: incidents created in the period; split by urgency; `open` = not resolved now.
+- **Totals**: incidents created in the period; split by urgency; `open` = not resolved now
+  (the handoff's: not resolved at the handoff moment).
 - **Per day / per week**: incidents by their local creation day; weeks start on Monday.
-- **Alert key**: `matching.titles.alert_key(title)` -- the title with what varies between firings
-  stripped (numbers, ids, hosts, label values, `[FIRING:n]`), the same key the Slack bot
-  records.  Two incidents of one alert share a key.
-- **Top alert keys**: the N most frequent keys in the period, each with its count in the
-  previous period and the change (count - previous count).
+- **Alert key**: the name the matcher gives the latest title of an alert group (incidents whose
+  titles are alike once what varies between firings is stripped: `matching.titles.alert_key`,
+  stored as `title_key`): the runbook's alert name when one matches, else those cleaned words.
+  So `Pod is crash looping` and `KubePodCrashLooping` are one alert.
+- **Top alert keys**: the N most frequent keys in the period (ties by name), each with its count in
+  the previous period and the change (count - previous count).
 - **MTTA**: mean of (first acknowledgement by a person - created) over the period's
   incidents that a person acknowledged.  Incidents never acknowledged are left out.
 - **MTTR**: mean of (resolved - created) over incidents resolved by a person (or
   resolved with no record of who), never merged into another.  **Auto-resolved** incidents
   (closed by the integration or the service's timeout) are reported apart: their count,
-  share and mean time to resolve.  **MTTR, every incident** is PagerDuty Insights' figure:
+  share and mean time to resolve.  Means are in minutes to two places, rounded from the exact
+  value (half to even).  **MTTR, every incident** is PagerDuty Insights' figure:
   over every resolved incident, auto-resolved and merged ones included.
 - **Interruptions**: incidents by the local hour they were created, in PagerDuty's
   windows: *sleep* 22:00-08:00 every day (sleep wins), *business* 08:00-18:00 Monday to
@@ -38,17 +42,28 @@ Definitions (the one place they are written down):
 - **Change**: value in the period minus value in the previous period; `change_pct` is that
   over the previous value (None when the previous value is 0 or missing).
 """
-from collections.abc import Callable, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import lru_cache
+from decimal import ROUND_HALF_EVEN, Decimal
 
+import numpy as np
 import pandas as pd
 
-from matching.titles import alert_key, name_key
+from matching.titles import name_key
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 URGENCIES = ("high", "low")
+# PagerDuty's windows for its interruption reports, as they read on the cards.
+BUSINESS_HOURS_LABEL = "Mon–Fri 08:00–18:00"
+SLEEP_HOURS_LABEL = "22:00–08:00"
+# The counted columns of every WindowCounts table: what is summed when rows are merged.
+COUNTED = ("incidents", "high_urgency", "low_urgency", "open", "unresolved_at_end", "acknowledged", "tta_micros",
+           "resolved_by_person", "person_micros", "resolved", "resolved_micros", "auto_resolved", "auto_micros",
+           "marked_auto", "quick_auto_resolved")
+CENTS = Decimal("0.01")
+MICROS_PER_MINUTE = 60 * 10**6
+QUICK_AUTO_RESOLVE_MINUTES = 5  # noisy alerts: auto-resolved within this long
 
 
 @dataclass(frozen=True)
@@ -88,30 +103,6 @@ def last_days(days: int, today: date, timezone: str) -> Period:
     return Period(today - timedelta(days=days - 1), today, timezone)
 
 
-@lru_cache(maxsize=262_144)
-def _cached_alert_key(title):
-    return alert_key(title)
-
-
-def with_alert_keys(incidents: pd.DataFrame, key_of: Callable[[str], str] | None = None) -> pd.DataFrame:
-    """The frame with an `alert_key` column.
-
-    `key_of(title)`: the matcher's key (`matching.matcher.alert_key_reader`: the runbook's name when
-    one matches); without it, the cleaned title's words.  A frame read from the table carries each
-    incident's stored title key (its cleaned title's words): titles with the same one are one alert,
-    asked about once, by the latest of them; without one, each distinct title is asked about.
-    """
-    if "title_key" not in incidents or incidents["title_key"].isna().any():
-        key_of = key_of or _cached_alert_key
-        keys = {title: key_of(title) for title in incidents["title"].unique()}
-        return incidents.assign(alert_key=incidents["title"].map(keys))
-    if key_of is None:
-        return incidents.assign(alert_key=incidents["title_key"])
-    latest = incidents.drop_duplicates("title_key", keep="last")
-    keys = {title_key: key_of(title) for title_key, title in zip(latest["title_key"], latest["title"])}
-    return incidents.assign(alert_key=incidents["title_key"].map(keys))
-
-
 def with_alert_groups(incidents: pd.DataFrame, alert_keys: dict[str, str]) -> pd.DataFrame:
     """The frame with an `alert_key` column from {alert group: key} (`window_counts.latest_titles`'
     groups: "k" + the stored title key, or "t" + the title where none was stored)."""
@@ -119,200 +110,146 @@ def with_alert_groups(incidents: pd.DataFrame, alert_keys: dict[str, str]) -> pd
     return incidents.assign(alert_key=groups.map(alert_keys).fillna(incidents["title_key"]))
 
 
-def in_period(incidents: pd.DataFrame, period: Period) -> pd.DataFrame:
-    created = incidents["created_at"]
-    return incidents[(created >= period.start) & (created < period.end)]
+def ranked(counts: pd.Series) -> pd.Series:
+    """Most first; ties by name, so a list never reorders between two requests."""
+    return counts.sort_index(kind="stable").sort_values(ascending=False, kind="stable")
 
 
-def local_created(incidents: pd.DataFrame, timezone: str) -> pd.Series:
-    return incidents["created_at"].dt.tz_convert(timezone)
+def mean_minutes(micros: int, count: int) -> float | None:
+    """Microseconds over a count, exactly, in minutes to two places (None without a count)."""
+    return None if not count else float((Decimal(int(micros)) / int(count) / MICROS_PER_MINUTE).quantize(
+        CENTS, ROUND_HALF_EVEN))
 
 
-def totals(incidents: pd.DataFrame) -> dict[str, int]:
-    return {
-        "incidents": int(len(incidents)),
-        "high_urgency": int((incidents["urgency"] == "high").sum()),
-        "low_urgency": int((incidents["urgency"] == "low").sum()),
-        "open": int((incidents["status"] != "resolved").sum()),
-        "acknowledged": int(incidents["first_acknowledged_at"].notna().sum()),
-    }
+def of_period(table: pd.DataFrame, current: bool) -> pd.DataFrame:
+    """A WindowCounts table's rows of the chosen period (True) or of the one before it (False)."""
+    return table[table["current"] == current]
 
 
-def _mean_minutes(durations):
-    durations = durations.dropna()
-    return None if durations.empty else round(durations.dt.total_seconds().mean() / 60, 2)
+def period_totals(counts: pd.DataFrame) -> dict[str, float]:
+    """The COUNTED sums of a table's rows (zeros when it has none)."""
+    return {column: counts[column].sum() if len(counts) else 0 for column in COUNTED}
 
 
-def mtta_minutes(incidents: pd.DataFrame) -> float | None:
-    return _mean_minutes(incidents["first_acknowledged_at"] - incidents["created_at"])
+def totals(row: Mapping[str, float]) -> dict[str, int]:
+    return {name: int(row[name]) for name in ("incidents", "high_urgency", "low_urgency", "open", "acknowledged")}
 
 
-def _auto_resolved_mask(incidents):
-    return incidents["auto_resolved"].fillna(False).astype(bool)
+def mtta_minutes(row: Mapping[str, float]) -> float | None:
+    return mean_minutes(row["tta_micros"], row["acknowledged"])
 
 
-def _merged_mask(incidents):
-    if "merged_into" not in incidents:
-        return pd.Series(False, index=incidents.index)
-    return incidents["merged_into"].notna()
-
-
-def mttr_minutes(incidents: pd.DataFrame) -> float | None:
+def mttr_minutes(row: Mapping[str, float]) -> float | None:
     """Created to resolved over the incidents a person resolved: not auto-resolved, not merged away."""
-    resolved_by_person = incidents[incidents["resolved_at"].notna() & ~_auto_resolved_mask(incidents)
-                                   & ~_merged_mask(incidents)]
-    return _mean_minutes(resolved_by_person["resolved_at"] - resolved_by_person["created_at"])
+    return mean_minutes(row["person_micros"], row["resolved_by_person"])
 
 
-def mttr_all_minutes(incidents: pd.DataFrame) -> float | None:
+def mttr_all_minutes(row: Mapping[str, float]) -> float | None:
     """PagerDuty Insights' MTTR: created to resolved over every resolved incident, auto-resolved ones included."""
-    resolved = incidents[incidents["resolved_at"].notna()]
-    return _mean_minutes(resolved["resolved_at"] - resolved["created_at"])
+    return mean_minutes(row["resolved_micros"], row["resolved"])
 
 
-def auto_resolved(incidents: pd.DataFrame) -> dict[str, float | None]:
-    auto = incidents[_auto_resolved_mask(incidents) & incidents["resolved_at"].notna()]
-    return {
-        "count": int(len(auto)),
-        "share": round(len(auto) / len(incidents), 4) if len(incidents) else None,
-        "mean_minutes": _mean_minutes(auto["resolved_at"] - auto["created_at"]),
-    }
+def auto_resolved(row: Mapping[str, float]) -> dict[str, float | None]:
+    incidents, auto = int(row["incidents"]), int(row["auto_resolved"])
+    return {"count": auto, "share": round(auto / incidents, 4) if incidents else None,
+            "mean_minutes": mean_minutes(row["auto_micros"], auto)}
 
 
-def _count_table(rows, columns):
-    """Counts of each (row, column) pair as a table (a faster pd.crosstab)."""
-    if rows.empty:
-        return pd.DataFrame()
-    return pd.DataFrame({"row": rows, "column": columns}).groupby(["row", "column"]).size().unstack(fill_value=0)
+def hour_weekday_matrix(hours: pd.DataFrame) -> pd.DataFrame:
+    """7 x 24 counts: rows Mon..Sun, columns local hours 0..23."""
+    matrix = np.zeros((7, 24), dtype=int)
+    np.add.at(matrix, (hours["weekday"].to_numpy(int), hours["hour"].to_numpy(int)), hours["incidents"].to_numpy(int))
+    return pd.DataFrame(matrix, index=list(WEEKDAYS), columns=range(24))
 
 
-def per_day(incidents: pd.DataFrame, period: Period) -> pd.DataFrame:
-    """DataFrame: one row per local day of the period (zeros included), a column per urgency."""
-    days = pd.date_range(period.first_day, period.last_day, freq="D").date
-    local_day = local_created(incidents, period.timezone).dt.date
-    counts = _count_table(local_day, incidents["urgency"])
-    counts = counts.reindex(index=days, fill_value=0)
+def interruptions(hours: pd.DataFrame) -> dict[str, int]:
+    """Incidents per PagerDuty window from counts per local weekday and hour: sleep 22:00-08:00 every
+    day (sleep wins), business 08:00-18:00 Monday to Friday, off hours the rest."""
+    matrix = hour_weekday_matrix(hours).to_numpy()
+    sleep = int(matrix[:, [*range(8), 22, 23]].sum())
+    business = int(matrix[:5, 8:18].sum())
+    return {"business": business, "off": int(matrix.sum()) - sleep - business, "sleep": sleep}
+
+
+def per_day(days: pd.DataFrame, period: "Period") -> pd.DataFrame:
+    """One row per local day of the period (zeros included), a column per urgency."""
+    every_day = pd.date_range(period.first_day, period.last_day, freq="D").date
+    counts = days.groupby(["day", "urgency"])["incidents"].sum().unstack(fill_value=0) \
+        if len(days) else pd.DataFrame()
+    counts = counts.reindex(index=every_day)
     for urgency in URGENCIES:
         if urgency not in counts.columns:
             counts[urgency] = 0
     return counts.fillna(0).astype(int)
 
 
-def per_week(incidents: pd.DataFrame, timezone: str) -> pd.Series:
-    """Series: incidents per local week, indexed by the week's Monday."""
-    local = local_created(incidents, timezone)
-    monday = (local.dt.normalize() - pd.to_timedelta(local.dt.day_of_week, unit="D")).dt.date
-    return incidents.groupby(monday).size().sort_index()
+def monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
 
 
-def ranked(counts: pd.Series) -> pd.Series:
-    """Most first; ties by name, so a list never reorders between two requests."""
-    return counts.sort_index(kind="stable").sort_values(ascending=False, kind="stable")
+def per_week(days: pd.DataFrame) -> pd.Series:
+    """Incidents per local week, indexed by its Monday (weeks with incidents only)."""
+    if not len(days):
+        return pd.Series(dtype=int)
+    return days.groupby(days["day"].map(monday))["incidents"].sum().sort_index()
 
 
-def by_service(incidents: pd.DataFrame) -> pd.Series:
-    return ranked(incidents["service_name"].value_counts())
+def response_trend(days: pd.DataFrame, step: str) -> list[dict[str, object]]:
+    """Per local week (its Monday) or day: incidents, mtta_minutes, mttr_minutes (None without data)."""
+    if not len(days):
+        return []
+    start = days["day"].map(monday) if step == "week" else days["day"]
+    sums = days.groupby(start)[list(COUNTED)].sum().sort_index()
+    return [{"start": bucket.isoformat(), "incidents": int(row["incidents"]), "mtta_minutes": mtta_minutes(row),
+             "mttr_minutes": mttr_minutes(row)} for bucket, row in sums.iterrows()]
 
 
-def by_urgency(incidents: pd.DataFrame) -> pd.Series:
-    return incidents["urgency"].value_counts().reindex(URGENCIES, fill_value=0)
+def alert_counts(alerts: pd.DataFrame, alert_keys: Mapping[str, str]) -> pd.DataFrame:
+    """The per-group counts summed per alert key (groups the matcher names alike are one alert), with
+    the latest creation time of each."""
+    keyed = alerts.assign(alert_key=alerts["alert_group"].map(alert_keys).fillna(alerts["alert_group"].str[1:]))
+    grouped = keyed.groupby(["current", "alert_key"], as_index=False)
+    return grouped[list(COUNTED)].sum().merge(grouped["last_created"].max(), on=["current", "alert_key"])
 
 
 def top_alert_keys(current: pd.DataFrame, previous: pd.DataFrame, n: int = 10) -> pd.DataFrame:
-    """DataFrame alert_key, count, previous, change: the period's N most frequent keys."""
-    counts = current["alert_key"].value_counts()
-    before = previous["alert_key"].value_counts()
-    top = ranked(counts).head(n)
-    frame = pd.DataFrame({"alert_key": top.index, "count": top.to_numpy()})
+    """DataFrame alert_key, count, previous, change: the period's N most frequent keys (from alert_counts)."""
+    top = ranked(current.set_index("alert_key")["incidents"]).head(n)
+    before = previous.set_index("alert_key")["incidents"]
+    frame = pd.DataFrame({"alert_key": top.index, "count": top.to_numpy().astype(int)})
     frame["previous"] = frame["alert_key"].map(before).fillna(0).astype(int)
     frame["change"] = frame["count"] - frame["previous"]
     return frame
 
 
-# PagerDuty's windows for its interruption reports, as they read on the cards.
-BUSINESS_HOURS_LABEL = "Mon–Fri 08:00–18:00"
-SLEEP_HOURS_LABEL = "22:00–08:00"
-
-
-def hour_category(local_times: pd.Series) -> pd.Series:
-    """'sleep', 'business' or 'off' for local timestamps, in PagerDuty's windows (sleep wins)."""
-    hour, weekday = local_times.dt.hour, local_times.dt.day_of_week
-    category = pd.Series("off", index=local_times.index)
-    category[(weekday < 5) & (hour >= 8) & (hour < 18)] = "business"
-    category[(hour >= 22) | (hour < 8)] = "sleep"
-    return category
-
-
-def interruptions(incidents: pd.DataFrame, timezone: str) -> dict[str, int]:
-    counts = hour_category(local_created(incidents, timezone)).value_counts()
-    return {name: int(counts.get(name, 0)) for name in ("business", "off", "sleep")}
-
-
-def hour_weekday_matrix(incidents: pd.DataFrame, timezone: str) -> pd.DataFrame:
-    """7 x 24 DataFrame of counts: rows Mon..Sun, columns local hours 0..23."""
-    local = local_created(incidents, timezone)
-    matrix = _count_table(local.dt.day_of_week, local.dt.hour)
-    matrix = matrix.reindex(index=range(7), columns=range(24), fill_value=0).fillna(0).astype(int)
-    matrix.index = list(WEEKDAYS)
-    return matrix
-
-
-def noisy_alerts(incidents: pd.DataFrame, min_count: int = 5, quick_minutes: float = 5, min_quick_share: float = 0.5,
-                 n: int = 10) -> pd.DataFrame:
-    """DataFrame alert_key, count, auto_resolved, quick_auto_resolved, quick_share (noisiest first)."""
-    minutes = (incidents["resolved_at"] - incidents["created_at"]).dt.total_seconds() / 60
-    auto = _auto_resolved_mask(incidents)
-    per_key = pd.DataFrame({
-        "alert_key": incidents["alert_key"], "auto_resolved": auto,
-        "quick_auto_resolved": auto & (minutes <= quick_minutes),
-    }).groupby("alert_key").agg(
-        count=("auto_resolved", "size"), auto_resolved=("auto_resolved", "sum"),
-        quick_auto_resolved=("quick_auto_resolved", "sum"))
+def noisy_alerts(current: pd.DataFrame, min_count: int = 5, min_quick_share: float = 0.5, n: int = 10) -> pd.DataFrame:
+    """DataFrame alert_key, count, auto_resolved, quick_auto_resolved, quick_share (noisiest first): keys
+    with at least `min_count` incidents, at least `min_quick_share` of them auto-resolved within
+    QUICK_AUTO_RESOLVE_MINUTES."""
+    per_key = pd.DataFrame({"alert_key": current["alert_key"], "count": current["incidents"].astype(int),
+                            "auto_resolved": current["marked_auto"].astype(int),
+                            "quick_auto_resolved": current["quick_auto_resolved"].astype(int)})
+    per_key = per_key.sort_values("alert_key", kind="stable")
     per_key["quick_share"] = (per_key["quick_auto_resolved"] / per_key["count"]).round(4)
     noisy = per_key[(per_key["count"] >= min_count) & (per_key["quick_share"] >= min_quick_share)]
-    noisy = noisy.sort_values(["count", "quick_share"], ascending=False, kind="stable").head(n)
-    return noisy.reset_index().astype({"auto_resolved": int, "quick_auto_resolved": int})
+    return noisy.sort_values(["count", "quick_share"], ascending=False, kind="stable").head(n).reset_index(drop=True)
 
 
-def response_trend(incidents: pd.DataFrame, timezone: str, by: str = "week") -> pd.DataFrame:
-    """DataFrame by local week (its Monday) or local day: incidents, mtta_minutes, mttr_minutes.
-
-    The same definitions as mtta_minutes / mttr_minutes, per bucket (NaN where there is no data).
-    """
-    local = local_created(incidents, timezone)
-    day = local.dt.normalize()
-    bucket = (day - pd.to_timedelta(local.dt.day_of_week, unit="D")) if by == "week" else day
-    resolved_by_person = incidents["resolved_at"].notna() & ~_auto_resolved_mask(incidents) & ~_merged_mask(incidents)
-    minutes = pd.DataFrame({
-        "start": bucket.dt.date,
-        "tta": (incidents["first_acknowledged_at"] - incidents["created_at"]).dt.total_seconds() / 60,
-        "ttr": ((incidents["resolved_at"] - incidents["created_at"]).dt.total_seconds() / 60).where(resolved_by_person),
-    })
-    trend = minutes.groupby("start").agg(incidents=("tta", "size"), mtta_minutes=("tta", "mean"),
-                                         mttr_minutes=("ttr", "mean"))
-    return trend.round(2).reset_index()
-
-
-def runbook_coverage(incidents: pd.DataFrame, covered_keys: Iterable[str], n: int = 10) -> dict:
-    """Share of incidents whose alert key has a runbook, and the top keys without one.
-
-    `covered_keys` holds spelling-free keys (`matching.titles.name_key`) of alerts that have a runbook.
-    """
-    covered = {name_key(key) for key in covered_keys}
-    key_covered = {key: name_key(key) in covered for key in incidents["alert_key"].unique()}
-    has_runbook = incidents["alert_key"].map(key_covered).astype(bool)
-    missing = ranked(incidents.loc[~has_runbook, "alert_key"].value_counts())
-    return {
-        "incidents": int(len(incidents)),
-        "covered": int(has_runbook.sum()),
-        "share": round(float(has_runbook.mean()), 4) if len(incidents) else None,
-        "without_runbook": [{"alert_key": key, "count": int(count)} for key, count in missing.head(n).items()],
-    }
-
-
-def has_runbook(alert_keys: Iterable[str], covered_keys: Iterable[str]) -> list[bool]:
+def has_runbooks(alert_keys: Iterable[str], covered_keys: Iterable[str]) -> list[bool]:
     covered = {name_key(key) for key in covered_keys}
     return [name_key(key) in covered for key in alert_keys]
+
+
+def runbook_coverage(current: pd.DataFrame, covered_keys: Collection[str], n: int = 10) -> dict:
+    """Share of incidents whose alert key has a runbook (keys compared spelling-free), and the top keys
+    without one."""
+    counts = current.set_index("alert_key")["incidents"].astype(int)
+    has_runbook = pd.Series(has_runbooks(counts.index, covered_keys), index=counts.index, dtype=bool)
+    incidents, covered = int(counts.sum()), int(counts[has_runbook].sum())
+    missing = ranked(counts[~has_runbook])
+    return {"incidents": incidents, "covered": covered,
+            "share": round(covered / incidents, 4) if incidents else None,
+            "without_runbook": [{"alert_key": key, "count": int(count)} for key, count in missing.head(n).items()]}
 
 
 def change(current: float | None, previous: float | None) -> dict[str, float | None]:

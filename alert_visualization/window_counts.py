@@ -5,53 +5,68 @@ pandas whole on every new period or filter.  Instead, one scan with GROUPING SET
 few small tables of counts and sums of seconds -- per period, per alert, per local day and
 urgency, per local weekday and hour, per service -- from which `summary.build_summary` works out
 every figure with the definitions of `metrics` (means are sums over counts, so a week's mean
-is made from its days exactly).  Local days and hours are PostgreSQL's `AT TIME ZONE`, which
-counts a DST change's hours as pandas' `tz_convert` does.
+is made from its days exactly); the handoff mailer reads its weeks the same way.  Local days
+and hours are PostgreSQL's `AT TIME ZONE`, which counts a DST change's hours as pandas'
+`tz_convert` does.
 """
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from alert_visualization.incident_store import NO_SERVICE
+from alert_visualization.metrics import COUNTED, QUICK_AUTO_RESOLVE_MINUTES, Period
 
 if TYPE_CHECKING:
     from database.connection import Connection
 
-QUICK_AUTO_RESOLVE_SECONDS = 5 * 60  # metrics.noisy_alerts' quick_minutes
 OPEN_LISTED = 20
 
-# What every grouping counts; "seconds" are summed exactly (numeric, read as Decimal), so a mean
-# rounds as the exact value does, whatever order the incidents were added in.
+# What every grouping counts.  Durations are summed in whole microseconds (bigint: cheap to sum and
+# to add up again in pandas, and exact), so a mean rounds as the exact value does.
 AGGREGATES = """
     count(*) AS incidents,
     count(*) FILTER (WHERE urgency = 'high') AS high_urgency,
     count(*) FILTER (WHERE urgency = 'low') AS low_urgency,
     count(*) FILTER (WHERE is_open) AS open,
-    count(tta) AS acknowledged, COALESCE(sum(tta), 0) AS tta_seconds,
+    count(*) FILTER (WHERE unresolved_then) AS unresolved_at_end,
+    count(tta) AS acknowledged, COALESCE(sum(tta), 0)::bigint AS tta_micros,
     count(ttr) FILTER (WHERE NOT auto AND NOT merged) AS resolved_by_person,
-    COALESCE(sum(ttr) FILTER (WHERE NOT auto AND NOT merged), 0) AS person_seconds,
-    count(ttr) AS resolved, COALESCE(sum(ttr), 0) AS resolved_seconds,
-    count(ttr) FILTER (WHERE auto) AS auto_resolved, COALESCE(sum(ttr) FILTER (WHERE auto), 0) AS auto_seconds,
+    COALESCE(sum(ttr) FILTER (WHERE NOT auto AND NOT merged), 0)::bigint AS person_micros,
+    count(ttr) AS resolved, COALESCE(sum(ttr), 0)::bigint AS resolved_micros,
+    count(ttr) FILTER (WHERE auto) AS auto_resolved, COALESCE(sum(ttr) FILTER (WHERE auto), 0)::bigint AS auto_micros,
     count(*) FILTER (WHERE auto) AS marked_auto,
-    count(*) FILTER (WHERE auto AND ttr <= %(quick)s) AS quick_auto_resolved
+    count(*) FILTER (WHERE auto AND ttr <= %(quick)s) AS quick_auto_resolved,
+    max(created_at) AS last_created
 """
+# Enough memory for every grouping to be hashed in one pass (the default 4 MB makes PostgreSQL sort
+# the window on disk, three times slower).
+GROUPING_WORK_MEM = "64MB"
 # Which grouping a row belongs to: GROUPING() over these columns is a bitmask, 1 where a column
 # is not part of the row's grouping.
-GROUPED_COLUMNS = ("alert_group", "weekday", "hour", "day", "urgency", "service")
-GROUPINGS = {
-    "period": (),
-    "alerts": ("alert_group",),
-    "hours": ("weekday", "hour"),
-    "days": ("day", "urgency"),
-    "services": ("service",),
+GROUPED_COLUMNS = ("current", "alert_group", "weekday", "hour", "day", "urgency", "service")
+# A window (the handoff's week and the week before): each table per period.
+WINDOW_GROUPINGS = {
+    "period": ("current",),
+    "alerts": ("current", "alert_group"),
+    "hours": ("current", "weekday", "hour"),
+    "days": ("current", "day", "urgency"),
+    "services": ("current", "service"),
+}
+# Local days (the dashboard's periods are whole days): per day, fine enough that any period and
+# filter made of those days is a sum of rows (window_from_days), so a new filter asks nothing of
+# PostgreSQL and a new period only asks for the days not read yet.
+DAY_GROUPINGS = {
+    "alerts": ("day", "urgency", "service", "alert_group"),
+    "hours": ("day", "weekday", "hour", "urgency", "service"),  # the weekday is the day's: kept to save working it out
 }
 
 
-def _grouping_mask(columns):
-    width = len(GROUPED_COLUMNS)
-    return sum(1 << (width - 1 - i) for i, column in enumerate(GROUPED_COLUMNS) if column not in columns)
+def _grouping_mask(columns, grouped):
+    """GROUPING(*grouped) of a row grouped by `columns`."""
+    return sum(1 << (len(grouped) - 1 - i) for i, column in enumerate(grouped) if column not in columns)
 
 
 @dataclass(frozen=True)
@@ -68,6 +83,23 @@ class WindowCounts:
     open_incidents: list[dict[str, object]]
 
 
+@dataclass(frozen=True)
+class DayCounts:
+    """The counts of local days first_day..last_day: `alerts` per day, urgency, service and alert group,
+    `hours` per day, local hour, urgency and service (each with the AGGREGATES columns)."""
+
+    first_day: date
+    last_day: date
+    alerts: pd.DataFrame
+    hours: pd.DataFrame
+
+    def joined(self, other: "DayCounts") -> "DayCounts":
+        """These days and `other`'s (which must not overlap them), as one."""
+        return DayCounts(min(self.first_day, other.first_day), max(self.last_day, other.last_day),
+                         pd.concat([self.alerts, other.alerts], ignore_index=True),
+                         pd.concat([self.hours, other.hours], ignore_index=True))
+
+
 def _filters(service, urgency):
     clauses = []
     if service:
@@ -77,66 +109,122 @@ def _filters(service, urgency):
     return " ".join(clauses)
 
 
-def read_window_counts(conn: "Connection", since: datetime, start: datetime, until: datetime, timezone: str,
-                       service: str | None = None, urgency: str | None = None) -> WindowCounts:
-    """Counts of the incidents created in [since, until) of one service and/or urgency (None: all);
-    those created from `start` on are the current period's."""
-    params = {"since": since, "start": start, "until": until, "timezone": timezone, "service": service,
-              "urgency": urgency, "no_service": NO_SERVICE, "quick": QUICK_AUTO_RESOLVE_SECONDS}
-    sets = ", ".join("(" + ", ".join(("current", *columns)) + ")" for columns in GROUPINGS.values())
-    with conn, conn.cursor() as cur:
-        cur.execute(f"""
-            WITH window_incidents AS (
-                SELECT created_at >= %(start)s AS current,
-                       COALESCE('k' || title_key, 't' || title) AS alert_group,
-                       EXTRACT(ISODOW FROM created_at AT TIME ZONE %(timezone)s)::int - 1 AS weekday,
-                       EXTRACT(HOUR FROM created_at AT TIME ZONE %(timezone)s)::int AS hour,
-                       (created_at AT TIME ZONE %(timezone)s)::date AS day,
-                       urgency, COALESCE(service_name, %(no_service)s) AS service,
-                       status <> 'resolved' AS is_open,
-                       EXTRACT(EPOCH FROM first_acknowledged_at - created_at) AS tta,
-                       EXTRACT(EPOCH FROM resolved_at - created_at) AS ttr,
-                       COALESCE(auto_resolved, false) AS auto, merged_into IS NOT NULL AS merged
+def _grouped_counts(cur, groupings, params, service=None, urgency=None, previous_end=True):
+    """{name: table} of one scan of [since, until) grouped by each of `groupings`."""
+    sets = ", ".join("(" + ", ".join(columns) + ")" for columns in groupings.values())
+    grouped = [column for column in GROUPED_COLUMNS if any(column in columns for columns in groupings.values())]
+    gap = "AND (created_at >= %(start)s OR created_at < %(previous_end)s)" if previous_end else ""
+    cur.execute(f"SET LOCAL work_mem = '{GROUPING_WORK_MEM}'")
+    cur.execute(f"""
+        WITH window_incidents AS (
+            SELECT created_at >= %(start)s AS current,
+                   COALESCE('k' || title_key, 't' || title) AS alert_group,
+                   EXTRACT(ISODOW FROM local_created)::int - 1 AS weekday,
+                   EXTRACT(HOUR FROM local_created)::int AS hour, local_created::date AS day,
+                   urgency, COALESCE(service_name, %(no_service)s) AS service,
+                   status <> 'resolved' AS is_open, created_at,
+                   resolved_at IS NULL OR resolved_at > %(until)s AS unresolved_then,
+                   (date_part('epoch', first_acknowledged_at - created_at) * 1e6)::bigint AS tta,
+                   (date_part('epoch', resolved_at - created_at) * 1e6)::bigint AS ttr,
+                   COALESCE(auto_resolved, false) AS auto, merged_into IS NOT NULL AS merged
+            FROM (
+                -- OFFSET 0 keeps this a subquery of its own: the local time is worked out once a row,
+                -- not once for each of weekday, hour and day.
+                SELECT created_at AT TIME ZONE %(timezone)s AS local_created, created_at, title_key, title,
+                       urgency, service_name, status, first_acknowledged_at, resolved_at, auto_resolved, merged_into
                 FROM incidents
-                WHERE created_at >= %(since)s AND created_at < %(until)s {_filters(service, urgency)}
-            )
-            SELECT GROUPING({", ".join(GROUPED_COLUMNS)}) AS grouping, current, {", ".join(GROUPED_COLUMNS)},
-                   {AGGREGATES}
-            FROM window_incidents GROUP BY GROUPING SETS ({sets})
-            """, params)
-        columns = [column.name for column in cur.description]
-        rows = pd.DataFrame.from_records(cur.fetchall(), columns=columns)
+                WHERE created_at >= %(since)s AND created_at < %(until)s {gap} {_filters(service, urgency)}
+                OFFSET 0) AS chosen
+        )
+        SELECT GROUPING({", ".join(grouped)}) AS grouping, {", ".join(grouped)}, {AGGREGATES}
+        FROM window_incidents GROUP BY GROUPING SETS ({sets})
+        """, {"no_service": NO_SERVICE, "quick": QUICK_AUTO_RESOLVE_MINUTES * 60 * 10**6, "service": service,
+              "urgency": urgency, **params})
+    rows = pd.DataFrame.from_records(cur.fetchall(), columns=[column.name for column in cur.description])
+    return {name: _grouping(rows, columns, grouped) for name, columns in groupings.items()}
+
+
+def read_window_counts(conn: "Connection", since: datetime, start: datetime, until: datetime, timezone: str,
+                       previous_end: datetime | None = None) -> WindowCounts:
+    """Counts of the incidents created in [start, until) (the current period) and in [since,
+    previous_end) (the one before; by default it ends at `start`): the handoff's two weeks."""
+    params = {"since": since, "start": start, "until": until, "timezone": timezone,
+              "previous_end": previous_end or start}
+    with conn, conn.cursor() as cur:
+        tables = _grouped_counts(cur, WINDOW_GROUPINGS, params)
+    return WindowCounts(**tables, open_incidents=[])
+
+
+def read_day_counts(conn: "Connection", first_day: date, last_day: date, timezone: str) -> DayCounts:
+    """Counts of the incidents created on local days first_day..last_day, per day (DAY_GROUPINGS)."""
+    days = Period(first_day, last_day, timezone)
+    params = {"since": days.start, "start": days.start, "until": days.end, "timezone": timezone}
+    with conn, conn.cursor() as cur:
+        tables = _grouped_counts(cur, DAY_GROUPINGS, params, previous_end=False)
+    return DayCounts(first_day, last_day, tables["alerts"], tables["hours"])
+
+
+def read_open_incidents(conn: "Connection", start: datetime, until: datetime, service: str | None = None,
+                        urgency: str | None = None) -> list[dict[str, object]]:
+    """The newest OPEN_LISTED incidents created in [start, until) that are not resolved."""
+    with conn, conn.cursor() as cur:
         cur.execute(f"""
             SELECT id, title, status, urgency, COALESCE(service_name, %(no_service)s), created_at, html_url
             FROM incidents
             WHERE created_at >= %(start)s AND created_at < %(until)s AND status <> 'resolved'
                 {_filters(service, urgency)}
             ORDER BY created_at DESC, id LIMIT {OPEN_LISTED}
-            """, params)
-        open_rows = cur.fetchall()
-    tables = {name: _grouping(rows, columns) for name, columns in GROUPINGS.items()}
-    listed = [{"id": incident_id, "title": title, "status": status, "urgency": urgency_name, "service": service_name,
-               "created_at": pd.Timestamp(created).tz_convert("UTC").isoformat(), "html_url": url}
-              for incident_id, title, status, urgency_name, service_name, created, url in open_rows]
-    return WindowCounts(**tables, open_incidents=listed)
+            """, {"start": start, "until": until, "service": service, "urgency": urgency, "no_service": NO_SERVICE})
+        return [{"id": incident_id, "title": title, "status": status, "urgency": urgency_name,
+                 "service": service_name, "created_at": pd.Timestamp(created).tz_convert("UTC").isoformat(),
+                 "html_url": url}
+                for incident_id, title, status, urgency_name, service_name, created, url in cur.fetchall()]
 
 
-def _grouping(rows, columns):
+def window_from_days(days: DayCounts, period: Period, service: str | None = None, urgency: str | None = None,
+                     open_incidents: list[dict[str, object]] = ()) -> WindowCounts:
+    """The WindowCounts of `period` and the one before it, of one service and/or urgency (None: all),
+    summed from per-day counts that cover both (pure)."""
+    first, last = period.previous().first_day, period.last_day
+    alerts, hours = days.alerts, days.hours
+    chosen = (alerts["day"] >= first) & (alerts["day"] <= last)
+    chosen_hours = (hours["day"] >= first) & (hours["day"] <= last)
+    for column, value in (("service", service), ("urgency", urgency)):
+        if value:
+            chosen &= alerts[column] == value
+            chosen_hours &= hours[column] == value
+    alerts = alerts[chosen].assign(current=alerts["day"] >= period.first_day)
+    hours = hours[chosen_hours].assign(current=hours["day"] >= period.first_day)
+
+    def summed(table, by, columns=COUNTED):
+        grouped = table.groupby(list(by), as_index=False)
+        totals = grouped[list(columns)].sum()
+        return totals.merge(grouped["last_created"].max(), on=list(by)) if "alert_group" in by else totals
+
+    return WindowCounts(period=summed(alerts, ["current"]), alerts=summed(alerts, ["current", "alert_group"]),
+                        hours=summed(hours, ["current", "weekday", "hour"], ["incidents"]),
+                        days=summed(alerts, ["current", "day", "urgency"]),
+                        services=summed(alerts, ["current", "service"]), open_incidents=list(open_incidents))
+
+
+def _grouping(rows, columns, grouped):
     """One grouping's rows, with only its own columns."""
-    chosen = rows[rows["grouping"] == _grouping_mask(columns)] if len(rows) else rows
-    kept = ["current", *columns, *(column for column in rows.columns
-                                   if column not in GROUPED_COLUMNS and column not in ("grouping", "current"))]
+    chosen = rows[rows["grouping"] == _grouping_mask(columns, grouped)] if len(rows) else rows
+    kept = [*columns, *(column for column in rows.columns if column not in GROUPED_COLUMNS and column != "grouping")]
     return chosen[kept].reset_index(drop=True)
 
 
-def latest_titles(conn: "Connection", since: datetime, until: datetime) -> dict[str, str]:
-    """{alert_group: the latest title in it} over [since, until), every service and urgency: what the
-    matcher is asked about to name the alert (as `metrics.with_alert_keys` asks)."""
+def latest_titles(conn: "Connection", last_created: Mapping[str, datetime]) -> dict[str, str]:
+    """{alert_group: its title at `last_created[alert_group]`}: the latest title of each group, what the
+    matcher is asked about to name the alert (found through the title-key index, a lookup per group)."""
+    keyed = {group: at for group, at in last_created.items() if group.startswith("k")}
+    titles = {group: group[1:] for group in last_created if group.startswith("t")}
     with conn, conn.cursor() as cur:
         cur.execute("""
-            SELECT DISTINCT ON (alert_group) alert_group, title FROM (
-                SELECT COALESCE('k' || title_key, 't' || title) AS alert_group, title, created_at
-                FROM incidents WHERE created_at >= %s AND created_at < %s) AS window_titles
-            ORDER BY alert_group, created_at DESC
-            """, (since, until))
-        return dict(cur.fetchall())
+            SELECT DISTINCT ON (title_key) 'k' || title_key, title
+            FROM incidents JOIN unnest(%s::text[], %s::timestamptz[]) AS latest(title_key, created_at)
+                USING (title_key, created_at)
+            ORDER BY title_key, id DESC
+            """, ([group[1:] for group in keyed], list(keyed.values())))
+        titles.update(cur.fetchall())
+    return titles

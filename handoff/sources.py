@@ -12,14 +12,22 @@ from datetime import datetime
 
 import pandas as pd
 
-from alert_visualization import incident_store, incident_sync, pagerduty_api, runbook_coverage
+from alert_visualization import incident_store, incident_sync, pagerduty_api, runbook_coverage, window_counts
 from alert_visualization.bot_feedback import feedback_counts
 from alert_visualization.filters import Filters
 from alert_visualization.incident_sync import SyncResult, SyncSettings
 from alert_visualization.pagerduty_api import PagerDutyClient
 from database.connection import Connection
 from generate_documentation_db import rule_coverage, rule_store, runbook_store
-from handoff.report import DocChange, ReportInputs, RunbookLinks, build_handoff_report, previous_week_of, sample_titles
+from handoff.report import (
+    DocChange,
+    ReportInputs,
+    RunbookLinks,
+    build_handoff_report,
+    group_alert_keys,
+    previous_week_of,
+    titles_by_key,
+)
 from handoff.week import HandoffSchedule, HandoffWeek
 from matching import matcher
 from matching.index import RunbookIndex
@@ -94,19 +102,21 @@ def load_inputs(conn: Connection, week: HandoffWeek, schedule: HandoffSchedule,
                 threshold: float = matcher.DEFAULT_THRESHOLD) -> ReportInputs:
     """Everything the pure report builder needs, read in one place."""
     previous = previous_week_of(week, schedule)
-    incidents = incident_store.load_incidents(conn, week.start_utc(), week.end_utc())
+    counts = window_counts.read_window_counts(conn, previous.start_utc(), week.start_utc(), week.end_utc(),
+                                              schedule.zone.key, previous_end=previous.end_utc())
+    group_titles = window_counts.latest_titles(conn, counts.alerts.groupby("alert_group")["last_created"].max().to_dict())
     index = load_index(conn)
-    key_of = matcher.alert_key_reader(index, threshold, taught_lessons(conn))
-    runbooks = runbooks_by_alert_key(index, sample_titles(incidents, key_of), threshold)
+    alert_keys = group_alert_keys(group_titles, matcher.alert_key_reader(index, threshold, taught_lessons(conn)))
+    runbooks = runbooks_by_alert_key(index, titles_by_key(counts, alert_keys, group_titles), threshold)
     return ReportInputs(
-        incidents=incidents,
-        previous_incidents=incident_store.load_incidents(conn, previous.start_utc(), previous.end_utc()),
+        counts=counts,
         open_incidents=load_open_at(conn, week.end_utc()),
+        alert_keys=alert_keys,
+        group_titles=group_titles,
         runbooks=runbooks,
         # The dashboard's coverage sources, plus what the matcher found for this week's titles.
         covered_keys=runbook_coverage.covered_alert_keys(conn) | set(runbooks),
         doc_changes=doc_changes_between(conn, week.start_utc(), week.end_utc()),
-        key_of=key_of,
         new_rule_gaps=new_rule_gaps(conn, index, week),
         bot=feedback_counts(conn, week.start_utc(), week.end_utc()),
     )

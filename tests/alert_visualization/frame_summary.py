@@ -2,8 +2,8 @@
 were counted in PostgreSQL: the reference `test_window_counts` holds the grouped queries to."""
 import math
 
-from alert_visualization import metrics as pa
 from alert_visualization.summary import KPI_DEFINITIONS, KPI_LABELS, SHARE_SLICES, trend_step
+from tests.alert_visualization import row_metrics as pa
 
 
 def apply_filters(incidents, service=None, urgency=None):

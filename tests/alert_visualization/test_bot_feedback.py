@@ -7,12 +7,11 @@ import pytest
 from alert_visualization.app import create_app
 from alert_visualization.bot_feedback import feedback_counts
 from alert_visualization.dashboard_data import DashboardData
-from alert_visualization.incident_store import incidents_frame
 from bot.feedback_store import record_feedback, replied_alert
 from database.connection import connect_url
 from database.outage import Database
 from handoff import mail
-from handoff.report import ReportInputs, build_handoff_report
+from handoff.report import build_handoff_report
 from handoff.sources import load_inputs
 from handoff.week import parse_schedule, week_ending_on
 
@@ -80,9 +79,7 @@ def test_the_weekly_counts_match_the_votes(db, alerts):
 
 def test_the_handoff_mail_shows_the_weeks_counts(db, alerts):
     counts, most = expected(alerts, WEEK.start_utc(), WEEK.end_utc())
-    bot = load_inputs(db, WEEK, SCHEDULE).bot
-    report = build_handoff_report(ReportInputs(incidents_frame([]), incidents_frame([]), incidents_frame([]), bot=bot),
-                                  WEEK, SCHEDULE.zone)
+    report = build_handoff_report(load_inputs(db, WEEK, SCHEDULE), WEEK, SCHEDULE.zone)
     text, html = mail.render_bodies(report)
     assert (f"{counts['replies']} replies with a runbook: {counts['confirmed']} confirmed, {counts['corrected']} corrected; "
             f"{counts['quiet_with_runbook']} alerts it stayed quiet on had a runbook after all.") in text

@@ -4,8 +4,8 @@ import json
 import pytest
 
 from alert_visualization import figures
-from alert_visualization import metrics as pa
 from alert_visualization.incident_store import incidents_frame
+from tests.alert_visualization import row_metrics as pa
 from tests.alert_visualization.frame_summary import frame_summary
 from tests.alert_visualization.test_metrics import PERIOD, ROWS
 

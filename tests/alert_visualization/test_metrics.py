@@ -4,8 +4,8 @@ from datetime import date, datetime, timedelta, timezone
 import pandas as pd
 import pytest
 
-from alert_visualization import metrics as pa
 from alert_visualization.incident_store import incidents_frame
+from tests.alert_visualization import row_metrics as pa
 
 TZ = "Europe/Berlin"
 # Mon 23 .. Sun 29 March 2026; clocks go forward at 02:00 on Sunday the 29th.

@@ -5,7 +5,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from alert_visualization import incident_store, incident_sync, metrics, runbook_coverage
+from alert_visualization import incident_store, incident_sync, runbook_coverage
 from alert_visualization.dashboard_data import DashboardData
 from alert_visualization.filters import Filters
 from alert_visualization.pagerduty_api import PagerDutyClient, retry_policy
@@ -15,6 +15,7 @@ from matching.lessons import taught_lessons
 from matching.matcher import alert_key_reader
 from sandbox.pagerduty import DEFAULT_TOKEN, Account, serve_in_thread
 from sandbox.pagerduty_history import generate_history
+from tests.alert_visualization import row_metrics
 from tests.alert_visualization.frame_summary import frame_summary
 from tests.alert_visualization.test_dashboard import add_runbook
 
@@ -52,7 +53,7 @@ def reference(db, data, filters):
     period = filters.period(ZONE, NOW)
     index = data.runbooks.current(db)
     key_of = alert_key_reader(index, data._match_threshold, taught_lessons(db))
-    frame = metrics.with_alert_keys(incident_store.load_incidents(db, period.previous().start, period.end), key_of)
+    frame = row_metrics.with_alert_keys(incident_store.load_incidents(db, period.previous().start, period.end), key_of)
     return frame_summary(frame, period, runbook_coverage.covered_alert_keys(db),
                          runbook_coverage.recent_runbook_changes(db), filters.service, filters.urgency)
 

@@ -1,14 +1,15 @@
-"""The pure parts of the handoff: formatting, the subject, the report dict, the composed mail."""
+"""The handoff's report dict and mail over counted incidents, its formatting, the subject, the composed mail."""
 from datetime import date, datetime, timezone
 
 import pytest
 
+from alert_visualization import incident_store, window_counts
 from alert_visualization.incident_store import incidents_frame
 from handoff import mail
 from handoff.formatting import change_tone, format_change, format_duration
-from handoff.report import ReportInputs, build_handoff_report
+from handoff.report import ReportInputs, build_handoff_report, group_alert_keys
 from handoff.sources import dashboard_link
-from handoff.week import parse_schedule, week_ending_on
+from handoff.week import parse_schedule, previous_week, week_ending_on
 
 SCHEDULE = parse_schedule("monday 09:00", "Europe/Berlin")
 WEEK = week_ending_on(date(2026, 11, 30), SCHEDULE)  # Mon 23 Nov 09:00 - Mon 30 Nov 09:00 CET (08:00 UTC)
@@ -24,9 +25,17 @@ def incident(number, title, created, acknowledged=None, resolved=None, auto=None
             f"https://example.pagerduty.com/incidents/Q{number}", None)
 
 
-def inputs(current=(), previous=(), still_open=(), **extra):
-    return ReportInputs(incidents_frame(list(current)), incidents_frame(list(previous)),
-                                       incidents_frame(list(still_open)), **extra)
+def inputs(db, current=(), previous=(), still_open=(), **extra):
+    """The report's inputs with `current` and `previous` stored and counted as the mailer counts them
+    (alerts named by their titles' words, no matcher)."""
+    with db, db.cursor() as cur:
+        incident_store.upsert_incidents(cur, [dict(zip(incident_store.FRAME_COLUMNS, row), service_id=None, source="api")
+                                              for row in (*current, *previous)])
+    before = previous_week(WEEK, SCHEDULE)
+    counts = window_counts.read_window_counts(db, before.start_utc(), WEEK.start_utc(), WEEK.end_utc(), SCHEDULE.zone.key,
+                                              previous_end=before.end_utc())
+    titles = window_counts.latest_titles(db, counts.alerts.groupby("alert_group")["last_created"].max().to_dict())
+    return ReportInputs(counts, incidents_frame(list(still_open)), group_alert_keys(titles), titles, **extra)
 
 
 @pytest.mark.parametrize("seconds, shown", [
@@ -52,7 +61,7 @@ def test_the_subject_names_the_week_the_count_and_the_change():
     assert mail.subject_line(quiet) == "On-call handoff · 23–30 Nov 2026 · 1 incident (none the week before)"
 
 
-def test_the_report_counts_only_the_weeks_incidents_and_compares_with_the_week_before():
+def test_the_report_counts_only_the_weeks_incidents_and_compares_with_the_week_before(db):
     current = [
         incident(1, "[FIRING:1] KubePodCrashLooping (api-1 default critical)", utc(2026, 11, 23, 8, 0),
                  acknowledged=utc(2026, 11, 23, 8, 10), resolved=utc(2026, 11, 23, 9, 0)),
@@ -63,7 +72,7 @@ def test_the_report_counts_only_the_weeks_incidents_and_compares_with_the_week_b
     ]
     previous = [incident(9, "Disk full on db-2", utc(2026, 11, 18, 12, 0))]
     report = build_handoff_report(
-        inputs(current, previous, runbooks={"kube pod crash looping": ("KubePodCrashLooping", "http://docs/kpcl")}),
+        inputs(db, current, previous, runbooks={"kube pod crash looping": ("KubePodCrashLooping", "http://docs/kpcl")}),
         WEEK, SCHEDULE.zone, top_n=5)
     figures = {figure["name"]: figure for figure in report["summary"]}
     assert (report["incidents"], report["previous_incidents"], report["label"]) == (3, 1, "23–30 Nov 2026")
@@ -81,25 +90,25 @@ def test_the_report_counts_only_the_weeks_incidents_and_compares_with_the_week_b
     assert report["daily"][0]["day"] == "Mon 23 Nov from 09:00" and report["daily"][-1]["day"] == "Mon 30 Nov to 09:00"
 
 
-def test_open_incidents_are_as_of_the_handoff_moment_triggered_first():
+def test_open_incidents_are_as_of_the_handoff_moment_triggered_first(db):
     still_open = [
         incident(5, "Acked before the handoff", utc(2026, 11, 29, 9, 0), acknowledged=utc(2026, 11, 29, 9, 5)),
         incident(6, "Acked only after the handoff", utc(2026, 11, 29, 10, 0), acknowledged=utc(2026, 11, 30, 9, 0)),
     ]
-    report = build_handoff_report(inputs(still_open=still_open), WEEK, SCHEDULE.zone, open_limit=1)
+    report = build_handoff_report(inputs(db, still_open=still_open), WEEK, SCHEDULE.zone, open_limit=1)
     assert [(row["number"], row["status"]) for row in report["open_incidents"]] == [(6, "triggered")]
     assert (report["open_total"], report["open_more"]) == (2, 1)
 
 
-def test_an_empty_week_still_renders_a_calm_mail():
-    report = build_handoff_report(inputs(), WEEK, SCHEDULE.zone)
+def test_an_empty_week_still_renders_a_calm_mail(db):
+    report = build_handoff_report(inputs(db), WEEK, SCHEDULE.zone)
     text, html = mail.render_bodies(report)
     assert "Nothing open: the next person starts clean." in text and "No incidents this week." in html
     assert mail.subject_line(report).endswith("· 0 incidents (±0% vs previous week)")
 
 
-def test_the_composed_mail_is_text_then_html_with_a_stable_message_id():
-    report = build_handoff_report(inputs(), WEEK, SCHEDULE.zone, dashboard_url="http://dash/?a=1&b=2")
+def test_the_composed_mail_is_text_then_html_with_a_stable_message_id(db):
+    report = build_handoff_report(inputs(db), WEEK, SCHEDULE.zone, dashboard_url="http://dash/?a=1&b=2")
     message_id = mail.handoff_message_id(WEEK.week_of, "On-call bot <oncall@example.com>")
     message = mail.compose_message(report, "oncall@example.com", ["a@example.com", "b@example.com"],
                                            message_id, utc(2026, 11, 30, 8, 0))
@@ -116,23 +125,23 @@ def test_the_dashboard_link_covers_the_local_days_of_the_week():
     assert dashboard_link(None, WEEK) is None
 
 
-def test_new_alert_rules_without_a_runbook_are_listed_and_only_when_there_are_some():
+def test_new_alert_rules_without_a_runbook_are_listed_and_only_when_there_are_some(db):
     gaps = [{"alert_name": "KafkaConsumerLagHigh", "severity": "critical", "status": "no runbook", "runbook": ""},
             {"alert_name": "RedisDown", "severity": "warning", "status": "runbook_url not on the docs site",
              "runbook": "javascript:alert(1)"}]
-    text, html = mail.render_bodies(build_handoff_report(inputs(new_rule_gaps=gaps), WEEK, SCHEDULE.zone))
+    text, html = mail.render_bodies(build_handoff_report(inputs(db, new_rule_gaps=gaps), WEEK, SCHEDULE.zone))
     assert "NEW ALERT RULES WITHOUT A RUNBOOK" in text and "KafkaConsumerLagHigh (critical): no runbook" in text
     assert "New alert rules without a runbook" in html and "RedisDown" in html
     assert 'href="javascript:' not in html  # a rule's link is shown as a link only when it is http(s)
-    text, html = mail.render_bodies(build_handoff_report(inputs(), WEEK, SCHEDULE.zone))
+    text, html = mail.render_bodies(build_handoff_report(inputs(db), WEEK, SCHEDULE.zone))
     assert "NEW ALERT RULES" not in text and "New alert rules" not in html
 
 
-def test_runbook_changes_say_who_made_them_when_a_commit_did():
+def test_runbook_changes_say_who_made_them_when_a_commit_did(db):
     changes = [(utc(2026, 11, 27, 9, 0), "changed", "https://git.example/blob/main/disk.md", ("DiskFull",),
                 "ana in 3f2c1e0: raise the threshold"),
                (utc(2026, 11, 26, 9, 0), "added", "https://runbooks.example/etcd/", ("etcdNoLeader",), None)]
-    report = build_handoff_report(inputs(doc_changes=changes), WEEK, SCHEDULE.zone)
+    report = build_handoff_report(inputs(db, doc_changes=changes), WEEK, SCHEDULE.zone)
     text, html = mail.render_bodies(report)
     assert "(DiskFull), by ana in 3f2c1e0: raise the threshold" in text
     assert "changed by ana in 3f2c1e0: raise the threshold" in html
