@@ -22,7 +22,9 @@ def plain(text: object) -> str:
 AXIS = {"gridcolor": "#eee", "zerolinecolor": "#ddd", "automargin": True}
 
 
-def _layout(figure, title, **extra):
+def _figure(traces, title, **extra):
+    """The figure of `traces` with the page's look; the layout is given whole to the constructor, as
+    update_layout validates it again key by key (ten times slower, and on every new summary)."""
     layout = {"title": {"text": title, "x": 0.01, "font": {"size": 15}}, "template": "none", "height": 340,
               "paper_bgcolor": "#fff", "plot_bgcolor": "#fff", "font": {"family": "system-ui, sans-serif", "size": 12},
               "xaxis": AXIS, "yaxis": AXIS,
@@ -30,23 +32,22 @@ def _layout(figure, title, **extra):
     for axis in ("xaxis", "yaxis"):
         if isinstance(extra.get(axis), dict):
             extra[axis] = {**AXIS, **extra[axis]}
-    figure.update_layout(**{**layout, **extra})
-    return figure
+    return go.Figure(traces, layout=go.Layout(**{**layout, **extra}))
 
 
 def incidents_over_time(per_day: dict[str, list]) -> go.Figure:
     """Stacked bars: incidents per local day, by urgency."""
-    figure = go.Figure([
+    traces = [
         go.Bar(x=per_day["days"], y=per_day.get(urgency, []), name=urgency, marker_color=colour)
         for urgency, colour in URGENCY_COLOURS.items()
-    ])
-    return _layout(figure, "Incidents per day, by urgency", barmode="stack", yaxis_title="incidents")
+    ]
+    return _figure(traces, "Incidents per day, by urgency", barmode="stack", yaxis_title="incidents")
 
 
 def top_alerts(rows: list[dict[str, object]]) -> go.Figure:
     """Horizontal bars of the top alert keys; those without a runbook in orange and marked."""
     rows = list(reversed(rows))  # plotly draws the first bar at the bottom
-    figure = go.Figure(go.Bar(
+    traces = go.Bar(
         x=[row["count"] for row in rows],
         y=[plain(row["alert_key"]) for row in rows],
         orientation="h",
@@ -54,41 +55,41 @@ def top_alerts(rows: list[dict[str, object]]) -> go.Figure:
         text=[("" if row["has_runbook"] else "no runbook  ") + f"{row['change']:+d}" for row in rows],
         textposition="auto",
         hovertemplate="%{y}: %{x} incidents<extra></extra>",
-    ))
-    return _layout(figure, "Top alerts (orange: no runbook)",
+    )
+    return _figure(traces, "Top alerts (orange: no runbook)",
                    height=max(340, 32 * len(rows) + 90), yaxis={"automargin": True})
 
 
 def alert_share(slices: list[dict[str, object]]) -> go.Figure:
-    figure = go.Figure(go.Pie(
+    traces = go.Pie(
         labels=[plain(item["alert_key"]) for item in slices],
         values=[item["count"] for item in slices], hole=0.4, sort=False, textinfo="percent",
-    ))
-    return _layout(figure, "Alert share", legend={"orientation": "v"})
+    )
+    return _figure(traces, "Alert share", legend={"orientation": "v"})
 
 
 def hour_weekday_heatmap(heatmap: dict[str, list]) -> go.Figure:
-    figure = go.Figure(go.Heatmap(
+    traces = go.Heatmap(
         z=heatmap["counts"], x=heatmap["hours"], y=heatmap["weekdays"], colorscale="Reds",
         hovertemplate="%{y} %{x}:00 - %{z} incidents<extra></extra>",
-    ))
-    return _layout(figure, "When incidents start (local hour x weekday)",
+    )
+    return _figure(traces, "When incidents start (local hour x weekday)",
                    xaxis={"dtick": 2, "title": "hour"}, yaxis={"autorange": "reversed"})
 
 
 def incidents_by_service(rows: list[dict[str, object]]) -> go.Figure:
-    figure = go.Figure(go.Bar(x=[plain(row["service"]) for row in rows], y=[row["count"] for row in rows],
-                              marker_color="#9467bd"))
-    return _layout(figure, "Incidents by service", yaxis_title="incidents")
+    traces = go.Bar(x=[plain(row["service"]) for row in rows], y=[row["count"] for row in rows],
+                    marker_color="#9467bd")
+    return _figure(traces, "Incidents by service", yaxis_title="incidents")
 
 
 def response_trend(rows: list[dict[str, object]], step: str = "week") -> go.Figure:
     weeks = [row["start"] for row in rows]
-    figure = go.Figure([
+    traces = [
         go.Scatter(x=weeks, y=[row["mtta_minutes"] for row in rows], name="MTTA", mode="lines+markers"),
         go.Scatter(x=weeks, y=[row["mttr_minutes"] for row in rows], name="MTTR", mode="lines+markers"),
-    ])
-    return _layout(figure, f"MTTA / MTTR per {step} (minutes)", yaxis_title="minutes",
+    ]
+    return _figure(traces, f"MTTA / MTTR per {step} (minutes)", yaxis_title="minutes",
                    xaxis={"title": "week of" if step == "week" else "day", "type": "date", "tickformat": "%b %d"})
 
 
