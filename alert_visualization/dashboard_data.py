@@ -70,9 +70,13 @@ class DashboardData:
         self.database.close()
 
     def _version(self, conn):
-        """A number that changes with every write to the incidents table (the trigger of migration 0082)."""
+        """What changes with every write to the incidents table: the sequence the trigger of migration 0082
+        moves, and the end of the latest sync.  The sequence moves before its writer commits (sequences are
+        not transactional), so counts read in between would be kept as current; the sync's end is recorded
+        after its incidents are committed, and makes them read again."""
         with conn.cursor() as cur:
-            cur.execute("SELECT last_value, is_called FROM incidents_version")
+            cur.execute("SELECT last_value, is_called, (SELECT max(finished_at) FROM pagerduty_sync_runs)"
+                        " FROM incidents_version")
             return cur.fetchone()
 
     def _alert_key_reader(self, conn, index, taught_version):
