@@ -146,5 +146,6 @@ def import_csv(conn: "Connection", path: str | Path, timezone_name: str = "UTC")
         incidents, skipped = incidents_from_csv(export, ZoneInfo(timezone_name))
     with conn, conn.cursor() as cur:
         incident_store.upsert_incidents(cur, incidents)
+    incident_store.mark_incidents_changed(conn)
     log.info("Imported %d incidents from %s (%d rows skipped).", len(incidents), path, skipped)
     return len(incidents), skipped

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CACHED_WINDOWS = 4  # alert names of a window: one entry per alert group
-KEPT_DAYS = 800  # per-day counts kept at most (two of the longest custom periods, and some)
+KEPT_DAYS = 800  # kept day counts spanning more are read afresh rather than extended
 CACHED_SUMMARIES = 32
 BOT_WEEKS = 8  # how many weeks the "how the bot did" table goes back
 

@@ -84,6 +84,14 @@ def apply_history(cur: "Cursor", resolvers: dict[str, str], notes: dict[str, tup
                        rows, template="(%s, %s::timestamptz, %s)", page_size=1000)
 
 
+def mark_incidents_changed(conn: "Connection") -> None:
+    """Move the incidents' version once more, after a writer's commit.  The trigger moves it while the
+    writer's transaction is still open (a sequence is not transactional), so a dashboard reading in
+    between keeps the old counts under the new version; this second move makes it read them again."""
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT nextval('incidents_version')")
+
+
 def fill_title_keys(cur: "Cursor", batch: int = TITLE_KEY_BATCH) -> int:
     """Give up to `batch` incidents stored without a title key theirs; how many were given one."""
     cur.execute("SELECT id, title FROM incidents WHERE title_key IS NULL LIMIT %s", (batch,))
@@ -170,13 +178,13 @@ def load_incidents(conn: "Connection", since: datetime, until: datetime, service
             WHERE created_at >= %(since)s AND created_at < %(until)s{narrowed} ORDER BY created_at
             """, {"since": since, "until": until, "service": service, "urgency": urgency, "no_service": NO_SERVICE})
         rows = cur.fetchall()
-    return incidents_frame(rows)
+    return incidents_frame(rows, LOADED_COLUMNS)
 
 
-def incidents_frame(rows: Sequence[tuple]) -> pd.DataFrame:
+def incidents_frame(rows: Sequence[tuple], columns: Sequence[str] | None = None) -> pd.DataFrame:
     """Rows in FRAME_COLUMNS order (or LOADED_COLUMNS, with the stored title key) -> the DataFrame every
-    metric takes."""
-    columns = LOADED_COLUMNS if rows and len(rows[0]) == len(LOADED_COLUMNS) else FRAME_COLUMNS
+    metric takes; `columns` names them when there may be no rows to tell by."""
+    columns = columns or (LOADED_COLUMNS if rows and len(rows[0]) == len(LOADED_COLUMNS) else FRAME_COLUMNS)
     frame = pd.DataFrame.from_records(list(rows), columns=list(columns))
     for column in ("created_at", "first_acknowledged_at", "resolved_at"):
         frame[column] = pd.to_datetime(frame[column], utc=True)

@@ -3,7 +3,7 @@
 Shared by the dashboard and the handoff mailer.  The counts are `window_counts.WindowCounts`:
 small tables that PostgreSQL groups from the incidents (per period, alert group, local weekday
 and hour, local day and urgency, service), each row holding the COUNTED columns -- counts, and
-exact sums of seconds -- so a mean here is a sum over a count, and a week's is made from its days.
+exact sums of durations in microseconds -- so a mean here is a sum over a count, and a week's is made from its days.
 Times of day are in the team's timezone (ONCALL_TIMEZONE).  The tests keep the row-by-row pandas
 version of every figure (tests/alert_visualization/row_metrics.py) as the reference.
 
@@ -94,8 +94,9 @@ class Period:
 
 
 def _local_midnight(day, timezone):
-    # Where a DST change skips midnight (some zones do), the day starts at the first real instant.
-    return pd.Timestamp(day).tz_localize(timezone, nonexistent="shift_forward", ambiguous=False)
+    # Where a DST change skips midnight (some zones do), the day starts at the first real instant; where
+    # it repeats midnight (America/Havana), at the first of the two, as PostgreSQL's AT TIME ZONE counts it.
+    return pd.Timestamp(day).tz_localize(timezone, nonexistent="shift_forward", ambiguous=True)
 
 
 def last_days(days: int, today: date, timezone: str) -> Period:
@@ -107,7 +108,13 @@ def with_alert_groups(incidents: pd.DataFrame, alert_keys: dict[str, str]) -> pd
     """The frame with an `alert_key` column from {alert group: key} (`window_counts.latest_titles`'
     groups: "k" + the stored title key, or "t" + the title where none was stored)."""
     groups = ("k" + incidents["title_key"]).fillna("t" + incidents["title"])
-    return incidents.assign(alert_key=groups.map(alert_keys).fillna(incidents["title_key"]))
+    return incidents.assign(alert_key=alert_keys_of(groups, alert_keys))
+
+
+def alert_keys_of(groups: pd.Series, alert_keys: Mapping[str, str]) -> pd.Series:
+    """Each alert group's key; a group not named yet (written since the names were worked out) goes by
+    its own words: the title key, or the title."""
+    return groups.map(alert_keys).fillna(groups.str[1:])
 
 
 def ranked(counts: pd.Series) -> pd.Series:
@@ -207,7 +214,7 @@ def response_trend(days: pd.DataFrame, step: str) -> list[dict[str, object]]:
 def alert_counts(alerts: pd.DataFrame, alert_keys: Mapping[str, str]) -> pd.DataFrame:
     """The per-group counts summed per alert key (groups the matcher names alike are one alert), with
     the latest creation time of each."""
-    keyed = alerts.assign(alert_key=alerts["alert_group"].map(alert_keys).fillna(alerts["alert_group"].str[1:]))
+    keyed = alerts.assign(alert_key=alert_keys_of(alerts["alert_group"], alert_keys))
     grouped = keyed.groupby(["current", "alert_key"], as_index=False)
     return grouped[list(COUNTED)].sum().merge(grouped["last_created"].max(), on=["current", "alert_key"])
 

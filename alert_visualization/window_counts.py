@@ -2,7 +2,7 @@
 
 A window (the chosen period and the one before it) of 100,000 incidents used to travel to
 pandas whole on every new period or filter.  Instead, one scan with GROUPING SETS returns a
-few small tables of counts and sums of seconds -- per period, per alert, per local day and
+few small tables of counts and sums of durations -- per period, per alert, per local day and
 urgency, per local weekday and hour, per service -- from which `summary.build_summary` works out
 every figure with the definitions of `metrics` (means are sums over counts, so a week's mean
 is made from its days exactly); the handoff mailer reads its weeks the same way.  Local days
@@ -72,8 +72,11 @@ def _grouping_mask(columns, grouped):
 @dataclass(frozen=True)
 class WindowCounts:
     """The counts of one window, each table with a boolean `current` (the chosen period, else the one
-    before it) and the AGGREGATES columns.  `alerts` is keyed by `alert_group`: the stored title key
-    ("k" + key), or the title itself ("t" + title) for a row stored before title keys existed."""
+    before it) and the AGGREGATES columns (summed from day counts, `hours` has only `incidents`, and
+    `unresolved_at_end` is 0: only the handoff's read_window_counts knows a moment to count it at).
+    `alerts` is keyed by `alert_group`: the stored title key ("k" + key), or the title itself ("t" +
+    title) for a row stored before title keys existed.  `open_incidents`: the dashboard's list of the
+    newest open ones (empty from read_window_counts; the handoff reads its own, as of its moment)."""
 
     period: pd.DataFrame
     alerts: pd.DataFrame
@@ -109,11 +112,10 @@ def _filters(service, urgency):
     return " ".join(clauses)
 
 
-def _grouped_counts(cur, groupings, params, service=None, urgency=None, previous_end=True):
+def _grouped_counts(cur, groupings, params, service=None, urgency=None):
     """{name: table} of one scan of [since, until) grouped by each of `groupings`."""
     sets = ", ".join("(" + ", ".join(columns) + ")" for columns in groupings.values())
     grouped = [column for column in GROUPED_COLUMNS if any(column in columns for columns in groupings.values())]
-    gap = "AND (created_at >= %(start)s OR created_at < %(previous_end)s)" if previous_end else ""
     cur.execute(f"SET LOCAL work_mem = '{GROUPING_WORK_MEM}'")
     cur.execute(f"""
         WITH window_incidents AS (
@@ -133,7 +135,7 @@ def _grouped_counts(cur, groupings, params, service=None, urgency=None, previous
                 SELECT created_at AT TIME ZONE %(timezone)s AS local_created, created_at, title_key, title,
                        urgency, service_name, status, first_acknowledged_at, resolved_at, auto_resolved, merged_into
                 FROM incidents
-                WHERE created_at >= %(since)s AND created_at < %(until)s {gap} {_filters(service, urgency)}
+                WHERE created_at >= %(since)s AND created_at < %(until)s {_filters(service, urgency)}
                 OFFSET 0) AS chosen
         )
         SELECT GROUPING({", ".join(grouped)}) AS grouping, {", ".join(grouped)}, {AGGREGATES}
@@ -148,12 +150,11 @@ def _grouped_counts(cur, groupings, params, service=None, urgency=None, previous
     return {name: _grouping(rows, columns, grouped) for name, columns in groupings.items()}
 
 
-def read_window_counts(conn: "Connection", since: datetime, start: datetime, until: datetime, timezone: str,
-                       previous_end: datetime | None = None) -> WindowCounts:
-    """Counts of the incidents created in [start, until) (the current period) and in [since,
-    previous_end) (the one before; by default it ends at `start`): the handoff's two weeks."""
-    params = {"since": since, "start": start, "until": until, "timezone": timezone,
-              "previous_end": previous_end or start}
+def read_window_counts(conn: "Connection", since: datetime, start: datetime, until: datetime,
+                       timezone: str) -> WindowCounts:
+    """Counts of the incidents created in [since, until): those from `start` on are the current period's
+    (the handoff's week), the others the period before it."""
+    params = {"since": since, "start": start, "until": until, "timezone": timezone}
     with conn, conn.cursor() as cur:
         tables = _grouped_counts(cur, WINDOW_GROUPINGS, params)
     return WindowCounts(**tables, open_incidents=[])
@@ -164,7 +165,9 @@ def read_day_counts(conn: "Connection", first_day: date, last_day: date, timezon
     days = Period(first_day, last_day, timezone)
     params = {"since": days.start, "start": days.start, "until": days.end, "timezone": timezone}
     with conn, conn.cursor() as cur:
-        tables = _grouped_counts(cur, DAY_GROUPINGS, params, previous_end=False)
+        tables = _grouped_counts(cur, DAY_GROUPINGS, params)
+    # "Not resolved at the end" would mean the end of this read, not of a period: day counts have none.
+    tables["alerts"]["unresolved_at_end"] = 0
     return DayCounts(first_day, last_day, tables["alerts"], tables["hours"])
 
 

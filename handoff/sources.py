@@ -103,7 +103,7 @@ def load_inputs(conn: Connection, week: HandoffWeek, schedule: HandoffSchedule,
     """Everything the pure report builder needs, read in one place."""
     previous = previous_week_of(week, schedule)
     counts = window_counts.read_window_counts(conn, previous.start_utc(), week.start_utc(), week.end_utc(),
-                                              schedule.zone.key, previous_end=previous.end_utc())
+                                              schedule.zone.key)
     group_titles = window_counts.latest_titles(conn, counts.alerts.groupby("alert_group")["last_created"].max().to_dict())
     index = load_index(conn)
     alert_keys = group_alert_keys(group_titles, matcher.alert_key_reader(index, threshold, taught_lessons(conn)))
@@ -144,7 +144,7 @@ def load_open_at(conn: Connection, moment: datetime) -> pd.DataFrame:
               AND NOT (status = 'resolved' AND resolved_at IS NULL)
             ORDER BY created_at
             """, {"moment": moment})
-        return incident_store.incidents_frame(cur.fetchall())
+        return incident_store.incidents_frame(cur.fetchall(), incident_store.LOADED_COLUMNS)
 
 
 def runbooks_by_alert_key(index: RunbookIndex, titles_by_key: dict[str, str],
