@@ -93,7 +93,6 @@ def test_progress_line_reads_as_a_sentence():
 
 def test_the_monitor_waits_for_a_database_that_is_not_there_yet(sample_site, pg_server_url):
     import signal
-    import threading
     import time
 
     import psycopg2
