@@ -136,9 +136,13 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def sync_loop(config: Config, database: Database, stopping: threading.Event, interval: int) -> None:
+def sync_loop(config: Config, database: Database, stopping: threading.Event, interval: int,
+              after_sync: Callable[[], None] | None = None) -> None:
+    """Sync every `interval` seconds; `after_sync()` after each round that did its job (the dashboard
+    counts its periods again then, rather than on the next page view)."""
     while not stopping.is_set():
-        sync_step(config, database, stopping)
+        if sync_step(config, database, stopping) and after_sync is not None and not stopping.is_set():
+            after_sync()
         stopping.wait(interval)
 
 
@@ -151,12 +155,13 @@ def sync_off_beats(database: Database, stopping: threading.Event) -> None:
 def serve(config: Config, database: Database, stopping: threading.Event) -> None:
     host, port, password = bind_settings(config)
     data = DashboardData(database, timezone_name(config), match_threshold=match_threshold(config))
-    # The matcher's index names each alert by its runbook; built now, not on the first page view.
-    threading.Thread(target=data.load_runbooks, name="runbook-index", daemon=True).start()
+    # The matcher's index names each alert by its runbook, and the preset periods are counted: now, not
+    # on the first page view.
+    threading.Thread(target=data.warm, name="dashboard-warm", daemon=True).start()
     app = create_app(data, password, config.text("DASHBOARD_USER", "oncall"))
     if config.is_set("PAGERDUTY_TOKEN"):
-        syncing = threading.Thread(target=sync_loop, args=(config, database, stopping, sync_interval(config)),
-                                   name="pagerduty-sync", daemon=True)
+        syncing = threading.Thread(target=sync_loop, args=(config, database, stopping, sync_interval(config),
+                                                           data.warm), name="pagerduty-sync", daemon=True)
     else:
         log.info("PAGERDUTY_TOKEN is not set, so incidents are not synced; the dashboard shows what is stored.")
         syncing = threading.Thread(target=sync_off_beats, args=(database, stopping), name="heartbeat", daemon=True)

@@ -9,13 +9,13 @@ is sums in memory, and a new period reads only the days it adds.
 import logging
 import threading
 from datetime import date, datetime, timedelta, timezone
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from alert_visualization import incident_store, metrics, runbook_coverage, window_counts
 from alert_visualization.bot_feedback import most_corrected, weekly_counts
+from alert_visualization.filters import RANGES, Filters
 from alert_visualization.metrics import Period
 from alert_visualization.status_panel import status_panel
 from alert_visualization.suite_metrics import suite_figures
@@ -28,9 +28,6 @@ from generate_documentation_db.rule_coverage import ON_SITE, stored_coverage
 from matching.knowledge_base import LiveIndex, rules_version
 from matching.lessons import lessons_version, taught_alerts, taught_lessons
 from matching.matcher import DEFAULT_THRESHOLD, alert_key_reader
-
-if TYPE_CHECKING:
-    from alert_visualization.filters import Filters
 
 log = logging.getLogger(__name__)
 
@@ -59,12 +56,16 @@ class DashboardData:
         self._rule_gaps = (None, None)  # (versions it was made from, gaps)
         self._lock = threading.Lock()
 
-    def load_runbooks(self) -> None:
-        """Build the matcher's index ahead of the first request (logged, never raised: requests retry)."""
+    def warm(self) -> None:
+        """Count the preset periods ahead of anyone asking: at start, and after each sync of this process,
+        so the first view of a period is not the one that waits for 180 days of incidents to be counted
+        (the 90 days first: their day counts hold the 30 and the 7 days too).  Logged, never raised."""
         try:
             self.database.run(self.runbooks.current)
+            for days in sorted(RANGES, key=int, reverse=True):
+                self.summary(Filters(days))
         except Exception:
-            log.exception("Could not load the runbooks for naming alerts; the first request will try again.")
+            log.exception("Could not count the dashboard's periods ahead of time; requests will count them.")
 
     def close(self) -> None:
         self.database.close()
@@ -142,7 +143,7 @@ class DashboardData:
             self._services = (version, names)
         return names
 
-    def summary(self, filters: "Filters", now: datetime | None = None) -> dict:
+    def summary(self, filters: Filters, now: datetime | None = None) -> dict:
         """The summary for `filters`; recomputed only when an input changed since the last time."""
         period = filters.period(self.timezone, now)
 
@@ -178,7 +179,7 @@ class DashboardData:
             self._summaries[key] = summary
         return summary
 
-    def export(self, filters: "Filters", now: datetime | None = None) -> pd.DataFrame:
+    def export(self, filters: Filters, now: datetime | None = None) -> pd.DataFrame:
         """The filtered incidents of the period, newest first, with their alert keys, for the CSV export."""
         period = filters.period(self.timezone, now)
 

@@ -129,3 +129,14 @@ def test_an_import_committed_while_the_dashboard_read_is_counted_at_the_next_req
     after = synced.summary(Filters("7"), NOW)
     assert after["kpis"]["incidents"]["value"] == before + 1
     assert "QNEW" in [row["id"] for row in after["open_incidents"]]
+
+
+
+def test_warming_counts_the_preset_periods_so_their_first_view_is_already_made(synced):
+    synced.warm()
+    warmed = list(synced._summaries.values())
+    assert len(warmed) == 3
+    kept = synced._days
+    assert kept.last_day - kept.first_day >= timedelta(days=179)  # the 90 days and the 90 before them
+    for days in ("7", "30", "90"):
+        assert any(synced.summary(Filters(days)) is summary for summary in warmed)
