@@ -55,6 +55,7 @@ class DashboardData:
         self._summaries = {}  # callers must not modify a returned summary
         self._rule_gaps = (None, None)  # (versions it was made from, gaps)
         self._lock = threading.Lock()
+        self._reading = threading.Lock()  # held while day counts are read (day_counts)
 
     def warm(self) -> None:
         """Count the preset periods ahead of anyone asking: at start, and after each sync of this process,
@@ -91,24 +92,35 @@ class DashboardData:
         """Per-day counts covering first_day..last_day: the days already read are kept while the incidents
         are unchanged, and only the days before or after them are read (a new filter reads nothing)."""
         version = self._version(conn)
-        with self._lock:
-            kept = self._days if self._days_version == version else None
-        if kept is not None and kept.first_day <= first_day and last_day <= kept.last_day:
+
+        def kept_days():
+            with self._lock:
+                return self._days if self._days_version == version else None
+
+        def covers(kept):
+            return kept is not None and kept.first_day <= first_day and last_day <= kept.last_day
+
+        if covers(kept := kept_days()):
             return kept
-        touching = kept is not None and first_day <= kept.last_day + timedelta(days=1) \
-            and kept.first_day - timedelta(days=1) <= last_day
-        if not touching or kept.last_day - kept.first_day > timedelta(days=KEPT_DAYS):
-            days = window_counts.read_day_counts(conn, first_day, last_day, self.timezone)
-        else:
-            days = kept
-            if first_day < kept.first_day:
-                days = days.joined(window_counts.read_day_counts(conn, first_day, kept.first_day - timedelta(days=1),
-                                                                 self.timezone))
-            if last_day > kept.last_day:
-                days = days.joined(window_counts.read_day_counts(conn, kept.last_day + timedelta(days=1), last_day,
-                                                                 self.timezone))
-        with self._lock:
-            self._days, self._days_version = days, version
+        # One read at a time: a request that comes while the warm-up (or another request) is counting
+        # these days waits for that count instead of making its own beside it on the same two cores.
+        with self._reading:
+            if covers(kept := kept_days()):
+                return kept
+            touching = kept is not None and first_day <= kept.last_day + timedelta(days=1) \
+                and kept.first_day - timedelta(days=1) <= last_day
+            if not touching or kept.last_day - kept.first_day > timedelta(days=KEPT_DAYS):
+                days = window_counts.read_day_counts(conn, first_day, last_day, self.timezone)
+            else:
+                days = kept
+                if first_day < kept.first_day:
+                    days = days.joined(window_counts.read_day_counts(
+                        conn, first_day, kept.first_day - timedelta(days=1), self.timezone))
+                if last_day > kept.last_day:
+                    days = days.joined(window_counts.read_day_counts(
+                        conn, kept.last_day + timedelta(days=1), last_day, self.timezone))
+            with self._lock:
+                self._days, self._days_version = days, version
         return days
 
     def alert_keys(self, conn: Connection, period: Period) -> dict[str, str]:
