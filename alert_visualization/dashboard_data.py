@@ -135,9 +135,8 @@ class DashboardData:
                 return self._alert_keys[key]
         whole = window_counts.window_from_days(self.day_counts(conn, period.previous().first_day, period.last_day),
                                                period)
-        last_created = whole.alerts.groupby("alert_group")["last_created"].max().to_dict()
         key_of = self._alert_key_reader(conn, index, taught_version)
-        keys = {group: key_of(title) for group, title in window_counts.latest_titles(conn, last_created).items()}
+        keys = {group: key_of(title) for group, title in window_counts.latest_titles(conn, whole.alerts).items()}
         with self._lock:
             self._alert_keys = {k: v for k, v in self._alert_keys.items() if k[1] == versions}
             if len(self._alert_keys) >= CACHED_WINDOWS:

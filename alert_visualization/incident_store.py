@@ -166,16 +166,21 @@ FRAME_COLUMNS = ("id", "incident_number", "title", "status", "urgency", "service
 LOADED_COLUMNS = (*FRAME_COLUMNS, "title_key")
 
 
+def narrowed(service: str | None, urgency: str | None) -> str:
+    """The WHERE clauses for one service and/or urgency (None: all), with the parameters `service`,
+    `urgency` and `no_service` (NO_SERVICE: how an incident without a service is chosen)."""
+    return " ".join((["AND COALESCE(service_name, %(no_service)s) = %(service)s"] if service else [])
+                    + (["AND urgency = %(urgency)s"] if urgency else []))
+
+
 def load_incidents(conn: "Connection", since: datetime, until: datetime, service: str | None = None,
                    urgency: str | None = None) -> pd.DataFrame:
     """Incidents created in [since, until), of one service and/or urgency (None: all), as a DataFrame
     with UTC timestamps."""
-    narrowed = "".join((" AND COALESCE(service_name, %(no_service)s) = %(service)s" if service else "",
-                        " AND urgency = %(urgency)s" if urgency else ""))
     with conn, conn.cursor() as cur:
         cur.execute(f"""
             SELECT {", ".join(LOADED_COLUMNS)} FROM incidents
-            WHERE created_at >= %(since)s AND created_at < %(until)s{narrowed} ORDER BY created_at
+            WHERE created_at >= %(since)s AND created_at < %(until)s {narrowed(service, urgency)} ORDER BY created_at
             """, {"since": since, "until": until, "service": service, "urgency": urgency, "no_service": NO_SERVICE})
         rows = cur.fetchall()
     return incidents_frame(rows, LOADED_COLUMNS)

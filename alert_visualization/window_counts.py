@@ -9,14 +9,13 @@ is made from its days exactly); the handoff mailer reads its weeks the same way.
 and hours are PostgreSQL's `AT TIME ZONE`, which counts a DST change's hours as pandas'
 `tz_convert` does.
 """
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from alert_visualization.incident_store import NO_SERVICE
+from alert_visualization.incident_store import NO_SERVICE, narrowed
 from alert_visualization.metrics import COUNTED, QUICK_AUTO_RESOLVE_MINUTES, Period
 
 if TYPE_CHECKING:
@@ -103,15 +102,6 @@ class DayCounts:
                          pd.concat([self.hours, other.hours], ignore_index=True))
 
 
-def _filters(service, urgency):
-    clauses = []
-    if service:
-        clauses.append("AND COALESCE(service_name, %(no_service)s) = %(service)s")
-    if urgency:
-        clauses.append("AND urgency = %(urgency)s")
-    return " ".join(clauses)
-
-
 def _grouped_counts(cur, groupings, params, service=None, urgency=None):
     """{name: table} of one scan of [since, until) grouped by each of `groupings`."""
     sets = ", ".join("(" + ", ".join(columns) + ")" for columns in groupings.values())
@@ -135,7 +125,7 @@ def _grouped_counts(cur, groupings, params, service=None, urgency=None):
                 SELECT created_at AT TIME ZONE %(timezone)s AS local_created, created_at, title_key, title,
                        urgency, service_name, status, first_acknowledged_at, resolved_at, auto_resolved, merged_into
                 FROM incidents
-                WHERE created_at >= %(since)s AND created_at < %(until)s {_filters(service, urgency)}
+                WHERE created_at >= %(since)s AND created_at < %(until)s {narrowed(service, urgency)}
                 OFFSET 0) AS chosen
         )
         SELECT GROUPING({", ".join(grouped)}) AS grouping, {", ".join(grouped)}, {AGGREGATES}
@@ -179,7 +169,7 @@ def read_open_incidents(conn: "Connection", start: datetime, until: datetime, se
             SELECT id, title, status, urgency, COALESCE(service_name, %(no_service)s), created_at, html_url
             FROM incidents
             WHERE created_at >= %(start)s AND created_at < %(until)s AND status <> 'resolved'
-                {_filters(service, urgency)}
+                {narrowed(service, urgency)}
             ORDER BY created_at DESC, id LIMIT {OPEN_LISTED}
             """, {"start": start, "until": until, "service": service, "urgency": urgency, "no_service": NO_SERVICE})
         return [{"id": incident_id, "title": title, "status": status, "urgency": urgency_name,
@@ -221,9 +211,11 @@ def _grouping(rows, columns, grouped):
     return chosen[kept].reset_index(drop=True)
 
 
-def latest_titles(conn: "Connection", last_created: Mapping[str, datetime]) -> dict[str, str]:
-    """{alert_group: its title at `last_created[alert_group]`}: the latest title of each group, what the
-    matcher is asked about to name the alert (found through the title-key index, a lookup per group)."""
+def latest_titles(conn: "Connection", alerts: pd.DataFrame) -> dict[str, str]:
+    """{alert_group: its latest title} for the groups of an `alerts` table (WindowCounts.alerts, both
+    periods): what the matcher is asked about to name the alert (found through the title-key index at
+    each group's `last_created`, a lookup per group)."""
+    last_created = alerts.groupby("alert_group")["last_created"].max().to_dict() if len(alerts) else {}
     keyed = {group: at for group, at in last_created.items() if group.startswith("k")}
     titles = {group: group[1:] for group in last_created if group.startswith("t")}
     with conn, conn.cursor() as cur:

@@ -104,7 +104,7 @@ def load_inputs(conn: Connection, week: HandoffWeek, schedule: HandoffSchedule,
     previous = previous_week_of(week, schedule)
     counts = window_counts.read_window_counts(conn, previous.start_utc(), week.start_utc(), week.end_utc(),
                                               schedule.zone.key)
-    group_titles = window_counts.latest_titles(conn, counts.alerts.groupby("alert_group")["last_created"].max().to_dict())
+    group_titles = window_counts.latest_titles(conn, counts.alerts)
     index = load_index(conn)
     alert_keys = group_alert_keys(group_titles, matcher.alert_key_reader(index, threshold, taught_lessons(conn)))
     runbooks = runbooks_by_alert_key(index, titles_by_key(counts, alert_keys, group_titles), threshold)

@@ -33,7 +33,7 @@ def inputs(db, current=(), previous=(), still_open=(), **extra):
                                               for row in (*current, *previous)])
     before = previous_week(WEEK, SCHEDULE)
     counts = window_counts.read_window_counts(db, before.start_utc(), WEEK.start_utc(), WEEK.end_utc(), SCHEDULE.zone.key)
-    titles = window_counts.latest_titles(db, counts.alerts.groupby("alert_group")["last_created"].max().to_dict())
+    titles = window_counts.latest_titles(db, counts.alerts)
     return ReportInputs(counts, incidents_frame(list(still_open)), group_alert_keys(titles), titles, **extra)
 
 
