@@ -25,6 +25,7 @@ class Evidence:
     explained_lead: float  # margin x explained: a lead earned by one rare word the runbook shares says little
     phrases: float  # share of the alert's adjacent term pairs its names and Meaning say too
     unknown_words: float  # words no runbook uses (a product: Kafka, Airflow): none 0, one 0.5, more 1
+    name_lead: float = 0.0  # its name_recall less the best of the other alerts' runbooks found
     # From the word-meaning model (`matching.semantics`); None without one.
     similarity: float | None = None  # cosine of the alert's and the runbook's vectors
     similarity_lead: float | None = None  # its similarity less the best of the other alerts' runbooks found
@@ -42,19 +43,19 @@ FEATURES = tuple(item.name for item in fields(Evidence))
 # Fitted by benchmarks/fit_confidence.py on the best three candidates of 1,904 labelled messages (see its
 # output for the sets, the folds and the curve).
 WEIGHTS = {
-    "score_share": 0.606, "explained": -0.619, "mentioned": 1.475, "name_recall": 2.393, "margin": 2.681,
-    "missing_rare": -0.760, "missing_known": 1.706, "few_terms": -4.750, "explained_lead": 3.134, "phrases": 0.338,
-    "unknown_words": 0.261, "similarity": 2.357, "similarity_lead": 4.586,
+    "score_share": 0.972, "explained": -0.472, "mentioned": 1.758, "name_recall": 1.126, "margin": 2.057,
+    "missing_rare": -0.271, "missing_known": 1.021, "few_terms": -4.846, "explained_lead": 3.127, "phrases": 0.497,
+    "unknown_words": 0.159, "name_lead": 1.920, "similarity": 2.471, "similarity_lead": 3.832,
 }
-BIAS = -3.902
+BIAS = -3.873
 # Fitted the same way with the word-meaning features left out (`--words-only`): the model when no
 # word-meaning model is installed.
 WORDS_ONLY_WEIGHTS = {
-    "score_share": 0.916, "explained": 0.287, "mentioned": 1.076, "name_recall": 3.550, "margin": 3.396,
-    "missing_rare": -0.616, "missing_known": 2.187, "few_terms": -4.693, "explained_lead": 4.130, "phrases": 0.686,
-    "unknown_words": 0.361,
+    "score_share": 1.463, "explained": 0.532, "mentioned": 1.584, "name_recall": 1.961, "margin": 2.568,
+    "missing_rare": -0.009, "missing_known": 1.462, "few_terms": -5.112, "explained_lead": 3.888, "phrases": 0.763,
+    "unknown_words": 0.265, "name_lead": 2.225,
 }
-WORDS_ONLY_BIAS = -4.027
+WORDS_ONLY_BIAS = -4.016
 
 
 def confidence(evidence: Evidence) -> float:

@@ -22,7 +22,7 @@ from matching.titles import (
     normalise_alert_title,
     without_decorations,
 )
-from matching.vocabulary import plain_words
+from matching.vocabulary import plain_words, without_circumstances
 
 # Chosen on the out-of-fold curve benchmarks/fit_confidence.py prints: the lowest threshold at which at
 # most 1 % of all replies are wrong (a wrong runbook, or one where none exists).
@@ -205,7 +205,7 @@ def _named_match(index, base, rules):
     mentions = name_mentions(without_decorations(base.title), known, index.name_vocabulary, index.prose_words)
     keys = [mention.key for mention in mentions]
     # "Kubelet has disappeared from Prometheus target discovery" says "kubelet down": a name too.
-    plain = name_key(plain_words(" ".join(name_words(base.normalised))))
+    plain = name_key(plain_words(" ".join(name_words(without_circumstances(base.normalised)))))
     if plain in index.known_keys:
         keys.append(plain)
     for key in keys:
@@ -281,6 +281,7 @@ def ranked_candidates(index: RunbookIndex, title: str) -> list[tuple[int, float,
     if names_label_values(title):
         reading = normalise_alert_title(title, is_word=lambda token: token.isalpha()
                                         and token.lower() in index.name_vocabulary)
+    reading = without_circumstances(reading) or reading
     query = list(dict.fromkeys(part for term in described_terms(reading)
                                for part in (index.split_compound(term) or [term])))
     hits = index.search(query, SEARCH_LIMIT)
@@ -359,6 +360,15 @@ class _Said:
         self.known = {term for term in query if index.document_frequency(term)}
         self.pairs = {pair: index.idf(pair[0]) + index.idf(pair[1]) for pair in phrase_pairs(reading)}
         self.pairs_total = sum(self.pairs.values()) or 1.0
+        self.name_recall = {doc: _name_recall(index, doc, self.weights) for doc, _ in hits[:RERANKED]
+                            if index.runbook(doc) is not None}
+
+
+def _name_recall(index, doc, weights):
+    """Share (idf-weighted) of the runbook's own name's terms the alert says."""
+    own_name = set(described_terms(index.runbook(doc).record.display_name))
+    name_total = sum(index.idf(term) for term in own_name) or 1.0
+    return sum(index.idf(term) for term in own_name if term in weights) / name_total
 
 
 def _another_alert(index, doc, keys):
@@ -371,8 +381,6 @@ def _evidence(index, doc, score, hits, said):
     runbook = index.runbook(doc)
     weights, total = said.weights, said.total
     in_fields = runbook.name_terms | runbook.meaning_terms
-    own_name = set(described_terms(runbook.record.display_name))
-    name_total = sum(index.idf(term) for term in own_name) or 1.0
     rival = next((other_score for other, other_score in hits
                   if other != doc and _another_alert(index, other, runbook.alert_keys)), 0.0)
     margin = (score - rival) / max(score, rival) if max(score, rival) > 0 else 0.0
@@ -389,7 +397,10 @@ def _evidence(index, doc, score, hits, said):
         score_share=min(1.0, score / total),
         explained=explained,
         mentioned=sum(weights[term] for term in mentioned) / total,
-        name_recall=sum(index.idf(term) for term in own_name if term in weights) / name_total,
+        name_recall=said.name_recall[doc],
+        name_lead=said.name_recall[doc] - max((value for other, value in said.name_recall.items()
+                                               if other != doc and _another_alert(index, other, runbook.alert_keys)),
+                                              default=0.0),
         margin=margin,
         missing_rare=max(weights[term] for term in missing) / said.highest if missing else 0.0,
         # A word other runbooks use and this one never does names another component; a word no

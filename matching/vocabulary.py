@@ -87,6 +87,34 @@ _RULES = [(re.compile(pattern), replacement) for pattern, replacement in (
 )]
 
 
+# When and where an alert fires, which its summary says around the condition: "for longer than 15 minutes",
+# "over the last 5m", "in the last two minutes", "on cluster eks-data", "in namespace:cluster a:b".  The
+# cleaner has dropped the figures by now (titles.normalise_alert_title), so a window may end in "the last".
+_COUNT = r"(?:a|an|one|two|three|four|five|ten|fifteen|thirty|few|several|couple of)"
+_UNIT = r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?)"
+_CIRCUMSTANCES = [re.compile(pattern, re.IGNORECASE) for pattern in (
+    rf"\b(?:for|in|within|during|over|since|after)\s+(?:the\s+)?(?:(?:more|longer|less)\s+than\s+|at\s+least\s+|about\s+)?"
+    rf"(?:(?:last|past|next|previous)\s+)?(?:{_COUNT}\s+)?{_UNIT}\b",
+    rf"\b(?:for|in|within|during|over)\s+the\s+(?:last|past|next|previous)\b",
+    rf"\b(?:more|longer|less)\s+than\s+(?:{_COUNT}\s+)?{_UNIT}\b",
+    r"\b(?:for\s+)?(?:(?:more|longer|less)\s+than|at\s+least)\s*$",
+    r"\b(?:on|in|for|of)\s+(?:the\s+)?cluster\s+\S+",
+    r"\b(?:in\s+)?namespace:cluster(?:\s+\S+)?",
+)]
+
+
+def without_circumstances(reading: str) -> str:
+    """The alert's words without when and where it fires (see _CIRCUMSTANCES): they tell which rule
+    window or cluster fired, never which alert, and a runbook rarely repeats them.
+
+    >>> without_circumstances("StatefulSet has not matched the expected number of replicas for longer than minutes on cluster eks-data")
+    'StatefulSet has not matched the expected number of replicas'
+    """
+    for pattern in _CIRCUMSTANCES:
+        reading = pattern.sub(" ", reading)
+    return " ".join(reading.split())
+
+
 @functools.lru_cache(maxsize=8192)  # a runbook's name and Meaning are read again for every alert it is a candidate for
 def plain_words(words: str) -> str:
     """`words` (lower-case, spaced) in the canonical wording of on-call conditions.

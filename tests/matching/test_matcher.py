@@ -119,6 +119,10 @@ def test_a_summary_in_other_words_than_the_name_is_found_through_the_on_call_voc
                       "NodeFilesystemAlmostOutOfFiles": ("A filesystem has few inodes left.", "1. Find small files.")})
     down = match_alert(load_index(db), "Kubelet has disappeared from Prometheus target discovery.")
     assert (down.matched, down.reason) == ("KubeletDown", "exact name")
+    # Where and for how long it fired are not part of what it says.
+    elsewhere = match_alert(load_index(db), "Kubelet has disappeared from Prometheus target discovery on cluster "
+                                            "eks-data-prod for more than 15 minutes.")
+    assert (elsewhere.matched, elsewhere.reason) == ("KubeletDown", "exact name")
     files = match_alert(load_index(db), "Filesystem on /dev/sda1 has less than 3% inodes left.")
     assert files.matched == "NodeFilesystemAlmostOutOfFiles" and files.confidence >= DEFAULT_THRESHOLD
 

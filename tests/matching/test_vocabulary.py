@@ -1,7 +1,7 @@
 """On-call synonyms: two wordings of one condition read the same (pure functions)."""
 import pytest
 
-from matching.vocabulary import plain_words
+from matching.vocabulary import plain_words, without_circumstances
 
 
 @pytest.mark.parametrize("summary, name", [
@@ -46,3 +46,24 @@ def test_both_spellings_of_one_condition_meet():
     assert plain_words("ceph mgr is absent") == plain_words("ceph manager is not running") == "ceph mgr down"
     assert plain_words("the volume has status failed") == "the volume has status errors"
     assert plain_words("object storage daemons") == plain_words("OSDs".lower()) == "osd"
+
+
+@pytest.mark.parametrize("reading, condition", [
+    ("StatefulSet has not matched the expected number of replicas for longer than minutes on cluster eks-data",
+     "StatefulSet has not matched the expected number of replicas"),
+    ("interface has encountered receive errors in the last two minutes", "interface has encountered receive errors"),
+    ("Prometheus has detected reload failures over the last", "Prometheus has detected reload failures"),
+    ("Storage cluster is in error state for more than", "Storage cluster is in error state"),
+    ("Pods of DaemonSet are not scheduled for at least", "Pods of DaemonSet are not scheduled"),
+    ("OBC has crossed of the quota in namespace:cluster data-pipeline:ocs", "OBC has crossed of the quota"),
+    ("Disk not accessible", "Disk not accessible"),
+])
+def test_when_and_where_an_alert_fires_is_not_part_of_its_condition(reading, condition):
+    assert without_circumstances(reading) == condition
+
+
+def test_a_rule_window_that_is_the_condition_itself_stays():
+    # "within the next hours" goes, "predicted to run out of space" stays: that is what FillingUp says.
+    assert without_circumstances("Filesystem is predicted to run out of space within the next hours") \
+        == "Filesystem is predicted to run out of space"
+    assert without_circumstances("Storage cluster is in a degraded state") == "Storage cluster is in a degraded state"
