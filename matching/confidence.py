@@ -43,19 +43,19 @@ FEATURES = tuple(item.name for item in fields(Evidence))
 # Fitted by benchmarks/fit_confidence.py on the best three candidates of 1,904 labelled messages (see its
 # output for the sets, the folds and the curve).
 WEIGHTS = {
-    "score_share": 0.972, "explained": -0.472, "mentioned": 1.758, "name_recall": 1.126, "margin": 2.057,
-    "missing_rare": -0.271, "missing_known": 1.021, "few_terms": -4.846, "explained_lead": 3.127, "phrases": 0.497,
-    "unknown_words": 0.159, "name_lead": 1.920, "similarity": 2.471, "similarity_lead": 3.832,
+    "score_share": 0.970, "explained": -0.484, "mentioned": 1.713, "name_recall": 1.123, "margin": 2.081,
+    "missing_rare": -0.311, "missing_known": 1.042, "few_terms": -4.853, "explained_lead": 3.168, "phrases": 0.493,
+    "unknown_words": 0.146, "name_lead": 1.961, "similarity": 2.448, "similarity_lead": 3.736,
 }
-BIAS = -3.873
+BIAS = -3.793
 # Fitted the same way with the word-meaning features left out (`--words-only`): the model when no
 # word-meaning model is installed.
 WORDS_ONLY_WEIGHTS = {
-    "score_share": 1.463, "explained": 0.532, "mentioned": 1.584, "name_recall": 1.961, "margin": 2.568,
-    "missing_rare": -0.009, "missing_known": 1.462, "few_terms": -5.112, "explained_lead": 3.888, "phrases": 0.763,
-    "unknown_words": 0.265, "name_lead": 2.225,
+    "score_share": 1.449, "explained": 0.512, "mentioned": 1.547, "name_recall": 1.951, "margin": 2.587,
+    "missing_rare": -0.058, "missing_known": 1.469, "few_terms": -5.127, "explained_lead": 3.924, "phrases": 0.748,
+    "unknown_words": 0.245, "name_lead": 2.252,
 }
-WORDS_ONLY_BIAS = -4.016
+WORDS_ONLY_BIAS = -3.924
 
 
 def confidence(evidence: Evidence) -> float:

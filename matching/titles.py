@@ -33,7 +33,10 @@ _TITLE_DECORATIONS = [re.compile(pattern, re.IGNORECASE) for pattern in (
 )]
 # CloudWatch: ALARM: "prod-api-5xx" in US East (N. Virginia) -> the alarm's name; AWS Chatbot posts
 # "CloudWatch Alarm | prod-api-5xx | us-east-1 | Account: 1234…"
-_CLOUDWATCH = re.compile(r'^(?:alarm|ok|insufficient[_ ]data)\s*:\s*"([^"]+)"(?:\s+in\s+.*)?$', re.IGNORECASE)
+# A state change says where it came from too: OK -> ALARM: "prod-api-5xx" in …
+_CLOUDWATCH_STATE = r"(?:alarm|ok|insufficient[_ ]data)"
+_CLOUDWATCH = re.compile(rf'^(?:{_CLOUDWATCH_STATE}\s*(?:->|-&gt;|→)\s*)?{_CLOUDWATCH_STATE}\s*:\s*"([^"]+)"(?:\s+in\s+.*)?$',
+                         re.IGNORECASE)
 _CHATBOT = re.compile(r"^(?:cloudwatch )?alarm\s*\|\s*([^|]+?)\s*(?:\||$)", re.IGNORECASE)
 # Labels written out as key=value: "alertname=KubeQuotaExceeded namespace=payments" names its alert.
 _ALERTNAME_LABEL = re.compile(r"""\balertname\s*[=:]\s*["'`]?([A-Za-z_][\w.:-]*)""")
@@ -42,7 +45,8 @@ _LABEL_PAIR = re.compile(r"^[A-Za-z_][\w.]*=")
 _EMOJI = re.compile(r"(?<!\S):[a-z0-9_+'-]+:(?!\S)")
 # Alertmanager's default title ends in label values: "KubePodCrashLooping (api-7f9 default critical)"
 _TRAILING_PARENS = re.compile(r"\s*\([^()]*\)\s*$")
-_NUMBER = re.compile(r"^[+\-~]?\d+(?:[.,:]\d+)*(?:%|ms|us|µs|ns|s|sec|m|min|h|d|x|k|kb|mb|gb|tb|kib|mib|gib|tib)?$",
+# "10+ minutes", "5m+", "90pct": a figure with its unit, as people and CloudWatch alarm names write them.
+_NUMBER = re.compile(r"^[+\-~]?\d+(?:[.,:]\d+)*(?:%|pct|ms|us|µs|ns|s|sec|m|min|h|d|x|k|kb|mb|gb|tb|kib|mib|gib|tib)?\+?$",
                      re.IGNORECASE)
 _ID = re.compile(r"^(?:[0-9a-f]{8,}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
                  r"|(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{6,})$")

@@ -24,6 +24,10 @@ from matching.titles import alert_key, name_key, name_words, normalise_alert_tit
     (":rotating_light: CloudWatch Alarm | prod-api-5xx | us-east-1 | Account: 123456789012", "api 5xx"),
     ("[FIRING:1] alertname=KubeQuotaExceeded namespace=payments severity=warning", "KubeQuotaExceeded"),
     ("Disk full on web-1 env=prod team=storage", "Disk full"),
+    ('OK -> ALARM: "prod-api-5xx" in US East (N. Virginia)', "api 5xx"),
+    ('ALARM -&gt; OK: "prod-api-5xx" in US East (N. Virginia)', "api 5xx"),
+    ("CloudWatch Alarm | prod-ns-quota-90pct | us-east-1", "ns quota"),
+    ("[FIRING:1] Control plane node master-2 not ready for 5m+ (cnv-prod)", "Control plane node not ready"),
 ])
 def test_it_strips_what_varies_between_firings(title, expected):
     assert normalise_alert_title(title) == expected

@@ -24,6 +24,8 @@ from matching.vocabulary import plain_words, without_circumstances
     ("zero flows ingested", "no flows ingested"),
     ("virt api pods exist but none are ready", "virt api pods exist but no ready"),
     ("no virt handler pods running", "virt handler down"),
+    ("worker eth0 rx errors", "worker eth0 receive errors"),
+    ("ns is at of its quota", "namespace is at of its quota"),
 ])
 def test_a_summarys_wording_becomes_the_names_wording(summary, name):
     assert plain_words(summary) == name
