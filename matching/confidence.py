@@ -43,19 +43,19 @@ FEATURES = tuple(item.name for item in fields(Evidence))
 # Fitted by benchmarks/fit_confidence.py on the best three candidates of 1,904 labelled messages (see its
 # output for the sets, the folds and the curve).
 WEIGHTS = {
-    "score_share": 0.970, "explained": -0.484, "mentioned": 1.713, "name_recall": 1.123, "margin": 2.081,
-    "missing_rare": -0.311, "missing_known": 1.042, "few_terms": -4.853, "explained_lead": 3.168, "phrases": 0.493,
-    "unknown_words": 0.146, "name_lead": 1.961, "similarity": 2.448, "similarity_lead": 3.736,
+    "score_share": 0.977, "explained": -0.461, "mentioned": 1.688, "name_recall": 1.105, "margin": 2.062,
+    "missing_rare": -0.326, "missing_known": 0.980, "few_terms": -4.827, "explained_lead": 3.154, "phrases": 0.463,
+    "unknown_words": 0.080, "name_lead": 1.968, "similarity": 2.417, "similarity_lead": 3.802,
 }
-BIAS = -3.793
+BIAS = -3.732
 # Fitted the same way with the word-meaning features left out (`--words-only`): the model when no
 # word-meaning model is installed.
 WORDS_ONLY_WEIGHTS = {
-    "score_share": 1.449, "explained": 0.512, "mentioned": 1.547, "name_recall": 1.951, "margin": 2.587,
-    "missing_rare": -0.058, "missing_known": 1.469, "few_terms": -5.127, "explained_lead": 3.924, "phrases": 0.748,
-    "unknown_words": 0.245, "name_lead": 2.252,
+    "score_share": 1.457, "explained": 0.537, "mentioned": 1.516, "name_recall": 1.921, "margin": 2.572,
+    "missing_rare": -0.071, "missing_known": 1.400, "few_terms": -5.100, "explained_lead": 3.910, "phrases": 0.721,
+    "unknown_words": 0.180, "name_lead": 2.277,
 }
-WORDS_ONLY_BIAS = -3.924
+WORDS_ONLY_BIAS = -3.873
 
 
 def confidence(evidence: Evidence) -> float:

@@ -102,10 +102,13 @@ def is_varying_part(part: str) -> bool:
 
 
 def _is_host_like(token):
-    """web-01, api-7f9c4-x2b8k, ip-10-0-1-2.ec2.internal, default/api-7f9, https://…"""
+    """web-01, api-7f9c4-x2b8k, ip-10-0-1-2.ec2.internal, default/api-7f9, https://…, k8s-prod-cp"""
     if "/" in token or "@" in token or token.count(".") >= 2:
         return True
     segments = re.split(r"[-_.]", token)
+    # A cluster or host named with its environment inside: k8s-prod-cp, eks-staging-data.
+    if any(segment.lower() in ENVIRONMENT_WORDS for segment in segments[1:-1]):
+        return True
     return len(segments) > 1 and any(
         re.search(r"\d", segment) and not _HTTP_CLASS.match(segment) for segment in segments[1:]
     )
@@ -128,7 +131,8 @@ def _without_environment(token):
 
 # Summary annotations name label values after (or, for namespaces, before) these words.
 _LABEL_NOUNS = frozenset("namespace container instance interface device mountpoint".split())
-_VALUE_NOUNS = frozenset("job queue topic bucket pod node member service deployment statefulset daemonset".split())
+_VALUE_NOUNS = frozenset("job queue topic bucket pod node member service deployment statefulset daemonset cluster"
+                         .split())
 _LABEL_WORD = re.compile(r"\b(?:" + "|".join(sorted(_LABEL_NOUNS | _VALUE_NOUNS)) + r")\b", re.IGNORECASE)
 _GLUE_WORDS = frozenset("is are has have was in for of on at to the a an and or by with from".split())
 

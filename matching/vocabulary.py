@@ -101,7 +101,7 @@ _CIRCUMSTANCES = [re.compile(pattern, re.IGNORECASE) for pattern in (
     rf"\b(?:for|in|within|during|over)\s+the\s+(?:last|past|next|previous)\b",
     rf"\b(?:more|longer|less)\s+than\s+(?:{_COUNT}\s+)?{_UNIT}\b",
     r"\b(?:for\s+)?(?:(?:more|longer|less)\s+than|at\s+least)\s*$",
-    r"\b(?:on|in|for|of)\s+(?:the\s+)?cluster\s+\S+",
+    r"\b(?:on|in|for|of)\s+(?:the\s+)?cluster(?:\s+\S+)?$",
     r"\b(?:in\s+)?namespace:cluster(?:\s+\S+)?",
 )]
 
