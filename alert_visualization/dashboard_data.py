@@ -1,19 +1,23 @@
 """Reads what a dashboard request needs from Postgres and turns it into the summary.
 
-The figures are counted in PostgreSQL per local day (`window_counts.read_day_counts`); those
-day counts, the alert names the matcher gives each alert group of a window, and each summary are
-kept until what they were made from changes (every write to the incidents table moves the
-`incidents_version` sequence; the runbook tables are re-read on every request).  So a new filter
-is sums in memory, and a new period reads only the days it adds.
+The figures are counted in PostgreSQL per local day (`window_counts.read_day_counts`).  The day
+counts are kept, and a write recounts only the days it touched (`day_changes`); the alert names
+the matcher gives each alert group of a window, and each summary, are kept until what they were
+made from changes (every write to the incidents table moves the `incidents_version` sequence; the
+runbook tables are re-read on every request).  So a new filter is sums in memory, a new period
+reads only the days it adds, and a sync costs a recount of its own days.
 """
 import logging
 import threading
+import time
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pandas as pd
+import psycopg2
 
-from alert_visualization import incident_store, metrics, runbook_coverage, window_counts
+from alert_visualization import day_changes, incident_store, metrics, runbook_coverage, window_counts
 from alert_visualization.bot_feedback import most_corrected, weekly_counts
 from alert_visualization.filters import RANGES, Filters
 from alert_visualization.metrics import Period
@@ -37,6 +41,37 @@ CACHED_SUMMARIES = 32
 BOT_WEEKS = 8  # how many weeks the "how the bot did" table goes back
 
 
+@dataclass(frozen=True)
+class _KeptDays:
+    counts: window_counts.DayCounts
+    snapshot: str  # the snapshot of the transaction they were counted (or last found current) in
+    taken_at: float  # time.monotonic() of that snapshot
+
+    def covers(self, first_day: date, last_day: date) -> bool:
+        return self.counts.first_day <= first_day and last_day <= self.counts.last_day
+
+    def trusted(self) -> bool:
+        """The change log still holds every write since the snapshot (it is pruned after a day)."""
+        return time.monotonic() - self.taken_at < day_changes.TRUSTED_FOR.total_seconds()
+
+
+def _runs(days):
+    """[(first, last)] of the consecutive runs of sorted `days`."""
+    runs = []
+    for day in days:
+        if runs and day == runs[-1][1] + timedelta(days=1):
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
+
+
+def _idle(conn):
+    # A REPEATABLE READ transaction must start afresh; the reads before it may have left theirs open.
+    if conn.info.transaction_status != psycopg2.extensions.TRANSACTION_STATUS_IDLE:
+        conn.commit()
+
+
 class DashboardData:
     """What the views ask for.  Every read goes through `database.run`, so a request arriving just
     after a database restart is answered on a fresh connection instead of failing."""
@@ -50,7 +85,7 @@ class DashboardData:
         self._taught_version = None  # what the team had taught when _key_of was made
         self._match_threshold = match_threshold
         self._alert_keys = {}  # (period, versions) -> {alert group: alert key}
-        self._days, self._days_version = None, None  # window_counts.DayCounts, of this incidents version
+        self._days = None  # _KeptDays: the day counts and the snapshot they were counted in
         self._services = (None, [])  # (incidents version, every service's name)
         self._summaries = {}  # callers must not modify a returned summary
         self._rule_gaps = (None, None)  # (versions it was made from, gaps)
@@ -76,7 +111,7 @@ class DashboardData:
         moves, and the end of the latest sync.  The sequence moves before its writer commits (sequences are
         not transactional), so counts read in between would be kept as current; the sync's end is recorded
         after its incidents are committed, and makes them read again."""
-        with conn.cursor() as cur:
+        with conn, conn.cursor() as cur:
             cur.execute("SELECT last_value, is_called, (SELECT max(finished_at) FROM pagerduty_sync_runs)"
                         " FROM incidents_version")
             return cur.fetchone()
@@ -89,39 +124,58 @@ class DashboardData:
         return self._key_of
 
     def day_counts(self, conn: Connection, first_day: date, last_day: date) -> window_counts.DayCounts:
-        """Per-day counts covering first_day..last_day: the days already read are kept while the incidents
-        are unchanged, and only the days before or after them are read (a new filter reads nothing)."""
-        version = self._version(conn)
-
-        def kept_days():
-            with self._lock:
-                return self._days if self._days_version == version else None
-
-        def covers(kept):
-            return kept is not None and kept.first_day <= first_day and last_day <= kept.last_day
-
-        if covers(kept := kept_days()):
-            return kept
-        # One read at a time: a request that comes while the warm-up (or another request) is counting
+        """Per-day counts covering first_day..last_day.  The days already counted are kept: a write since
+        makes only its own days counted again (`day_changes`), and a new period reads only the days
+        before or after the kept ones, so a new filter reads nothing."""
+        kept = self._days
+        if kept is not None and kept.covers(first_day, last_day) and kept.trusted():
+            _idle(conn)
+            with conn, conn.cursor() as cur:
+                snapshot = day_changes.take_snapshot(cur)
+                written = day_changes.changed_hours(cur, kept.snapshot)
+            if not written:
+                self._keep(kept.counts, snapshot, replacing=kept)
+                return kept.counts
+        # One count at a time: a request that comes while the warm-up (or another request) is counting
         # these days waits for that count instead of making its own beside it on the same two cores.
         with self._reading:
-            if covers(kept := kept_days()):
-                return kept
-            touching = kept is not None and first_day <= kept.last_day + timedelta(days=1) \
-                and kept.first_day - timedelta(days=1) <= last_day
-            if not touching or kept.last_day - kept.first_day > timedelta(days=KEPT_DAYS):
-                days = window_counts.read_day_counts(conn, first_day, last_day, self.timezone)
-            else:
-                days = kept
-                if first_day < kept.first_day:
-                    days = days.joined(window_counts.read_day_counts(
-                        conn, first_day, kept.first_day - timedelta(days=1), self.timezone))
-                if last_day > kept.last_day:
-                    days = days.joined(window_counts.read_day_counts(
-                        conn, kept.last_day + timedelta(days=1), last_day, self.timezone))
-            with self._lock:
-                self._days, self._days_version = days, version
-        return days
+            _idle(conn)
+            with conn, conn.cursor() as cur:
+                snapshot = day_changes.take_snapshot(cur)
+                counts = self._counted(cur, self._days, first_day, last_day)
+            self._keep(counts, snapshot)
+        return counts
+
+    def _counted(self, cur, kept, first_day, last_day):
+        """The day counts of first_day..last_day, made from `kept` where it can be, in `cur`'s transaction."""
+        def read(first, last):
+            return window_counts.day_counts_in(cur, first, last, self.timezone)
+
+        if kept is None or not kept.trusted():
+            return read(first_day, last_day)
+        counts = kept.counts
+        touching = first_day <= counts.last_day + timedelta(days=1) and counts.first_day - timedelta(days=1) <= last_day
+        if not touching or max(last_day, counts.last_day) - min(first_day, counts.first_day) > timedelta(days=KEPT_DAYS):
+            return read(first_day, last_day)
+        changed = day_changes.changed_days(day_changes.changed_hours(cur, kept.snapshot), self.timezone)
+        if changed is day_changes.EVERY_DAY:
+            return read(first_day, last_day)
+        stale = sorted(day for day in changed if counts.first_day <= day <= counts.last_day)
+        if stale:
+            counts = counts.without(set(stale))
+            for first, last in _runs(stale):
+                counts = counts.joined(read(first, last))
+        if first_day < counts.first_day:
+            counts = counts.joined(read(first_day, counts.first_day - timedelta(days=1)))
+        if last_day > counts.last_day:
+            counts = counts.joined(read(counts.last_day + timedelta(days=1), last_day))
+        return counts
+
+    def _keep(self, counts, snapshot, replacing=None):
+        """Keep `counts` as of `snapshot`; with `replacing`, only if no other thread kept newer ones meanwhile."""
+        with self._lock:
+            if replacing is None or self._days is replacing:
+                self._days = _KeptDays(counts, snapshot, time.monotonic())
 
     def alert_keys(self, conn: Connection, period: Period) -> dict[str, str]:
         """{alert group: the alert key the matcher gives its latest title} over `period` and the one

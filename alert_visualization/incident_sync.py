@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Self
 
-from alert_visualization import incident_store
+from alert_visualization import day_changes, incident_store
 from alert_visualization.pagerduty_api import PagerDutyClient, PagerDutyError, parse_time, split_span
 from database.locks import Lock, try_lock, unlock
 
@@ -298,6 +298,7 @@ def sync(conn: "Connection", client: PagerDutyClient, settings: SyncSettings, no
         result.windows = [incident_window, log_window]
         result.requests = client.requests_made - requests_before
         incident_store.finish_run(conn, run_id, "ok", result.incidents, result.log_entries, result.requests)
+        day_changes.prune(conn)  # what the dashboards no longer need to know was written
         log.info("Synced %d incidents and %d log entries in %d requests.", result.incidents, result.log_entries, result.requests)
         return result
     except SyncStopped:

@@ -95,6 +95,11 @@ class DayCounts:
     alerts: pd.DataFrame
     hours: pd.DataFrame
 
+    def without(self, days: set[date]) -> "DayCounts":
+        """These counts with the rows of `days` left out (to be read again and joined)."""
+        return DayCounts(self.first_day, self.last_day, self.alerts[~self.alerts["day"].isin(days)],
+                         self.hours[~self.hours["day"].isin(days)])
+
     def joined(self, other: "DayCounts") -> "DayCounts":
         """These days and `other`'s (which must not overlap them), as one."""
         return DayCounts(min(self.first_day, other.first_day), max(self.last_day, other.last_day),
@@ -152,10 +157,15 @@ def read_window_counts(conn: "Connection", since: datetime, start: datetime, unt
 
 def read_day_counts(conn: "Connection", first_day: date, last_day: date, timezone: str) -> DayCounts:
     """Counts of the incidents created on local days first_day..last_day, per day (DAY_GROUPINGS)."""
+    with conn, conn.cursor() as cur:
+        return day_counts_in(cur, first_day, last_day, timezone)
+
+
+def day_counts_in(cur, first_day: date, last_day: date, timezone: str) -> DayCounts:
+    """read_day_counts within the transaction of `cur`."""
     days = Period(first_day, last_day, timezone)
     params = {"since": days.start, "start": days.start, "until": days.end, "timezone": timezone}
-    with conn, conn.cursor() as cur:
-        tables = _grouped_counts(cur, DAY_GROUPINGS, params)
+    tables = _grouped_counts(cur, DAY_GROUPINGS, params)
     # "Not resolved at the end" would mean the end of this read, not of a period: day counts have none.
     tables["alerts"]["unresolved_at_end"] = 0
     return DayCounts(first_day, last_day, tables["alerts"], tables["hours"])

@@ -6,7 +6,7 @@ from the sandbox PagerDuty into a fresh database (time, requests, peak RSS), sta
 `/` and `/api/summary.json` (the first request apart: it loads the window into the
 cache), then the uncached paths: a new filter per request (summed from the day counts kept), a
 new date window per request (only the day it adds read from PostgreSQL), and a new window after a
-write to the incidents (as after a sync: every day counted again, the alert names worked out
+write to the incidents (as after a sync: the day written counted again, the alert names worked out
 again), the page weight in bytes, and the dashboard process's RSS.
 
     .venv/bin/python -m benchmarks.bench_dashboard [--requests 20] [--sizes 10000,100000]
@@ -110,7 +110,7 @@ def measure_dashboard(base, page_range, count, database_url):
                for shift in range(1, count + 1)]
     samples = [timed_get(f"{base}/?{window}")[0] for window in windows]
     results["/ (new window, its days read)"] = percentiles(samples)
-    # ... and after a sync wrote (every write moves the incidents' version), nothing is kept at all.
+    # ... and after a sync wrote: the day it wrote is counted again, and the alert names worked out again.
     samples = []
     for window in windows:
         touch_incidents(database_url)

@@ -136,7 +136,45 @@ def test_warming_counts_the_preset_periods_so_their_first_view_is_already_made(s
     synced.warm()
     warmed = list(synced._summaries.values())
     assert len(warmed) == 3
-    kept = synced._days
+    kept = synced._days.counts
     assert kept.last_day - kept.first_day >= timedelta(days=179)  # the 90 days and the 90 before them
     for days in ("7", "30", "90"):
         assert any(synced.summary(Filters(days)) is summary for summary in warmed)
+
+
+def test_a_write_makes_only_the_days_it_touched_counted_again(synced, db):
+    filters = Filters("30")
+    before = synced.summary(filters, NOW)["kpis"]["incidents"]["value"]
+    oldest = "SELECT id FROM incidents WHERE created_at BETWEEN %s AND %s ORDER BY id LIMIT 1"
+    with db, db.cursor() as cur:
+        # A delete the change log does not see: its day is not counted again, so it does not show.
+        cur.execute("ALTER TABLE incidents DISABLE TRIGGER incident_changes_deleted")
+        cur.execute(f"DELETE FROM incidents WHERE id = ({oldest})", (NOW - timedelta(days=20), NOW - timedelta(days=19)))
+        cur.execute("ALTER TABLE incidents ENABLE TRIGGER incident_changes_deleted")
+        # One it sees: that day is.
+        cur.execute(f"DELETE FROM incidents WHERE id = ({oldest})", (NOW - timedelta(days=3), NOW - timedelta(days=2)))
+    assert synced.summary(filters, NOW)["kpis"]["incidents"]["value"] == before - 1
+
+
+def test_counts_kept_across_writes_are_the_row_by_row_ones(synced, db, database_url):
+    assert_as_the_reference(synced, db, Filters("30"))
+    # A sync that began before the dashboard counted and commits after: its transaction was not in
+    # the snapshot the days were counted in, so they are counted again when it has committed.
+    writer = connect_url(database_url)
+    with writer.cursor() as cur:
+        cur.execute("UPDATE incidents SET urgency = CASE urgency WHEN 'high' THEN 'low' ELSE 'high' END "
+                    "WHERE incident_number %% 13 = 0 AND created_at > %s", (NOW - timedelta(days=10),))
+        assert cur.rowcount > 10
+    assert_as_the_reference(synced, db, Filters("30"))  # read meanwhile: the write is not committed yet
+    writer.commit()
+    incident_store.mark_incidents_changed(writer)
+    with writer, writer.cursor() as cur:
+        cur.execute("DELETE FROM incidents WHERE incident_number %% 17 = 0 AND created_at > %s",
+                    (NOW - timedelta(days=40),))
+        cur.execute("UPDATE incidents SET resolved_at = NULL, status = 'triggered' WHERE incident_number % 19 = 0")
+    writer.close()
+    for service, urgency in [(None, None), (None, "high"), (incident_store.service_names(db)[0], "low")]:
+        assert_as_the_reference(synced, db, Filters("30", service=service, urgency=urgency))
+    with db, db.cursor() as cur:
+        cur.execute("TRUNCATE incidents CASCADE")
+    assert synced.summary(Filters("30"), NOW)["kpis"]["incidents"]["value"] == 0
