@@ -43,17 +43,17 @@ FEATURES = tuple(item.name for item in fields(Evidence))
 # Fitted by benchmarks/fit_confidence.py on the best three candidates of 1,904 labelled messages (see its
 # output for the sets, the folds and the curve).
 WEIGHTS = {
-    "score_share": 0.977, "explained": -0.461, "mentioned": 1.688, "name_recall": 1.105, "margin": 2.062,
-    "missing_rare": -0.326, "missing_known": 0.980, "few_terms": -4.827, "explained_lead": 3.154, "phrases": 0.463,
-    "unknown_words": 0.080, "name_lead": 1.968, "similarity": 2.417, "similarity_lead": 3.802,
+    "score_share": 0.979, "explained": -0.463, "mentioned": 1.688, "name_recall": 1.105, "margin": 2.062,
+    "missing_rare": -0.326, "missing_known": 0.980, "few_terms": -4.827, "explained_lead": 3.155, "phrases": 0.463,
+    "unknown_words": 0.080, "name_lead": 1.968, "similarity": 2.417, "similarity_lead": 3.801,
 }
 BIAS = -3.732
 # Fitted the same way with the word-meaning features left out (`--words-only`): the model when no
 # word-meaning model is installed.
 WORDS_ONLY_WEIGHTS = {
-    "score_share": 1.457, "explained": 0.537, "mentioned": 1.516, "name_recall": 1.921, "margin": 2.572,
-    "missing_rare": -0.071, "missing_known": 1.400, "few_terms": -5.100, "explained_lead": 3.910, "phrases": 0.721,
-    "unknown_words": 0.180, "name_lead": 2.277,
+    "score_share": 1.463, "explained": 0.531, "mentioned": 1.517, "name_recall": 1.921, "margin": 2.571,
+    "missing_rare": -0.071, "missing_known": 1.399, "few_terms": -5.100, "explained_lead": 3.913, "phrases": 0.721,
+    "unknown_words": 0.180, "name_lead": 2.276,
 }
 WORDS_ONLY_BIAS = -3.873
 

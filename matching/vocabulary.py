@@ -98,7 +98,7 @@ _UNIT = r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?)"
 _CIRCUMSTANCES = [re.compile(pattern, re.IGNORECASE) for pattern in (
     rf"\b(?:for|in|within|during|over|since|after)\s+(?:the\s+)?(?:(?:more|longer|less)\s+than\s+|at\s+least\s+|about\s+)?"
     rf"(?:(?:last|past|next|previous)\s+)?(?:{_COUNT}\s+)?{_UNIT}\b",
-    rf"\b(?:for|in|within|during|over)\s+the\s+(?:last|past|next|previous)\b",
+    r"\b(?:for|in|within|during|over)\s+the\s+(?:last|past|next|previous)\b",
     rf"\b(?:more|longer|less)\s+than\s+(?:{_COUNT}\s+)?{_UNIT}\b",
     r"\b(?:for\s+)?(?:(?:more|longer|less)\s+than|at\s+least)\s*$",
     r"\b(?:on|in|for|of)\s+(?:the\s+)?cluster(?:\s+\S+)?$",
@@ -113,9 +113,9 @@ def without_circumstances(reading: str) -> str:
     >>> without_circumstances("StatefulSet has not matched the expected number of replicas for longer than minutes on cluster eks-data")
     'StatefulSet has not matched the expected number of replicas'
     """
-    for pattern in _CIRCUMSTANCES:
-        reading = pattern.sub(" ", reading)
-    return " ".join(reading.split())
+    for pattern in _CIRCUMSTANCES:  # in order, each on what the one before left
+        reading = " ".join(pattern.sub(" ", reading).split())
+    return reading
 
 
 @functools.lru_cache(maxsize=8192)  # a runbook's name and Meaning are read again for every alert it is a candidate for
