@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import waitress
 
-from alert_visualization.app import create_app
+from alert_visualization.app import create_app, warm_page
 from alert_visualization.csv_import import import_csv
 from alert_visualization.dashboard_data import DashboardData
 from alert_visualization.filters import Filters
@@ -155,10 +155,10 @@ def sync_off_beats(database: Database, stopping: threading.Event) -> None:
 def serve(config: Config, database: Database, stopping: threading.Event) -> None:
     host, port, password = bind_settings(config)
     data = DashboardData(database, timezone_name(config), match_threshold=match_threshold(config))
-    # The matcher's index names each alert by its runbook, and the preset periods are counted: now, not
-    # on the first page view.
-    threading.Thread(target=data.warm, name="dashboard-warm", daemon=True).start()
     app = create_app(data, password, config.text("DASHBOARD_USER", "oncall"))
+    # The matcher's index names each alert by its runbook, the preset periods are counted and the page is
+    # rendered once: now, not on the first page view.
+    threading.Thread(target=lambda: (data.warm(), warm_page(app)), name="dashboard-warm", daemon=True).start()
     if config.is_set("PAGERDUTY_TOKEN"):
         syncing = threading.Thread(target=sync_loop, args=(config, database, stopping, sync_interval(config),
                                                            data.warm), name="pagerduty-sync", daemon=True)

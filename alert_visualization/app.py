@@ -120,6 +120,16 @@ def export_csv(frame: pd.DataFrame) -> str:
     return out.getvalue()
 
 
+def warm_page(app: Flask) -> None:
+    """Render the dashboard's page once, for no one: plotly's and the template's first use cost about
+    200 ms, which the first person to open the page would otherwise wait for.  Logged, never raised."""
+    try:
+        with app.test_request_context("/"):
+            app.view_functions["index"]()
+    except Exception:
+        log.exception("Could not render the dashboard's page ahead of time; the first view will.")
+
+
 def create_app(data: "DashboardData", password: str | None = None, user: str = "oncall") -> Flask:
     """The Flask app over a DashboardData; `password` turns on basic auth (except /healthz)."""
     app = Flask(__name__)

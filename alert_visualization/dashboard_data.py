@@ -10,6 +10,7 @@ reads only the days it adds, and a sync costs a recount of its own days.
 import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 CACHED_WINDOWS = 4  # alert names of a window: one entry per alert group
 KEPT_DAYS = 800  # kept day counts spanning more are read afresh rather than extended
 CACHED_SUMMARIES = 32
+PARALLEL_DAYS = timedelta(days=14)  # a read of more days counts its hours on a second connection beside it
 BOT_WEEKS = 8  # how many weeks the "how the bot did" table goes back
 
 
@@ -91,19 +93,36 @@ class DashboardData:
         self._rule_gaps = (None, None)  # (versions it was made from, gaps)
         self._lock = threading.Lock()
         self._reading = threading.Lock()  # held while day counts are read (day_counts)
+        # Counts the hours beside the alerts of a long read, on a connection of its own.
+        self._helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dashboard-hours")
 
     def warm(self) -> None:
         """Count the preset periods ahead of anyone asking: at start, and after each sync of this process,
         so the first view of a period is not the one that waits for 180 days of incidents to be counted
         (the 90 days first: their day counts hold the 30 and the 7 days too).  Logged, never raised."""
         try:
-            self.database.run(self.runbooks.current)
-            for days in sorted(RANGES, key=int, reverse=True):
-                self.summary(Filters(days))
+            presets = [Filters(days) for days in sorted(RANGES, key=int, reverse=True)]
+            # The runbooks' index is built (Python) while the longest period's days are counted (PostgreSQL).
+            indexing = threading.Thread(target=self._index_now, name="warm-index")
+            indexing.start()
+            longest = presets[0].period(self.timezone)
+            self.database.run(lambda conn: self.day_counts(conn, longest.previous().first_day, longest.last_day))
+            indexing.join()
+            for filters in presets:
+                self.summary(filters)
         except Exception:
             log.exception("Could not count the dashboard's periods ahead of time; requests will count them.")
 
+    def _index_now(self):
+        try:
+            self.database.run(self.runbooks.current)
+        except Exception as error:  # the summaries after it load the index themselves
+            log.warning("Could not load the runbooks for matching ahead of time (%s).", type(error).__name__)
+        finally:
+            self.database.forget()  # this short-lived thread's connection
+
     def close(self) -> None:
+        self._helper.shutdown(wait=True)
         self.database.close()
 
     def _version(self, conn):
@@ -149,7 +168,8 @@ class DashboardData:
     def _counted(self, cur, kept, first_day, last_day):
         """The day counts of first_day..last_day, made from `kept` where it can be, in `cur`'s transaction."""
         def read(first, last):
-            return window_counts.day_counts_in(cur, first, last, self.timezone)
+            elsewhere = self._hours_elsewhere(cur) if last - first >= PARALLEL_DAYS else None
+            return window_counts.day_counts_in(cur, first, last, self.timezone, elsewhere)
 
         if kept is None or not kept.trusted():
             return read(first_day, last_day)
@@ -170,6 +190,24 @@ class DashboardData:
         if last_day > counts.last_day:
             counts = counts.joined(read(counts.last_day + timedelta(days=1), last_day))
         return counts
+
+    def _hours_elsewhere(self, cur):
+        """A function that counts the hours on the helper thread's connection, in `cur`'s snapshot."""
+        cur.execute("SELECT pg_export_snapshot()")
+        exported = cur.fetchone()[0]
+        return lambda params: self._helper.submit(self._count_hours, exported, params)
+
+    def _count_hours(self, exported, params):
+        conn = self.database.connection()  # the helper thread's own
+        try:
+            _idle(conn)
+            with conn, conn.cursor() as cur:
+                cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                cur.execute("SET TRANSACTION SNAPSHOT %s", (exported,))
+                return window_counts.hour_counts(cur, params)
+        except psycopg2.Error:
+            self.database.forget()  # a fresh connection next time; the request's retry covers this one
+            raise
 
     def _keep(self, counts, snapshot, replacing=None):
         """Keep `counts` as of `snapshot`; with `replacing`, only if no other thread kept newer ones meanwhile."""

@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from alert_visualization import incident_store
-from alert_visualization.app import create_app
+from alert_visualization.app import create_app, warm_page
 from alert_visualization.dashboard_data import DashboardData
 from alert_visualization.filters import Filters
 from database.connection import connect_url
@@ -147,6 +147,17 @@ def test_a_password_guards_everything_but_healthz(data, fixed_incidents):
     assert guarded.get("/api/summary.json", auth=("oncall", "wrong")).status_code == 401
     assert guarded.get(f"/api/summary.json?{WEEK}", auth=("oncall", "s3cret-dashboard")).status_code == 200
     assert guarded.get("/healthz").status_code == 200
+
+
+def test_the_page_is_rendered_ahead_of_the_first_view_even_behind_a_password(data, fixed_incidents, caplog):
+    guarded = create_app(data, password="s3cret-dashboard")
+    warm_page(guarded)  # as the process does at start, for no one: no password asked
+    assert data._summaries and "Could not render" not in caplog.text
+    # A broken page is a log line, not a crash of the warm-up.
+    broken = create_app(DashboardData(Database(lambda: connect_url("postgresql://127.0.0.1:1/none"), retry_seconds=0),
+                                      "UTC"))
+    warm_page(broken)
+    assert "Could not render the dashboard's page ahead of time" in caplog.text
 
 
 def run_cli(*args, env=None, timeout=60):
