@@ -158,7 +158,12 @@ def serve(config: Config, database: Database, stopping: threading.Event) -> None
     app = create_app(data, password, config.text("DASHBOARD_USER", "oncall"))
     # The matcher's index names each alert by its runbook, the preset periods are counted and the page is
     # rendered once: now, not on the first page view.
-    threading.Thread(target=lambda: (data.warm(), warm_page(app)), name="dashboard-warm", daemon=True).start()
+    def warm_up():
+        data.warm()
+        warm_page(app)
+        database.forget()  # this thread's connection: the thread ends here
+
+    threading.Thread(target=warm_up, name="dashboard-warm", daemon=True).start()
     if config.is_set("PAGERDUTY_TOKEN"):
         syncing = threading.Thread(target=sync_loop, args=(config, database, stopping, sync_interval(config),
                                                            data.warm), name="pagerduty-sync", daemon=True)

@@ -1,6 +1,6 @@
 """Reads what a dashboard request needs from Postgres and turns it into the summary.
 
-The figures are counted in PostgreSQL per local day (`window_counts.read_day_counts`).  The day
+The figures are counted in PostgreSQL per local day (`window_counts.day_counts_in`).  The day
 counts are kept, and a write recounts only the days it touched (`day_changes`); the alert names
 the matcher gives each alert group of a window, and each summary, are kept until what they were
 made from changes (every write to the incidents table moves the `incidents_version` sequence; the
@@ -102,12 +102,15 @@ class DashboardData:
         (the 90 days first: their day counts hold the 30 and the 7 days too).  Logged, never raised."""
         try:
             presets = [Filters(days) for days in sorted(RANGES, key=int, reverse=True)]
-            # The runbooks' index is built (Python) while the longest period's days are counted (PostgreSQL).
-            indexing = threading.Thread(target=self._index_now, name="warm-index")
-            indexing.start()
+            # The first time, the runbooks' index is built (Python) while the longest period's days are
+            # counted (PostgreSQL).
+            indexing = threading.Thread(target=self._index_now, name="warm-index") if not self.runbooks.loaded else None
+            if indexing:
+                indexing.start()
             longest = presets[0].period(self.timezone)
             self.database.run(lambda conn: self.day_counts(conn, longest.previous().first_day, longest.last_day))
-            indexing.join()
+            if indexing:
+                indexing.join()
             for filters in presets:
                 self.summary(filters)
         except Exception:

@@ -28,13 +28,6 @@ def take_snapshot(cur) -> str:
     return cur.fetchone()[0]
 
 
-def written_since(conn: "Connection", snapshot: str) -> bool:
-    """Some transaction that `snapshot` did not see has written incidents and committed."""
-    with conn, conn.cursor() as cur:
-        cur.execute(f"SELECT EXISTS (SELECT 1 FROM incident_changes WHERE {_UNSEEN})", {"snapshot": snapshot})
-        return cur.fetchone()[0]
-
-
 def changed_hours(cur, snapshot: str) -> list[datetime | None]:
     """The UTC hours (None: all of them) written by transactions `snapshot` did not see, as far as the
     transaction of `cur` sees."""

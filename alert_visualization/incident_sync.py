@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Self
 
+import psycopg2
+
 from alert_visualization import day_changes, incident_store
 from alert_visualization.pagerduty_api import PagerDutyClient, PagerDutyError, parse_time, split_span
 from database.locks import Lock, try_lock, unlock
@@ -297,8 +299,12 @@ def sync(conn: "Connection", client: PagerDutyClient, settings: SyncSettings, no
         result.rechecked += recheck_open_incidents(conn, client, settings, now, resolved_without_time=True)
         result.windows = [incident_window, log_window]
         result.requests = client.requests_made - requests_before
+        try:
+            day_changes.prune(conn)  # what the dashboards no longer need to know was written
+        except psycopg2.Error as error:  # the sync itself is done: the next one prunes
+            conn.rollback()
+            log.warning("Could not prune the incidents' change log (%s).", type(error).__name__)
         incident_store.finish_run(conn, run_id, "ok", result.incidents, result.log_entries, result.requests)
-        day_changes.prune(conn)  # what the dashboards no longer need to know was written
         log.info("Synced %d incidents and %d log entries in %d requests.", result.incidents, result.log_entries, result.requests)
         return result
     except SyncStopped:

@@ -156,15 +156,11 @@ def read_window_counts(conn: "Connection", since: datetime, start: datetime, unt
     return WindowCounts(**tables, open_incidents=[])
 
 
-def read_day_counts(conn: "Connection", first_day: date, last_day: date, timezone: str) -> DayCounts:
-    """Counts of the incidents created on local days first_day..last_day, per day (DAY_GROUPINGS)."""
-    with conn, conn.cursor() as cur:
-        return day_counts_in(cur, first_day, last_day, timezone)
-
-
 def day_counts_in(cur, first_day: date, last_day: date, timezone: str,
                   count_hours_elsewhere: "Callable[[dict], Future[pd.DataFrame]] | None" = None) -> DayCounts:
-    """read_day_counts within the transaction of `cur`.  `count_hours_elsewhere(params)`, when given,
+    """Counts of the incidents created on local days first_day..last_day, per day (DAY_GROUPINGS and the
+    hours), in the transaction of `cur` (REPEATABLE READ, so both counts see one snapshot).
+    `count_hours_elsewhere(params)`, when given,
     starts the hours' count on another connection (in this transaction's snapshot) while this one
     counts the alerts: the two scans then take one core each."""
     days = Period(first_day, last_day, timezone)

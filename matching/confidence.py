@@ -43,19 +43,19 @@ FEATURES = tuple(item.name for item in fields(Evidence))
 # Fitted by benchmarks/fit_confidence.py on the best three candidates of 1,904 labelled messages (see its
 # output for the sets, the folds and the curve).
 WEIGHTS = {
-    "score_share": 0.979, "explained": -0.463, "mentioned": 1.688, "name_recall": 1.105, "margin": 2.062,
-    "missing_rare": -0.326, "missing_known": 0.980, "few_terms": -4.827, "explained_lead": 3.155, "phrases": 0.463,
-    "unknown_words": 0.080, "name_lead": 1.968, "similarity": 2.417, "similarity_lead": 3.801,
+    "score_share": 0.975, "explained": -0.463, "mentioned": 1.739, "name_recall": 1.109, "margin": 2.085,
+    "missing_rare": -0.284, "missing_known": 1.018, "few_terms": -4.859, "explained_lead": 3.155, "phrases": 0.481,
+    "unknown_words": 0.149, "name_lead": 1.961, "similarity": 2.436, "similarity_lead": 3.774,
 }
-BIAS = -3.732
+BIAS = -3.819
 # Fitted the same way with the word-meaning features left out (`--words-only`): the model when no
 # word-meaning model is installed.
 WORDS_ONLY_WEIGHTS = {
-    "score_share": 1.463, "explained": 0.531, "mentioned": 1.517, "name_recall": 1.921, "margin": 2.571,
-    "missing_rare": -0.071, "missing_known": 1.399, "few_terms": -5.100, "explained_lead": 3.913, "phrases": 0.721,
-    "unknown_words": 0.180, "name_lead": 2.276,
+    "score_share": 1.459, "explained": 0.533, "mentioned": 1.576, "name_recall": 1.934, "margin": 2.596,
+    "missing_rare": -0.023, "missing_known": 1.443, "few_terms": -5.126, "explained_lead": 3.909, "phrases": 0.743,
+    "unknown_words": 0.250, "name_lead": 2.261,
 }
-WORDS_ONLY_BIAS = -3.873
+WORDS_ONLY_BIAS = -3.969
 
 
 def confidence(evidence: Evidence) -> float:

@@ -93,6 +93,11 @@ class LiveIndex:
         self._checked = 0.0
         self._lock = threading.Lock()
 
+    @property
+    def loaded(self) -> bool:
+        """The index has been built once (it is refreshed from then on)."""
+        return self._index is not None
+
     def current(self, conn: "psycopg2.extensions.connection") -> RunbookIndex:
         """The index, refreshed first when the last look at ``doc_changes`` is `check_seconds` old."""
         if self._index is not None and time.monotonic() - self._checked < self.check_seconds:

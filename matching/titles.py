@@ -98,17 +98,14 @@ def without_decorations(title: str | None) -> str:
 def is_varying_part(part: str) -> bool:
     """A number, id, host or address: differs between firings of the same alert."""
     return bool(_NUMBER.match(part) or _ID.match(part) or _IP.match(part) or _AWS_REGION.match(part)) \
-        and not _HTTP_CLASS.match(part)
+        and not _HTTP_CLASS.match(part.rstrip("+"))
 
 
 def _is_host_like(token):
-    """web-01, api-7f9c4-x2b8k, ip-10-0-1-2.ec2.internal, default/api-7f9, https://…, k8s-prod-cp"""
+    """web-01, api-7f9c4-x2b8k, ip-10-0-1-2.ec2.internal, default/api-7f9, https://…"""
     if "/" in token or "@" in token or token.count(".") >= 2:
         return True
     segments = re.split(r"[-_.]", token)
-    # A cluster or host named with its environment inside: k8s-prod-cp, eks-staging-data.
-    if any(segment.lower() in ENVIRONMENT_WORDS for segment in segments[1:-1]):
-        return True
     return len(segments) > 1 and any(
         re.search(r"\d", segment) and not _HTTP_CLASS.match(segment) for segment in segments[1:]
     )
@@ -137,6 +134,16 @@ _LABEL_WORD = re.compile(r"\b(?:" + "|".join(sorted(_LABEL_NOUNS | _VALUE_NOUNS)
 _GLUE_WORDS = frozenset("is are has have was in for of on at to the a an and or by with from".split())
 
 
+def _is_value(noun, value):
+    """A label value after a value noun: a name with digits or separators ("api-7f9", "etcd-0").  After
+    "cluster" a hyphen alone is not enough ("cluster under-replicated", "read-only"): the value must
+    have digits or dots, or name an environment ("eks-data-prod")."""
+    if noun == "cluster":
+        return bool(re.search(r"[\d_./:]", value)) or any(
+            part.lower() in ENVIRONMENT_WORDS for part in re.split(r"[-_.]", value))
+    return bool(re.search(r"[\d_./:-]", value))
+
+
 def names_label_values(title: str | None) -> bool:
     """The title has a word after which a label value may follow ("namespace", "container", "pod"…):
     only then can `normalise_alert_title`'s `is_word` change what it keeps."""
@@ -157,7 +164,7 @@ def _without_label_values(tokens, is_word=None):
         after = index + 1
         if word in _LABEL_NOUNS | _VALUE_NOUNS and after < len(tokens):
             value = tokens[after].strip(_PUNCTUATION)
-            if value.lower() not in _GLUE_WORDS and (word in _LABEL_NOUNS or re.search(r"[\d_./:-]", value)) \
+            if value.lower() not in _GLUE_WORDS and (word in _LABEL_NOUNS or _is_value(word, value)) \
                     and not (is_word and is_word(value)):
                 dropped.add(after)
             before = index - 1

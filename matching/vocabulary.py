@@ -98,10 +98,10 @@ _UNIT = r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?)"
 _CIRCUMSTANCES = [re.compile(pattern, re.IGNORECASE) for pattern in (
     rf"\b(?:for|in|within|during|over|since|after)\s+(?:the\s+)?(?:(?:more|longer|less)\s+than\s+|at\s+least\s+|about\s+)?"
     rf"(?:(?:last|past|next|previous)\s+)?(?:{_COUNT}\s+)?{_UNIT}\b",
-    r"\b(?:for|in|within|during|over)\s+the\s+(?:last|past|next|previous)\b",
+    r"\b(?:for|in|within|during|over)\s+the\s+(?:last|past|next|previous)\s*$",
     rf"\b(?:more|longer|less)\s+than\s+(?:{_COUNT}\s+)?{_UNIT}\b",
     r"\b(?:for\s+)?(?:(?:more|longer|less)\s+than|at\s+least)\s*$",
-    r"\b(?:on|in|for|of)\s+(?:the\s+)?cluster(?:\s+\S+)?$",
+    r"\b(?:on|in)\s+(?:the\s+)?cluster(?:\s+\S*[-_.\d]\S*)?$",
     r"\b(?:in\s+)?namespace:cluster(?:\s+\S+)?",
 )]
 

@@ -27,7 +27,11 @@ from matching.titles import alert_key, name_key, name_words, normalise_alert_tit
     ('OK -> ALARM: "prod-api-5xx" in US East (N. Virginia)', "api 5xx"),
     ('ALARM -&gt; OK: "prod-api-5xx" in US East (N. Virginia)', "api 5xx"),
     ("CloudWatch Alarm | prod-ns-quota-90pct | us-east-1", "ns quota"),
-    ("[Opsgenie] P1 - etcd DB at 96% of its backend quota on k8s-prod-cp", "etcd DB at of its backend quota"),
+    ("Triggered 63655: Cluster eks-data-prod has overcommitted CPU resource requests.",
+     "Cluster has overcommitted CPU resource requests"),
+    ("Kafka cluster under-replicated partitions", "Kafka cluster under-replicated partitions"),
+    ("e2e-test-runner failed", "e2e-test-runner failed"),
+    ("HTTP 503+ errors", "HTTP 503+ errors"),
     ("[FIRING:1] Control plane node master-2 not ready for 5m+ (cnv-prod)", "Control plane node not ready"),
 ])
 def test_it_strips_what_varies_between_firings(title, expected):

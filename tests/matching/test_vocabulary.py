@@ -59,6 +59,10 @@ def test_both_spellings_of_one_condition_meet():
     ("Pods of DaemonSet are not scheduled for at least", "Pods of DaemonSet are not scheduled"),
     ("OBC has crossed of the quota in namespace:cluster data-pipeline:ocs", "OBC has crossed of the quota"),
     ("Disk not accessible", "Disk not accessible"),
+    ("Etcd loss of cluster quorum", "Etcd loss of cluster quorum"),
+    ("Unschedulable pods for cluster autoscaler", "Unschedulable pods for cluster autoscaler"),
+    ("Errors in the last deployment", "Errors in the last deployment"),
+    ("Kubelet down on cluster", "Kubelet down"),
 ])
 def test_when_and_where_an_alert_fires_is_not_part_of_its_condition(reading, condition):
     assert without_circumstances(reading) == condition
