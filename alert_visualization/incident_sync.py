@@ -28,6 +28,7 @@ import psycopg2
 from alert_visualization import day_changes, incident_store
 from alert_visualization.pagerduty_api import PagerDutyClient, PagerDutyError, parse_time, split_span
 from database.locks import Lock, try_lock, unlock
+from matching.stored_keys import rekey_stored_titles
 
 if TYPE_CHECKING:
     from database.connection import Connection
@@ -160,6 +161,7 @@ def sync_incident_stream(conn: "Connection", client: PagerDutyClient, settings: 
     since = _resume_point(conn, "incidents", settings, now)
     params = {**_filters(settings), "sort_by": "created_at:asc"}
     count = 0
+    rekey_stored_titles(conn)
     with conn, conn.cursor() as cur:
         incident_store.fill_title_keys(cur)
     for page in client.iter_window("/incidents", "incidents", since, now, params):

@@ -24,6 +24,7 @@ from matching.index import RunbookIndex
 from matching.knowledge_base import LiveIndex
 from matching.lessons import lessons_for
 from matching.matcher import DEFAULT_THRESHOLD, Match, match_alert
+from matching.stored_keys import rekey_stored_titles
 from matching.titles import alert_key
 
 log = logging.getLogger(__name__)
@@ -113,7 +114,9 @@ class AlertHandler:
 
     def load_runbooks(self) -> RunbookIndex:
         """Build the matcher's index now, so the first alert does not wait for it (tens of seconds
-        for tens of thousands of runbooks)."""
+        for tens of thousands of runbooks); the team's lessons are keyed as this version's cleaner keys
+        titles first (matching.stored_keys)."""
+        self.database.run(rekey_stored_titles)
         return self.database.run(self.runbooks.current)
 
     def handle(self, event: dict) -> Outcome:

@@ -10,6 +10,11 @@ import re
 import unicodedata
 from collections.abc import Callable
 
+# Bump when a change here gives some titles another alert_key: the keys stored with incidents and the
+# team's feedback are then made again from their titles (matching.stored_keys).  2: CloudWatch state
+# changes, figures with "+" and "pct", a cluster's name after "cluster" (2026-12-02).
+ALERT_KEY_VERSION = 2
+
 _TITLE_DECORATIONS = [re.compile(pattern, re.IGNORECASE) for pattern in (
     # PagerDuty: "Triggered #4821: …", "Resolved #4821 - …", "[#4821] …", "#4821: …"
     r"^(?:(?:re-?)?triggered|acknowledged|resolved|escalated|reassigned|annotated|assigned|incident)"

@@ -1,0 +1,39 @@
+"""Stored alert keys follow the title cleaner: an incident's and a lesson's key are made again from
+their titles when ALERT_KEY_VERSION moves, once."""
+from datetime import datetime, timezone
+
+from matching.lessons import lessons_for
+from matching.stored_keys import rekey_stored_titles
+from matching.titles import ALERT_KEY_VERSION, alert_key
+
+STATE_CHANGE = 'OK -> ALARM: "prod-api-5xx" in US East (N. Virginia)'
+OLD_KEY = "ok alarm in us east"  # what an earlier cleaner made of every CloudWatch state change
+
+
+def test_keys_made_by_an_older_cleaner_are_made_again_once(db):
+    with db, db.cursor() as cur:
+        cur.execute("INSERT INTO incidents (id, incident_number, title, status, urgency, created_at, title_key) "
+                    "VALUES ('Q1', 1, %s, 'triggered', 'high', %s, %s), ('Q2', 2, 'Disk full', 'resolved', 'low', %s, "
+                    "'disk full')", (STATE_CHANGE, datetime(2026, 11, 20, tzinfo=timezone.utc), OLD_KEY,
+                                     datetime(2026, 11, 21, tzinfo=timezone.utc)))
+        cur.execute("INSERT INTO alert_events (channel, message_ts, title, alert_key) VALUES ('C1', '1.1', %s, %s) "
+                    "RETURNING id", (STATE_CHANGE, OLD_KEY))
+        event = cur.fetchone()[0]
+        cur.execute("INSERT INTO alert_feedback (alert_event_id, voter, voter_name, title_key, verdict) "
+                    "VALUES (%s, 'U1', '@ana', %s, 'no_runbook')", (event, OLD_KEY))
+    assert alert_key(STATE_CHANGE) == "api 5xx" != OLD_KEY
+    assert not lessons_for(db, alert_key(STATE_CHANGE)).no_runbook  # the lesson is under the old key
+
+    assert rekey_stored_titles(db) == 2  # the incident and the lesson; 'disk full' was current
+    with db, db.cursor() as cur:
+        cur.execute("SELECT id, title_key FROM incidents ORDER BY id")
+        assert cur.fetchall() == [("Q1", "api 5xx"), ("Q2", "disk full")]
+        cur.execute("SELECT version FROM alert_key_versions")
+        assert cur.fetchone()[0] == ALERT_KEY_VERSION
+    assert lessons_for(db, alert_key(STATE_CHANGE)).no_runbook  # the next firing finds what the team said
+
+    # Once per version: a stale key written since is left alone until the version moves again.
+    with db, db.cursor() as cur:
+        cur.execute("UPDATE incidents SET title_key = %s WHERE id = 'Q1'", (OLD_KEY,))
+    assert rekey_stored_titles(db) == 0
+    assert rekey_stored_titles(db, ALERT_KEY_VERSION + 1) == 1
