@@ -29,6 +29,7 @@ from database.connection import DatabaseUnavailable
 from database.heartbeats import Process
 from database.outage import Database, open_database
 from matching.matcher import DEFAULT_THRESHOLD
+from matching.stored_keys import rekey_stored_titles
 from utils import Config, ConfigError, command_line, configure_logging, load_config, run_main, stop_event
 
 log = logging.getLogger("alert_visualization")
@@ -159,6 +160,10 @@ def serve(config: Config, database: Database, stopping: threading.Event) -> None
     # The matcher's index names each alert by its runbook, the preset periods are counted and the page is
     # rendered once: now, not on the first page view.
     def warm_up():
+        try:  # once per cleaner version; a CSV-only install has no sync to do it
+            database.run(rekey_stored_titles)
+        except Exception:
+            log.exception("Could not make the stored alert keys again; the next sync will.")
         data.warm()
         warm_page(app)
         database.forget()  # this thread's connection: the thread ends here

@@ -33,7 +33,6 @@ from generate_documentation_db.rule_coverage import ON_SITE, stored_coverage
 from matching.knowledge_base import LiveIndex, rules_version
 from matching.lessons import lessons_version, taught_alerts, taught_lessons
 from matching.matcher import DEFAULT_THRESHOLD, alert_key_reader
-from matching.stored_keys import rekey_stored_titles
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +101,6 @@ class DashboardData:
         so the first view of a period is not the one that waits for 180 days of incidents to be counted
         (the 90 days first: their day counts hold the 30 and the 7 days too).  Logged, never raised."""
         try:
-            self.database.run(rekey_stored_titles)  # a CSV-only install has no sync to do it
             presets = [Filters(days) for days in sorted(RANGES, key=int, reverse=True)]
             # The first time, the runbooks' index is built (Python) while the longest period's days are
             # counted (PostgreSQL).
@@ -207,8 +205,7 @@ class DashboardData:
         try:
             _idle(conn)
             with conn, conn.cursor() as cur:
-                cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-                cur.execute("SET TRANSACTION SNAPSHOT %s", (exported,))
+                day_changes.adopt_snapshot(cur, exported)
                 return window_counts.hour_counts(cur, params)
         except psycopg2.Error:
             self.database.forget()  # a fresh connection next time; the request's retry covers this one

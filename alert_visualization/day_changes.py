@@ -28,6 +28,13 @@ def take_snapshot(cur) -> str:
     return cur.fetchone()[0]
 
 
+def adopt_snapshot(cur, exported: str) -> None:
+    """Start a REPEATABLE READ transaction on `cur` in the snapshot another transaction exported
+    (pg_export_snapshot), so a second connection counts exactly what the first sees."""
+    cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    cur.execute("SET TRANSACTION SNAPSHOT %s", (exported,))
+
+
 def changed_hours(cur, snapshot: str) -> list[datetime | None]:
     """The UTC hours (None: all of them) written by transactions `snapshot` did not see, as far as the
     transaction of `cur` sees."""

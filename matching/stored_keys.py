@@ -7,11 +7,14 @@ then ALERT_KEY_VERSION moves, and the first process to start or sync makes every
 from its title, once (migration 0084 records the version the keys were made with).
 """
 import logging
+from typing import TYPE_CHECKING
 
-import psycopg2
 from psycopg2.extras import execute_values
 
 from matching.titles import ALERT_KEY_VERSION, alert_key
+
+if TYPE_CHECKING:
+    import psycopg2.extensions
 
 log = logging.getLogger(__name__)
 
