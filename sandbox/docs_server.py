@@ -22,9 +22,11 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+from sandbox.loopback import StandInHandler
 
 log = logging.getLogger("sandbox.docs_server")
 DEFAULT_ROOT = Path(__file__).resolve().parent / "docs_site"
@@ -93,7 +95,7 @@ class DocsServer(ThreadingHTTPServer):
         return taken
 
 
-class DocsRequestHandler(BaseHTTPRequestHandler):
+class DocsRequestHandler(StandInHandler):
     protocol_version = "HTTP/1.1"
     server_version = "OncallDocs/1.0"
 

@@ -23,9 +23,10 @@ import logging
 import threading
 import time
 from datetime import timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+from sandbox.loopback import StandInHandler
 from sandbox.pagerduty_endpoints import ROUTES, BadRequest, get_incident, parse_time
 from sandbox.pagerduty_history import generate_history, status_at
 from sandbox.pagerduty_json import render_time
@@ -87,7 +88,7 @@ class Account:
         return status_at(incident, now)
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(StandInHandler):
     server_version = "pagerduty-sandbox/1"
     protocol_version = "HTTP/1.1"
 

@@ -16,11 +16,13 @@ import re
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import yaml
+
+from sandbox.loopback import StandInHandler
 
 log = logging.getLogger("sandbox.prometheus_rules")
 DEFAULT_RULES = Path(__file__).resolve().parent / "alert_rules"
@@ -88,7 +90,7 @@ class RulesServer(ThreadingHTTPServer):
         log.debug("Connection from %s ended early.", client_address, exc_info=True)
 
 
-class RulesHandler(BaseHTTPRequestHandler):
+class RulesHandler(StandInHandler):
     protocol_version = "HTTP/1.1"
     server_version = "Prometheus/3 (sandbox)"
 

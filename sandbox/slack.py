@@ -32,10 +32,11 @@ import logging
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 import utils
+from sandbox.loopback import StandInHandler
 from sandbox.slack_people import CONTROLS
 from sandbox.slack_sockets import SocketHub
 from sandbox.slack_workspace import BOT_ID, BOT_USER_ID, TEAM_ID, Workspace, pagerduty_message
@@ -358,7 +359,7 @@ def control(sandbox, verb, name, params):
 
 
 def _handler_for(sandbox):
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(StandInHandler):
         def do_GET(self):
             self._serve("GET")
 
