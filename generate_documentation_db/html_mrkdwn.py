@@ -7,14 +7,11 @@ Tables become aligned text inside a fenced block, the only way they stay readabl
 import re
 from collections.abc import Iterable
 
-from bs4 import NavigableString, Tag
-from bs4.element import Comment, Declaration, Doctype, PageElement, ProcessingInstruction
-
+from generate_documentation_db.html_nodes import Element, Node, children, descendants, first, is_element, text_of
 from generate_documentation_db.site_scope import resolve_href
 
 BLOCK_TAGS = {"p", "div", "ul", "ol", "pre", "table", "blockquote", "section", "article", "details", "dl",
               "figure", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "header", "main", "li", "dd", "dt", "summary"}
-_SKIPPED = (Comment, Declaration, Doctype, ProcessingInstruction)
 _SPACES = re.compile(r"[ \t\r\n\f\v]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 BULLET = "•"
@@ -26,37 +23,34 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def to_mrkdwn(nodes: Iterable[PageElement], base_url: str = "") -> str:
+def to_mrkdwn(nodes: Iterable[Node], base_url: str = "") -> str:
     """Slack mrkdwn for a sequence of sibling nodes (a section's content)."""
     blocks = [_block(node, base_url) for node in nodes]
     return _BLANK_LINES.sub("\n\n", "\n\n".join(block for block in blocks if block.strip())).strip()
 
 
-def to_text(nodes: Iterable[PageElement]) -> str:
+def to_text(nodes: Iterable[Node]) -> str:
     """Plain text for a sequence of nodes: block elements on their own lines, spaces collapsed."""
     parts = []
     for node in nodes:
-        text = node.get_text(" ", strip=False) if isinstance(node, Tag) else str(node)
-        text = _SPACES.sub(" ", text).strip()
-        if text and not isinstance(node, _SKIPPED):
+        text = _SPACES.sub(" ", text_of(node, " ")).strip()
+        if text:
             parts.append(text)
     return "\n".join(parts)
 
 
 def _block(node, base_url):
-    if isinstance(node, _SKIPPED):
-        return ""
-    if isinstance(node, NavigableString):
+    if not is_element(node):
         return _inline(node, base_url).strip()
-    name = node.name
+    name = node.tag
     if name == "pre":
-        return _fence(node.get_text())
+        return _fence(text_of(node))
     if name in ("ul", "ol"):
         return _list(node, base_url, depth=0)
     if name == "table":
         return _table(node)
     if name == "blockquote":
-        inner = to_mrkdwn(node.children, base_url)
+        inner = to_mrkdwn(children(node), base_url)
         return "\n".join(f"> {line}" if line else ">" for line in inner.splitlines())
     if name == "hr":
         return ""
@@ -70,8 +64,8 @@ def _block(node, base_url):
 def _container(node, base_url):
     """A wrapper holding blocks and loose inline content; inline runs are kept together."""
     blocks, run = [], []
-    for child in node.children:
-        if isinstance(child, Tag) and child.name in BLOCK_TAGS:
+    for child in children(node):
+        if is_element(child) and child.tag in BLOCK_TAGS:
             blocks.append("".join(run).strip())
             run = []
             blocks.append(_block(child, base_url))
@@ -82,19 +76,17 @@ def _container(node, base_url):
 
 
 def _inline_children(node, base_url):
-    return "".join(_inline(child, base_url) for child in node.children)
+    return "".join(_inline(child, base_url) for child in children(node))
 
 
 def _inline(node, base_url):
-    if isinstance(node, _SKIPPED):
-        return ""
-    if isinstance(node, NavigableString):
-        return escape(_SPACES.sub(" ", str(node)))
-    name = node.name
+    if not is_element(node):
+        return escape(_SPACES.sub(" ", node))
+    name = node.tag
     if name == "br":
         return "\n"
     if name == "code":
-        return _code_span(node.get_text())
+        return _code_span(text_of(node))
     if name == "img":
         return escape(node.get("alt", ""))
     if name in BLOCK_TAGS:
@@ -148,16 +140,16 @@ def _fence(code):
 
 def _list(node, base_url, depth):
     lines = []
-    ordered = node.name == "ol"
+    ordered = node.tag == "ol"
     number = int(node.get("start", 1)) if str(node.get("start", "1")).isdigit() else 1
-    for child in node.children:
-        if not isinstance(child, Tag):
+    for child in children(node):
+        if not is_element(child):
             continue
-        if child.name == "li":
+        if child.tag == "li":
             marker = f"{number}." if ordered else BULLET
             number += 1
             lines.extend(_list_item(child, marker, base_url, depth))
-        elif child.name in ("ul", "ol"):  # a list written straight inside a list: its previous item's
+        elif child.tag in ("ul", "ol"):  # a list written straight inside a list: its previous item's
             lines.append(_list(child, base_url, depth + 1))
     return "\n".join(line for line in lines if line)
 
@@ -166,11 +158,12 @@ def _list_item(item, marker, base_url, depth):
     prefix = INDENT * depth
     text_parts, nested = [], []
     for child in _item_children(item):
-        if isinstance(child, Tag) and child.name in ("ul", "ol"):
+        tag = child.tag if is_element(child) else None
+        if tag in ("ul", "ol"):
             nested.append(_list(child, base_url, depth + 1))
-        elif isinstance(child, Tag) and child.name in ("pre", "table"):
+        elif tag in ("pre", "table"):
             nested.append("\n".join(prefix + INDENT + line for line in _block(child, base_url).splitlines()))
-        elif isinstance(child, Tag) and child.name == "p":
+        elif tag == "p":
             text_parts.append(" " + _inline_children(child, base_url) + " ")
         else:
             text_parts.append(_inline(child, base_url))
@@ -181,20 +174,20 @@ def _list_item(item, marker, base_url, depth):
 def _item_children(item):
     """A list item's children, with wrappers that hold a nested list (<div>, <section>) opened up, so
     the nesting survives whatever the generator wraps it in."""
-    for child in item.children:
-        if isinstance(child, Tag) and child.name in ("div", "section", "span") and child.find(("ul", "ol")):
+    for child in children(item):
+        if is_element(child) and child.tag in ("div", "section", "span") and first(child, "ul", "ol") is not None:
             yield from _item_children(child)
         else:
             yield child
 
 
-def table_rows(table: Tag) -> list[list[str]]:
+def table_rows(table: Element) -> list[list[str]]:
     """The table as rows of cell texts (header row first when there is one)."""
     rows = []
-    for row in table.find_all("tr"):
-        if row.find_parent("table") is not table:
+    for row in descendants(table, "tr"):
+        if next(row.iterancestors("table"), None) is not table:
             continue
-        cells = [_SPACES.sub(" ", cell.get_text(" ")).strip() for cell in row.find_all(("th", "td"), recursive=False)]
+        cells = [_SPACES.sub(" ", text_of(cell, " ")).strip() for cell in row if cell.tag in ("th", "td")]
         if any(cells):
             rows.append(cells)
     return rows
@@ -208,6 +201,6 @@ def _table(table):
     rows = [row + [""] * (columns - len(row)) for row in rows]
     widths = [max(len(row[index]) for row in rows) for index in range(columns)]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
-    if table.find("th"):
+    if first(table, "th") is not None:
         lines.insert(1, "  ".join("-" * width for width in widths))
     return _fence("\n".join(lines))

@@ -1,16 +1,16 @@
 """The document inside a fetched page: its chrome cut away and its content container found. Pure.
 
 Done with lxml's own tree, which is built and walked in C: a docs theme's page is mostly
-navigation (a sidebar listing every page, toggles, icons), and walking all of it with
-BeautifulSoup cost most of a crawl's time.  What is left, the content container alone, is what
-the page parser reads with BeautifulSoup.  The links and the generator's ``robots`` mark are
-read first, from the whole page.
+navigation (a sidebar listing every page, toggles, icons).  What is left, the content container,
+is the element the page parser reads.  The links and the generator's ``robots`` mark are read
+first, from the whole page.
 """
 import re
 from dataclasses import dataclass
 
 import lxml.html
 from lxml import etree
+from lxml.html import HtmlElement
 
 from generate_documentation_db.page_kinds import generator_marks_navigation
 from generate_documentation_db.site_scope import page_links
@@ -47,20 +47,15 @@ DOCUMENT_XPATHS = (f"//*[{_class_is('theme-doc-markdown')}]", f"//*[{_class_is('
                    "//*[@itemprop='articleBody']", f"//div[{_class_is('body')} and @role='main']")
 MAIN_XPATHS = ("//*[@role='main']", "//main", "//*[@id='content']", f"//*[{_class_is('content')}]",
                "//*[@id='main']", f"//*[{_class_is('main-content')}]", "//body")
-# Tags that survive being parsed alone; any other container (<body>, a <td>) is handed over as a <div>.
-_STANDALONE = ("div", "article", "main", "section")
-# libxml2 percent-escapes href values when it writes HTML; a generator's unresolved shortcode link
-# ({{< ref "x.md" >}}) must reach the parser as written, so hrefs travel under this name.
-KEPT_HREF = "data-oncall-helper-href"
 _SPACES = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
 class Document:
-    """A page's content container as HTML, the page's <title> text, its links, and whether the
-    generator marks the page as not content."""
+    """A page's content container, the page's <title> text, its links, and whether the generator
+    marks the page as not content."""
 
-    html: str
+    main: HtmlElement
     head_title: str
     links: list[str]
     marked_navigation: bool
@@ -79,14 +74,7 @@ def document_of(html: bytes | str, url: str) -> Document | None:
     title = root.find(".//title")
     head_title = title.text_content() if title is not None else ""
     drop_chrome(root)
-    main = main_content(root)
-    if main.tag not in _STANDALONE:
-        main.tag = "div"
-    for anchor in main.iter("a"):
-        if anchor.get("href") is not None:
-            anchor.set(KEPT_HREF, anchor.attrib.pop("href"))
-    return Document(lxml.html.tostring(main, encoding="unicode", with_tail=False), head_title, links,
-                    generator_marks_navigation(robots))
+    return Document(main_content(root), head_title, links, generator_marks_navigation(robots))
 
 
 def drop_chrome(root) -> None:

@@ -11,9 +11,8 @@ much of the text is links, and whether anything on it names an alert or reads li
 import re
 from collections.abc import Iterable, Sequence
 
-from bs4 import Tag
-
 from generate_documentation_db.alert_keys import canonical_key, looks_like_alert_name
+from generate_documentation_db.html_nodes import Element, descendants, first, text_of
 from generate_documentation_db.runbook_model import Runbook
 
 RUNBOOKS = "runbooks"  # a page of runbooks: each runbook then has its own kind (runbook, pointer…)
@@ -48,7 +47,7 @@ def generator_marks_navigation(robots_contents: Iterable[str]) -> bool:
     return any(_NO_INDEX.search(content) for content in robots_contents)
 
 
-def page_kind(main: Tag, title: str, marked_navigation: bool) -> str:
+def page_kind(main: Element, title: str, marked_navigation: bool) -> str:
     """RUNBOOKS, or the key in NOT_RUNBOOK_KINDS saying what else the page is, from its shape alone.
 
     `main` is the page's content with its chrome removed, `title` its title,
@@ -57,7 +56,7 @@ def page_kind(main: Tag, title: str, marked_navigation: bool) -> str:
     """
     if marked_navigation:
         return "navigation"
-    if _ERROR_TITLE.match(title) and len(main.get_text(" ").split()) <= ERROR_PAGE_MAX_WORDS \
+    if _ERROR_TITLE.match(title) and len(text_of(main, " ").split()) <= ERROR_PAGE_MAX_WORDS \
             and not reads_like_steps(main):
         return "error"
     if _LISTING_TITLE.match(title):
@@ -67,7 +66,7 @@ def page_kind(main: Tag, title: str, marked_navigation: bool) -> str:
     return RUNBOOKS
 
 
-def content_kind(main: Tag, runbooks: Sequence[Runbook]) -> str:
+def content_kind(main: Element, runbooks: Sequence[Runbook]) -> str:
     """RUNBOOKS for a page that names an alert or reads like steps with enough words to be some;
     else 'other' (a notice, a licence, an about page).
 
@@ -79,7 +78,7 @@ def content_kind(main: Tag, runbooks: Sequence[Runbook]) -> str:
         for runbook in runbooks)
     if named:
         return RUNBOOKS
-    if len(main.get_text(" ").split()) < MIN_CONTENT_WORDS or not reads_like_steps(main):
+    if len(text_of(main, " ").split()) < MIN_CONTENT_WORDS or not reads_like_steps(main):
         return "other"
     return RUNBOOKS
 
@@ -92,18 +91,18 @@ def _named_by_page(runbook):
         known.key == key and known.source != "alias" for known in runbook.alert_keys)
 
 
-def is_index_page(main: Tag) -> bool:
+def is_index_page(main: Element) -> bool:
     """True for a table of contents: many links, and link text most of the text."""
-    links = main.find_all("a", href=True)
+    links = [link for link in descendants(main, "a") if link.get("href") is not None]
     if len(links) < INDEX_MIN_LINKS:
         return False
-    text = len(re.sub(r"\s+", "", main.get_text()))
-    linked = sum(len(re.sub(r"\s+", "", link.get_text())) for link in links)
+    text = len(re.sub(r"\s+", "", text_of(main)))
+    linked = sum(len(re.sub(r"\s+", "", text_of(link))) for link in links)
     return text > 0 and linked / text >= INDEX_LINK_SHARE
 
 
-def reads_like_steps(main: Tag) -> bool:
+def reads_like_steps(main: Element) -> bool:
     """Something to do: a heading a runbook is written under, a command block or numbered steps."""
-    if main.find(("pre", "ol")) is not None:
+    if first(main, "pre", "ol") is not None:
         return True
-    return any(_STEP_HEADING.search(heading.get_text(" ")) for heading in main.find_all(("h2", "h3", "h4")))
+    return any(_STEP_HEADING.search(text_of(heading, " ")) for heading in descendants(main, "h2", "h3", "h4"))

@@ -12,11 +12,19 @@ import hashlib
 import re
 from collections.abc import Iterable
 
-from bs4 import BeautifulSoup, Tag
-
 from generate_documentation_db import html_mrkdwn, page_kinds, runbook_facts
 from generate_documentation_db.alert_keys import looks_like_alert_name
-from generate_documentation_db.page_document import HEADINGS, KEPT_HREF, Document, document_of
+from generate_documentation_db.html_nodes import (
+    Element,
+    children,
+    empty_element,
+    first,
+    has_class,
+    is_element,
+    remove_keeping_tail,
+    text_of,
+)
+from generate_documentation_db.page_document import HEADINGS, document_of
 from generate_documentation_db.runbook_model import ParsedPage, Runbook, Section
 
 # Bump when a change to parsing changes what is stored: every page is then re-parsed once.
@@ -31,13 +39,11 @@ def parse_page(html: bytes | str, url: str) -> ParsedPage:
     """A ParsedPage: its title, runbooks, in-scope-or-not links and content hash."""
     document = document_of(html, url)
     if document is None:  # nothing lxml can read: an empty page
-        document = Document("<div></div>", "", [], False)
-    soup = BeautifulSoup(document.html, "lxml")
-    for anchor in soup.find_all("a", attrs={KEPT_HREF: True}):
-        anchor["href"] = anchor.attrs.pop(KEPT_HREF)
-    main = soup.body.find(True) if soup.body is not None and soup.body.find(True) is not None else soup
-    title = page_title(main, document.head_title)
-    links, marked_navigation = document.links, document.marked_navigation
+        main, head_title, links, marked_navigation = empty_element(), "", [], False
+    else:
+        main, head_title, links, marked_navigation = (document.main, document.head_title, document.links,
+                                                      document.marked_navigation)
+    title = page_title(main, head_title)
     kind = page_kinds.page_kind(main, title, marked_navigation)
     runbooks = tuple(page_runbooks(main, title, url)) if kind == page_kinds.RUNBOOKS else ()
     if runbooks:
@@ -62,17 +68,17 @@ def html_problem(body: bytes) -> str | None:
     return None
 
 
-def page_title(main: Tag, head_title: str) -> str:
+def page_title(main: Element, head_title: str) -> str:
     """The first <h1> of the content, else the page's <title> without its ' | Site name' suffix."""
-    heading = main.find("h1")
-    if heading and clean(heading.get_text()):
-        return clean(heading.get_text())
+    heading = first(main, "h1")
+    if heading is not None and clean(text_of(heading)):
+        return clean(text_of(heading))
     return _TITLE_SUFFIX.sub("", clean(head_title))
 
 
-def page_runbooks(main: Tag, title: str, url: str) -> list[Runbook]:
+def page_runbooks(main: Element, title: str, url: str) -> list[Runbook]:
     """The runbooks on a page, in one of the three shapes the module docstring names."""
-    blocks = main.select("section.main-section")
+    blocks = [section for section in main.iterdescendants("section") if has_class(section, "main-section")]
     if blocks:
         return [_block_runbook(block, title, url) for block in blocks if _block_title(block)]
     sections = split_sections(main, title, url)
@@ -84,7 +90,7 @@ def page_runbooks(main: Tag, title: str, url: str) -> list[Runbook]:
     return [_runbook(sections, title or sections[0].title, url, page_level=True)]
 
 
-def split_sections(container: Tag, page_title_text: str, base_url: str) -> list[Section]:
+def split_sections(container: Element, page_title_text: str, base_url: str) -> list[Section]:
     """Sections at every heading: title, anchor, heading path, plain text, mrkdwn."""
     chunks = []  # [heading tag or None, [content nodes]]
     _collect(container, chunks)
@@ -101,10 +107,10 @@ def split_sections(container: Tag, page_title_text: str, base_url: str) -> list[
 def _collect(node, chunks):
     """Walk in document order, starting a chunk at each heading, descending only into wrappers
     that contain a heading, so every other element stays whole."""
-    for child in node.children:
-        if isinstance(child, Tag) and child.name in HEADINGS:
+    for child in children(node):
+        if is_element(child) and child.tag in HEADINGS:
             chunks.append([child, []])
-        elif isinstance(child, Tag) and child.find(HEADINGS) and child.name not in ("table", "ul", "ol"):
+        elif is_element(child) and child.tag not in ("table", "ul", "ol") and first(child, *HEADINGS) is not None:
             _collect(child, chunks)
         else:
             if not chunks:
@@ -113,8 +119,8 @@ def _collect(node, chunks):
 
 
 def _section(heading, nodes, page_title_text, base_url, path):
-    level = int(heading.name[1]) if heading is not None else 1
-    title = clean(heading.get_text()) if heading is not None else page_title_text
+    level = int(heading.tag[1]) if heading is not None else 1
+    title = clean(text_of(heading)) if heading is not None else page_title_text
     text = html_mrkdwn.to_text(nodes)
     if not title and not text:
         return None
@@ -128,18 +134,19 @@ def _section(heading, nodes, page_title_text, base_url, path):
     return Section(title, anchor_of(heading), level, heading_path, text, mrkdwn)
 
 
-def anchor_of(heading: Tag | None) -> str | None:
+def anchor_of(heading: Element | None) -> str | None:
     """The id a link can jump to: the heading's, an inner anchor's, or its section's."""
     if heading is None:
         return None
     if heading.get("id"):
-        return heading["id"]
-    inner = heading.find(lambda tag: tag.get("id") or (tag.name == "a" and tag.get("name")))
+        return heading.get("id")
+    inner = next((tag for tag in heading.iterdescendants() if isinstance(tag.tag, str) and (
+        tag.get("id") or (tag.tag == "a" and tag.get("name")))), None)
     if inner is not None:
         return inner.get("id") or inner.get("name")
-    parent = heading.parent
-    if parent is not None and parent.name in ("section", "article", "div") and parent.get("id"):
-        return parent["id"]
+    parent = heading.getparent()
+    if parent is not None and parent.tag in ("section", "article", "div") and parent.get("id"):
+        return parent.get("id")
     return None
 
 
@@ -159,23 +166,28 @@ def _alert_headings(sections):
     return groups
 
 
+def _block_header(block):
+    header = first(block, "header")
+    return header if header is not None else first(block, *HEADINGS)
+
+
 def _block_title(block):
-    header = block.find("header") or block.find(HEADINGS)
-    return clean(header.get_text()) if header else ""
+    header = _block_header(block)
+    return clean(text_of(header)) if header is not None else ""
 
 
 def _block_runbook(block, page_title_text, url):
-    header = block.find("header") or block.find(HEADINGS)
+    header = _block_header(block)
     title = _block_title(block)
-    header.extract()
-    anchor = block.get("id") or anchor_of(header.find(HEADINGS) if header.name == "header" else header)
+    remove_keeping_tail(header)
+    anchor = block.get("id") or anchor_of(first(header, *HEADINGS) if header.tag == "header" else header)
     body = split_sections(block, title, url)
     intro = [s for s in body if s.title == title and s.level == 1][:1]
-    first = Section(title, anchor, 1, (page_title_text, title) if page_title_text else (title,),
-                    intro[0].text if intro else "", intro[0].mrkdwn if intro else "")
+    opening = Section(title, anchor, 1, (page_title_text, title) if page_title_text else (title,),
+                      intro[0].text if intro else "", intro[0].mrkdwn if intro else "")
     rest = tuple(Section(s.title, s.anchor, s.level + 1, (page_title_text, *s.heading_path), s.text, s.mrkdwn)
                  for s in body if s not in intro)
-    return _runbook([first, *rest], title, url, page_level=False, anchor=anchor)
+    return _runbook([opening, *rest], title, url, page_level=False, anchor=anchor)
 
 
 def _runbook(sections, title, url, page_level, anchor=None):

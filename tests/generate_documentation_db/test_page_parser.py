@@ -1,7 +1,8 @@
 """Parsing docs pages into runbooks and sections, and HTML into Slack mrkdwn (pure functions)."""
-from bs4 import BeautifulSoup
+import lxml.html
 
 from generate_documentation_db import html_mrkdwn, runbook_facts, site_scope
+from generate_documentation_db.html_nodes import children
 from generate_documentation_db.page_parser import parse_page
 
 SINGLE_RUNBOOK = """<!doctype html><html><head><title>KubePodCrashLooping | Acme runbooks</title></head><body>
@@ -34,7 +35,7 @@ def sections_of(html, url="http://docs.test/runbooks/kubepodcrashlooping/"):
 
 
 def fragment(html):
-    return list(BeautifulSoup(f"<div>{html}</div>", "lxml").div.children)
+    return list(children(lxml.html.fragment_fromstring(f"<div>{html}</div>")))
 
 
 def test_a_single_runbook_page_is_one_runbook_with_its_sub_sections():
