@@ -8,10 +8,9 @@ first, from the whole page.
 import re
 from dataclasses import dataclass
 
-import lxml.html
 from lxml import etree
-from lxml.html import HtmlElement
 
+from generate_documentation_db.html_nodes import Element, parse_html, remove_keeping_tail, text_content
 from generate_documentation_db.page_kinds import generator_marks_navigation
 from generate_documentation_db.site_scope import page_links
 
@@ -47,6 +46,11 @@ DOCUMENT_XPATHS = (f"//*[{_class_is('theme-doc-markdown')}]", f"//*[{_class_is('
                    "//*[@itemprop='articleBody']", f"//div[{_class_is('body')} and @role='main']")
 MAIN_XPATHS = ("//*[@role='main']", "//main", "//*[@id='content']", f"//*[{_class_is('content')}]",
                "//*[@id='main']", f"//*[{_class_is('main-content')}]", "//body")
+# Every link target, as plain strings (an lxml "smart" string would keep its whole page alive in
+# page_links' cache).
+_HREFS = etree.XPath("//a/@href", smart_strings=False)
+# What drop_chrome's third pass weighs: a chrome tag, or anything with a class or an aria-label.
+_MAYBE_CHROME = etree.XPath("//*[" + " or ".join(f"self::{tag}" for tag in CHROME) + " or @class or @aria-label]")
 _SPACES = re.compile(r"\s+")
 
 
@@ -55,7 +59,7 @@ class Document:
     """A page's content container, the page's <title> text, its links, and whether the generator
     marks the page as not content."""
 
-    main: HtmlElement
+    main: Element
     head_title: str
     links: list[str]
     marked_navigation: bool
@@ -64,15 +68,16 @@ class Document:
 def document_of(html: bytes | str, url: str) -> Document | None:
     """The Document of a page, or None when lxml cannot read it at all (an empty body)."""
     try:
-        root = lxml.html.document_fromstring(html)
+        root = parse_html(html)
     except (etree.ParserError, ValueError):
         return None
+    if root is None:
+        return None
     base = root.find(".//base[@href]")
-    links = page_links((anchor.get("href") for anchor in root.iter("a") if anchor.get("href") is not None), url,
-                       base.get("href") if base is not None else None)
+    links = page_links(_HREFS(root), url, base.get("href") if base is not None else None)
     robots = [meta.get("content") or "" for meta in root.iter("meta") if (meta.get("name") or "").lower() == "robots"]
     title = root.find(".//title")
-    head_title = title.text_content() if title is not None else ""
+    head_title = text_content(title) if title is not None else ""
     drop_chrome(root)
     return Document(main_content(root), head_title, links, generator_marks_navigation(robots))
 
@@ -81,10 +86,11 @@ def drop_chrome(root) -> None:
     """Remove navigation, page header/footer, asides, scripts and styles, widgets (a question with
     buttons, a form), breadcrumbs and "edit this page" links, in place."""
     # The regions go first: a sidebar holds hundreds of toggles, each weighed below against its text.
-    _drop(element for element in _elements(root) if element.tag in CHROME_REGIONS or (
-        element.tag != "html" and (element.get("role") in CHROME_ROLES
-                                   or not REGION_CLASSES.isdisjoint((element.get("class") or "").split()))))
-    for widget in [element for element in _elements(root) if element.tag in WIDGETS]:
+    # Region tags first, found in C: a sidebar's thousands of elements then never become Python objects.
+    _drop(list(root.iter(*CHROME_REGIONS)))
+    _drop([element for element in root.iter() if isinstance(element.tag, str) and element.tag != "html" and (
+        element.get("role") in CHROME_ROLES or not REGION_CLASSES.isdisjoint((element.get("class") or "").split()))])
+    for widget in list(root.iter(*WIDGETS)):
         if not _attached(widget, root):
             continue
         holder = next((parent for parent in widget.iterancestors() if parent.tag in ("div", "section", "p", "span")),
@@ -92,16 +98,16 @@ def drop_chrome(root) -> None:
         if holder is not None and holder.tag not in _KEEP \
                 and _text_chars_without(holder, (widget.tag, "button", "option")) <= WIDGET_TEXT_CHARS:
             _drop([holder])
-    _drop(element for element in _elements(root) if element.tag in CHROME
+    _drop(element for element in _MAYBE_CHROME(root) if element.tag in CHROME
           or _BREADCRUMB.search(element.get("aria-label") or "")
           or (element.tag not in _KEEP and _CHROME_CLASS.search(element.get("class") or "")))
-    for anchor in [element for element in _elements(root) if element.tag == "a"]:
+    for anchor in list(root.iter("a")):
         if _attached(anchor, root) and _CHROME_LINK.match(" ".join(anchor.itertext())):
             holder = anchor.getparent()
             _drop([anchor])
-            if holder is not None and holder.tag in ("p", "div", "span", "li") and not holder.text_content().strip():
+            if holder is not None and holder.tag in ("p", "div", "span", "li") and not text_content(holder).strip():
                 _drop([holder])
-    _drop(header for header in [element for element in _elements(root) if element.tag == "header"]
+    _drop(header for header in list(root.iter("header"))
           if not any(parent.tag in ("main", "article", "section") for parent in header.iterancestors()))
 
 
@@ -115,7 +121,7 @@ def main_content(root):
             return found
     articles = [article for article in root.iter("article")
                 if not any(parent.tag == "article" for parent in article.iterancestors())]
-    if len(articles) == 1 and articles[0].text_content().strip() and any(
+    if len(articles) == 1 and text_content(articles[0]).strip() and any(
             element.tag in HEADINGS for element in articles[0].iterdescendants()):
         return articles[0]
     for xpath in MAIN_XPATHS:
@@ -127,11 +133,7 @@ def main_content(root):
 
 def _first_with_text(root, xpath):
     found = root.xpath(xpath)
-    return found[0] if found and found[0].text_content().strip() else None
-
-
-def _elements(root):
-    return [element for element in root.iter() if isinstance(element.tag, str)]
+    return found[0] if found and text_content(found[0]).strip() else None
 
 
 def _attached(element, root):
@@ -140,8 +142,7 @@ def _attached(element, root):
 
 def _drop(elements):
     for element in list(elements):
-        if element.getparent() is not None:
-            element.drop_tree()
+        remove_keeping_tail(element)
 
 
 def _text_chars_without(holder, widget_names):
@@ -153,4 +154,4 @@ def _text_chars_without(holder, widget_names):
 
 
 def _text_chars(element):
-    return len(_SPACES.sub("", element.text_content()))
+    return len(_SPACES.sub("", text_content(element)))
