@@ -75,10 +75,8 @@ def pad_to_sections(conn, target, rng):
         rows = [generated_runbook(page_id, runbooks + start + n, rng) for n in range(min(2000, missing - start))]
         with conn, conn.cursor() as cur:
             ids = execute_values(
-                cur, "INSERT INTO runbooks (page_id, position, title, alert_name, url, body_text, mrkdwn, "
-                     "search_vector) VALUES %s RETURNING id", rows,
-                template="(%s, %s, %s, %s, %s, %s, %s, setweight(docs_tsvector(%s), 'A') || "
-                         "setweight(docs_tsvector(%s), 'C'))", fetch=True)
+                cur, "INSERT INTO runbooks (page_id, position, title, alert_name, url, body_text, mrkdwn) "
+                     "VALUES %s RETURNING id", rows, fetch=True)
             section_rows = [(rid, p, 2, f"Step {p}", [row[2], f"Step {p}"], row[5][p * 40:(p + 1) * 40 + 200],
                              row[5][:200]) for (rid,), row in zip(ids, rows)
                             for p in range(SECTIONS_PER_GENERATED_RUNBOOK)]
@@ -94,7 +92,7 @@ def generated_runbook(page_id, number, rng):
     words = rng.sample(VOCABULARY, 3)
     name = "".join(word.capitalize() for word in words) + f"X{number}"
     body = " ".join(rng.choice(VOCABULARY) for _ in range(120))
-    return (page_id, number, name, name, f"https://generated.example/#{number}", body, body, name, body)
+    return (page_id, number, name, name, f"https://generated.example/#{number}", body, body)
 
 
 def match_latencies(index, titles):

@@ -43,8 +43,6 @@ def split_words(name: str | None) -> list[str]:
     ['etcd', 'grpc', 'requests', 'slow']
     >>> split_words("prod.KubePodCrashLooping")
     ['prod', 'kube', 'pod', 'crash', 'looping']
-
-    The same splitting the search index applies (see migration 0010's docs_search_words).
     """
     words = []
     for part in _WORD_SPLIT.split(name or ""):

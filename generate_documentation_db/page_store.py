@@ -156,12 +156,11 @@ def _upsert_page(cur, page, etag, last_modified, parser_version, provenance):
 _INSERT_RUNBOOKS = """
 WITH rb AS (
     INSERT INTO runbooks (page_id, position, title, alert_name, url, anchor, kind, points_to, summary, body_text,
-                          mrkdwn, search_vector)
+                          mrkdwn)
     SELECT %(page_id)s, r.position, r.title, r.alert_name, r.url, r.anchor, r.kind, r.points_to, r.summary,
-           r.body_text, r.mrkdwn, setweight(docs_tsvector(r.title), 'A') || setweight(docs_tsvector(r.names), 'B')
-           || setweight(docs_tsvector(r.body_text), 'C')
+           r.body_text, r.mrkdwn
     FROM json_to_recordset(%(runbooks)s::json) AS r(position int, title text, alert_name text, url text,
-         anchor text, kind text, points_to text, summary text, body_text text, mrkdwn text, names text)
+         anchor text, kind text, points_to text, summary text, body_text text, mrkdwn text)
     RETURNING id, position
 ), sections AS (
     INSERT INTO runbook_sections (runbook_id, position, level, title, anchor, heading_path, body_text, mrkdwn)
@@ -189,13 +188,10 @@ def _insert_runbooks(cur, page_id, page, logged):
         return
     runbooks, sections, keys = [], [], []
     for position, runbook in enumerate(page.runbooks):
-        headings = " ".join(" ".join(section.heading_path[1:]) for section in runbook.sections)
-        names = " ".join(key.name for key in runbook.alert_keys)
         runbooks.append({"position": position, "title": runbook.title, "alert_name": runbook.alert_name,
                          "url": f"{page.url}#{runbook.anchor}" if runbook.anchor else page.url,
                          "anchor": runbook.anchor, "kind": runbook.kind, "points_to": runbook.points_to,
-                         "summary": runbook.summary, "body_text": runbook.body_text, "mrkdwn": runbook.mrkdwn,
-                         "names": f"{headings} {names}"})
+                         "summary": runbook.summary, "body_text": runbook.body_text, "mrkdwn": runbook.mrkdwn})
         sections.extend({"runbook": position, "position": number, "level": section.level, "title": section.title,
                          "anchor": section.anchor, "heading_path": list(section.heading_path),
                          "body_text": section.text, "mrkdwn": section.mrkdwn}

@@ -1,14 +1,8 @@
-"""Reading runbooks back: lookup by alert name, ranked full-text search, whole runbooks.
+"""Reading runbooks back: lookup by alert name, whole runbooks, the lists the CLI prints.
 
 Every function takes an open psycopg2 connection, runs read-only queries in their own transaction, and returns
-plain dataclasses.  None of them write.
-
-How the index is built (migration 0010): each runbook's ``search_vector`` holds its
-title (weight A), its section headings and alert names (weight B) and its body text
-(weight C), English-stemmed, with CamelCase / snake_case identifiers split into words
-*and* kept whole.  `search` passes the query text through the very same function, so
-``kube_pod_crash_looping`` and ``KubePodCrashLooping`` meet.  The bot's matcher reads the runbooks
-into an index of its own (`matching.knowledge_base`).
+plain dataclasses.  None of them write.  Ranking runbooks against an alert's text is the matcher's
+job, over an index of its own (`matching.knowledge_base`).
 """
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -44,29 +38,6 @@ class RunbookRef:
     summary: str
     matched_name: str
     key_source: str
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A full-text search hit.
-
-    `rank` is ts_rank with length normalisation (comparable within one query only);
-    `matched_lexemes` are the query's lexemes the runbook contains and `query_lexemes`
-    all of the query's lexemes, so a caller can weigh what the query says that the
-    runbook does not.  `alert_keys` are all canonical keys of the runbook.
-    """
-
-    runbook_id: int
-    title: str
-    alert_name: str | None
-    url: str
-    kind: str
-    points_to: str | None
-    summary: str
-    rank: float
-    matched_lexemes: tuple[str, ...]
-    query_lexemes: tuple[str, ...]
-    alert_keys: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -129,45 +100,6 @@ def find_by_alert_keys(conn: Connection, names: Iterable[str]) -> dict[str, list
     for row in rows:
         found.setdefault(row[0], []).append(RunbookRef(*row[1:10]))
     return found
-
-
-def search(conn: Connection, text: str, limit: int = 10, name_terms: Iterable[str] = (),
-           per_name_term: int = 4) -> list[Candidate]:
-    """Ranked full-text search for runbooks relevant to `text` (an alert title, a question).
-
-    Any word may match; runbooks matching more words, and in the title, rank higher.
-    Returns up to `limit` [Candidate], best first; [] when `text` has no searchable word
-    (stop words and punctuation only) or nothing matches.
-
-    `name_terms` (lexemes) also bring in, for each, up to `per_name_term` runbooks whose
-    *title* has it: ts_rank weighs no word by its rarity, so "Kubelet has disappeared from
-    Prometheus target discovery" would otherwise rank every Prometheus* runbook above KubeletDown.
-    These follow the ranked hits (rank 0 when only the title matched).
-    """
-    with conn, conn.cursor() as cur:
-        cur.execute(
-            "WITH q AS (SELECT docs_any_words_query(%(text)s) AS query, "
-            "            tsvector_to_array(docs_tsvector(%(text)s)) AS lexemes, "
-            "            nullif(array_to_string(ARRAY(SELECT quote_literal(l) || ':A' "
-            "                   FROM unnest(%(names)s::text[]) l), ' | '), '')::tsquery AS names), "
-            "ranked AS (SELECT r.id, ts_rank(r.search_vector, q.query, 1) AS rank "
-            "          FROM runbooks r, q WHERE q.query IS NOT NULL AND r.search_vector @@ q.query "
-            "          ORDER BY rank DESC, r.id LIMIT %(limit)s), "
-            "by_name AS (SELECT DISTINCT n.id FROM unnest(%(names)s::text[]) AS t(l), q, LATERAL ("
-            "          SELECT r.id FROM runbooks r WHERE r.search_vector @@ (quote_literal(t.l) || ':A')::tsquery "
-            "          ORDER BY ts_rank('{0, 0, 0, 1}', r.search_vector, q.names) DESC, length(r.title), r.id "
-            "          LIMIT %(per_name)s) n), "
-            "hits AS (SELECT id, max(rank) AS rank FROM (SELECT id, rank FROM ranked "
-            "          UNION ALL SELECT id, 0.0 FROM by_name) u GROUP BY id) "
-            "SELECT r.id, r.title, r.alert_name, r.url, r.kind, r.points_to, r.summary, h.rank, "
-            " ARRAY(SELECT l FROM unnest(q.lexemes) l WHERE l = ANY(tsvector_to_array(r.search_vector))), "
-            " q.lexemes, "
-            " ARRAY(SELECT alert_key FROM runbook_alert_keys WHERE runbook_id = r.id ORDER BY alert_key) "
-            "FROM hits h JOIN runbooks r ON r.id = h.id, q ORDER BY h.rank DESC, r.id",
-            {"text": text, "limit": limit, "names": list(name_terms), "per_name": per_name_term},
-        )
-        return [Candidate(*row[:7], float(row[7]), tuple(row[8]), tuple(row[9]), tuple(row[10]))
-                for row in cur.fetchall()]
 
 
 def runbook_by_id(conn: Connection, runbook_id: int) -> StoredRunbook | None:

@@ -336,9 +336,8 @@ def add_runbook(db, url, alert_name, key):
     with db, db.cursor() as cur:
         cur.execute("INSERT INTO doc_pages (url, title) VALUES (%s, %s) RETURNING id", (url, alert_name))
         page_id = cur.fetchone()[0]
-        cur.execute("INSERT INTO runbooks (page_id, position, title, alert_name, url, search_vector)"
-                    " VALUES (%s, 0, %s, %s, %s, to_tsvector('simple', %s)) RETURNING id",
-                    (page_id, alert_name, alert_name, url, alert_name))
+        cur.execute("INSERT INTO runbooks (page_id, position, title, alert_name, url) VALUES (%s, 0, %s, %s, %s) "
+                    "RETURNING id", (page_id, alert_name, alert_name, url))
         runbook_id = cur.fetchone()[0]
         cur.execute("INSERT INTO runbook_alert_keys (runbook_id, alert_key, name, source) VALUES (%s, %s, %s, 'title')",
                     (runbook_id, key, alert_name))

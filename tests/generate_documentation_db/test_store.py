@@ -45,23 +45,6 @@ def test_an_alert_documented_twice_returns_the_real_runbook_before_the_deprecate
     assert [(ref.title, ref.kind) for ref in found] == [("etcdNoLeader", "runbook"), ("EtcdNoLeader (old)", "deprecated")]
 
 
-def test_search_splits_camel_and_snake_case_on_both_sides(db):
-    page_store.save_page(db, page("http://docs/a/", make_runbook("KubePodCrashLooping", "containers restarting")))
-    page_store.save_page(db, page("http://docs/b/", make_runbook("disk_full", "the volume has no space left")))
-    hits = runbook_store.search(db, "[FIRING:1] kube pod crash looping in prod", limit=5)
-    assert hits[0].title == "KubePodCrashLooping"
-    assert {"crash", "pod", "kube", "loop"} <= set(hits[0].matched_lexemes)
-    assert "prod" in hits[0].query_lexemes and "prod" not in hits[0].matched_lexemes
-    assert runbook_store.search(db, "Disk Full on db-3")[0].title == "disk_full"
-    assert runbook_store.search(db, "the and of") == []
-
-
-def test_title_words_rank_above_body_words(db):
-    page_store.save_page(db, page("http://docs/a/", make_runbook("HighErrorRate", "latency may also be high")))
-    page_store.save_page(db, page("http://docs/b/", make_runbook("HighLatency", "check the error rate of upstreams")))
-    assert [hit.title for hit in runbook_store.search(db, "error rate")] == ["HighErrorRate", "HighLatency"]
-
-
 def test_runbook_by_id_returns_sections_and_keys(db):
     runbook = make_runbook("DiskFull", "a disk is full", [("DiskFull", "title")], anchor="diskfull")
     page_store.save_page(db, page("http://docs/disk/", runbook))
