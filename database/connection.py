@@ -14,6 +14,8 @@ import sys
 import threading
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
@@ -103,6 +105,18 @@ def connect_url(url: str, wait_seconds: float | None = 0, stopping: threading.Ev
                 stopping.wait(1)
             else:
                 time.sleep(1)
+
+
+@contextmanager
+def single_statement(conn: Connection) -> Iterator[Connection]:
+    """The connection in autocommit while a single statement, its own transaction, is sent: psycopg2
+    otherwise spends a round trip on BEGIN and another on COMMIT.  Not for use inside a transaction."""
+    before = conn.autocommit
+    conn.autocommit = True
+    try:
+        yield conn
+    finally:
+        conn.autocommit = before
 
 
 def connect(config: Config, wait_seconds: float | None = None, stopping: threading.Event | None = None) -> Connection:
