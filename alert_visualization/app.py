@@ -27,7 +27,7 @@ import pandas as pd
 from flask import Flask, Response, g, jsonify, render_template, request, send_file
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from alert_visualization.figures import chart_labels, dashboard_figures
+from alert_visualization.figures import chart_labels, dashboard_figures, to_json
 from alert_visualization.filters import parse_filters
 from alert_visualization.suite_metrics import dashboard_registry
 
@@ -121,8 +121,8 @@ def export_csv(frame: pd.DataFrame) -> str:
 
 
 def warm_page(app: Flask) -> None:
-    """Render the dashboard's page once, for no one: plotly's and the template's first use cost about
-    200 ms, which the first person to open the page would otherwise wait for.  Logged, never raised."""
+    """Render the dashboard's page once, for no one: the template's first use costs time the first person
+    to open the page would otherwise wait for.  Logged, never raised."""
     try:
         with app.test_request_context("/"):
             app.view_functions["index"]()
@@ -167,11 +167,11 @@ def create_app(data: "DashboardData", password: str | None = None, user: str = "
 
     def figures_json(summary):
         """(the page's figures as JSON, {element: its label for screen readers}), built once per
-        distinct summary (plotly is slow to build)."""
+        distinct summary."""
         digest = hashlib.sha256(json.dumps(summary, sort_keys=True, default=str).encode()).hexdigest()
         if digest not in figures_cache:
             built = dashboard_figures(summary)
-            figures = {element: figure.to_json() for element, figure in built.items()}
+            figures = {element: to_json(figure) for element, figure in built.items()}
             if len(figures_cache) >= 32:
                 figures_cache.pop(next(iter(figures_cache)))
             figures_cache[digest] = ("{" + ",".join(f"{json.dumps(element)}:{figure}" for element, figure in figures.items())
