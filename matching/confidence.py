@@ -35,7 +35,7 @@ class Evidence:
         return self.similarity is not None
 
     def vector(self) -> list[float]:
-        return [getattr(self, item.name) or 0.0 for item in fields(self)]
+        return [getattr(self, name) or 0.0 for name in FEATURES]
 
 
 FEATURES = tuple(item.name for item in fields(Evidence))

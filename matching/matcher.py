@@ -201,7 +201,9 @@ def _rule_without_runbook(base, alert, rules):
 
 def _named_match(index, base, rules):
     # Rule names with a runbook_url count as names too: their link says where the runbook is.
-    known = ChainMap(index.known_keys, rules.linked_keys)
+    linked = rules.linked_keys
+    # A ChainMap's lookup costs ten times a dict's, and name_mentions makes hundreds a message.
+    known = ChainMap(index.known_keys, linked) if linked else index.known_keys
     mentions = name_mentions(without_decorations(base.title), known, index.name_vocabulary, index.prose_words)
     keys = [mention.key for mention in mentions]
     # "Kubelet has disappeared from Prometheus target discovery" says "kubelet down": a name too.
@@ -362,6 +364,14 @@ class _Said:
         self.pairs_total = sum(self.pairs.values()) or 1.0
         self.name_recall = {doc: _name_recall(index, doc, self.weights) for doc, _ in hits[:RERANKED]
                             if index.runbook(doc) is not None}
+        # Each hit's alert keys, looked up once: every candidate weighs every other hit as a rival.
+        self.keys = {doc: runbook.alert_keys for doc, runbook in ((doc, index.runbook(doc)) for doc, _ in hits)
+                     if runbook is not None}
+
+    def rivals(self, doc: int):
+        """A predicate: the hit documents another alert than `doc` (and is still in the index)."""
+        keys = self.keys[doc]
+        return lambda other: other != doc and other in self.keys and not self.keys[other] & keys
 
 
 def _name_recall(index, doc, weights):
@@ -371,18 +381,12 @@ def _name_recall(index, doc, weights):
     return sum(index.idf(term) for term in own_name if term in weights) / name_total
 
 
-def _another_alert(index, doc, keys):
-    """The runbook is still there and documents another alert than `keys` say."""
-    runbook = index.runbook(doc)
-    return runbook is not None and not runbook.alert_keys & keys
-
-
 def _evidence(index, doc, score, hits, said):
     runbook = index.runbook(doc)
     weights, total = said.weights, said.total
     in_fields = runbook.name_terms | runbook.meaning_terms
-    rival = next((other_score for other, other_score in hits
-                  if other != doc and _another_alert(index, other, runbook.alert_keys)), 0.0)
+    is_rival = said.rivals(doc)
+    rival = next((other_score for other, other_score in hits if is_rival(other)), 0.0)
     margin = (score - rival) / max(score, rival) if max(score, rival) > 0 else 0.0
     mentioned = [term for term in said.query if index.has_term(doc, term)]
     missing = [term for term in said.query if term not in mentioned]
@@ -390,16 +394,14 @@ def _evidence(index, doc, score, hits, said):
     similarity = similarity_lead = None
     if said.similarity is not None:
         similarity = float(said.similarity[doc])
-        rivals = [value for other, value in said.similarity.items()
-                  if other != doc and _another_alert(index, other, runbook.alert_keys)]
+        rivals = [value for other, value in said.similarity.items() if is_rival(other)]
         similarity_lead = similarity - max(rivals, default=0.0)
     return Evidence(
         score_share=min(1.0, score / total),
         explained=explained,
         mentioned=sum(weights[term] for term in mentioned) / total,
         name_recall=said.name_recall[doc],
-        name_lead=said.name_recall[doc] - max((value for other, value in said.name_recall.items()
-                                               if other != doc and _another_alert(index, other, runbook.alert_keys)),
+        name_lead=said.name_recall[doc] - max((value for other, value in said.name_recall.items() if is_rival(other)),
                                               default=0.0),
         margin=margin,
         missing_rare=max(weights[term] for term in missing) / said.highest if missing else 0.0,
