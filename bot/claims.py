@@ -75,9 +75,9 @@ def claim_reply(conn: Connection, event_id: int, incident_claims: Iterable[str],
 def record_reply(conn: Connection, event_id: int, incident_claims: Iterable[str], reply_ts: str) -> None:
     """The reply was posted: note its ts on the event and the claims."""
     with conn, conn.cursor() as cur:
-        cur.execute("UPDATE alert_events SET reply_ts = %s WHERE id = %s", (reply_ts, event_id))
-        cur.execute("UPDATE alert_replies SET reply_ts = %s, replied_at = now() WHERE incident = ANY(%s)",
-                    (reply_ts, list(incident_claims)))
+        cur.execute("WITH event AS (UPDATE alert_events SET reply_ts = %(ts)s WHERE id = %(event)s) "
+                    "UPDATE alert_replies SET reply_ts = %(ts)s, replied_at = now() WHERE incident = ANY(%(claims)s)",
+                    {"ts": reply_ts, "event": event_id, "claims": list(incident_claims)})
 
 
 def release_claim(conn: Connection, incident_claims: Iterable[str], claimer: str) -> None:

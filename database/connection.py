@@ -116,7 +116,8 @@ def single_statement(conn: Connection) -> Iterator[Connection]:
     try:
         yield conn
     finally:
-        conn.autocommit = before
+        if not conn.closed:  # a lost connection's error is the one to tell, not this setting's
+            conn.autocommit = before
 
 
 def connect(config: Config, wait_seconds: float | None = None, stopping: threading.Event | None = None) -> Connection:

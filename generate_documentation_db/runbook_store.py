@@ -66,6 +66,7 @@ class StoredRunbook:
     mrkdwn: str
     alert_keys: tuple[tuple[str, str, str], ...]  # (key, name, source)
     sections: tuple[StoredSection, ...]
+    page_changed_at: datetime | None = None  # when its page last changed, as the docs monitor saw it
 
 
 def find_by_alert_key(conn: Connection, name: str) -> list[RunbookRef]:
@@ -103,21 +104,25 @@ def find_by_alert_keys(conn: Connection, names: Iterable[str]) -> dict[str, list
 
 
 def runbook_by_id(conn: Connection, runbook_id: int) -> StoredRunbook | None:
-    """The whole runbook with its sections and alert keys, or None when it no longer exists
-    (a re-crawl replaces a changed page's runbooks with new ids)."""
+    """The whole runbook with its sections, alert keys and its page's last change, or None when it no
+    longer exists (a re-crawl replaces a changed page's runbooks with new ids).  One statement: the bot
+    reads one for every reply."""
     with conn, conn.cursor() as cur:
-        cur.execute(f"SELECT {_RUNBOOK_COLUMNS}, p.url, r.mrkdwn FROM runbooks r "
-                    "JOIN doc_pages p ON p.id = r.page_id WHERE r.id = %s", (runbook_id,))
+        cur.execute(
+            f"SELECT {_RUNBOOK_COLUMNS}, p.url, r.mrkdwn,"
+            " ARRAY(SELECT ARRAY[k.alert_key, k.name, k.source] FROM runbook_alert_keys k WHERE k.runbook_id = r.id"
+            "       ORDER BY k.source, k.alert_key),"
+            " (SELECT json_agg(json_build_array(s.title, s.anchor, s.level, s.heading_path, s.body_text, s.mrkdwn)"
+            "       ORDER BY s.position) FROM runbook_sections s WHERE s.runbook_id = r.id),"
+            " p.changed_at "
+            "FROM runbooks r JOIN doc_pages p ON p.id = r.page_id WHERE r.id = %s", (runbook_id,))
         row = cur.fetchone()
-        if row is None:
-            return None
-        cur.execute("SELECT alert_key, name, source FROM runbook_alert_keys WHERE runbook_id = %s "
-                    "ORDER BY source, alert_key", (runbook_id,))
-        keys = tuple(tuple(key) for key in cur.fetchall())
-        cur.execute("SELECT title, anchor, level, heading_path, body_text, mrkdwn FROM runbook_sections "
-                    "WHERE runbook_id = %s ORDER BY position", (runbook_id,))
-        sections = tuple(StoredSection(s[0], s[1], s[2], tuple(s[3]), s[4], s[5]) for s in cur.fetchall())
-    return StoredRunbook(*row, alert_keys=keys, sections=sections)
+    if row is None:
+        return None
+    *columns, keys, sections, changed_at = row
+    return StoredRunbook(*columns, alert_keys=tuple(tuple(key) for key in keys),
+                         sections=tuple(StoredSection(s[0], s[1], s[2], tuple(s[3]), s[4], s[5]) for s in sections or ()),
+                         page_changed_at=changed_at)
 
 
 def list_runbooks(conn: Connection) -> list[tuple[str, str | None, str, str]]:
