@@ -8,6 +8,7 @@ change.  The numbers themselves are computed by alert_visualization.metrics (via
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 import pandas as pd
@@ -33,6 +34,7 @@ from matching import matcher
 from matching.index import RunbookIndex
 from matching.knowledge_base import load_index
 from matching.lessons import taught_lessons
+from matching.semantics import installed_vectors
 from utils import Config
 
 log = logging.getLogger(__name__)
@@ -102,9 +104,14 @@ def load_inputs(conn: Connection, week: HandoffWeek, schedule: HandoffSchedule,
                 threshold: float = matcher.DEFAULT_THRESHOLD) -> ReportInputs:
     """Everything the pure report builder needs, read in one place."""
     previous = previous_week_of(week, schedule)
-    counts = window_counts.read_window_counts(conn, previous.start_utc(), week.start_utc(), week.end_utc(),
-                                              schedule.zone.key)
-    group_titles = window_counts.latest_titles(conn, counts.alerts)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="handoff-meanings") as reading:
+        # The matcher's word-meaning model is read from its files while PostgreSQL counts the two weeks
+        # (the first mail of a process would otherwise wait for both, one after the other).
+        meanings = reading.submit(installed_vectors)
+        counts = window_counts.read_window_counts(conn, previous.start_utc(), week.start_utc(), week.end_utc(),
+                                                  schedule.zone.key)
+        group_titles = window_counts.latest_titles(conn, counts.alerts)
+        meanings.result()
     index = load_index(conn)
     alert_keys = group_alert_keys(group_titles, matcher.alert_key_reader(index, threshold, taught_lessons(conn)))
     runbooks = runbooks_by_alert_key(index, titles_by_key(counts, alert_keys, group_titles), threshold)
