@@ -43,19 +43,19 @@ FEATURES = tuple(item.name for item in fields(Evidence))
 # Fitted by benchmarks/fit_confidence.py on the best three candidates of 1,904 labelled messages (see its
 # output for the sets, the folds and the curve).
 WEIGHTS = {
-    "score_share": 0.975, "explained": -0.463, "mentioned": 1.739, "name_recall": 1.109, "margin": 2.085,
-    "missing_rare": -0.284, "missing_known": 1.018, "few_terms": -4.859, "explained_lead": 3.155, "phrases": 0.481,
-    "unknown_words": 0.149, "name_lead": 1.961, "similarity": 2.436, "similarity_lead": 3.774,
+    "score_share": 0.972, "explained": -0.477, "mentioned": 1.759, "name_recall": 1.011, "margin": 2.096,
+    "missing_rare": -0.299, "missing_known": 1.042, "few_terms": -4.827, "explained_lead": 3.042, "phrases": 0.516,
+    "unknown_words": 0.160, "name_lead": 2.118, "similarity": 2.502, "similarity_lead": 3.769,
 }
 BIAS = -3.819
 # Fitted the same way with the word-meaning features left out (`--words-only`): the model when no
 # word-meaning model is installed.
 WORDS_ONLY_WEIGHTS = {
-    "score_share": 1.459, "explained": 0.533, "mentioned": 1.576, "name_recall": 1.934, "margin": 2.596,
-    "missing_rare": -0.023, "missing_known": 1.443, "few_terms": -5.126, "explained_lead": 3.909, "phrases": 0.743,
-    "unknown_words": 0.250, "name_lead": 2.261,
+    "score_share": 1.459, "explained": 0.517, "mentioned": 1.610, "name_recall": 1.854, "margin": 2.600,
+    "missing_rare": -0.028, "missing_known": 1.448, "few_terms": -5.102, "explained_lead": 3.780, "phrases": 0.808,
+    "unknown_words": 0.261, "name_lead": 2.413,
 }
-WORDS_ONLY_BIAS = -3.969
+WORDS_ONLY_BIAS = -3.958
 
 
 def confidence(evidence: Evidence) -> float:

@@ -48,6 +48,14 @@ _RULES = [(re.compile(pattern), replacement) for pattern, replacement in (
     (r"\bcluster network addons operator\b", "cnao"),
     (r"\bkey management (?:service|server|system)s?\b", "kms"),
     (r"\bmaster nodes?\b|\bcontrol plane nodes?\b", "control plane"),
+    # Gone, in the words people and cloud monitors use for it, is what alert names call "Down"
+    # ("unreachable" stays: KubeNodeUnreachable names it).
+    (r"\b(?:offline|went down|gone down)\b", "down"),
+    # A container that keeps restarting is crash looping (KubePodCrashLooping), however it is put.
+    (r"\b(?:crash ?loop(?:s|ing)?|crashloopbackoff|restart loops?|restarting repeatedly|keeps? restarting)\b",
+     "crash looping"),
+    # A certificate's end, however it is put, is what names call its "Expiration".
+    (r"\b(?:expires?|expiring|expired|about to expire|will expire)\b", "expiration"),
     # Alert names say "Errors" and "Failures" of the same thing ("KubePersistentVolumeErrors" fires on
     # a volume whose status is Failed): one word for both.
     (r"\b(?:errors?|failures?|failed|failing|fails?)\b", "errors"),

@@ -26,6 +26,10 @@ from matching.vocabulary import plain_words, without_circumstances
     ("no virt handler pods running", "virt handler down"),
     ("worker eth0 rx errors", "worker eth0 receive errors"),
     ("ns is at of its quota", "namespace is at of its quota"),
+    ("odf storage node ocs worker offline", "odf storage node ocs worker down"),
+    ("container restart loop payments api", "container crash looping payments api"),
+    ("pod keeps restarting", "pod crash looping"),
+    ("kubelet serving certificate on worker expires in days", "kubelet serving certificate on worker expiration"),
 ])
 def test_a_summarys_wording_becomes_the_names_wording(summary, name):
     assert plain_words(summary) == name
@@ -33,7 +37,7 @@ def test_a_summarys_wording_becomes_the_names_wording(summary, name):
 
 @pytest.mark.parametrize("words", [
     "kube pod crash looping", "node filesystem almost out of files", "etcd no leader", "target down",
-    "kube node unreachable", "kube quota fully used", "ceph mgr down",
+    "kube node unreachable", "kube quota fully used", "ceph mgr down", "kubelet server certificate expiration",
 ])
 def test_names_already_in_the_canonical_wording_stay_as_they_are(words):
     # Applied to both sides, a rule may only join wordings: a plain name must not be rewritten away.
