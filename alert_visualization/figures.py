@@ -105,7 +105,8 @@ def chart_labels(figures: dict[str, Figure]) -> dict[str, str]:
 
 
 def to_json(figure: Figure) -> str:
-    return json.dumps(figure, separators=(",", ":"))
+    """The figure as the page embeds it; a NaN (which JSON.parse refuses) raises here instead."""
+    return json.dumps(figure, separators=(",", ":"), allow_nan=False)
 
 
 def dashboard_figures(summary: dict) -> dict[str, Figure]:

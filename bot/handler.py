@@ -17,7 +17,7 @@ from bot.feedback import feedback_buttons, this_one_buttons
 from bot.recognition import AlertMessage, MalformedEvent, recognise_alert
 from bot.replies import no_runbook_reply, runbook_reply
 from bot.seen_before import seen_before, seen_before_block
-from database.connection import DatabaseUnavailable, single_statement
+from database.connection import DatabaseUnavailable
 from database.outage import Database
 from generate_documentation_db import runbook_store
 from matching.index import RunbookIndex
@@ -148,10 +148,9 @@ class AlertHandler:
         if settings.channels and alert.channel not in settings.channels:
             return Outcome(False, Handled.CHANNEL_NOT_WATCHED)
         index = self.database.run(self.runbooks.current)
-        lessons = self._statement(lambda conn: lessons_for(conn, alert_key(alert.title)))
+        lessons = self.database.run_statements(lambda conn: lessons_for(conn, alert_key(alert.title)))
         match = match_alert(index, alert.title, settings.threshold, links=alert.runbook_links, lessons=lessons)
-        # Its INSERT, and for a message seen before the SELECT or UPDATE of it, each stand alone.
-        event_id, new = self._statement(lambda conn: record_alert(conn, alert, match))
+        event_id, new = self.database.run_statements(lambda conn: record_alert(conn, alert, match))
         wants_reply = alert.wants_reply and (match.found or settings.reply_when_no_runbook)
         if not new and (not wants_reply or self.database.run(
                 lambda conn: is_answered(conn, event_id, self._claims(alert)))):
@@ -203,15 +202,16 @@ class AlertHandler:
         self._failed_posts.pop(claims[0], None)
         # The reply is in Slack: it must be recorded, however long the database is away, or its claim
         # would look abandoned after STALE_CLAIM_SECONDS and a re-post of the incident be answered again.
-        self._statement(lambda conn: record_reply(conn, event_id, claims, reply_ts),
-                        retry_seconds=RECORD_REPLY_WAIT_SECONDS)
+        self.database.run_statements(lambda conn: record_reply(conn, event_id, claims, reply_ts),
+                                     retry_seconds=RECORD_REPLY_WAIT_SECONDS)
         return Outcome(True, Handled.REPLIED, alert, match, text, tuple(blocks), reply_ts)
 
     def _compose(self, alert, match, event_id, budget=None):
         interactive = self.settings.interactive
         now = datetime.now(timezone.utc)
-        seen = self._statement(lambda conn: seen_before(conn, [alert_key(alert.title), match.alert_key], now,
-                                                       alert.incident_id, alert.incident_number))
+        keys = [alert_key(alert.title), match.alert_key]
+        seen = self.database.run_statements(
+            lambda conn: seen_before(conn, keys, now, alert.incident_id, alert.incident_number))
         history = [seen_before_block(seen, now)] if seen else []
         if not match.found:
             buttons = this_one_buttons(event_id, match.alternatives) if interactive else None
@@ -219,14 +219,6 @@ class AlertHandler:
         extra = history + ([feedback_buttons(event_id)] if interactive else [])
         if match.runbook_id is None:  # the alert's own runbook link, to a page the docs site lacks
             return runbook_reply(match, None, extra=extra)
-        runbook = self._statement(lambda conn: runbook_store.runbook_by_id(conn, match.runbook_id))
+        runbook = self.database.run_statements(lambda conn: runbook_store.runbook_by_id(conn, match.runbook_id))
         changed_at = runbook.page_changed_at if runbook is not None else None
         return runbook_reply(match, runbook, changed_at, budget or self.settings.steps_budget, extra)
-
-    def _statement(self, work, **run_options):
-        """`work`, one statement, run as its own transaction: a burst of alerts is a burst of these, and
-        BEGIN and COMMIT were two more round trips to PostgreSQL each."""
-        def alone(conn):
-            with single_statement(conn):
-                return work(conn)
-        return self.database.run(alone, **run_options)

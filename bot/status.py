@@ -11,7 +11,6 @@ from datetime import datetime, timezone
 
 from bot.handler import Handled, Outcome
 from database import heartbeats
-from database.connection import single_statement
 from database.heartbeats import Process
 from database.outage import Database
 
@@ -54,10 +53,8 @@ class BotStatus:
         self._record(None, **alert_details(outcome, datetime.now(timezone.utc)))
 
     def _record(self, outcome, **details):
-        def record(conn):
-            with single_statement(conn):  # one upsert for every alert: no BEGIN and COMMIT around it
-                heartbeats.record_heartbeat(conn, Process.SLACK_BOT, self.interval, outcome, **details)
-        try:
-            self.database.run(record)
+        try:  # one upsert for every alert, with no BEGIN and COMMIT around it
+            self.database.run_statements(lambda conn: heartbeats.record_heartbeat(
+                conn, Process.SLACK_BOT, self.interval, outcome, **details))
         except Exception:
             log.warning("Could not record the bot's heartbeat.", exc_info=True)

@@ -23,6 +23,7 @@ from database.connection import (
     connection_lost,
     database_url,
     first_line,
+    single_statement,
 )
 from utils import Config
 
@@ -77,6 +78,14 @@ class Database:
                     raise DatabaseUnavailable(reason) from None
                 log.warning("Database unavailable (%s); retrying.", reason)
                 time.sleep(1)
+
+    def run_statements(self, work: Callable[[Connection], Result], retry_seconds: float | None = None) -> Result:
+        """`run`, with each of work's statements its own transaction (autocommit): for reads and single
+        writes that need no transaction around them, which then cost no BEGIN and COMMIT round trips."""
+        def alone(conn):
+            with single_statement(conn):
+                return work(conn)
+        return self.run(alone, retry_seconds)
 
     def connection(self) -> Connection:
         """This thread's connection, opened if it has none (DatabaseUnavailable when that fails)."""

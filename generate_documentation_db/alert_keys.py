@@ -16,8 +16,6 @@ import re
 
 from matching.titles import name_key
 
-_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-_WORD_SPLIT = re.compile(r"[^0-9A-Za-z]+")
 # An alert-like identifier: one token, at least two word parts (CamelCase or snake_case).
 _IDENTIFIER = re.compile(r"^(?:[A-Za-z][A-Za-z0-9]*[a-z0-9][A-Z][A-Za-z0-9]*|[A-Za-z0-9]+(?:_[A-Za-z0-9]+)+)$")
 
@@ -34,20 +32,6 @@ def canonical_key(name: str | None) -> str:
     (the alert-title side), so both sides of a lookup agree by construction.
     """
     return name_key(name)
-
-
-def split_words(name: str | None) -> list[str]:
-    """The words of a name, CamelCase and snake_case split, lower-cased.
-
-    >>> split_words("etcdGRPCRequestsSlow")
-    ['etcd', 'grpc', 'requests', 'slow']
-    >>> split_words("prod.KubePodCrashLooping")
-    ['prod', 'kube', 'pod', 'crash', 'looping']
-    """
-    words = []
-    for part in _WORD_SPLIT.split(name or ""):
-        words.extend(piece.lower() for piece in _CAMEL_BOUNDARY.split(part) if piece)
-    return words
 
 
 def looks_like_alert_name(token: str | None) -> bool:

@@ -28,11 +28,6 @@ def parse_html(html: bytes | str) -> Element | None:
     return etree.fromstring(html, parser)
 
 
-def text_content(element: Element) -> str:
-    """All the text inside the element, as one string (comments left out)."""
-    return "".join(element.itertext())
-
-
 def children(element: Element) -> Iterator[Node]:
     """The element's content, in order: texts and child elements."""
     if element.text:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from generate_documentation_db.html_nodes import Element, parse_html, remove_keeping_tail, text_content
+from generate_documentation_db.html_nodes import Element, parse_html, remove_keeping_tail, text_of
 from generate_documentation_db.page_kinds import generator_marks_navigation
 from generate_documentation_db.site_scope import page_links
 
@@ -52,6 +52,8 @@ _HREFS = etree.XPath("//a/@href", smart_strings=False)
 # What drop_chrome's third pass weighs: a chrome tag, or anything with a class or an aria-label.
 _MAYBE_CHROME = etree.XPath("//*[" + " or ".join(f"self::{tag}" for tag in CHROME) + " or @class or @aria-label]")
 _SPACES = re.compile(r"\s+")
+# The tags a document's container keeps; any other (<body>, a <td>) is read as a <div>.
+_CONTAINERS = ("div", "article", "main", "section")
 
 
 @dataclass(frozen=True)
@@ -77,9 +79,12 @@ def document_of(html: bytes | str, url: str) -> Document | None:
     links = page_links(_HREFS(root), url, base.get("href") if base is not None else None)
     robots = [meta.get("content") or "" for meta in root.iter("meta") if (meta.get("name") or "").lower() == "robots"]
     title = root.find(".//title")
-    head_title = text_content(title) if title is not None else ""
+    head_title = text_of(title) if title is not None else ""
     drop_chrome(root)
-    return Document(main_content(root), head_title, links, generator_marks_navigation(robots))
+    main = main_content(root)
+    if main.tag not in _CONTAINERS:
+        main.tag = "div"  # a <body id=…> or <td id=…> holding the document is its section (page_parser.anchor_of)
+    return Document(main, head_title, links, generator_marks_navigation(robots))
 
 
 def drop_chrome(root) -> None:
@@ -105,7 +110,7 @@ def drop_chrome(root) -> None:
         if _attached(anchor, root) and _CHROME_LINK.match(" ".join(anchor.itertext())):
             holder = anchor.getparent()
             _drop([anchor])
-            if holder is not None and holder.tag in ("p", "div", "span", "li") and not text_content(holder).strip():
+            if holder is not None and holder.tag in ("p", "div", "span", "li") and not text_of(holder).strip():
                 _drop([holder])
     _drop(header for header in list(root.iter("header"))
           if not any(parent.tag in ("main", "article", "section") for parent in header.iterancestors()))
@@ -121,7 +126,7 @@ def main_content(root):
             return found
     articles = [article for article in root.iter("article")
                 if not any(parent.tag == "article" for parent in article.iterancestors())]
-    if len(articles) == 1 and text_content(articles[0]).strip() and any(
+    if len(articles) == 1 and text_of(articles[0]).strip() and any(
             element.tag in HEADINGS for element in articles[0].iterdescendants()):
         return articles[0]
     for xpath in MAIN_XPATHS:
@@ -133,7 +138,7 @@ def main_content(root):
 
 def _first_with_text(root, xpath):
     found = root.xpath(xpath)
-    return found[0] if found and text_content(found[0]).strip() else None
+    return found[0] if found and text_of(found[0]).strip() else None
 
 
 def _attached(element, root):
@@ -154,4 +159,4 @@ def _text_chars_without(holder, widget_names):
 
 
 def _text_chars(element):
-    return len(_SPACES.sub("", text_content(element)))
+    return len(_SPACES.sub("", text_of(element)))

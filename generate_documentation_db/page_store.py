@@ -1,7 +1,8 @@
 """Writing crawled pages and their runbooks to PostgreSQL, one transaction per page.
 
 Each function takes the connection and commits (or rolls back) its own transaction, so
-a database that goes away mid-write leaves the previous version of the page whole.
+a database that goes away mid-write leaves the previous version of the page whole.  save_page's
+transaction is its one statement, sent in autocommit: call it outside any open transaction.
 """
 import json
 import re
@@ -65,22 +66,31 @@ def save_page(conn: Connection, page: ParsedPage, etag: str | None = None, last_
     for them to let go of the interpreter (8-10 ms a page in a crawl, against 3 ms alone).
     """
     runbooks, sections, keys = _runbook_rows(page)
-    source = provenance or Provenance(None, None)
     values = {
         "url": page.url, "title": page.title, "etag": etag, "last_modified": last_modified,
         "sha": page.content_sha256, "links": list(page.links), "parser_version": parser_version,
-        "kind": page.kind, "source": source.source, "source_path": source.path,
+        "kind": page.kind, "source": provenance and provenance.source, "source_path": provenance and provenance.path,
         "runbooks": json.dumps(runbooks), "sections": json.dumps(sections), "keys": json.dumps(keys),
         "has_runbooks": bool(page.runbooks), "titles": [runbook.title for runbook in page.runbooks],
-        "commit_sha": source.commit_sha, "author": source.author, "message": source.message}
+        "commit_sha": provenance and provenance.commit_sha, "author": provenance and provenance.author,
+        "message": provenance and provenance.message}
     arguments = [values[name] for name, _ in _SAVE_PAGE_PARAMETERS]
     with single_statement(conn), conn.cursor() as cur:
         try:
-            cur.execute(_EXECUTE_SAVE_PAGE, arguments)
-        except psycopg2.errors.InvalidSqlStatementName:  # this connection's first page (or first since a reconnect)
-            cur.execute(_PREPARE_SAVE_PAGE)
-            cur.execute(_EXECUTE_SAVE_PAGE, arguments)
-        return cur.fetchone()[0]
+            return _execute_save(cur, arguments)
+        except psycopg2.errors.UniqueViolation:
+            # Another writer stored this page while the statement waited for its row: the statement's
+            # snapshot missed that writer's runbooks.  Once more, in a snapshot that sees them.
+            return _execute_save(cur, arguments)
+
+
+def _execute_save(cur, arguments):
+    try:
+        cur.execute(_EXECUTE_SAVE_PAGE, arguments)
+    except psycopg2.errors.InvalidSqlStatementName:  # this connection's first page, or its first since a reconnect
+        cur.execute(_PREPARE_SAVE_PAGE)
+        cur.execute(_EXECUTE_SAVE_PAGE, arguments)
+    return cur.fetchone()[0]
 
 
 def record_missing(conn: Connection, url: str) -> str | None:
@@ -135,7 +145,9 @@ def record_present(conn: Connection, url: str) -> None:
                     (url,))
 
 
-# What save_page does, in one statement.  `old` is the stored row, locked; the same content only
+# What save_page does, in one statement.  `old` is the stored row, locked (a second writer of the same
+# page waits for the first, but the rest of its statement sees the snapshot it began with: save_page
+# runs it again when that makes it collide with the first writer's runbooks); the same content only
 # refreshes the row (`refreshed`), else the page is written (`page`), its old runbooks deleted
 # (`gone`, which `rb` reads so that the delete runs first: the new runbooks reuse their positions),
 # the new ones inserted with their sections and keys, and the change logged unless it is no news

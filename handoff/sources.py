@@ -105,13 +105,14 @@ def load_inputs(conn: Connection, week: HandoffWeek, schedule: HandoffSchedule,
     """Everything the pure report builder needs, read in one place."""
     previous = previous_week_of(week, schedule)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="handoff-meanings") as reading:
-        # The matcher's word-meaning model is read from its files while PostgreSQL counts the two weeks
-        # (the first mail of a process would otherwise wait for both, one after the other).
-        meanings = reading.submit(installed_vectors)
+        # The matcher's word-meaning model (loaded once per process, which load_index then finds loaded)
+        # is read from its files while PostgreSQL counts the two weeks: the first mail of a process
+        # would otherwise wait for one, then the other.
+        warming = reading.submit(installed_vectors)
         counts = window_counts.read_window_counts(conn, previous.start_utc(), week.start_utc(), week.end_utc(),
                                                   schedule.zone.key)
         group_titles = window_counts.latest_titles(conn, counts.alerts)
-        meanings.result()
+        warming.result()
     index = load_index(conn)
     alert_keys = group_alert_keys(group_titles, matcher.alert_key_reader(index, threshold, taught_lessons(conn)))
     runbooks = runbooks_by_alert_key(index, titles_by_key(counts, alert_keys, group_titles), threshold)

@@ -365,13 +365,13 @@ class _Said:
         self.name_recall = {doc: _name_recall(index, doc, self.weights) for doc, _ in hits[:RERANKED]
                             if index.runbook(doc) is not None}
         # Each hit's alert keys, looked up once: every candidate weighs every other hit as a rival.
-        self.keys = {doc: runbook.alert_keys for doc, runbook in ((doc, index.runbook(doc)) for doc, _ in hits)
+        self.alert_keys_of = {doc: runbook.alert_keys for doc, runbook in ((doc, index.runbook(doc)) for doc, _ in hits)
                      if runbook is not None}
 
     def rivals(self, doc: int):
         """A predicate: the hit documents another alert than `doc` (and is still in the index)."""
-        keys = self.keys[doc]
-        return lambda other: other != doc and other in self.keys and not self.keys[other] & keys
+        keys = self.alert_keys_of[doc]
+        return lambda other: other != doc and other in self.alert_keys_of and not self.alert_keys_of[other] & keys
 
 
 def _name_recall(index, doc, weights):

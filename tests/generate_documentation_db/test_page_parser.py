@@ -1,8 +1,6 @@
 """Parsing docs pages into runbooks and sections, and HTML into Slack mrkdwn (pure functions)."""
-import lxml.html
-
 from generate_documentation_db import html_mrkdwn, runbook_facts, site_scope
-from generate_documentation_db.html_nodes import children
+from generate_documentation_db.html_nodes import children, parse_html
 from generate_documentation_db.page_parser import parse_page
 
 SINGLE_RUNBOOK = """<!doctype html><html><head><title>KubePodCrashLooping | Acme runbooks</title></head><body>
@@ -35,7 +33,7 @@ def sections_of(html, url="http://docs.test/runbooks/kubepodcrashlooping/"):
 
 
 def fragment(html):
-    return list(children(lxml.html.fragment_fromstring(f"<div>{html}</div>")))
+    return list(children(parse_html(f"<div>{html}</div>").find("body/div")))
 
 
 def test_a_single_runbook_page_is_one_runbook_with_its_sub_sections():

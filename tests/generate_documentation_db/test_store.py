@@ -1,6 +1,6 @@
 """The runbook tables and the query functions the matcher builds on, on a real database."""
 from generate_documentation_db import page_store, runbook_store
-from generate_documentation_db.alert_keys import canonical_key, split_words
+from generate_documentation_db.alert_keys import canonical_key
 from generate_documentation_db.runbook_model import AlertKey, ParsedPage, Runbook, Section
 
 
@@ -21,8 +21,6 @@ def test_canonical_key_treats_every_spelling_alike():
     spellings = ["KubePodCrashLooping", "kube_pod_crash_looping", "Kube Pod Crash Looping", "kube-pod-crash-looping"]
     assert {canonical_key(name) for name in spellings} == {"kubepodcrashlooping"}
     assert canonical_key("OSDCPULoadHigh") == canonical_key("OSDCpuLoadHigh")
-    assert split_words("etcdGRPCRequestsSlow") == ["etcd", "grpc", "requests", "slow"]
-    assert split_words("prod.KubeAPIDown") == ["prod", "kube", "api", "down"]
 
 
 def test_a_runbook_is_found_by_any_spelling_of_its_alert_name(db):
@@ -54,7 +52,23 @@ def test_runbook_by_id_returns_sections_and_keys(db):
     assert [s.heading_path for s in stored.sections] == [("DiskFull",), ("DiskFull", "Mitigation")]
     assert stored.alert_keys == (("diskfull", "DiskFull", "title"),)
     assert "*Mitigation*" in stored.mrkdwn
+    with db, db.cursor() as cur:
+        cur.execute("SELECT changed_at FROM doc_pages WHERE url = 'http://docs/disk/'")
+        assert stored.page_changed_at == cur.fetchone()[0] is not None
     assert runbook_store.runbook_by_id(db, ref.runbook_id + 1000) is None
+
+
+def test_a_connection_without_the_prepared_save_prepares_it_again_and_keeps_its_transactions(db):
+    runbook = make_runbook("DiskFull", "a disk is full", [("DiskFull", "title")])
+    assert page_store.save_page(db, page("http://docs/disk/", runbook)) == "added"
+    assert not db.autocommit  # the connection is handed back as it came
+    with db, db.cursor() as cur:
+        cur.execute("DEALLOCATE ALL")  # as after a reconnect: this session has no prepared statement
+    assert page_store.save_page(db, page("http://docs/disk/", runbook, sha="b")) == "changed"
+    with db, db.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pg_prepared_statements WHERE name = 'oncall_save_page'")
+        assert cur.fetchone()[0] == 1
+    assert [ref.title for ref in runbook_store.find_by_alert_key(db, "DiskFull")] == ["DiskFull"]
 
 
 def test_saving_the_same_content_twice_writes_nothing_and_logs_one_change(db):
