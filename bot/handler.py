@@ -220,5 +220,4 @@ class AlertHandler:
         if match.runbook_id is None:  # the alert's own runbook link, to a page the docs site lacks
             return runbook_reply(match, None, extra=extra)
         runbook = self.database.run_statements(lambda conn: runbook_store.runbook_by_id(conn, match.runbook_id))
-        changed_at = runbook.page_changed_at if runbook is not None else None
-        return runbook_reply(match, runbook, changed_at, budget or self.settings.steps_budget, extra)
+        return runbook_reply(match, runbook, budget or self.settings.steps_budget, extra)

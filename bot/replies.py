@@ -7,7 +7,6 @@ links the runbook itself carries (`<https://…|text>`) survive, and only http(s
 """
 import re
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # types only: building a reply needs neither the matcher nor the runbook store
@@ -108,8 +107,8 @@ def match_reason(match: "Match") -> str:
     return words if match.on_docs_site else f"{words} (not on the docs site)"
 
 
-def runbook_reply(match: "Match", runbook: "StoredRunbook | None", changed_at: datetime | None = None,
-                  budget: int = DEFAULT_STEPS_BUDGET, extra: Sequence[dict] = ()) -> tuple[str, list[dict]]:
+def runbook_reply(match: "Match", runbook: "StoredRunbook | None", budget: int = DEFAULT_STEPS_BUDGET,
+                  extra: Sequence[dict] = ()) -> tuple[str, list[dict]]:
     """(fallback_text, blocks) for a runbook found for an alert; `extra` blocks (what happened the last
     times, the feedback buttons) go last."""
     title = (runbook.title if runbook else match.runbook_title) or match.matched or "Runbook"
@@ -118,6 +117,7 @@ def runbook_reply(match: "Match", runbook: "StoredRunbook | None", changed_at: d
     blocks += [{"type": "section", "text": {"type": "mrkdwn", "text": chunk}} for chunk in chunks]
     if was_cut and match.url:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"… {link(match.url, 'Full runbook')}"}})
+    changed_at = runbook.page_changed_at if runbook else None
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _context_line(match, changed_at)}]})
     return f"Runbook: {escape(title)}", blocks + list(extra)
 

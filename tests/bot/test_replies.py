@@ -17,9 +17,9 @@ from matching.matcher import Match
 URL = "https://runbooks.example.test/kubepodcrashlooping/"
 
 
-def runbook(sections):
+def runbook(sections, changed_at=None):
     return StoredRunbook(1, "KubePodCrashLooping", "KubePodCrashLooping", URL, "runbook", None, "", URL,
-                         "\n".join(s.mrkdwn for s in sections), (), tuple(sections))
+                         "\n".join(s.mrkdwn for s in sections), (), tuple(sections), changed_at)
 
 
 def section(title, mrkdwn, level=2):
@@ -49,7 +49,7 @@ def test_runbook_links_survive_but_pings_inside_runbooks_do_not():
 
 def test_the_reply_has_title_steps_and_a_context_line_that_says_why():
     sections = [section("Meaning", "Pods restart."), section("Mitigation", "1. Read the logs.\n2. Roll back.")]
-    text, blocks = runbook_reply(match(), runbook(sections), datetime.datetime(2026, 3, 4))
+    text, blocks = runbook_reply(match(), runbook(sections, datetime.datetime(2026, 3, 4)))
     assert blocks[0]["type"] == "header" and blocks[0]["text"]["text"] == "KubePodCrashLooping"
     assert "*Mitigation*\n1. Read the logs." in reply_mrkdwn(blocks)
     assert "Pods restart." not in reply_mrkdwn(blocks)  # the steps, not the whole page
