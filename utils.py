@@ -14,6 +14,7 @@ import re
 import signal
 import sys
 import threading
+import time
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -294,9 +295,22 @@ def _own_log_file(path: Path) -> Path:
     return path
 
 
-def stop_event() -> threading.Event:
+class StopEvent(threading.Event):
+    """An Event whose waits wake every second.  Linux may hand the process's SIGTERM to any thread, and
+    Python runs the handler only once the main thread runs bytecode again: a main thread blocked in one
+    long wait would never hear the stop (a dashboard killed after systemd's timeout, not exiting 0)."""
+
+    def wait(self, timeout: float | None = None) -> bool:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not super().wait(1.0 if deadline is None else max(0.0, min(1.0, deadline - time.monotonic()))):
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+        return True
+
+
+def stop_event() -> StopEvent:
     """An Event set by SIGTERM or SIGINT, so long-running loops finish their step and stop."""
-    stopping = threading.Event()
+    stopping = StopEvent()
 
     def request_stop(signum, _frame):
         log.info("Received %s; stopping.", signal.Signals(signum).name)

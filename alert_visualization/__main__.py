@@ -164,14 +164,16 @@ def serve(config: Config, database: Database, stopping: threading.Event) -> None
             database.run(rekey_stored_titles)
         except Exception:
             log.exception("Could not make the stored alert keys again; the next sync will.")
-        data.warm()
-        warm_page(app)
+        data.warm(stopping)
+        if not stopping.is_set():
+            warm_page(app)
         database.forget()  # this thread's connection: the thread ends here
 
-    threading.Thread(target=warm_up, name="dashboard-warm", daemon=True).start()
+    warming = threading.Thread(target=warm_up, name="dashboard-warm", daemon=True)
+    warming.start()
     if config.is_set("PAGERDUTY_TOKEN"):
         syncing = threading.Thread(target=sync_loop, args=(config, database, stopping, sync_interval(config),
-                                                           data.warm), name="pagerduty-sync", daemon=True)
+                                                           lambda: data.warm(stopping)), name="pagerduty-sync", daemon=True)
     else:
         log.info("PAGERDUTY_TOKEN is not set, so incidents are not synced; the dashboard shows what is stored.")
         syncing = threading.Thread(target=sync_off_beats, args=(database, stopping), name="heartbeat", daemon=True)
@@ -183,7 +185,11 @@ def serve(config: Config, database: Database, stopping: threading.Event) -> None
     log.info("Dashboard on http://%s:%s%s", host, server.effective_port, prefix if prefix.endswith("/") else prefix + "/")
     stopping.wait()
     server.close()
+    # No thread of ours may still be working when the interpreter finalises: one caught inside native
+    # code then (the word vectors' tokenizer, a query) aborts the process or hangs it instead of exiting 0.
+    server.task_dispatcher.shutdown(timeout=10)  # the request in flight is answered
     syncing.join(timeout=30)  # a running sync stops after the page it is storing
+    warming.join(timeout=30)  # it stops after the step it is in
     data.close()
     log.info("Dashboard stopped.")
 

@@ -96,10 +96,11 @@ class DashboardData:
         # Counts the hours beside the alerts of a long read, on a connection of its own.
         self._helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dashboard-hours")
 
-    def warm(self) -> None:
+    def warm(self, stopping: threading.Event | None = None) -> None:
         """Count the preset periods ahead of anyone asking: at start, and after each sync of this process,
         so the first view of a period is not the one that waits for 180 days of incidents to be counted
-        (the 90 days first: their day counts hold the 30 and the 7 days too).  Logged, never raised."""
+        (the 90 days first: their day counts hold the 30 and the 7 days too).  Stops between periods once
+        `stopping` is set.  Logged, never raised."""
         try:
             presets = [Filters(days) for days in sorted(RANGES, key=int, reverse=True)]
             # The first time, the runbooks' index is built (Python) while the longest period's days are
@@ -112,6 +113,8 @@ class DashboardData:
             if indexing:
                 indexing.join()
             for filters in presets:
+                if stopping is not None and stopping.is_set():
+                    return
                 self.summary(filters)
         except Exception:
             log.exception("Could not count the dashboard's periods ahead of time; requests will count them.")
