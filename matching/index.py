@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from matching.names import is_affix
+from matching.names import is_affix, key_starts_of
 from matching.rule_book import RuleBook, link_key
 from matching.semantics import SentenceVectors, installed_vectors
 from matching.text import STOP_WORDS, described_terms, phrase_pairs, stem, terms, words_of
@@ -78,7 +78,9 @@ class RunbookIndex:
         """`vectors`: the word-meaning model (default: the installed one; None ranks on words alone)."""
         self.version = version
         self.vectors = installed_vectors() if vectors is _INSTALLED else vectors
-        self._doc_vectors: list[np.ndarray | None] = []
+        # Row `doc` is the runbook's unit vector (zeros once removed); grown by doubling, so a similarity
+        # is one indexed product rather than a stack of rows.
+        self._doc_vectors = np.zeros((0, self.vectors.dimensions if self.vectors else 0), dtype=np.float32)
         self.rules = RuleBook()  # the team's alerting rules, replaced whole when they change
         self._by_link: dict[str, list[int]] = {}  # link_key page -> docs
         self._lock = threading.RLock()
@@ -86,6 +88,7 @@ class RunbookIndex:
         self._by_page: dict[str, list[int]] = {}
         self._idf: dict[str, float] = {}  # emptied by every patch
         self._by_key: dict[str, list[tuple[int, str]]] = {}  # key -> [(doc, source)]
+        self._key_starts: set[str] = set()  # of every key ever known: a removed one's only cost a lookup
         self._postings: dict[str, dict[int, float]] = {}
         self._arrays: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._name_words: Counter = Counter()
@@ -108,6 +111,11 @@ class RunbookIndex:
     @property
     def known_keys(self) -> dict[str, list[tuple[int, str]]]:
         return self._by_key
+
+    @property
+    def key_starts(self) -> set[str]:
+        """The known keys' starts, for names.name_mentions."""
+        return self._key_starts
 
     @property
     def name_vocabulary(self) -> Counter[str]:
@@ -166,15 +174,14 @@ class RunbookIndex:
 
     def embed_alert(self, text: str) -> np.ndarray | None:
         """The unit vector of an alert's words, or None without a word-meaning model."""
-        return None if self.vectors is None else self.vectors.embed([_content_words(text)])[0]
+        return None if self.vectors is None else self.vectors.embed_one(_content_words(text))
 
     def similarities(self, docs: list[int], alert_vector: np.ndarray) -> np.ndarray:
         """Cosine similarity of each runbook's vector to the alert's."""
         if not docs:
             return np.zeros(0)
-        blank = np.zeros_like(alert_vector)  # a runbook removed by a patch since the search found it
-        rows = [self._doc_vectors[doc] for doc in docs]
-        return np.stack([blank if row is None else row for row in rows]) @ alert_vector
+        # Read once: a patch on another thread may grow the matrix meanwhile (a new array, the rows copied).
+        return self._doc_vectors[docs] @ alert_vector
 
     def has_term(self, doc: int, term: str) -> bool:
         """The runbook uses `term` somewhere (names, Meaning or body)."""
@@ -230,13 +237,20 @@ class RunbookIndex:
         phrases = frozenset().union(*(phrase_pairs(text) for text in [*_name_texts(record), record.meaning] if text))
         self._docs.append(IndexedRunbook(record, keys, frozenset(fields["names"]), frozenset(fields["meaning"]),
                                          all_terms, phrases))
-        self._doc_vectors.append(meaning)
+        if self.vectors is not None:
+            if doc >= len(self._doc_vectors):
+                grown = np.zeros((max(64, 2 * len(self._doc_vectors)), self.vectors.dimensions), dtype=np.float32)
+                grown[:len(self._doc_vectors)] = self._doc_vectors
+                self._doc_vectors = grown
+            if meaning is not None:
+                self._doc_vectors[doc] = meaning
         self._by_page.setdefault(record.page_url, []).append(doc)
         for page in {link_key(record.url)[0], link_key(record.page_url)[0]}:
             self._by_link.setdefault(page, []).append(doc)
         sources = {key: source for key, _, source in record.names}
         for key in keys:
             self._by_key.setdefault(key, []).append((doc, sources.get(key, "title")))
+            self._key_starts.update(key_starts_of(key))
         for term in all_terms:
             weighted = sum(FIELD_WEIGHTS[name] * counts[term] / self._length_norm(name, lengths[name])
                            for name, counts in fields.items() if counts[term])
@@ -275,7 +289,8 @@ class RunbookIndex:
             else:
                 self._by_link.pop(page, None)
         self._docs[doc] = None
-        self._doc_vectors[doc] = None
+        if self.vectors is not None:
+            self._doc_vectors[doc] = 0.0
         self._alive -= 1
 
     def _length_norm(self, field_name, length):

@@ -11,7 +11,7 @@ from datetime import datetime
 from matching.confidence import Evidence, confidence
 from matching.index import RunbookIndex
 from matching.lessons import NOTHING_TAUGHT, Lessons
-from matching.names import atoms_of, name_mentions
+from matching.names import AnyOf, atoms_of, name_mentions
 from matching.rule_book import link_name
 from matching.text import described_terms, phrase_pairs, stem
 from matching.titles import (
@@ -204,7 +204,8 @@ def _named_match(index, base, rules):
     linked = rules.linked_keys
     # A ChainMap's lookup costs ten times a dict's, and name_mentions makes hundreds a message.
     known = ChainMap(index.known_keys, linked) if linked else index.known_keys
-    mentions = name_mentions(without_decorations(base.title), known, index.name_vocabulary, index.prose_words)
+    starts = AnyOf(index.key_starts, rules.linked_key_starts) if linked else index.key_starts
+    mentions = name_mentions(without_decorations(base.title), known, index.name_vocabulary, index.prose_words, starts)
     keys = [mention.key for mention in mentions]
     # "Kubelet has disappeared from Prometheus target discovery" says "kubelet down": a name too.
     plain = name_key(plain_words(" ".join(name_words(without_circumstances(base.normalised)))))
@@ -295,7 +296,7 @@ def ranked_candidates(index: RunbookIndex, title: str) -> list[tuple[int, float,
     for doc, score in hits[:RERANKED]:
         if index.runbook(doc) is None:
             continue  # removed by a patch since the search found it
-        evidence = _evidence(index, doc, score, hits, said)
+        evidence = _evidence(index, doc, score, said)
         scored.append((doc, confidence(evidence) * _vetoed_share(index, doc, flags, query), evidence))
     return _most_specific_first(index, sorted(scored, key=lambda entry: -entry[1]), set(query))
 
@@ -366,12 +367,21 @@ class _Said:
                             if index.runbook(doc) is not None}
         # Each hit's alert keys, looked up once: every candidate weighs every other hit as a rival.
         self.alert_keys_of = {doc: runbook.alert_keys for doc, runbook in ((doc, index.runbook(doc)) for doc, _ in hits)
-                     if runbook is not None}
+                              if runbook is not None}
+        # Best first, so a candidate's strongest rival is the first hit of another alert in each order.
+        self.by_score = hits
+        self.by_similarity = (None if self.similarity is None else
+                              sorted(self.similarity.items(), key=lambda entry: -entry[1]))
+        self.by_name_recall = sorted(self.name_recall.items(), key=lambda entry: -entry[1])
 
-    def rivals(self, doc: int):
-        """A predicate: the hit documents another alert than `doc` (and is still in the index)."""
-        keys = self.alert_keys_of[doc]
-        return lambda other: other != doc and other in self.alert_keys_of and not self.alert_keys_of[other] & keys
+    def best_rival(self, doc: int, ordered) -> float:
+        """The value of the first of `ordered` [(hit, value)] that documents another alert than `doc`
+        (and is still in the index); 0 when none does."""
+        keys, keys_of = self.alert_keys_of[doc], self.alert_keys_of
+        for other, value in ordered:
+            if other != doc and other in keys_of and keys_of[other].isdisjoint(keys):
+                return value
+        return 0.0
 
 
 def _name_recall(index, doc, weights):
@@ -381,12 +391,11 @@ def _name_recall(index, doc, weights):
     return sum(index.idf(term) for term in own_name if term in weights) / name_total
 
 
-def _evidence(index, doc, score, hits, said):
+def _evidence(index, doc, score, said):
     runbook = index.runbook(doc)
     weights, total = said.weights, said.total
     in_fields = runbook.name_terms | runbook.meaning_terms
-    is_rival = said.rivals(doc)
-    rival = next((other_score for other, other_score in hits if is_rival(other)), 0.0)
+    rival = said.best_rival(doc, said.by_score)
     margin = (score - rival) / max(score, rival) if max(score, rival) > 0 else 0.0
     mentioned = [term for term in said.query if index.has_term(doc, term)]
     missing = [term for term in said.query if term not in mentioned]
@@ -394,15 +403,13 @@ def _evidence(index, doc, score, hits, said):
     similarity = similarity_lead = None
     if said.similarity is not None:
         similarity = float(said.similarity[doc])
-        rivals = [value for other, value in said.similarity.items() if is_rival(other)]
-        similarity_lead = similarity - max(rivals, default=0.0)
+        similarity_lead = similarity - said.best_rival(doc, said.by_similarity)
     return Evidence(
         score_share=min(1.0, score / total),
         explained=explained,
         mentioned=sum(weights[term] for term in mentioned) / total,
         name_recall=said.name_recall[doc],
-        name_lead=said.name_recall[doc] - max((value for other, value in said.name_recall.items() if is_rival(other)),
-                                              default=0.0),
+        name_lead=said.name_recall[doc] - said.best_rival(doc, said.by_name_recall),
         margin=margin,
         missing_rare=max(weights[term] for term in missing) / said.highest if missing else 0.0,
         # A word other runbooks use and this one never does names another component; a word no

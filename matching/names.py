@@ -17,6 +17,7 @@ rather than a coincidence:
 * a single ordinary word (one the runbooks use in their prose, such as ``watchdog``) names an alert
   only when it is the whole title; a run-together name (``odfmirrordaemonstatus``) is no word of prose.
 """
+import functools
 import re
 from collections.abc import Container
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from matching.titles import ENVIRONMENT_WORDS, REGION_WORDS, name_key, name_words, normalise_alert_title
 
 MAX_RUN_ATOMS = 12
+KEY_START_CHARS = 16
 MONITOR_SUFFIXES = frozenset(("alert", "alarm"))
 _ATOM_SPLIT = re.compile(r"[-_./:|@=+()\[\]{}<>]+")
 _TOKEN_EDGES = "\"'`“”‘’()[]{}<>,;!?*~=#@"
@@ -54,7 +56,8 @@ class NameMention:
     atoms: int
 
 
-def atoms_of(text: str | None) -> list[Atom]:
+@functools.lru_cache(maxsize=64)  # a message is cut once for its names and once for its flags
+def atoms_of(text: str | None) -> tuple[Atom, ...]:
     """The message cut into atoms (see the module's docstring), URLs left out."""
     atoms, phrase, ended = [], 0, False
     # A list ("KubePodCrashLooping,KubeNodeNotReady") names each of its items.
@@ -67,7 +70,22 @@ def atoms_of(text: str | None) -> list[Atom]:
         for part in _ATOM_SPLIT.split(token):
             if part.strip(_TOKEN_EDGES):
                 atoms.append(Atom(part.strip(_TOKEN_EDGES), index, phrase, quoted))
-    return atoms
+    return tuple(atoms)
+
+
+def key_starts_of(key: str) -> list[str]:
+    """The prefixes of a name key that name_mentions' `key_starts` holds for it."""
+    return [key[:length] for length in range(1, min(len(key), KEY_START_CHARS) + 1)]
+
+
+class AnyOf:
+    """Membership in any of several containers (a runbook's names, or a rule's)."""
+
+    def __init__(self, *containers: Container[str]) -> None:
+        self.containers = containers
+
+    def __contains__(self, item: object) -> bool:
+        return any(item in container for container in self.containers)
 
 
 def is_affix(atom_text: str) -> bool:
@@ -79,11 +97,13 @@ def is_affix(atom_text: str) -> bool:
 
 
 def name_mentions(text: str, known_keys: Container[str], name_vocabulary: Container[str],
-                  prose_words: Container[str] = frozenset()) -> list[NameMention]:
+                  prose_words: Container[str] = frozenset(), key_starts: Container[str] | None = None) -> list[NameMention]:
     """[NameMention] of the runbook names `text` mentions, longest first.
 
     `known_keys`: canonical keys of every runbook name and alias.  `name_vocabulary`: the lower-case
     words alert names are made of.  `prose_words`: words the runbooks use as ordinary words.
+    `key_starts`: every known key's first KEY_START_CHARS characters and their prefixes (key_starts_of),
+    so a run of words no key starts with is given up at once rather than grown a dozen words long.
     """
     atoms = atoms_of(text)
     atom_keys = [name_key(atom.text) for atom in atoms]
@@ -93,6 +113,8 @@ def name_mentions(text: str, known_keys: Container[str], name_vocabulary: Contai
         key = ""
         for end in range(start + 1, min(len(atoms), start + MAX_RUN_ATOMS) + 1):
             key += atom_keys[end - 1]
+            if key and key_starts is not None and key[:KEY_START_CHARS] not in key_starts:
+                break
             if key in known_keys and _is_mention(atoms, start, end, whole_title, name_vocabulary, prose_words):
                 found.append(NameMention(key, " ".join(atom.text for atom in atoms[start:end]), end - start))
     found.sort(key=lambda mention: (-mention.atoms, -len(mention.key)))

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from matching.names import key_starts_of
 from matching.rule_templates import TemplateIndex, compile_template
 from matching.titles import name_key
 
@@ -37,6 +38,7 @@ class RuleBook:
             if rule.runbook_url and rule.runbook_url not in urls[key]:
                 urls[key].append(rule.runbook_url)
         self._runbook_urls = {key: found for key, found in urls.items() if found}
+        self.linked_key_starts = frozenset(start for key in self._runbook_urls for start in key_starts_of(key))
         self._names = {name_key(rule.alert_name): rule.alert_name for rule in rules}
         self.rule_count = len(rules)
 

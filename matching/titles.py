@@ -88,6 +88,8 @@ def _strip_decorations(title):
     return title
 
 
+# A few entries: one message is read several times while it is matched (names, flags, templates).
+@functools.lru_cache(maxsize=64)
 def without_decorations(title: str | None) -> str:
     """The title with emoji and the status, incident number and priority marks removed, all else kept
     (label values in parentheses too: a route grouped by namespace puts the alert's name there)."""
