@@ -88,7 +88,7 @@ class RunbookIndex:
         self._by_page: dict[str, list[int]] = {}
         self._idf: dict[str, float] = {}  # emptied by every patch
         self._by_key: dict[str, list[tuple[int, str]]] = {}  # key -> [(doc, source)]
-        self._key_starts: set[str] = set()  # of every key ever known: a removed one's only cost a lookup
+        self._key_starts: set[str] = set()  # never pruned: a removed key's starts only cost a lookup
         self._postings: dict[str, dict[int, float]] = {}
         self._arrays: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._name_words: Counter = Counter()
