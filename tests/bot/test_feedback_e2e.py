@@ -100,7 +100,9 @@ def test_votes_count_once_per_person_and_can_change(slack):
     time.sleep(1)
     assert feedback_rows(url, "etcd no leader") == [("bo", "helpful", "etcdNoLeader", None, False),
                                                     ("cy", "helpful", "etcdNoLeader", None, False)]
-    assert sandbox.workspace.updates.count((CHANNEL, reply["ts"])) == 2  # one per change, none for repeats
+    # At most one update per change and none for the double click or the redelivery; two changes that
+    # arrive together may be shown by one update (it reads the votes as they are).
+    assert 1 <= sandbox.workspace.updates.count((CHANNEL, reply["ts"])) <= 2
     view_id = open_correction(sandbox, bot, reply, "cy")  # cy changes their mind
     slack_people.submit(sandbox, {"user": "cy", "view_id": view_id, "selected": {"choice": "no-runbook"}})
     assert wait_for(lambda: "no runbook exists, says @cy" in reply_text(
