@@ -302,10 +302,14 @@ def ranked_candidates(index: RunbookIndex, title: str) -> list[tuple[int, float,
 
 
 def _most_specific_first(index, scored, query):
-    """The best candidate, or a more specific alert of its family: a runbook whose name is the best's
-    name and more words, all of which the alert says ("gRPC read requests are slow" is
-    etcdGRPCReadRequestsSlow, not etcdGRPCRequestsSlow).  It takes the best's place and confidence:
-    the evidence that the alert is of that family holds for it as well."""
+    """The best candidate, or the sibling of its family the alert's words name:
+    * a more specific alert: a runbook whose name is the best's name and more words, all of which the
+      alert says ("gRPC read requests are slow" is etcdGRPCReadRequestsSlow, not etcdGRPCRequestsSlow);
+    * else a sibling: a name sharing two words or more with the best's, whose own words the alert says
+      (one at least, not a negation) while it says none of the best's own ("Failed device in RAID
+      array" is NodeRAIDDiskFailure, not NodeRAIDDegraded, whose runbook merely says more of its words).
+    It takes the best's place and confidence: the evidence that the alert is of that family holds for
+    it as well."""
     if len(scored) < 2:
         return scored
     best_doc, best_confidence, _ = scored[0]
@@ -313,6 +317,13 @@ def _most_specific_first(index, scored, query):
     for position, (doc, _, evidence) in enumerate(scored[1:], start=1):
         name = set(described_terms(own_name(index, doc)))
         if family < name and name - family <= query:
+            return [(doc, best_confidence, evidence), *scored[1:position], scored[0], *scored[position + 1:]]
+    for position, (doc, _, evidence) in enumerate(scored[1:], start=1):
+        name = set(described_terms(own_name(index, doc)))
+        own, theirs = family - name, name - family
+        # A few words apart, not two alerts that merely share a component's name.
+        siblings = len(family & name) >= 2 and 1 <= len(own) <= 2 and 1 <= len(theirs) <= 3
+        if siblings and not own & query and (theirs & query) - _NEGATION_TERMS:
             return [(doc, best_confidence, evidence), *scored[1:position], scored[0], *scored[position + 1:]]
     return scored
 

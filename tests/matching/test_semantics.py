@@ -110,3 +110,14 @@ def test_the_more_specific_alert_of_a_family_wins_when_the_alert_says_its_extra_
     assert first.record.alert_name == "etcdGRPCReadRequestsSlow"
     first = index.runbook(ranked_candidates(index, "99th percentile of etcd gRPC requests is 3s")[0][0])
     assert first.record.alert_name == "etcdGRPCRequestsSlow"
+
+
+def test_of_two_sibling_alerts_the_one_whose_own_name_word_the_alert_says_wins():
+    # The RAID runbooks as upstream writes them: the degraded one says more of the message's words.
+    degraded = record(1, "NodeRAIDDegraded", "A device in the RAID array failed or went missing; the array is degraded.")
+    failure = record(2, "NodeRAIDDiskFailure", "See NodeRAIDDegraded.")
+    index = RunbookIndex([degraded, failure, *RUNBOOKS], vectors=None)
+    first = index.runbook(ranked_candidates(index, "Failed device in RAID array.")[0][0])
+    assert first.record.alert_name == "NodeRAIDDiskFailure"  # "failed" is its word; "degraded" is not said
+    first = index.runbook(ranked_candidates(index, "RAID array degraded, a device failed")[0][0])
+    assert first.record.alert_name == "NodeRAIDDegraded"  # it says both: the ranking stands
