@@ -6,7 +6,8 @@
    stored (360 sections), then the whole corpus padded with generated runbooks (4 sections
    each) up to each larger size of sections.
 2. A real bot process against the sandbox Slack: a burst of alerts posted at once as the
-   PagerDuty app; latency from posting to the reply appearing in the alert's thread.
+   PagerDuty app; latency from posting to the reply appearing in the alert's thread.  Then the
+   burst's floor: the sandbox alone answering as many chat.postMessage calls from one client.
 """
 import argparse
 import os
@@ -196,6 +197,24 @@ def bench_burst(directory, items, burst, transport, paced=False):
           f"p50 {percentile(latencies, 0.5):.0f} ms  p99 {percentile(latencies, 0.99):.0f} ms")
 
 
+def bench_reply_floor(burst):
+    """The burst's floor on this machine: the sandbox Slack alone answering `burst` chat.postMessage calls
+    from one client in a row (the replies' own round trips, before any delivery, claim or match; more
+    client threads only contend for the same two cores)."""
+    from slack_sdk import WebClient
+    sandbox = SlackSandbox(channel_post_limit=False).start()
+    try:
+        client = WebClient(token="xoxb-bench", base_url=sandbox.api_url)
+        started = time.perf_counter()
+        for number in range(burst):
+            client.chat_postMessage(channel="C0FLOOR", text=f"reply {number}", thread_ts="1700000000.000100")
+        elapsed = (time.perf_counter() - started) * 1000
+    finally:
+        sandbox.stop()
+    print(f"the burst's floor: the sandbox Slack alone answers {burst} chat.postMessage calls from one client "
+          f"in {elapsed:.0f} ms ({elapsed / burst:.2f} ms each)")
+
+
 def wait_for_replies(sandbox, posted, timeout):
     replied = {}
     deadline = time.monotonic() + timeout
@@ -236,6 +255,7 @@ def main(argv=None):
             # The burst on the whole corpus, as a bot on a real runbook site would see it.
             if args.burst:  # --burst 0 measures the matcher alone
                 bench_burst(Path(directory), items, args.burst, args.transport)
+                bench_reply_floor(args.burst)
             if args.paced_burst:
                 bench_burst(Path(directory), items, args.paced_burst, args.transport, paced=True)
             bench_matching(conn, [size for size in sizes if size >= CORPUS_SECTIONS_AT_LEAST], titles)
