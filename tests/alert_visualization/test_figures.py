@@ -84,3 +84,13 @@ def test_every_chart_is_a_figure_plotly_accepts_as_written(summary):
         assert json.loads(validated.to_json()) == json.loads(figures.to_json(figure))
     with pytest.raises(ValueError):
         go.Figure({"data": [{"type": "bar", "colour": "red"}]})
+
+
+def test_every_trace_type_the_charts_draw_is_in_the_vendored_plotly_bundle(summary):
+    from alert_visualization.app import PLOTLY_JS, PLOTLY_TRACES
+    charts = {**figures.dashboard_figures(summary), "day trend": figures.response_trend(summary["response_trend"], "day")}
+    drawn = {trace.get("type", "scatter") for figure in charts.values() for trace in figure["data"]}
+    assert drawn <= set(PLOTLY_TRACES), "a new trace type: add it to build_plotly_bundle.js and rebuild the bundle"
+    with open(PLOTLY_JS, encoding="utf-8") as bundle:
+        header = bundle.read(200)
+    assert f"plotly.js (dashboard: {', '.join(PLOTLY_TRACES)} - minified)" in header  # the bundle built for them
