@@ -25,6 +25,7 @@ class Evidence:
     explained_lead: float  # margin x explained: a lead earned by one rare word the runbook shares says little
     phrases: float  # share of the alert's adjacent term pairs its names and Meaning say too
     unknown_words: float  # words no runbook uses (a product: Kafka, Airflow): none 0, one 0.5, more 1
+    unknown_subject: float  # 1 when the alert's first words name what no runbook mentions ("Redis memory …")
     name_lead: float = 0.0  # its name_recall less the best of the other alerts' runbooks found
     # From the word-meaning model (`matching.semantics`); None without one.
     similarity: float | None = None  # cosine of the alert's and the runbook's vectors
@@ -43,19 +44,20 @@ FEATURES = tuple(item.name for item in fields(Evidence))
 # Fitted by benchmarks/fit_confidence.py on the best three candidates of 1,904 labelled messages (see its
 # output for the sets, the folds and the curve).
 WEIGHTS = {
-    "score_share": 0.972, "explained": -0.477, "mentioned": 1.759, "name_recall": 1.011, "margin": 2.096,
-    "missing_rare": -0.299, "missing_known": 1.042, "few_terms": -4.827, "explained_lead": 3.042, "phrases": 0.516,
-    "unknown_words": 0.160, "name_lead": 2.118, "similarity": 2.502, "similarity_lead": 3.769,
+    "score_share": 0.754, "explained": -0.491, "mentioned": 1.141, "name_recall": 1.004, "margin": 2.168,
+    "missing_rare": -0.280, "missing_known": 0.316, "few_terms": -4.479, "explained_lead": 3.005, "phrases": 0.570,
+    "unknown_words": 0.531, "unknown_subject": -1.649, "name_lead": 2.181, "similarity": 2.389,
+    "similarity_lead": 3.782,
 }
-BIAS = -3.819
+BIAS = -3.033
 # Fitted the same way with the word-meaning features left out (`--words-only`): the model when no
 # word-meaning model is installed.
 WORDS_ONLY_WEIGHTS = {
-    "score_share": 1.459, "explained": 0.517, "mentioned": 1.610, "name_recall": 1.854, "margin": 2.600,
-    "missing_rare": -0.028, "missing_known": 1.448, "few_terms": -5.102, "explained_lead": 3.780, "phrases": 0.808,
-    "unknown_words": 0.261, "name_lead": 2.413,
+    "score_share": 1.244, "explained": 0.485, "mentioned": 0.944, "name_recall": 1.818, "margin": 2.695,
+    "missing_rare": -0.005, "missing_known": 0.660, "few_terms": -4.714, "explained_lead": 3.727, "phrases": 0.855,
+    "unknown_words": 0.651, "unknown_subject": -1.722, "name_lead": 2.490,
 }
-WORDS_ONLY_BIAS = -3.958
+WORDS_ONLY_BIAS = -3.171
 
 
 def confidence(evidence: Evidence) -> float:

@@ -26,7 +26,7 @@ from matching.vocabulary import plain_words, without_circumstances
 
 # Chosen on the out-of-fold curve benchmarks/fit_confidence.py prints: the lowest threshold at which at
 # most 1 % of all replies are wrong (a wrong runbook, or one where none exists).
-DEFAULT_THRESHOLD = 0.8
+DEFAULT_THRESHOLD = 0.75
 # How a runbook was found: taught by the team's feedback, by the message's own link, by a rule's runbook_url,
 # by name, by a rule's template, by words; or that the alert has no runbook, as the team said or as its rule
 # shows (the bot stays quiet).
@@ -39,6 +39,8 @@ SEARCH_LIMIT = 30
 VETOED_SHARE = 0.5
 # How many of the best-scored runbooks the confidence model weighs and orders.
 RERANKED = 6
+# The words of a title that name its subject (see _unknown_subject).
+SUBJECT_WORDS = 2
 # An alert-like identifier: CamelCase of at least two word parts (snake and kebab are cut into atoms).
 _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9]*[a-z0-9][A-Z][A-Za-z0-9]*$")
 _SNAKE_NAME = re.compile(r"^[A-Za-z]+(?:_[A-Za-z]+){2,}$")
@@ -372,6 +374,7 @@ class _Said:
         self.total = sum(self.weights.values()) or 1.0
         self.highest = max(self.weights.values(), default=0.0) or 1.0
         self.known = {term for term in query if index.document_frequency(term)}
+        self.unknown_subject = _unknown_subject(index, reading)
         self.pairs = {pair: index.idf(pair[0]) + index.idf(pair[1]) for pair in phrase_pairs(reading)}
         self.pairs_total = sum(self.pairs.values()) or 1.0
         self.name_recall = {doc: _name_recall(index, doc, self.weights) for doc, _ in hits[:RERANKED]
@@ -393,6 +396,15 @@ class _Said:
             if other != doc and other in keys_of and keys_of[other].isdisjoint(keys):
                 return value
         return 0.0
+
+
+def _unknown_subject(index, reading):
+    """1.0 when one of the alert's first two words is a word no runbook uses, else 0.0.  A summary or a
+    monitor's title names its subject first ("Redis memory usage above 90%", "Airflow scheduler heartbeat
+    is missing"): a subject the knowledge base never mentions is another product's alert, while an unknown
+    word further on is as often a label value (a namespace, a service) as a product."""
+    subject = [word for word in reading.split() if word.isalpha()][:SUBJECT_WORDS]
+    return float(any(not index.document_frequency(term) for word in subject for term in described_terms(word)))
 
 
 def _name_recall(index, doc, weights):
@@ -429,6 +441,7 @@ def _evidence(index, doc, score, said):
         few_terms=1.0 / max(1, len(said.query)),
         explained_lead=margin * explained,
         unknown_words=min(2, len(said.query) - len(said.known)) / 2,
+        unknown_subject=said.unknown_subject,
         phrases=sum(weight for pair, weight in said.pairs.items() if pair in runbook.phrases) / said.pairs_total,
         similarity=similarity,
         similarity_lead=similarity_lead,

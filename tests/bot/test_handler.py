@@ -161,7 +161,7 @@ def test_interactive_replies_carry_feedback_buttons_and_quiet_ones_a_this_one_ch
     handler = AlertHandler(Database(lambda: psycopg2.connect(database_url)), settings, post_reply)
     assert handler.handle(alert_event(40)).result is Handled.REPLIED
     assert [element["action_id"] for element in posted[0][-1]["elements"]] == ["feedback_helpful", "feedback_wrong"]
-    assert handler.handle(alert_event(41, "Pods restarting over and over in payments")).result is Handled.REPLIED
+    assert handler.handle(alert_event(41, "Some pods in payments look unhealthy")).result is Handled.REPLIED
     quiet = posted[1]
     assert quiet[0]["text"]["text"].startswith("No runbook found")
     offered = [element for element in quiet[-1]["elements"]]
