@@ -7,6 +7,8 @@ as a button.  Such a link names the alert's runbook more surely than any reading
 """
 import re
 
+from matching.rule_book import link_key, split_link
+
 _LABELLED_LINK = re.compile(r"<(https?://[^|>\s]{1,2000})\|([^>]{0,200})>")
 # A label that offers the runbook ("Runbook", ":book: Open runbook"), not one that says there is none.
 _RUNBOOK_LABEL = re.compile(r"\brunbook", re.IGNORECASE)
@@ -24,7 +26,9 @@ def runbook_links(texts: list[str], widgets: list) -> tuple[str, ...]:
         found += [match.group(1) for match in _LABELLED_LINK.finditer(text) if _offers_runbook(match.group(2))]
         found += [match.group(1) for match in _AFTER_LABEL.finditer(text)]
     found += _buttons(widgets)
-    return tuple(dict.fromkeys(_trimmed(url.replace("&amp;", "&")) for url in found))[:MAX_LINKS]
+    urls = (_trimmed(url.replace("&amp;", "&")) for url in found)
+    # A link that cannot be read (an unfilled template's "http://[RUNBOOK_HOST]/…") is no runbook to give.
+    return tuple(dict.fromkeys(url for url in urls if split_link(url) is not None and link_key(url)[0]))[:MAX_LINKS]
 
 
 def _trimmed(url):

@@ -146,6 +146,8 @@ class RunbookIndex:
     def runbooks_at(self, url: str) -> list[int]:
         """Documents stored from the page a link points at, the one its #fragment names first."""
         page, fragment = link_key(url)
+        if not page:
+            return []
         found = [(doc, self._docs[doc]) for doc in list(self._by_link.get(page, []))]  # one look at each
         found = [(doc, indexed) for doc, indexed in found if indexed is not None]
         return [doc for doc, indexed in sorted(found, key=lambda entry: link_key(entry[1].record.url)[1] != fragment)]

@@ -195,7 +195,7 @@ def _rule_template_match(index, base, rules):
 def _rule_without_runbook(base, alert, rules):
     """The alert is known by its rule and the docs site has no runbook for it: quiet, rather than a
     guess; the rule's own runbook_url, when it has one, is listed as possibly related."""
-    urls = tuple(rules.runbook_urls(name_key(alert)))[:1]
+    urls = tuple(url for url in rules.runbook_urls(name_key(alert)) if link_name(url))[:1]
     name = link_name(urls[0]) if urls else ""
     return replace(base, alert_key=" ".join(name_words(alert)) or base.alert_key, reason="rule without runbook",
                    alternatives=(name,) if urls else (), alternative_urls=urls)

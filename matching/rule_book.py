@@ -6,7 +6,7 @@ replaced whole when they change.  Pure lookups; no I/O.
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from matching.names import key_starts_of
 from matching.rule_templates import TemplateIndex, compile_template
@@ -62,16 +62,32 @@ class RuleBook:
 def link_key(url: str) -> tuple[str, str]:
     """(page, fragment) of a URL as runbook links are compared: host and path, lower case, with the
     scheme, a trailing slash and `index.html` / `.html` / `.md` left out ("…/KubePodCrashLooping.md"
-    and "…/kubepodcrashlooping/" are one page)."""
-    parts = urlsplit(url.strip())
+    and "…/kubepodcrashlooping/" are one page).  ("", "") for a URL that cannot be read."""
+    parts = split_link(url)
+    if parts is None:
+        return "", ""
     path = _without_page_suffix(parts.path.rstrip("/")).rstrip("/").lower()
     return f"{(parts.hostname or '').lower()}{path}", parts.fragment.lower()
 
 
 def link_name(url: str) -> str:
-    """The alert name a runbook link's last path segment spells ("…/KubePodCrashLooping.md")."""
-    path = _without_page_suffix(urlsplit(url.strip()).path.rstrip("/")).rstrip("/")
-    return path.rsplit("/", 1)[-1]
+    """The alert name a runbook link's last path segment spells ("…/KubePodCrashLooping.md"); "" for a
+    URL that cannot be read."""
+    parts = split_link(url)
+    if parts is None:
+        return ""
+    return _without_page_suffix(parts.path.rstrip("/")).rstrip("/").rsplit("/", 1)[-1]
+
+
+def split_link(url: str) -> SplitResult | None:
+    """The URL's parts, or None when it cannot be read: an unfilled template ("http://[RUNBOOK_HOST]/x")
+    or a bracket typed by hand is no link to follow (urlsplit raises on them)."""
+    try:
+        parts = urlsplit(str(url or "").strip())
+        parts.port  # noqa: B018 - reading it is the check: a port out of range or not a number raises
+    except ValueError:
+        return None
+    return parts
 
 
 def _without_page_suffix(path):

@@ -59,3 +59,12 @@ def test_a_link_that_says_there_is_no_runbook_is_not_one_and_parentheses_of_the_
     assert links_of(text="[FIRING:1] NodeDown <https://wiki.example.test/createpage.action|No runbook yet: write one>") == ()
     assert links_of(text="[FIRING:1] NodeDown (runbook: https://wiki.example.test/Node_(disk))") == (
         "https://wiki.example.test/Node_(disk)",)
+
+
+def test_a_link_that_cannot_be_read_is_no_runbook_and_the_alert_is_still_matched():
+    # An unfilled template's host, a stray bracket, a port out of range: urlsplit refuses them.
+    text = ("[FIRING:1] KubeletDown <https://[RUNBOOK_HOST]/KubeletDown|Runbook> "
+            "Runbook: http://[oops/x <https://runbooks.example.test:99999/x|Runbook> "
+            "<https://runbooks.example.test/kubelet-down|Runbook>")
+    assert links_of(text=text) == ("https://runbooks.example.test/kubelet-down",)
+    assert links_of(text="KubeletDown <http://[oops/x|Runbook>") == ()

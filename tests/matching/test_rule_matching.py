@@ -121,3 +121,17 @@ def test_a_generic_link_gives_the_page_but_not_its_name_as_the_alerts():
     match = match_alert(index_with_rules(), "Consumer group lag is high",
                         links=("https://wiki.example.test/pages/viewpage.action?pageId=1234",))
     assert match.found and match.matched is None and match.alert_key == "consumer group lag is high"
+
+
+def test_a_rules_runbook_url_that_cannot_be_read_leaves_the_alert_to_its_name_and_words():
+    assert link_key("https://[RUNBOOK_HOST]/KubePodNotReady") == ("", "") and link_name("http://[oops/x") == ""
+    index = index_with_rules()
+    index.rules = RuleBook([RuleFacts("KubePodNotReady", "Pod {{ $labels.pod }} is not ready", "",
+                                      "https://[RUNBOOK_HOST]/KubePodNotReady"),
+                            RuleFacts("PaymentsQueueStuck", "Payments queue {{ $labels.queue }} is stuck", "",
+                                      "https://[RUNBOOK_HOST]/PaymentsQueueStuck")], version=2)
+    assert match_alert(index, "[FIRING:1] KubePodNotReady (payments api-1)").runbook_id == 1
+    assert match_alert(index, "Pod api-1 is not ready").runbook_id == 1  # by its rule's template
+    quiet = match_alert(index, "Payments queue orders is stuck")
+    assert not quiet.found and quiet.reason == "rule without runbook" and quiet.alternatives == ()
+    assert match_alert(index, "x", links=("http://[oops/x",)).runbook_id is None
