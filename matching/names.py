@@ -132,6 +132,8 @@ def _is_mention(atoms, start, end, whole_title, name_vocabulary, prose_words):
     # An identifier (a whole token: CamelCase, snake, kebab) is delimited by its own spelling; a
     # neighbour matters inside the same token, or in the same phrase around a name spelled out in words.
     spelled_out = len({atom.token for atom in run}) > 1 or (len(run) == 1 and not _looks_compound(run[0].text))
+    if len(run) > 1 and len({atom.token for atom in run}) == 1 and _longer_in_its_token(atoms, start, end):
+        return False
     for neighbour, edge in ((before, run[0]), (after, run[-1])):
         if neighbour is None:
             continue
@@ -141,6 +143,16 @@ def _is_mention(atoms, start, end, whole_title, name_vocabulary, prose_words):
         if not is_affix(neighbour.text) and any(word in name_vocabulary for word in name_words(neighbour.text)):
             return False
     return True
+
+
+def _longer_in_its_token(atoms, start, end):
+    """True when a name spelled in snake, kebab or dotted atoms (``kube_job_failed``) is only the start of
+    its token's name: the token goes on in words that are no affix (``kube_job_failed_ratio_high`` is
+    another alert, as ``KubeJobFailedRatioHigh`` is).  An environment, region or number may follow
+    (``kube_pod_crash_looping_prod``); before the name, a cluster or product ("cnv-", "eks-prod-") is
+    the way monitors prefix their alarms, and only a word of alert names there extends it (_is_mention)."""
+    token = atoms[start].token
+    return any(not is_affix(atom.text) for atom in atoms[end:] if atom.token == token)
 
 
 def _looks_compound(atom_text):

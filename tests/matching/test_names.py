@@ -169,6 +169,23 @@ def test_an_unknown_identifier_a_word_longer_than_a_runbooks_name_is_not_answere
     assert not match.found and match.reason == "none"
 
 
+@pytest.mark.parametrize("title", [
+    "kube_deployment_replicas_mismatch_ratio", "node-down-suspected", "NODE_DOWN_RATIO_PROD",
+    "[FIRING:1] node.down.flapping (prod critical)",
+])
+def test_a_snake_or_kebab_name_going_on_in_other_words_is_another_alert(title):
+    # As KubeDeploymentReplicasMismatchRatio is: the words after the name are no environment, region or number.
+    assert mentions_in(title) == [] and not match_alert(INDEX, title).found
+
+
+@pytest.mark.parametrize("title, name", [
+    ("node_down_prod", "NodeDown"), ("node-down-eu-west-1", "NodeDown"),
+    ("eks-prod-node-down", "NodeDown"), ("cnv-kube-deployment-replicas-mismatch", "KubeDeploymentReplicasMismatch"),
+])
+def test_a_snake_or_kebab_name_with_an_affix_after_or_a_cluster_before_is_found(title, name):
+    assert_answered_by_name(title, name)
+
+
 def test_an_identifier_a_word_longer_than_a_runbooks_name_is_no_mention_of_it():
     # The precondition: without the extra word, the name is found.
     assert mentions_in("KubeDeploymentReplicasMismatch on prod") == ["kubedeploymentreplicasmismatch"]
