@@ -215,14 +215,27 @@ class RunbookIndex:
 
     # -- patching --------------------------------------------------------------------------------
 
+    def reading(self) -> threading.RLock:
+        """Hold it for a whole match: a patch waits, so the runbooks a match found are still there when it
+        reads them (a patch holds it only to change the index, not to read and embed the pages)."""
+        return self._lock
+
+    @property
+    def removed_slots(self) -> int:
+        """Documents removed by patches (their slots are not reused; a rebuild drops them)."""
+        return len(self._docs) - self._alive
+
     def replace_pages(self, page_urls: list[str], records: list[RunbookRecord], version: int) -> None:
-        """Drop every runbook of `page_urls` and add `records` (the pages' runbooks as stored now)."""
+        """Drop every runbook of `page_urls` and add `records` (the pages' runbooks as stored now).
+        The new runbooks are added before the old are removed: a name looked up meanwhile (without the
+        lock) finds the old page or the new one, never none."""
+        analysed = [(record, _analyse(record), meaning) for record, meaning in zip(records, self._embed(records))]
         with self._lock:
-            for page_url in page_urls:
-                for doc in self._by_page.pop(page_url, []):
-                    self._remove(doc)
-            for record, meaning in zip(records, self._embed(records)):
-                self._add(record, _analyse(record), meaning)
+            old = [doc for page_url in page_urls for doc in self._by_page.pop(page_url, [])]
+            for record, fields, meaning in analysed:
+                self._add(record, fields, meaning)
+            for doc in old:
+                self._remove(doc)
             self._idf = {}
             self.version = version
 

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHECK_SECONDS = 2.0
+# Patching costs about what adding costs, page by page: past this share of the runbooks changed at once,
+# building the index anew is as quick, and leaves no removed slots behind.
+REBUILD_SHARE = 0.5
 MEANING_CHARS = 600
 # What the runbook says its alert means: the summary the crawler stored, else its Meaning /
 # Description / Summary / Overview section, else its first section with text.
@@ -114,9 +117,18 @@ class LiveIndex:
             return self._index
 
     def refresh(self, conn: "psycopg2.extensions.connection") -> list[str]:
-        """Apply the pages changed since the index was built or last patched; returns them."""
+        """Apply the pages changed since the index was built or last patched; returns them.  Many pages
+        at once (a site-wide re-crawl), or patches that left more removed slots than runbooks, build a
+        new index beside the old one, which answers meanwhile, and replace it whole."""
         pages, newest = changed_pages(conn, self._index.version)
         if newest != self._index.version:
+            if len(pages) > REBUILD_SHARE * len(self._index) or self._index.removed_slots > len(self._index):
+                started = time.perf_counter()
+                fresh = load_index(conn)
+                self._index = fresh
+                log.info("Matching follows %d changed page(s): rebuilt in %.1f s.", len(pages),
+                         time.perf_counter() - started)
+                return pages
             self._index.replace_pages(pages, load_records(conn, pages), newest)
             log.info("Matching follows %d changed page(s).", len(pages))
         if rules_version(conn) != self._index.rules.version:

@@ -117,6 +117,11 @@ def match_alert(index: RunbookIndex, title: str, threshold: float = DEFAULT_THRE
     base = Match(title=title, normalised=normalised, alert_key=alert_key(title))
     if not str(title or "").strip():
         return base
+    with index.reading():  # the docs monitor's next patch waits for this match (under a millisecond)
+        return _match(index, base, threshold, links, lessons)
+
+
+def _match(index, base, threshold, links, lessons):
     taught = _taught_match(index, base, lessons)
     if taught:
         return taught

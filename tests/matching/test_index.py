@@ -187,3 +187,35 @@ def test_above_its_confidence_a_described_alerts_runbook_is_only_possibly_relate
     assert not match.found and match.reason == "none" and match.matched is None
     assert match.alternatives[0] == "etcdBackendQuotaLowSpace" and match.alternative_urls[0] == ETCD_QUOTA.url
     assert match.confidence == sure
+
+
+def test_matches_while_the_docs_monitor_patches_every_page_find_each_runbook_every_time():
+    import sys
+    import threading
+    index = RunbookIndex(RUNBOOKS, vectors=None)
+    pages = [record.page_url for record in RUNBOOKS]
+    stop, failures, answers = threading.Event(), [], set()
+
+    def patch_again_and_again():
+        version = 1
+        while not stop.is_set():
+            version += 1
+            index.replace_pages(pages, RUNBOOKS, version)  # a site-wide re-crawl, again and again
+
+    patcher = threading.Thread(target=patch_again_and_again)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads take turns between a few bytecodes: every window of a race is hit
+    patcher.start()
+    try:
+        for _ in range(400):
+            try:
+                answers.add((match_alert(index, "[FIRING:1] NodeDown (hosts critical)").matched,
+                             match_alert(index, "A host has stopped reporting to monitoring").found))
+            except Exception as error:  # a runbook removed between finding and reading it
+                failures.append(repr(error))
+    finally:
+        stop.set()
+        patcher.join()
+        sys.setswitchinterval(interval)
+    assert failures == [] and answers == {("NodeDown", True)}
+    assert index.removed_slots > 0 and len(index) == len(RUNBOOKS)  # what LiveIndex rebuilds to drop
