@@ -20,6 +20,12 @@ MAX_TEXT_CHARS = 40_000
 MAX_TITLE_CHARS = 300
 
 _INCIDENT_NUMBER = re.compile(r"(?:^|[\s\[(*_~])#(\d{1,9})\b")
+# Where PagerDuty puts its incident number, whoever relays the message: after the status word that starts
+# it ("Triggered #4821: …", "*Acknowledged* #4821") or as the incident link's label ("<…/incidents/Q1|#4821 …>").
+# Elsewhere in another monitor's text "#3" is a node, a member or a count, no incident.
+_PAGERDUTY_NUMBER = re.compile(
+    r"^\W*(?:re-?triggered|triggered|acknowledged|escalated|reassigned|resolved)\W{0,4}#(\d{1,9})\b"
+    r"|/incidents/[A-Z0-9]{5,20}[^<>|\s]*\|#(\d{1,9})\b", re.IGNORECASE | re.MULTILINE)
 _INCIDENT_ID = re.compile(r"/incidents/([A-Z0-9]{5,20})\b")
 _ALERT_MARKERS = re.compile(
     r"\[(?:FIRING|RESOLVED)\b|\bTriggered\b|/incidents/|(?:^|\s)#\d+\b|^(?:ALARM|OK|INSUFFICIENT_DATA):"
@@ -238,7 +244,7 @@ def recognise_alert(event: dict, pagerduty_bot_ids: tuple[str, ...] = (), own_id
     from_pagerduty = event.get("bot_id") in pagerduty_bot_ids or (every_bot_is_pagerduty and is_bot_message(event))
     if not from_pagerduty and not _is_monitor_text(event, text):
         return None
-    alert = _alert_from(event, text)
+    alert = _alert_from(event, text, from_pagerduty)
     return replace(alert, edited=True) if alert is not None and edited else alert
 
 
@@ -252,6 +258,17 @@ def edited_message(event: dict) -> dict:
     return message
 
 
+def _incident_number(text, raw, from_pagerduty):
+    """The PagerDuty incident number the message names: any "#N" in the PagerDuty app's own messages, only
+    PagerDuty's shapes in another bot's or a typed line (its replies are claimed per incident number).
+    `raw`: the texts with Slack's link markup, where an incident link's label is still one."""
+    if from_pagerduty:
+        found = _INCIDENT_NUMBER.search(text)
+        return int(found.group(1)) if found else None
+    found = _PAGERDUTY_NUMBER.search(text) or _PAGERDUTY_NUMBER.search(raw)
+    return int(found.group(1) or found.group(2)) if found else None
+
+
 def _is_monitor_text(event, text):
     if is_bot_message(event):
         return bool(_ALERT_MARKERS.search(text))
@@ -259,16 +276,16 @@ def _is_monitor_text(event, text):
     return not event.get("user")
 
 
-def _alert_from(event, text):
+def _alert_from(event, text, from_pagerduty):
     title = incident_title(event)
     if not title:
         return None
-    number = _INCIDENT_NUMBER.search(text)
+    number = _incident_number(text, "\n".join(raw_texts(event)), from_pagerduty)
     incident_id = _INCIDENT_ID.search(text)
     url = re.search(r"https?://\S+/incidents/[A-Z0-9]{5,20}\b", text)
     return AlertMessage(
         channel=event["channel"], ts=event["ts"], title=title, status=incident_status(text),
-        incident_number=int(number.group(1)) if number else None,
+        incident_number=number,
         incident_id=incident_id.group(1) if incident_id else None,
         incident_url=url.group(0) if url else None,
         runbook_links=runbook_links(raw_texts(event), _widgets(event)),

@@ -148,3 +148,19 @@ def test_an_aws_chatbot_cloudwatch_alarm_is_an_alert():
         "title": ":rotating_light: CloudWatch Alarm | prod-api-5xx | us-east-1 | Account: 123456789012",
         "text": "Threshold Crossed: 1 datapoint [1.0] was greater than the threshold (0.0)."}])
     assert recognise_alert(message, pagerduty_bot_ids=(PD,)).title.startswith(":rotating_light: CloudWatch Alarm")
+
+
+def test_another_monitors_hash_number_is_no_incident_number_unless_pagerduty_put_it():
+    # "#3" in a Grafana or typed message is a node, a member or a count: a claim on it would keep every
+    # later alert with a "#3" from being answered.
+    for text in ("[FIRING:1] KubeletDown on node #3", "etcdNoLeader on member #3",
+                 "[Alerting] KubePodCrashLooping restarted #3 times"):
+        alert = recognise_alert(event(bot_id="B0GRAFANA", text=text), pagerduty_bot_ids=(PD,))
+        assert alert.incident_number is None and alert.incident_claims == ["message:C1/1700000000.000100"]
+    typed = recognise_alert({"channel": "C1", "ts": "1.000200", "type": "message", "text": "KubeletDown on node #3"})
+    assert typed.incident_number is None
+    # PagerDuty's own shapes, relayed by any bot or typed: its number.
+    for text in ("Triggered #4821: KubeletDown", "*Acknowledged* #4821 KubeletDown",
+                 "<https://acme.pagerduty.com/incidents/Q1ABC2D|#4821 KubeletDown> on node #3"):
+        assert recognise_alert(event(bot_id="B0GRAFANA", text=text), pagerduty_bot_ids=(PD,)).incident_number == 4821
+    assert recognise_alert(event(bot_id=PD, text="KubeletDown on node #3"), pagerduty_bot_ids=(PD,)).incident_number == 3
