@@ -229,7 +229,11 @@ class RedactSecrets(logging.Filter):
         return text
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg, record.args = self.redact(record.getMessage()), None
+        try:
+            message = record.getMessage()
+        except Exception:  # a call whose arguments do not fit its format: logged as written, never raised
+            message = f"{record.msg} (arguments that do not fit the message: {record.args!r})"
+        record.msg, record.args = self.redact(str(message)), None
         if record.exc_info:
             trace = logging.Formatter().formatException(record.exc_info)
             record.exc_text, record.exc_info = self.redact(trace), None

@@ -6,6 +6,7 @@ every PAGERDUTY_SYNC_SECONDS in the same process.  `--sync` runs one sync and ex
 builds the summary once to check it, and exits.
 """
 import argparse
+import errno
 import ipaddress
 import json
 import logging
@@ -30,7 +31,16 @@ from database.heartbeats import Process
 from database.outage import Database, open_database
 from matching.matcher import DEFAULT_THRESHOLD
 from matching.stored_keys import rekey_stored_titles
-from utils import Config, ConfigError, command_line, configure_logging, load_config, run_main, stop_event
+from utils import (
+    Config,
+    ConfigError,
+    ServiceUnavailable,
+    command_line,
+    configure_logging,
+    load_config,
+    run_main,
+    stop_event,
+)
 
 log = logging.getLogger("alert_visualization")
 
@@ -65,7 +75,7 @@ def match_threshold(config: Config) -> float:
 def bind_settings(config: Config) -> tuple[str, int, str | None]:
     """(host, port, password); binding beyond loopback without DASHBOARD_PASSWORD is refused."""
     host = config.text("DASHBOARD_HOST", "127.0.0.1")
-    port = config.integer("DASHBOARD_PORT", 5000, minimum=1)
+    port = config.integer("DASHBOARD_PORT", 5000, minimum=1, maximum=65535)
     password = config.text("DASHBOARD_PASSWORD")
     if not is_loopback(host) and not password:
         raise ConfigError(f"DASHBOARD_PASSWORD must be set to serve the dashboard on {host}, beyond loopback.")
@@ -153,10 +163,26 @@ def sync_off_beats(database: Database, stopping: threading.Event) -> None:
         stopping.wait(SYNC_OFF_BEAT_SECONDS)
 
 
+def listening_server(app, host: str, port: int, prefix: str):
+    """The WSGI server bound to host:port; a port in use is an outage (another instance may be stopping),
+    an address this machine does not have or may not bind is a setting to fix."""
+    try:
+        return waitress.create_server(app, host=host, port=port, threads=4, url_prefix=prefix.rstrip("/"))
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise ServiceUnavailable(f"Port {port} on {host} is in use by another program; stop it or set "
+                                     f"DASHBOARD_PORT to a free port.") from None
+        raise ConfigError(f"The dashboard cannot listen on {host}:{port} ({error.strerror}); "
+                          f"check DASHBOARD_HOST and DASHBOARD_PORT.") from None
+
+
 def serve(config: Config, database: Database, stopping: threading.Event) -> None:
     host, port, password = bind_settings(config)
     data = DashboardData(database, timezone_name(config), match_threshold=match_threshold(config))
     app = create_app(data, password, config.text("DASHBOARD_USER", "oncall"))
+    # Behind a reverse proxy at a path (https://ops.example.com/oncall/): every link the page makes has it.
+    prefix = "/" + (config.text("DASHBOARD_URL_PREFIX") or "").strip("/")
+    server = listening_server(app, host, port, prefix)  # before any thread starts: a busy port ends it cleanly
     # The matcher's index names each alert by its runbook, the preset periods are counted and the page is
     # rendered once: now, not on the first page view.
     def warm_up():
@@ -178,9 +204,6 @@ def serve(config: Config, database: Database, stopping: threading.Event) -> None
         log.info("PAGERDUTY_TOKEN is not set, so incidents are not synced; the dashboard shows what is stored.")
         syncing = threading.Thread(target=sync_off_beats, args=(database, stopping), name="heartbeat", daemon=True)
     syncing.start()
-    # Behind a reverse proxy at a path (https://ops.example.com/oncall/): every link the page makes has it.
-    prefix = "/" + (config.text("DASHBOARD_URL_PREFIX") or "").strip("/")
-    server = waitress.create_server(app, host=host, port=port, threads=4, url_prefix=prefix.rstrip("/"))
     threading.Thread(target=server.run, name="waitress", daemon=True).start()
     log.info("Dashboard on http://%s:%s%s", host, server.effective_port, prefix if prefix.endswith("/") else prefix + "/")
     stopping.wait()
@@ -223,9 +246,16 @@ def main(argv: list[str]) -> int:
         print(f"Imported {loaded} incidents from {args.import_csv} ({skipped} rows skipped).")
         return 0
     if args.sync:
-        result = run_sync(config, database, terminal_progress())
-        print(f"\nSynced {result.incidents} incidents and {result.log_entries} log entries "
-              f"in {result.requests} requests." if not result.skipped else "Another process is syncing; nothing done.")
+        result = run_sync(config, database, terminal_progress(), stopping=stopping)
+        if result.skipped:
+            print("Another process is syncing; nothing done.")
+        elif result.stopped:  # Ctrl-C or SIGTERM: what is stored stays, the next sync goes on from there
+            print(f"\nStopped after {result.incidents} incidents and {result.log_entries} log entries "
+                  f"({result.requests} requests); the next sync goes on from there.")
+            return 1
+        else:
+            print(f"\nSynced {result.incidents} incidents and {result.log_entries} log entries "
+                  f"in {result.requests} requests.")
         return 0
     if args.once:
         return once(config, database)

@@ -17,6 +17,8 @@ CHILD = textwrap.dedent("""
         raise RuntimeError(f"server refused {config.text('SENDER_PASSWORD')}")
     except RuntimeError:
         log.exception("sending failed")
+    log.warning("a call whose arguments do not fit: %s %s", token)  # logging's own rule: print it, raise nothing
+    log.info("still running")
 """)
 
 
@@ -41,6 +43,8 @@ def test_secrets_are_replaced_in_the_log_file_and_on_stderr_tracebacks_included(
         assert "connecting with *** to postgresql://oncall:***@127.0.0.1:5432/oncall" in output
         assert "RuntimeError: server refused ***" in output
         assert "Traceback" in output
+        assert "a call whose arguments do not fit: %s %s (arguments that do not fit the message: ('***',))" in output
+        assert "still running" in output
         for secret in ("xoxb-123-secret-token", "mail-pa55word", "db-pa55"):
             assert secret not in output
 

@@ -176,6 +176,47 @@ def test_sync_without_a_token_names_the_key(database_url):
     assert result.returncode == 2 and "PAGERDUTY_TOKEN is not set" in result.stderr
 
 
+def test_a_port_out_of_range_or_in_use_is_one_sentence_not_a_traceback(database_url):
+    result = run_cli(env={"DATABASE_URL": database_url, "DASHBOARD_PORT": "70000"})
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: DASHBOARD_PORT must be at most 65535, but environment variable DASHBOARD_PORT sets 70000."
+    import socket
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli(env={"DATABASE_URL": database_url, "DASHBOARD_PORT": str(port)})
+    assert result.returncode == 1 and "Traceback" not in result.stderr  # an outage: systemd tries again
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"error: Port {port} on 127.0.0.1 is in use by another program; stop it or set DASHBOARD_PORT to a free port.")
+
+
+def test_a_sync_from_the_command_line_stops_on_ctrl_c_keeping_what_it_stored(database_url, db):
+    server = serve_in_thread(Account(generate_history(seed=5, days=30, count=20_000)))
+    try:
+        env = {**os.environ, "DATABASE_URL": database_url, "PAGERDUTY_TOKEN": DEFAULT_TOKEN,
+               "PAGERDUTY_API_URL": server.base_url, "PAGERDUTY_SYNC_DAYS": "31"}
+        process = subprocess.Popen([sys.executable, "-m", "alert_visualization", "--sync"], cwd=PROJECT_DIR, env=env,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and process.poll() is None:  # signalled once the first page is stored
+            with db, db.cursor() as cur:
+                cur.execute("SELECT count(*) FROM incidents")
+                if cur.fetchone()[0]:
+                    break
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert process.returncode == 1, err
+    assert "Stopped after" in out and "the next sync goes on from there" in out
+    with db, db.cursor() as cur:
+        cur.execute("SELECT count(*) FROM incidents")
+        assert 0 < cur.fetchone()[0] < 20_000
+
+
 def test_import_csv_from_the_command_line(database_url, db, tmp_path):
     export = tmp_path / "export.csv"
     export.write_text("Incident ID,Title,Created At,Urgency\nP1,Disk full on db-1,2026-03-01T10:00:00Z,low\n", encoding="utf-8")
