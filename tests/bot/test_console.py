@@ -114,3 +114,23 @@ def test_socket_mode_turned_off_for_the_app_stops_the_bot_with_one_sentence_and_
     errors = [line for line in log_path.read_text().splitlines() if line.startswith("error:")]
     assert errors == ["error: Slack disabled Socket Mode for this app (link_disabled): turn Socket Mode on again in "
                       "the app's settings at api.slack.com/apps."]
+
+
+def test_ctrl_c_or_sigterm_ends_a_console_waiting_for_its_next_line(db, database_url):
+    import signal
+    load_samples(db)
+    environment = {**os.environ, "PASSWORD_CONFIG": os.devnull, "DATABASE_URL": database_url}
+    for signal_number, code in ((signal.SIGINT, 130), (signal.SIGTERM, 143)):
+        console = subprocess.Popen([sys.executable, "slack_bot.py", "--console", "--json"], cwd=PROJECT_DIR,
+                                   env=environment, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        try:
+            console.stdin.write("[FIRING:1] KubePodCrashLooping (api-7f9 default critical)\n")
+            console.stdin.flush()
+            assert json.loads(console.stdout.readline())["matched"] == "KubePodCrashLooping"
+            console.send_signal(signal_number)  # stdin stays open: it is waiting for the next line
+            assert console.wait(timeout=15) == code
+        finally:
+            if console.poll() is None:
+                console.kill()
+            console.communicate()
