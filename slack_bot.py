@@ -9,7 +9,6 @@ The work is in bot/; this file reads the configuration, parses the command line 
 """
 import argparse
 import logging
-import signal
 import sys
 import threading
 import uuid
@@ -17,7 +16,7 @@ from dataclasses import replace
 
 import utils
 from bot.catch_up import CatchingUp, catch_up, told_of_alerts
-from bot.console import read_console
+from bot.console import read_console, stop_reading_on_signals
 from bot.handler import AlertHandler, BotSettings
 from bot.interactions import Inbox, Interactions
 from bot.posting import SECONDS_BETWEEN_POSTS, channel_pacer, slack_poster
@@ -79,18 +78,9 @@ def bot_settings(config: utils.Config) -> BotSettings:
 
 def run_console(args: argparse.Namespace, settings: BotSettings, database: Database) -> int:
     settings = replace(settings, claim_prefix=f"console:{uuid.uuid4().hex[:8]}:", every_bot_is_pagerduty=True)
-    # The console waits in a read of stdin, which a signal handler that only sets an event does not end:
-    # Ctrl-C and SIGTERM end the read itself (exit 130 and 143); its claims are this run's own.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, _end_console)
+    stop_reading_on_signals()
     read_console(AlertHandler(database, settings, lambda *reply: "console"), as_json=args.json)
     return 0
-
-
-def _end_console(_signum, _frame):
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM would land in the exit's own clean-up
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    sys.exit(143)
 
 
 def run_slack(args: argparse.Namespace, config: utils.Config, transport: str, settings: BotSettings,

@@ -4,12 +4,26 @@ A line is a JSON message event, or else the alert's text.  With --json each resu
 object, which is what ../shared/matching-dev/evaluate.py and the benchmarks read.
 """
 import json
+import signal
 import sys
 import time
 from typing import TextIO
 
 from bot.handler import AlertHandler, Outcome
 from bot.replies import render_for_console, reply_mrkdwn
+
+
+def stop_reading_on_signals() -> None:
+    """Ctrl-C and SIGTERM end the console at once (exit 130 and 143): it waits in a read of stdin, which
+    a handler that only sets the stop event never ends (PEP 475 restarts the read); its claims are its own."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _end_console)
+
+
+def _end_console(_signum, _frame):
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM would land in the exit's own clean-up
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.exit(143)
 
 
 def read_console(handler: AlertHandler, as_json: bool, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
