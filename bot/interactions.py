@@ -32,6 +32,7 @@ from bot.feedback import (
     with_feedback_line,
 )
 from bot.handler import AlertHandler, BotSettings
+from bot.recognition import slack_to_plain
 from bot.replies import question_reply
 from database.connection import DatabaseUnavailable
 from database.outage import Database
@@ -204,7 +205,7 @@ class Interactions:
     # -- asking for a runbook ------------------------------------------------------------------------
 
     def _command(self, payload):
-        channel, words = str(payload.get("channel_id") or ""), " ".join(str(payload.get("text") or "").split())
+        channel, words = str(payload.get("channel_id") or ""), _plain_words(str(payload.get("text") or ""))
         user = str(payload.get("user_id") or "")
         response_url = payload.get("response_url")
         if not (channel and user and isinstance(response_url, str)):
@@ -226,7 +227,7 @@ class Interactions:
             return Done(APP_MENTION, "ignored", "malformed")
         if user in self.settings.own_ids or event.get("bot_id"):
             return Done(APP_MENTION, "ignored", "a bot")
-        words = " ".join(_MENTION.sub(" ", event["text"]).split())
+        words = _plain_words(_MENTION.sub(" ", event["text"]))
         return self._ask(channel, user, words, event.get("thread_ts"), None, kind=APP_MENTION)
 
     def _ask(self, channel, user, words, thread_ts, response_url, kind=SLASH_COMMAND):
@@ -324,3 +325,8 @@ def _view_channel(payload):
         return json.loads(((payload.get("view") or {}).get("private_metadata")) or "{}").get("channel")
     except (ValueError, AttributeError):
         return None
+
+
+def _plain_words(text: str) -> str:
+    """What a person asked, as words: Slack's markup undone ("&lt;KubeletDown&gt;", a link's label)."""
+    return " ".join(slack_to_plain(text).split())

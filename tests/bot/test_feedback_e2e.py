@@ -154,6 +154,14 @@ def test_runbook_command_and_mentions_answer(slack):
     slack_people.mention(sandbox, {"user": "gus", "channel": CHANNEL, "text": "etcd has no leader"})
     privately = wait_for(lambda: [e for e in sandbox.workspace.ephemeral if e["user"] == user_for("gus")["id"]], 10)
     assert privately and "etcdNoLeader" in privately[0]["blocks"][0]["text"]["text"], bot.log()
+    # What Slack sends is markup: a link's label and escaped brackets are the words asked about.
+    slack_people.mention(sandbox, {"user": "hal", "channel": CHANNEL,
+                                   "text": "is <https://grafana.example.test/d/etcd|etcdNoLeader> firing again?"})
+    slack_people.command(sandbox, {"user": "ida", "channel": CHANNEL, "command": "/runbook",
+                                   "text": "&lt;etcdNoLeader&gt;"})
+    for person in ("hal", "ida"):
+        asked = wait_for(lambda: [e for e in sandbox.workspace.ephemeral if e["user"] == user_for(person)["id"]], 10)
+        assert asked and "etcdNoLeader" in asked[0]["blocks"][0]["text"]["text"], (person, bot.log())
 
     alert = post_incident(sandbox, "Disk on db-1 will be full soon", 7040)
     wait_for(lambda: "db-1" in bot.log(), 10)
