@@ -161,7 +161,8 @@ def test_runbook_command_and_mentions_answer(slack):
                                    "text": "&lt;etcdNoLeader&gt;"})
     for person in ("hal", "ida"):
         asked = wait_for(lambda: [e for e in sandbox.workspace.ephemeral if e["user"] == user_for(person)["id"]], 10)
-        assert asked and "etcdNoLeader" in asked[0]["blocks"][0]["text"]["text"], (person, bot.log())
+        answer = asked[0]["blocks"][0]["text"]["text"] if asked else ""
+        assert "|etcdNoLeader>" in answer and "sure match" not in answer, (person, answer, bot.log())  # its link
 
     alert = post_incident(sandbox, "Disk on db-1 will be full soon", 7040)
     wait_for(lambda: "db-1" in bot.log(), 10)
