@@ -12,8 +12,9 @@ from collections.abc import Callable
 
 # Bump when a change here gives some titles another alert_key: the keys stored with incidents and the
 # team's feedback are then made again from their titles (matching.stored_keys).  2: CloudWatch state
-# changes, figures with "+" and "pct", a cluster's name after "cluster" (2026-12-02).
-ALERT_KEY_VERSION = 2
+# changes, figures with "+" and "pct", a cluster's name after "cluster" (2026-12-02).  3: words in letters
+# beyond ASCII are words ("Сервис недоступен" was "unknown", like every title without a Latin letter).
+ALERT_KEY_VERSION = 3
 
 _TITLE_DECORATIONS = [re.compile(pattern, re.IGNORECASE) for pattern in (
     # PagerDuty: "Triggered #4821: …", "Resolved #4821 - …", "[#4821] …", "#4821: …"
@@ -65,7 +66,9 @@ REGION_WORDS = frozenset("east west north south central northeast northwest sout
 _DANGLING = frozenset("on in at for from of to with by - – — : | ,".split())
 _PUNCTUATION = "\"'`“”‘’.,;:!?*_~()[]{}<>"
 # "gRPC", "eBPF", "mTLS": a lower-case letter before capitals is one word, as the names spell it (etcdGRPC…).
-_NAME_WORD = re.compile(r"\b[a-z][A-Z]{2,}(?![a-z])|[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+[a-z]*", re.UNICODE)
+# A word with a letter beyond ASCII ("Échec", "réplication", "недоступен", "ディスク") is one word whole.
+_NAME_WORD = re.compile(r"(?=[^\W\d_]*[^\W\d_\x00-\x7f])[^\W\d_]+"
+                        r"|\b[a-z][A-Z]{2,}(?![a-z])|[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+[a-z]*")
 
 
 def _strip_decorations(title):

@@ -160,7 +160,8 @@ def test_runbook_command_and_mentions_answer(slack):
     slack_people.command(sandbox, {"user": "ida", "channel": CHANNEL, "command": "/runbook",
                                    "text": "&lt;etcdNoLeader&gt;"})
     for person in ("hal", "ida"):
-        asked = wait_for(lambda: [e for e in sandbox.workspace.ephemeral if e["user"] == user_for(person)["id"]], 10)
+        who = user_for(person)["id"]
+        asked = wait_for(lambda who=who: [e for e in sandbox.workspace.ephemeral if e["user"] == who], 10)
         answer = asked[0]["blocks"][0]["text"]["text"] if asked else ""
         assert "|etcdNoLeader>" in answer and "sure match" not in answer, (person, answer, bot.log())  # its link
 

@@ -94,3 +94,10 @@ def test_a_vocabulary_can_keep_the_word_after_a_label_noun():
     assert normalise_alert_title("Namespace checkout is using 91% of its memory quota.",
                                  is_word={"quota"}.__contains__) == "Namespace is using of its memory quota"
     assert alert_key(title) == "namespace is going to be full"
+
+
+def test_titles_in_letters_beyond_ascii_keep_their_words_and_differ():
+    # One key "unknown" for all of them made what the team taught about one alert apply to every other.
+    keys = {alert_key(title) for title in ("Сервис недоступен", "ディスク容量不足", "サービス停止", "Échec de réplication")}
+    assert keys == {"сервис недоступен", "ディスク容量不足", "サービス停止", "échec de réplication"}
+    assert name_words("KubePodCrashLooping café") == ["kube", "pod", "crash", "looping", "café"]
