@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from matching.titles import name_key
+from matching.titles import UNKNOWN_KEY, name_key
 
 if TYPE_CHECKING:
     import psycopg2.extensions
@@ -94,7 +94,10 @@ def lessons_from(feedback: list[Feedback]) -> Lessons:
 
 
 def lessons_for(conn: "Connection", title_key: str) -> Lessons:
-    """What the feedback on earlier alerts of this title key teaches about the next one."""
+    """What the feedback on earlier alerts of this title key teaches about the next one.  Nothing for the
+    key of titles without words: what the team said about one such alert is no lesson about the others."""
+    if title_key == UNKNOWN_KEY:
+        return NOTHING_TAUGHT
     with conn, conn.cursor() as cur:
         cur.execute(f"SELECT {FEEDBACK_COLUMNS} FROM alert_feedback WHERE title_key = %s AND forgotten_at IS NULL",
                     (title_key,))
@@ -109,7 +112,8 @@ def _feedback_by_key(conn):
         rows = cur.fetchall()
     by_key: dict[str, list[Feedback]] = {}
     for key, *feedback in rows:
-        by_key.setdefault(key, []).append(Feedback(*feedback))
+        if key != UNKNOWN_KEY:
+            by_key.setdefault(key, []).append(Feedback(*feedback))
     return by_key
 
 

@@ -15,6 +15,8 @@ from collections.abc import Callable
 # changes, figures with "+" and "pct", a cluster's name after "cluster" (2026-12-02).  3: words in letters
 # beyond ASCII are words ("Сервис недоступен" was "unknown", like every title without a Latin letter).
 ALERT_KEY_VERSION = 3
+# The key of a title without a single word (only emoji, punctuation): many alerts share it.
+UNKNOWN_KEY = "unknown"
 
 _TITLE_DECORATIONS = [re.compile(pattern, re.IGNORECASE) for pattern in (
     # PagerDuty: "Triggered #4821: …", "Resolved #4821 - …", "[#4821] …", "#4821: …"
@@ -242,5 +244,5 @@ def alert_key(title: str | None) -> str:
     words = name_words(normalise_alert_title(title))
     if not words:
         # A title made only of ids and numbers still needs a key; its words are the best there is.
-        words = name_words(" ".join(str(title or "").split())) or ["unknown"]
+        words = name_words(" ".join(str(title or "").split())) or [UNKNOWN_KEY]
     return " ".join(words)

@@ -37,3 +37,18 @@ def test_keys_made_by_an_older_cleaner_are_made_again_once(db):
         cur.execute("UPDATE incidents SET title_key = %s WHERE id = 'Q1'", (OLD_KEY,))
     assert rekey_stored_titles(db) == 0
     assert rekey_stored_titles(db, ALERT_KEY_VERSION + 1) == 1
+
+
+def test_what_was_taught_about_a_title_without_words_teaches_nothing_about_the_next(db):
+    from matching.lessons import taught_lessons
+    from matching.titles import UNKNOWN_KEY
+    title, other = "🔥🔥🔥", "‼️ ⚠️"
+    assert alert_key(title) == alert_key(other) == UNKNOWN_KEY  # no word: one key for many alerts
+    with db, db.cursor() as cur:
+        cur.execute("INSERT INTO alert_events (channel, message_ts, title, alert_key) VALUES ('C1', '1.2', %s, %s) "
+                    "RETURNING id", (title, UNKNOWN_KEY))
+        event = cur.fetchone()[0]
+        cur.execute("INSERT INTO alert_feedback (alert_event_id, voter, voter_name, title_key, verdict) "
+                    "VALUES (%s, 'U1', '@ana', %s, 'no_runbook')", (event, UNKNOWN_KEY))
+    assert not lessons_for(db, alert_key(other)).no_runbook
+    assert UNKNOWN_KEY not in taught_lessons(db)
