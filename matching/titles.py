@@ -68,9 +68,10 @@ REGION_WORDS = frozenset("east west north south central northeast northwest sout
 _DANGLING = frozenset("on in at for from of to with by - – — : | ,".split())
 _PUNCTUATION = "\"'`“”‘’.,;:!?*_~()[]{}<>"
 # "gRPC", "eBPF", "mTLS": a lower-case letter before capitals is one word, as the names spell it (etcdGRPC…).
-# A word with a letter beyond ASCII ("Échec", "réplication", "недоступен", "ディスク") is one word whole.
-_NAME_WORD = re.compile(r"(?=[^\W\d_]*[^\W\d_\x00-\x7f])[^\W\d_]+"
-                        r"|\b[a-z][A-Z]{2,}(?![a-z])|[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+[a-z]*")
+_NAME_WORD = re.compile(r"\b[a-z][A-Z]{2,}(?![a-z])|[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+[a-z]*")
+# In a text beyond ASCII, a word with such a letter ("Échec", "réplication", "недоступен", "ディスク") is one
+# word whole (the look-ahead costs a scan of the word at each letter: ASCII texts take the pattern above).
+_ANY_NAME_WORD = re.compile(r"(?=[^\W\d_]*[^\W\d_\x00-\x7f])[^\W\d_]+|" + _NAME_WORD.pattern)
 
 
 def _strip_decorations(title):
@@ -226,7 +227,8 @@ def _normalise(title, is_word):
 
 def name_words(name: str | None) -> list[str]:
     """KubePodCrashLooping / kube_pod_crash_looping / kube-pod-crash-looping -> [kube, pod, crash, looping]."""
-    return [word.lower() for word in _NAME_WORD.findall(unicodedata.normalize("NFKC", str(name or "")))]
+    text = unicodedata.normalize("NFKC", str(name or ""))
+    return [word.lower() for word in (_NAME_WORD if text.isascii() else _ANY_NAME_WORD).findall(text)]
 
 
 @functools.lru_cache(maxsize=65536)
