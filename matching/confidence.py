@@ -27,6 +27,7 @@ class Evidence:
     unknown_words: float  # words no runbook uses (a product: Kafka, Airflow): none 0, one 0.5, more 1
     unknown_subject: float  # 1 when the alert's first words name what no runbook mentions ("Redis memory …")
     name_lead: float = 0.0  # its name_recall less the best of the other alerts' runbooks found
+    condition_conflict: float = 0.0  # 1 when its name says a condition (Down, LatencyHigh) and the alert another
     # From the word-meaning model (`matching.semantics`); None without one.
     similarity: float | None = None  # cosine of the alert's and the runbook's vectors
     similarity_lead: float | None = None  # its similarity less the best of the other alerts' runbooks found
@@ -44,20 +45,20 @@ FEATURES = tuple(item.name for item in fields(Evidence))
 # Fitted by benchmarks/fit_confidence.py on the best three candidates of 1,904 labelled messages (see its
 # output for the sets, the folds and the curve).
 WEIGHTS = {
-    "score_share": 0.754, "explained": -0.491, "mentioned": 1.141, "name_recall": 1.004, "margin": 2.168,
-    "missing_rare": -0.280, "missing_known": 0.316, "few_terms": -4.479, "explained_lead": 3.005, "phrases": 0.570,
-    "unknown_words": 0.531, "unknown_subject": -1.649, "name_lead": 2.181, "similarity": 2.389,
-    "similarity_lead": 3.782,
+    "score_share": 0.816, "explained": -0.637, "mentioned": 1.179, "name_recall": 0.952, "margin": 2.128,
+    "missing_rare": -0.297, "missing_known": 0.313, "few_terms": -4.416, "explained_lead": 2.915, "phrases": 0.562,
+    "unknown_words": 0.474, "unknown_subject": -1.662, "name_lead": 2.043, "condition_conflict": -1.341,
+    "similarity": 2.368, "similarity_lead": 3.930,
 }
-BIAS = -3.033
+BIAS = -2.887
 # Fitted the same way with the word-meaning features left out (`--words-only`): the model when no
 # word-meaning model is installed.
 WORDS_ONLY_WEIGHTS = {
-    "score_share": 1.244, "explained": 0.485, "mentioned": 0.944, "name_recall": 1.818, "margin": 2.695,
-    "missing_rare": -0.005, "missing_known": 0.660, "few_terms": -4.714, "explained_lead": 3.727, "phrases": 0.855,
-    "unknown_words": 0.651, "unknown_subject": -1.722, "name_lead": 2.490,
+    "score_share": 1.289, "explained": 0.356, "mentioned": 0.979, "name_recall": 1.774, "margin": 2.682,
+    "missing_rare": -0.021, "missing_known": 0.651, "few_terms": -4.671, "explained_lead": 3.676, "phrases": 0.856,
+    "unknown_words": 0.614, "unknown_subject": -1.733, "name_lead": 2.409, "condition_conflict": -1.195,
 }
-WORDS_ONLY_BIAS = -3.171
+WORDS_ONLY_BIAS = -3.063
 
 
 def confidence(evidence: Evidence) -> float:

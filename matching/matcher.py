@@ -54,6 +54,10 @@ _SENTENCE_WORDS = frozenset("is are was were has have had been be being the a an
 _NAME_SUFFIXES = frozenset(("alert", "alarm"))
 MAX_NAME_WORDS = 10
 _NEGATIONS_IN_NAMES = frozenset(("no", "not"))
+# What alert names say is wrong, after their subject: KubeletDown, RuleEvaluationLatencyHigh, DiskAlmostFull.
+_CONDITIONS = frozenset(described_terms(
+    "down errors failing slow latency high low full filling crash looping restarting ready mismatch expiration "
+    "stuck lag behind flapping skew overcommitted exceeded throttling unavailable unreachable degraded missing near"))
 _NEGATION_TERMS = frozenset(stem(word) for word in
                             "no not none without cannot unable lost never zero down absent missing".split())
 
@@ -380,6 +384,7 @@ class _Said:
         self.highest = max(self.weights.values(), default=0.0) or 1.0
         self.known = {term for term in query if index.document_frequency(term)}
         self.unknown_subject = _unknown_subject(index, reading)
+        self.conditions = set(query) & _CONDITIONS  # what the alert says is wrong
         self.pairs = {pair: index.idf(pair[0]) + index.idf(pair[1]) for pair in phrase_pairs(reading)}
         self.pairs_total = sum(self.pairs.values()) or 1.0
         self.name_recall = {doc: _name_recall(index, doc, self.weights) for doc, _ in hits[:RERANKED]
@@ -401,6 +406,14 @@ class _Said:
             if other != doc and other in keys_of and keys_of[other].isdisjoint(keys):
                 return value
         return 0.0
+
+
+def _condition_conflict(conditions, runbook):
+    """1.0 when the runbook's name says what is wrong (Down, LatencyHigh, Full) and the alert says something
+    else wrong that neither its name nor its Meaning mentions ("Thanos Rule is failing to evaluate rules" is
+    not ThanosRuleRuleEvaluationLatencyHigh); 0.0 when either says no condition or they share one."""
+    named = runbook.name_terms & _CONDITIONS
+    return float(bool(conditions) and bool(named) and not conditions & (runbook.name_terms | runbook.meaning_terms))
 
 
 def _unknown_subject(index, reading):
@@ -447,6 +460,7 @@ def _evidence(index, doc, score, said):
         explained_lead=margin * explained,
         unknown_words=min(2, len(said.query) - len(said.known)) / 2,
         unknown_subject=said.unknown_subject,
+        condition_conflict=_condition_conflict(said.conditions, runbook),
         phrases=sum(weight for pair, weight in said.pairs.items() if pair in runbook.phrases) / said.pairs_total,
         similarity=similarity,
         similarity_lead=similarity_lead,

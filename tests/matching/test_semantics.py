@@ -121,3 +121,19 @@ def test_of_two_sibling_alerts_the_one_whose_own_name_word_the_alert_says_wins()
     assert first.record.alert_name == "NodeRAIDDiskFailure"  # "failed" is its word; "degraded" is not said
     first = index.runbook(ranked_candidates(index, "RAID array degraded, a device failed")[0][0])
     assert first.record.alert_name == "NodeRAIDDegraded"  # it says both: the ranking stands
+
+
+def test_the_alert_alone_says_when_it_is_another_products_or_another_conditions():
+    latency = record(3, "ThanosRuleRuleEvaluationLatencyHigh", "Thanos Rule evaluates its rules too slowly.")
+    index = RunbookIndex([latency, *RUNBOOKS], vectors=None)
+
+    def best_evidence(title):
+        return ranked_candidates(index, title)[0][2]
+
+    # The subject first: a word no runbook uses is another product's alert; further on, a label value.
+    assert best_evidence("Redis disk of the node is nearly full").unknown_subject == 1.0
+    assert best_evidence("The disk of node redis-7 is nearly full").unknown_subject == 0.0
+    # What is wrong: the runbook's name says latency, the alert says failing, and the runbook never does.
+    assert best_evidence("Thanos Rule is failing to evaluate rules").condition_conflict == 1.0
+    assert best_evidence("Thanos Rule rule evaluation latency is high").condition_conflict == 0.0
+    assert best_evidence("Thanos Rule rule evaluation").condition_conflict == 0.0  # no condition said
