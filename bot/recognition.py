@@ -20,12 +20,14 @@ MAX_TEXT_CHARS = 40_000
 MAX_TITLE_CHARS = 300
 
 _INCIDENT_NUMBER = re.compile(r"(?:^|[\s\[(*_~])#(\d{1,9})\b")
-# Where PagerDuty puts its incident number, whoever relays the message: after the status word that starts
-# it ("Triggered #4821: …", "*Acknowledged* #4821") or as the incident link's label ("<…/incidents/Q1|#4821 …>").
+# Where PagerDuty puts its incident number, whoever relays the message: where the message starts, after an
+# emoji and a status word or not ("Triggered #4821: …", ":rotating_light: *Acknowledged* #4821", "[#4821] …",
+# "#4821: …", "Incident #4821", "Alert #95542: …"), or as the incident link's label ("<…/incidents/Q1|#4821 …>").
 # Elsewhere in another monitor's text "#3" is a node, a member or a count, no incident.
 _PAGERDUTY_NUMBER = re.compile(
-    r"^\W*(?:re-?triggered|triggered|acknowledged|escalated|reassigned|resolved)\W{0,4}#(\d{1,9})\b"
-    r"|/incidents/[A-Z0-9]{5,20}[^<>|\s]*\|#(\d{1,9})\b", re.IGNORECASE | re.MULTILINE)
+    r"\A(?:\s*:[a-z0-9_+-]+:)*[^\w#\[]*(?:\[#(\d{1,9})\]|(?:(?:re-?)?triggered|acknowledged|escalated|reassigned"
+    r"|resolved|incident|alert)?[\s*_~:]*#(\d{1,9})\b)", re.IGNORECASE)
+_INCIDENT_LINK_NUMBER = re.compile(r"/incidents/[A-Z0-9]{5,20}[^<>|\s]*\|#(\d{1,9})\b")
 _INCIDENT_ID = re.compile(r"/incidents/([A-Z0-9]{5,20})\b")
 _ALERT_MARKERS = re.compile(
     r"\[(?:FIRING|RESOLVED)\b|\bTriggered\b|/incidents/|(?:^|\s)#\d+\b|^(?:ALARM|OK|INSUFFICIENT_DATA):"
@@ -265,8 +267,11 @@ def _incident_number(text, raw, from_pagerduty):
     if from_pagerduty:
         found = _INCIDENT_NUMBER.search(text)
         return int(found.group(1)) if found else None
-    found = _PAGERDUTY_NUMBER.search(text) or _PAGERDUTY_NUMBER.search(raw)
-    return int(found.group(1) or found.group(2)) if found else None
+    found = _PAGERDUTY_NUMBER.match(text)
+    if found:
+        return int(found.group(1) or found.group(2))
+    found = _INCIDENT_LINK_NUMBER.search(raw)
+    return int(found.group(1)) if found else None
 
 
 def _is_monitor_text(event, text):

@@ -7,7 +7,7 @@ as a button.  Such a link names the alert's runbook more surely than any reading
 """
 import re
 
-from matching.rule_book import link_key, split_link
+from matching.rule_book import link_key
 
 _LABELLED_LINK = re.compile(r"<(https?://[^|>\s]{1,2000})\|([^>]{0,200})>")
 # A label that offers the runbook ("Runbook", ":book: Open runbook"), not one that says there is none.
@@ -28,7 +28,7 @@ def runbook_links(texts: list[str], widgets: list) -> tuple[str, ...]:
     found += _buttons(widgets)
     urls = (_trimmed(url.replace("&amp;", "&")) for url in found)
     # A link that cannot be read (an unfilled template's "http://[RUNBOOK_HOST]/…") is no runbook to give.
-    return tuple(dict.fromkeys(url for url in urls if split_link(url) is not None and link_key(url)[0]))[:MAX_LINKS]
+    return tuple(dict.fromkeys(url for url in urls if link_key(url)[0]))[:MAX_LINKS]
 
 
 def _trimmed(url):

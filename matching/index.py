@@ -215,10 +215,16 @@ class RunbookIndex:
 
     # -- patching --------------------------------------------------------------------------------
 
-    def reading(self) -> threading.RLock:
-        """Hold it for a whole match: a patch waits, so the runbooks a match found are still there when it
-        reads them (a patch holds it only to change the index, not to read and embed the pages)."""
+    def locked_for_match(self) -> threading.RLock:
+        """The index's one lock, held for a whole match: a patch waits, so the runbooks a match found are
+        still there when it reads them (a patch holds it only to change the index, not to read and embed the
+        pages).  Matches take it in turn too; they are a fraction of a millisecond of Python each."""
         return self._lock
+
+    @property
+    def page_count(self) -> int:
+        """Pages with runbooks in the index."""
+        return len(self._by_page)
 
     @property
     def removed_slots(self) -> int:

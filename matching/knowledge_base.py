@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHECK_SECONDS = 2.0
-# Patching costs about what adding costs, page by page: past this share of the runbooks changed at once,
+# Patching costs about what adding costs, page by page: past this share of the pages changed at once,
 # building the index anew is as quick, and leaves no removed slots behind.
 REBUILD_SHARE = 0.5
 MEANING_CHARS = 600
@@ -102,10 +102,13 @@ class LiveIndex:
         return self._index is not None
 
     def current(self, conn: "psycopg2.extensions.connection") -> RunbookIndex:
-        """The index, refreshed first when the last look at ``doc_changes`` is `check_seconds` old."""
+        """The index, refreshed first when the last look at ``doc_changes`` is `check_seconds` old.  While
+        another thread refreshes it (a rebuild takes seconds on a big site), the index as it is answers."""
         if self._index is not None and time.monotonic() - self._checked < self.check_seconds:
             return self._index
-        with self._lock:
+        if not self._lock.acquire(blocking=self._index is None):
+            return self._index
+        try:
             if self._index is None:
                 started = time.perf_counter()
                 self._index = load_index(conn)
@@ -115,6 +118,8 @@ class LiveIndex:
                 self.refresh(conn)
             self._checked = time.monotonic()
             return self._index
+        finally:
+            self._lock.release()
 
     def refresh(self, conn: "psycopg2.extensions.connection") -> list[str]:
         """Apply the pages changed since the index was built or last patched; returns them.  Many pages
@@ -122,7 +127,7 @@ class LiveIndex:
         new index beside the old one, which answers meanwhile, and replace it whole."""
         pages, newest = changed_pages(conn, self._index.version)
         if newest != self._index.version:
-            if len(pages) > REBUILD_SHARE * len(self._index) or self._index.removed_slots > len(self._index):
+            if len(pages) > REBUILD_SHARE * self._index.page_count or self._index.removed_slots > len(self._index):
                 started = time.perf_counter()
                 fresh = load_index(conn)
                 self._index = fresh

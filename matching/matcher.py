@@ -12,7 +12,7 @@ from matching.confidence import Evidence, confidence
 from matching.index import RunbookIndex
 from matching.lessons import NOTHING_TAUGHT, Lessons
 from matching.names import AnyOf, atoms_of, name_mentions
-from matching.rule_book import link_name
+from matching.rule_book import link_key, link_name
 from matching.text import described_terms, phrase_pairs, stem
 from matching.titles import (
     alert_key,
@@ -123,7 +123,7 @@ def match_alert(index: RunbookIndex, title: str, threshold: float = DEFAULT_THRE
     base = Match(title=title, normalised=normalised, alert_key=alert_key(title))
     if not str(title or "").strip():
         return base
-    with index.reading():  # the docs monitor's next patch waits for this match (under a millisecond)
+    with index.locked_for_match():  # the docs monitor's next patch waits for this match (under a millisecond)
         return _match(index, base, threshold, links, lessons)
 
 
@@ -206,8 +206,8 @@ def _rule_template_match(index, base, rules):
 def _rule_without_runbook(base, alert, rules):
     """The alert is known by its rule and the docs site has no runbook for it: quiet, rather than a
     guess; the rule's own runbook_url, when it has one, is listed as possibly related."""
-    urls = tuple(url for url in rules.runbook_urls(name_key(alert)) if link_name(url))[:1]
-    name = link_name(urls[0]) if urls else ""
+    urls = tuple(url for url in rules.runbook_urls(name_key(alert)) if link_key(url)[0])[:1]  # readable ones
+    name = (link_name(urls[0]) or link_key(urls[0])[0]) if urls else ""  # ".../" names no page: its host then
     return replace(base, alert_key=" ".join(name_words(alert)) or base.alert_key, reason="rule without runbook",
                    alternatives=(name,) if urls else (), alternative_urls=urls)
 
@@ -423,7 +423,8 @@ def _unknown_subject(index, reading):
     monitor's title names its subject first ("Redis memory usage above 90%", "Airflow scheduler heartbeat
     is missing"): a subject the knowledge base never mentions is another product's alert, while an unknown
     word further on is as often a label value (a namespace, a service) as a product."""
-    subject = [word for word in reading.split() if word.isalpha()][:SUBJECT_WORDS]
+    words = (re.sub(r"['’]s$", "", word.strip(_TOKEN_EDGES)) for word in reading.split())  # "Airflow's"
+    subject = [word for word in words if word.isalpha()][:SUBJECT_WORDS]
     return float(any(not index.document_frequency(term) for word in subject for term in described_terms(word)))
 
 

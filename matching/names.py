@@ -132,7 +132,8 @@ def _is_mention(atoms, start, end, whole_title, name_vocabulary, prose_words):
     # An identifier (a whole token: CamelCase, snake, kebab) is delimited by its own spelling; a
     # neighbour matters inside the same token, or in the same phrase around a name spelled out in words.
     spelled_out = len({atom.token for atom in run}) > 1 or (len(run) == 1 and not _looks_compound(run[0].text))
-    if len(run) > 1 and len({atom.token for atom in run}) == 1 and _longer_in_its_token(atoms, start, end):
+    if len(run) > 1 and len({atom.token for atom in run}) == 1 and _longer_in_its_token(atoms, start, end,
+                                                                                       name_vocabulary):
         return False
     for neighbour, edge in ((before, run[0]), (after, run[-1])):
         if neighbour is None:
@@ -145,14 +146,15 @@ def _is_mention(atoms, start, end, whole_title, name_vocabulary, prose_words):
     return True
 
 
-def _longer_in_its_token(atoms, start, end):
+def _longer_in_its_token(atoms, start, end, name_vocabulary):
     """True when a name spelled in snake, kebab or dotted atoms (``kube_job_failed``) is only the start of
-    its token's name: the token goes on in words that are no affix (``kube_job_failed_ratio_high`` is
-    another alert, as ``KubeJobFailedRatioHigh`` is).  An environment, region or number may follow
-    (``kube_pod_crash_looping_prod``); before the name, a cluster or product ("cnv-", "eks-prod-") is
-    the way monitors prefix their alarms, and only a word of alert names there extends it (_is_mention)."""
+    its token's name: a word of alert names follows later in the token, not only next to it
+    (``kube_job_failed_ratio_high``, ``node_down_eu_flapping`` are other alerts, as ``KubeJobFailedRatioHigh``
+    is).  Environments, regions, numbers, a service or a cluster may follow (``kube_pod_crash_looping_prod``,
+    ``kube-pod-crash-looping-payments``); before the name, only the neighbour counts (_is_mention)."""
     token = atoms[start].token
-    return any(not is_affix(atom.text) for atom in atoms[end:] if atom.token == token)
+    return any(not is_affix(atom.text) and any(word in name_vocabulary for word in name_words(atom.text))
+               for atom in atoms[end:] if atom.token == token)
 
 
 def _looks_compound(atom_text):

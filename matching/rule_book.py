@@ -63,7 +63,7 @@ def link_key(url: str) -> tuple[str, str]:
     """(page, fragment) of a URL as runbook links are compared: host and path, lower case, with the
     scheme, a trailing slash and `index.html` / `.html` / `.md` left out ("…/KubePodCrashLooping.md"
     and "…/kubepodcrashlooping/" are one page).  ("", "") for a URL that cannot be read."""
-    parts = split_link(url)
+    parts = _split_link(url)
     if parts is None:
         return "", ""
     path = _without_page_suffix(parts.path.rstrip("/")).rstrip("/").lower()
@@ -73,13 +73,13 @@ def link_key(url: str) -> tuple[str, str]:
 def link_name(url: str) -> str:
     """The alert name a runbook link's last path segment spells ("…/KubePodCrashLooping.md"); "" for a
     URL that cannot be read."""
-    parts = split_link(url)
+    parts = _split_link(url)
     if parts is None:
         return ""
     return _without_page_suffix(parts.path.rstrip("/")).rstrip("/").rsplit("/", 1)[-1]
 
 
-def split_link(url: str) -> SplitResult | None:
+def _split_link(url: str) -> SplitResult | None:
     """The URL's parts, or None when it cannot be read: an unfilled template ("http://[RUNBOOK_HOST]/x")
     or a bracket typed by hand is no link to follow (urlsplit raises on them)."""
     try:

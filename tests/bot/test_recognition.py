@@ -154,13 +154,15 @@ def test_another_monitors_hash_number_is_no_incident_number_unless_pagerduty_put
     # "#3" in a Grafana or typed message is a node, a member or a count: a claim on it would keep every
     # later alert with a "#3" from being answered.
     for text in ("[FIRING:1] KubeletDown on node #3", "etcdNoLeader on member #3",
-                 "[Alerting] KubePodCrashLooping restarted #3 times"):
+                 "[Alerting] KubePodCrashLooping restarted #3 times", "[FIRING:1] KubeletDown\nResolved #3 of 5 checks"):
         alert = recognise_alert(event(bot_id="B0GRAFANA", text=text), pagerduty_bot_ids=(PD,))
         assert alert.incident_number is None and alert.incident_claims == ["message:C1/1700000000.000100"]
     typed = recognise_alert({"channel": "C1", "ts": "1.000200", "type": "message", "text": "KubeletDown on node #3"})
     assert typed.incident_number is None
     # PagerDuty's own shapes, relayed by any bot or typed: its number.
-    for text in ("Triggered #4821: KubeletDown", "*Acknowledged* #4821 KubeletDown",
+    for text in ("Triggered #4821: KubeletDown", "*Acknowledged* #4821 KubeletDown", "[#4821] KubeletDown",
+                 "#4821: KubeletDown", "Incident #4821: KubeletDown", "Alert #4821: KubeletDown-use1 | rosa | P3",
+                 ":rotating_light: Re-triggered #4821: KubeletDown",
                  "<https://acme.pagerduty.com/incidents/Q1ABC2D|#4821 KubeletDown> on node #3"):
         assert recognise_alert(event(bot_id="B0GRAFANA", text=text), pagerduty_bot_ids=(PD,)).incident_number == 4821
     assert recognise_alert(event(bot_id=PD, text="KubeletDown on node #3"), pagerduty_bot_ids=(PD,)).incident_number == 3

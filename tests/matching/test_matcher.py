@@ -186,3 +186,25 @@ def test_the_live_index_follows_a_runbook_changed_on_the_site_without_a_restart(
     assert match_alert(index, "[FIRING:1] KafkaConsumerLagHigh").matched is None
     assert match_alert(index, "KafkaConsumerGroupLag-prod").matched == "KafkaConsumerGroupLag"
     assert match_alert(index, "KubePodCrashLooping").matched == "KubePodCrashLooping"  # other pages untouched
+
+
+def test_the_live_index_is_built_anew_when_most_pages_changed_and_answers_meanwhile(kb):
+    import threading
+    runbooks = LiveIndex(check_seconds=0)
+    first = runbooks.current(kb)
+    pages = sorted({first.runbook(doc).record.page_url for doc in range(len(first._docs))})
+    for number, page in enumerate(pages):  # a site-wide re-crawl: every page's text changed
+        store_runbook(kb, page, sample_runbook(f"SiteRunbook{number}", "Something is wrong.", "1. Fix it."))
+    # Another thread refreshing it: the index as it is answers at once, no caller waits for the rebuild.
+    runbooks._lock.acquire()
+    try:
+        waited = threading.Thread(target=lambda: runbooks.current(kb))
+        waited.start()
+        waited.join(timeout=5)
+        assert not waited.is_alive() and runbooks.current(kb) is first
+    finally:
+        runbooks._lock.release()
+    rebuilt = runbooks.current(kb)
+    assert rebuilt is not first and rebuilt.removed_slots == 0  # a new index, not a patched one
+    assert match_alert(rebuilt, "SiteRunbook0").matched == "SiteRunbook0"
+    assert match_alert(rebuilt, "KubePodCrashLooping").matched is None  # its page now holds another runbook

@@ -170,17 +170,18 @@ def test_an_unknown_identifier_a_word_longer_than_a_runbooks_name_is_not_answere
 
 
 @pytest.mark.parametrize("title", [
-    "kube_deployment_replicas_mismatch_ratio", "node-down-suspected", "NODE_DOWN_RATIO_PROD",
-    "[FIRING:1] node.down.flapping (prod critical)",
+    "kube_deployment_replicas_mismatch_ratio_high", "node-down-eu-errors", "NODE_DOWN_PROD_LEADER_CHANGES",
+    "[FIRING:1] node.down.7.high (prod critical)",
 ])
-def test_a_snake_or_kebab_name_going_on_in_other_words_is_another_alert(title):
-    # As KubeDeploymentReplicasMismatchRatio is: the words after the name are no environment, region or number.
+def test_a_snake_or_kebab_name_going_on_in_words_of_alert_names_is_another_alert(title):
+    # As KubeDeploymentReplicasMismatchRatioHigh is, though the word next to the name is none of them.
     assert mentions_in(title) == [] and not match_alert(INDEX, title).found
 
 
 @pytest.mark.parametrize("title, name", [
     ("node_down_prod", "NodeDown"), ("node-down-eu-west-1", "NodeDown"),
     ("eks-prod-node-down", "NodeDown"), ("cnv-kube-deployment-replicas-mismatch", "KubeDeploymentReplicasMismatch"),
+    ("node-down-payments", "NodeDown"), ("kube_deployment_replicas_mismatch_checkout_worker", "KubeDeploymentReplicasMismatch"),
 ])
 def test_a_snake_or_kebab_name_with_an_affix_after_or_a_cluster_before_is_found(title, name):
     assert_answered_by_name(title, name)

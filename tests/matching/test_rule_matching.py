@@ -135,3 +135,8 @@ def test_a_rules_runbook_url_that_cannot_be_read_leaves_the_alert_to_its_name_an
     quiet = match_alert(index, "Payments queue orders is stuck")
     assert not quiet.found and quiet.reason == "rule without runbook" and quiet.alternatives == ()
     assert match_alert(index, "x", links=("http://[oops/x",)).runbook_id is None
+    # A readable link whose path names no page is still offered, by its host.
+    index.rules = RuleBook([RuleFacts("PaymentsQueueStuck", "Payments queue {{ $labels.queue }} is stuck", "",
+                                      "https://wiki.example.test/")], version=3)
+    quiet = match_alert(index, "Payments queue orders is stuck")
+    assert (quiet.alternatives, quiet.alternative_urls) == (("wiki.example.test",), ("https://wiki.example.test/",))

@@ -132,6 +132,7 @@ def test_the_alert_alone_says_when_it_is_another_products_or_another_conditions(
 
     # The subject first: a word no runbook uses is another product's alert; further on, a label value.
     assert best_evidence("Redis disk of the node is nearly full").unknown_subject == 1.0
+    assert best_evidence("Redis's disk of the node is nearly full").unknown_subject == 1.0  # its possessive
     assert best_evidence("The disk of node redis-7 is nearly full").unknown_subject == 0.0
     # What is wrong: the runbook's name says latency, the alert says failing, and the runbook never does.
     assert best_evidence("Thanos Rule is failing to evaluate rules").condition_conflict == 1.0
