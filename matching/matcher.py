@@ -318,9 +318,11 @@ def _most_specific_first(index, scored, query):
     """The best candidate, or the sibling of its family the alert's words name:
     * a more specific alert: a runbook whose name is the best's name and more words, all of which the
       alert says ("gRPC read requests are slow" is etcdGRPCReadRequestsSlow, not etcdGRPCRequestsSlow);
-    * else a sibling: a name sharing two words or more with the best's, whose own words the alert says
-      (one at least, not a negation) while it says none of the best's own ("Failed device in RAID
-      array" is NodeRAIDDiskFailure, not NodeRAIDDegraded, whose runbook merely says more of its words).
+    * else a sibling: a name sharing two words or more with the best's, whose own words the alert all
+      says (not only a negation) while it says none of the best's own, not even in another form of the
+      word ("Filesystem is predicted to run out of space" is NodeFilesystemSpaceFillingUp, not
+      …FilesFillingUp, whose runbook merely says more of its words; "none holds the leader lease" keeps
+      NoLeadingVirtOperator).
     It takes the best's place and confidence: the evidence that the alert is of that family holds for
     it as well."""
     if len(scored) < 2:
@@ -336,9 +338,16 @@ def _most_specific_first(index, scored, query):
         own, theirs = family - name, name - family
         # A few words apart, not two alerts that merely share a component's name.
         siblings = len(family & name) >= 2 and 1 <= len(own) <= 2 and 1 <= len(theirs) <= 3
-        if siblings and not own & query and (theirs & query) - _NEGATION_TERMS:
+        if siblings and not _says_any(own, query) and theirs <= query and theirs - _NEGATION_TERMS:
             return [(doc, best_confidence, evidence), *scored[1:position], scored[0], *scored[position + 1:]]
     return scored
+
+
+def _says_any(terms, query, shortest=4, ending=3):
+    """Some of `terms` is among the alert's, or an alert's term is one of them and a short ending ("lead"
+    and "leader", which the stemmer keeps apart; not "file" and "filesystem")."""
+    return any(said == term or (len(term) >= shortest and said.startswith(term) and len(said) - len(term) <= ending)
+               for term in terms for said in query)
 
 
 def _vetoed_share(index, doc, flags, query):

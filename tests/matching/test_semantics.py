@@ -112,15 +112,23 @@ def test_the_more_specific_alert_of_a_family_wins_when_the_alert_says_its_extra_
     assert first.record.alert_name == "etcdGRPCRequestsSlow"
 
 
-def test_of_two_sibling_alerts_the_one_whose_own_name_word_the_alert_says_wins():
-    # The RAID runbooks as upstream writes them: the degraded one says more of the message's words.
-    degraded = record(1, "NodeRAIDDegraded", "A device in the RAID array failed or went missing; the array is degraded.")
-    failure = record(2, "NodeRAIDDiskFailure", "See NodeRAIDDegraded.")
-    index = RunbookIndex([degraded, failure, *RUNBOOKS], vectors=None)
-    first = index.runbook(ranked_candidates(index, "Failed device in RAID array.")[0][0])
-    assert first.record.alert_name == "NodeRAIDDiskFailure"  # "failed" is its word; "degraded" is not said
-    first = index.runbook(ranked_candidates(index, "RAID array degraded, a device failed")[0][0])
-    assert first.record.alert_name == "NodeRAIDDegraded"  # it says both: the ranking stands
+def test_of_two_sibling_alerts_the_one_whose_own_name_words_the_alert_says_wins():
+    # The inodes runbook says more of the message's words; the message says "space", none of "files".
+    files = record(1, "NodeFilesystemFilesFillingUp",
+                   "The filesystem is predicted to run out of inodes soon, like space running out for files.")
+    space = record(2, "NodeFilesystemSpaceFillingUp", "A filesystem is filling up.")
+    index = RunbookIndex([files, space, *RUNBOOKS], vectors=None)
+
+    def first(title):
+        return index.runbook(ranked_candidates(index, title)[0][0]).record.alert_name
+
+    assert first("Filesystem is predicted to run out of space soon") == "NodeFilesystemSpaceFillingUp"
+    assert first("Filesystem files and space predicted to run out soon") == "NodeFilesystemFilesFillingUp"  # both said
+    # "leader" is another form of NoLeadingVirtOperator's own word: the alert says it, the sibling stays behind.
+    leading = record(3, "NoLeadingVirtOperator", "No virt-operator pod holds the leader lease; pods may be ready.")
+    ready = record(4, "NoReadyVirtOperator", "No virt-operator pod is ready.")
+    index = RunbookIndex([leading, ready, *RUNBOOKS], vectors=None)
+    assert first("virt-operator pods ready but none holds the leader lease") == "NoLeadingVirtOperator"
 
 
 def test_the_alert_alone_says_when_it_is_another_products_or_another_conditions():
