@@ -1,11 +1,13 @@
 """The Slack bot's row in process_status: is it connected, and what was its last alert.
 
 A beat every HEARTBEAT_SECONDS while the transport runs says whether the websocket is up;
-each alert adds what it was and what the bot did with it.  A failed beat is logged and
-never stops the bot: status is for people, alerts are the job.
+each alert adds what it was and what the bot did with it, at most once per ALERT_WRITE_SECONDS
+(in a burst the latest waits for the next alert after that, or the next beat).  A failed beat is
+logged and never stops the bot: status is for people, alerts are the job.
 """
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 
@@ -17,6 +19,8 @@ from database.outage import Database
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 30
+# A burst of 200 alerts wrote 200 status rows, a tenth of the bot's time answering them.
+ALERT_WRITE_SECONDS = 1.0
 CONNECTED, RECONNECTING = "connected", "not connected (reconnecting)"
 
 
@@ -36,10 +40,15 @@ class BotStatus:
         self.database = database
         self.transport = transport
         self.interval = interval
+        self._lock = threading.Lock()
+        self._unwritten: dict[str, str | None] | None = None  # the latest alert's details, not yet written
+        self._written_at = float("-inf")
 
     def beat(self, connected: bool) -> None:
         outcome = CONNECTED if connected else RECONNECTING
-        self._record(outcome, connected=connected, transport=self.transport)
+        with self._lock:
+            details, self._unwritten = self._unwritten or {}, None
+        self._record(outcome, connected=connected, transport=self.transport, **details)
 
     def beat_until(self, stopping: threading.Event, is_connected: Callable[[], bool]) -> None:
         """Beat on a timer until `stopping` is set (the transport's main loop)."""
@@ -50,7 +59,13 @@ class BotStatus:
     def alert_handled(self, outcome: Outcome) -> None:
         if outcome.alert is None or outcome.result is Handled.DATABASE_UNAVAILABLE:
             return  # nothing to say, or nowhere to say it
-        self._record(None, **alert_details(outcome, datetime.now(timezone.utc)))
+        details = alert_details(outcome, datetime.now(timezone.utc))
+        with self._lock:
+            if time.monotonic() - self._written_at < ALERT_WRITE_SECONDS:
+                self._unwritten = details  # the next alert after the pause, or the next beat, writes it
+                return
+            self._unwritten, self._written_at = None, time.monotonic()
+        self._record(None, **details)
 
     def _record(self, outcome, **details):
         try:  # one upsert for every alert, with no BEGIN and COMMIT around it
