@@ -2,7 +2,7 @@
 
 A beat every HEARTBEAT_SECONDS while the transport runs says whether the websocket is up;
 each alert adds what it was and what the bot did with it, at most once per ALERT_WRITE_SECONDS
-(in a burst the latest waits for the next alert after that, or the next beat).  A failed beat is
+(in a burst the latest is written a second later).  A failed beat is
 logged and never stops the bot: status is for people, alerts are the job.
 """
 import logging
@@ -51,10 +51,22 @@ class BotStatus:
         self._record(outcome, connected=connected, transport=self.transport, **details)
 
     def beat_until(self, stopping: threading.Event, is_connected: Callable[[], bool]) -> None:
-        """Beat on a timer until `stopping` is set (the transport's main loop)."""
+        """Beat on a timer until `stopping` is set (the transport's main loop); between beats, write the
+        last alert's details a burst left unwritten once their second is over."""
         while not stopping.is_set():
             self.beat(is_connected())
-            stopping.wait(self.interval)
+            next_beat = time.monotonic() + self.interval
+            while not stopping.is_set() and time.monotonic() < next_beat:
+                stopping.wait(min(ALERT_WRITE_SECONDS, max(0.0, next_beat - time.monotonic())))
+                self.write_unwritten()
+
+    def write_unwritten(self) -> None:
+        """The latest alert's details, when a burst left them unwritten and their second is over."""
+        with self._lock:
+            if self._unwritten is None or time.monotonic() - self._written_at < ALERT_WRITE_SECONDS:
+                return
+            details, self._unwritten, self._written_at = self._unwritten, None, time.monotonic()
+        self._record(None, **details)
 
     def alert_handled(self, outcome: Outcome) -> None:
         if outcome.alert is None or outcome.result is Handled.DATABASE_UNAVAILABLE:
