@@ -2,8 +2,8 @@
 
 A beat every HEARTBEAT_SECONDS while the transport runs says whether the websocket is up;
 each alert adds what it was and what the bot did with it, at most once per ALERT_WRITE_SECONDS
-(in a burst the latest is written a second later).  A failed beat is
-logged and never stops the bot: status is for people, alerts are the job.
+(in a burst the latest is written a second later).  A failed beat is logged and never stops
+the bot: status is for people, alerts are the job.
 """
 import logging
 import threading
@@ -74,7 +74,7 @@ class BotStatus:
         details = alert_details(outcome, datetime.now(timezone.utc))
         with self._lock:
             if time.monotonic() - self._written_at < ALERT_WRITE_SECONDS:
-                self._unwritten = details  # the next alert after the pause, or the next beat, writes it
+                self._unwritten = details  # written by the beat loop once the second is over, or a beat
                 return
             self._unwritten, self._written_at = None, time.monotonic()
         self._record(None, **details)
