@@ -270,7 +270,7 @@ def _incident_number(text, raw, from_pagerduty):
     found = _PAGERDUTY_NUMBER.match(text)
     if found:
         return int(found.group(1) or found.group(2))
-    found = _INCIDENT_LINK_NUMBER.search(raw)
+    found = next(filter(None, map(_INCIDENT_LINK_NUMBER.search, raw)), None)
     return int(found.group(1)) if found else None
 
 
@@ -285,7 +285,8 @@ def _alert_from(event, text, from_pagerduty):
     title = incident_title(event)
     if not title:
         return None
-    number = _incident_number(text, "\n".join(raw_texts(event)), from_pagerduty)
+    raw = raw_texts(event)  # read once: the incident link's label and the runbook links are in it
+    number = _incident_number(text, raw, from_pagerduty)
     incident_id = _INCIDENT_ID.search(text)
     url = re.search(r"https?://\S+/incidents/[A-Z0-9]{5,20}\b", text)
     return AlertMessage(
@@ -293,5 +294,5 @@ def _alert_from(event, text, from_pagerduty):
         incident_number=number,
         incident_id=incident_id.group(1) if incident_id else None,
         incident_url=url.group(0) if url else None,
-        runbook_links=runbook_links(raw_texts(event), _widgets(event)),
+        runbook_links=runbook_links(raw, _widgets(event)),
     )

@@ -71,13 +71,9 @@ class BotStatus:
     def alert_handled(self, outcome: Outcome) -> None:
         if outcome.alert is None or outcome.result is Handled.DATABASE_UNAVAILABLE:
             return  # nothing to say, or nowhere to say it
-        details = alert_details(outcome, datetime.now(timezone.utc))
         with self._lock:
-            if time.monotonic() - self._written_at < ALERT_WRITE_SECONDS:
-                self._unwritten = details  # written by the beat loop once the second is over, or a beat
-                return
-            self._unwritten, self._written_at = None, time.monotonic()
-        self._record(None, **details)
+            self._unwritten = alert_details(outcome, datetime.now(timezone.utc))
+        self.write_unwritten()  # within a second of the last write, the beat loop writes it later
 
     def _record(self, outcome, **details):
         try:  # one upsert for every alert, with no BEGIN and COMMIT around it

@@ -129,8 +129,7 @@ class LiveIndex:
         if newest != self._index.version:
             if len(pages) > REBUILD_SHARE * self._index.page_count or self._index.removed_slots > len(self._index):
                 started = time.perf_counter()
-                fresh = load_index(conn)
-                self._index = fresh
+                self._index = load_index(conn)  # readers holding the old one finish on it
                 log.info("Matching follows %d changed page(s): rebuilt in %.1f s.", len(pages),
                          time.perf_counter() - started)
                 return pages

@@ -329,12 +329,11 @@ def _most_specific_first(index, scored, query):
         return scored
     best_doc, best_confidence, _ = scored[0]
     family = set(described_terms(own_name(index, best_doc)))
-    for position, (doc, _, evidence) in enumerate(scored[1:], start=1):
-        name = set(described_terms(own_name(index, doc)))
+    names = [set(described_terms(own_name(index, doc))) for doc, _, _ in scored[1:]]  # each looked up once
+    for position, ((doc, _, evidence), name) in enumerate(zip(scored[1:], names), start=1):
         if family < name and name - family <= query:
             return [(doc, best_confidence, evidence), *scored[1:position], scored[0], *scored[position + 1:]]
-    for position, (doc, _, evidence) in enumerate(scored[1:], start=1):
-        name = set(described_terms(own_name(index, doc)))
+    for position, ((doc, _, evidence), name) in enumerate(zip(scored[1:], names), start=1):
         own, theirs = family - name, name - family
         # A few words apart, not two alerts that merely share a component's name.
         siblings = len(family & name) >= 2 and 1 <= len(own) <= 2 and 1 <= len(theirs) <= 3
