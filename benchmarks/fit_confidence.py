@@ -6,7 +6,8 @@ Crawls the shared corpus into a temporary embedded PostgreSQL, runs every labell
 `benchmarks.matching_sets` (except the held-out sets) through the bot's recogniser and the
 matcher's ranking, and fits a logistic regression over `matching.confidence.Evidence`: one row per
 ranked candidate, labelled 1 when it is an accepted runbook.  Cross-validation folds are grouped
-by alert name, so no alert's messages are both fitted and judged.  Prints, out of fold:
+by alert name, so no alert's messages are both fitted and judged.  Prints how many messages a
+runbook quoting them decided and how many of those were right (`matching.matcher.QUOTED_CONFIDENCE`); then, out of fold:
 how many messages are answered right, with a wrong runbook, and answered without a runbook at each
 threshold; then the weights fitted on all the rows (`--write` puts them into `matching/confidence.py`).
 """
@@ -24,12 +25,13 @@ from benchmarks.matching_sets import HELD_OUT_SETS, PAGERDUTY_BOT, accepted_name
 from bot.recognition import recognise_alert
 from matching.confidence import BIAS, FEATURES, WEIGHTS, WORDS_ONLY_BIAS, WORDS_ONLY_WEIGHTS, confidence
 from matching.knowledge_base import load_index
-from matching.matcher import Match, _named_match, ranked_candidates
+from matching.matcher import QUOTED_CONFIDENCE, Match, _named_match, _ranked_candidates
 from matching.titles import alert_key, normalise_alert_title
 
 CONFIDENCE_MODULE = Path(__file__).resolve().parents[1] / "matching" / "confidence.py"
 # The features only a word-meaning model gives (`matching.semantics`).
 WORDS_ONLY_LEFT_OUT = ("similarity", "similarity_lead")
+FITTED_KINDS = ("ranked", "quoted")
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 
 
@@ -48,13 +50,16 @@ def candidate_rows(index, items, names):
             rows.append(("named", is_right(named.matched, named.url, item["expected"], names)))
             continue
         candidates = []
-        for doc, sure, evidence in ranked_candidates(index, alert.title):
+        ranked, quoted = _ranked_candidates(index, alert.title)
+        for doc, sure, evidence in ranked:
             record = index.runbook(doc).record
             label = bool(item["expected"]) and is_right(record.display_name, record.url, item["expected"], names)
             # What the vetoes left of the shipped model's confidence, to apply to the fitted ones too.
             veto = sure / max(confidence(evidence), 1e-12)
             candidates.append((evidence.vector(), float(label), veto))
-        rows.append(("ranked", candidates))
+        # A quoting runbook is answered with QUOTED_CONFIDENCE whatever the model says; its candidates
+        # are fitted on all the same, as what the words alone say.
+        rows.append(("quoted" if quoted else "ranked", candidates))
     return rows
 
 
@@ -85,6 +90,8 @@ def answers(rows, items, model_for):
     for index, ((kind, payload), item) in enumerate(zip(rows, items)):
         if kind == "named":
             out.append((item, "named", 1.0, payload))
+        elif kind == "quoted":
+            out.append((item, "quoted", QUOTED_CONFIDENCE, payload[0][1] == 1.0))
         elif kind == "ranked" and payload:
             weights, bias = model_for(index)
             probabilities = predict([features for features, _, _ in payload], weights, bias)
@@ -135,6 +142,10 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as directory, crawled_corpus(Path(directory)) as conn:
         index = load_index(conn)
     rows = candidate_rows(index, items, names)
+    quoted = [(item, payload[0][1] == 1.0) for (kind, payload), item in zip(rows, items) if kind == "quoted"]
+    print(f"quoted by their runbook (answered with {QUOTED_CONFIDENCE}): {len(quoted)} messages, "
+          f"{sum(right for _, right in quoted)} right, {sum(bool(i['expected']) and not right for i, right in quoted)} "
+          f"wrong runbook, {sum(not i['expected'] for i, _ in quoted)} without a runbook")
     fitted = [i for i, item in enumerate(items) if item["set"] not in HELD_OUT_SETS
               and (not args.sets or item["set"] in args.sets.split(","))]
     print(f"{len(items)} messages; fitting on {len(fitted)} ({', '.join(f'{k} {v}' for k, v in sorted(Counter(items[i]['set'] for i in fitted).items()))})")
@@ -147,8 +158,8 @@ def main(argv=None):
                 features[position] = 0.0
 
     def training(indices):
-        x = [f for i in indices if rows[i][0] == "ranked" for f, _, _ in rows[i][1][:args.candidates]]
-        y = [label for i in indices if rows[i][0] == "ranked" for _, label, _ in rows[i][1][:args.candidates]]
+        x = [f for i in indices if rows[i][0] in FITTED_KINDS for f, _, _ in rows[i][1][:args.candidates]]
+        y = [label for i in indices if rows[i][0] in FITTED_KINDS for _, label, _ in rows[i][1][:args.candidates]]
         return np.array(x), np.array(y)
 
     fold_models = {}

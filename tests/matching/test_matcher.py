@@ -2,7 +2,7 @@
 import pytest
 
 from matching.knowledge_base import LiveIndex, load_index
-from matching.matcher import DEFAULT_THRESHOLD, is_spelled_name, match_alert
+from matching.matcher import DEFAULT_THRESHOLD, QUOTED_CONFIDENCE, _longest_quote, is_spelled_name, match_alert
 from tests.corpus_runbooks import (
     SAMPLE_RUNBOOKS,
     SITE,
@@ -208,3 +208,32 @@ def test_the_live_index_is_built_anew_when_most_pages_changed_and_answers_meanwh
     assert rebuilt is not first and rebuilt.removed_slots == 0  # a new index, not a patched one
     assert match_alert(rebuilt, "SiteRunbook0").matched == "SiteRunbook0"
     assert match_alert(rebuilt, "KubePodCrashLooping").matched is None  # its page now holds another runbook
+
+
+QUOTING_RUNBOOKS = {
+    "CephClusterNearFull": ("Storage cluster utilization has crossed 75% and will become read-only at 85%. Free up "
+                            "some space or expand the storage cluster.", "1. Delete unneeded data."),
+    "CephClusterReadOnly": ("Storage cluster utilization has crossed 85% and will become read-only now. Free up some "
+                            "space or expand the storage cluster immediately.", "1. Delete data at once."),
+}
+
+
+def test_a_runbook_that_quotes_the_alerts_description_answers_it(db):
+    load_samples(db, {**SAMPLE_RUNBOOKS, **QUOTING_RUNBOOKS})
+    # The words say "read-only", the sibling's name; the runbook that repeats the description is the alert's.
+    match = match_alert(load_index(db), "[FIRING:1] Storage cluster utilization has crossed 75% and will become "
+                                        "read-only at 85%. Free up some space or expand the storage cluster. (warning)")
+    assert match.matched == "CephClusterNearFull" and match.confidence >= QUOTED_CONFIDENCE
+
+
+def test_words_both_sibling_runbooks_say_are_no_quotation(db):
+    load_samples(db, {**SAMPLE_RUNBOOKS, **QUOTING_RUNBOOKS})
+    match = match_alert(load_index(db), "Free up some space or expand the storage cluster on prod-ceph-2")
+    assert match.confidence < QUOTED_CONFIDENCE
+
+
+def test_a_quotation_is_one_run_of_words_in_one_place():
+    places = {"a": [0], "b": [1, 3], "x": [2], "c": [4]}  # "a b x b c": "a b" and "b c", never "a b c"
+    assert _longest_quote(["a", "b", "c"], places) == 2
+    assert _longest_quote(["x", "b", "c"], places) == 3
+    assert _longest_quote(["d", "e"], places) == 0
