@@ -25,6 +25,7 @@ from benchmarks.matching_sets import HELD_OUT_SETS, PAGERDUTY_BOT, accepted_name
 from bot.recognition import recognise_alert
 from matching.confidence import BIAS, FEATURES, WEIGHTS, WORDS_ONLY_BIAS, WORDS_ONLY_WEIGHTS, confidence
 from matching.knowledge_base import load_index
+from matching import matcher
 from matching.matcher import QUOTED_CONFIDENCE, Match, _named_match, _ranked_candidates
 from matching.titles import alert_key, normalise_alert_title
 
@@ -32,6 +33,8 @@ CONFIDENCE_MODULE = Path(__file__).resolve().parents[1] / "matching" / "confiden
 # The features only a word-meaning model gives (`matching.semantics`).
 WORDS_ONLY_LEFT_OUT = ("similarity", "similarity_lead")
 FITTED_KINDS = ("ranked", "quoted")
+QUOTATION_WORDS = (5, 6, 7, 8, 9)
+QUOTATION_LEADS = (1, 2, 3, 4)
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 
 
@@ -61,6 +64,28 @@ def candidate_rows(index, items, names):
         # are fitted on all the same, as what the words alone say.
         rows.append(("quoted" if quoted else "ranked", candidates))
     return rows
+
+
+def quotation_counts(rows, items):
+    """(messages, right, wrong runbook, without a runbook) of those a quoting runbook decided."""
+    quoted = [(item, payload[0][1] == 1.0) for (kind, payload), item in zip(rows, items) if kind == "quoted"]
+    return (len(quoted), sum(right for _, right in quoted), sum(bool(item["expected"]) and not right for item, right in quoted),
+            sum(not item["expected"] for item, _ in quoted))
+
+
+def print_quotations(index, items, names):
+    """The quotation rule's precision on every labelled message for each QUOTE_WORDS and QUOTE_LEAD."""
+    shipped = matcher.QUOTE_WORDS, matcher.QUOTE_LEAD
+    print(f"  {'words':>5} {'lead':>4} {'decided':>8} {'right':>6} {'wrong runbook':>14} {'without a runbook':>18}")
+    try:
+        for words in QUOTATION_WORDS:
+            for lead in QUOTATION_LEADS:
+                matcher.QUOTE_WORDS, matcher.QUOTE_LEAD = words, lead
+                decided, right, wrong, stray = quotation_counts(candidate_rows(index, items, names), items)
+                mark = "  <- shipped" if (words, lead) == shipped else ""
+                print(f"  {words:>5} {lead:>4} {decided:>8} {right:>6} {wrong:>14} {stray:>18}{mark}")
+    finally:
+        matcher.QUOTE_WORDS, matcher.QUOTE_LEAD = shipped
 
 
 def fit_logistic(x, y, l2, iterations=50):
@@ -131,6 +156,8 @@ def main(argv=None):
     parser.add_argument("--without", default="", help="features to leave out (comma-separated), to compare")
     parser.add_argument("--words-only", action="store_true",
                         help="leave out the word-meaning features: the model used when no such model is installed")
+    parser.add_argument("--quotations", action="store_true",
+                        help="print how often a quoting runbook is right for each length and lead of the quotation, and exit")
     parser.add_argument("--show-errors", type=float, metavar="THRESHOLD",
                         help="list the out-of-fold wrong answers at this confidence or above")
     args = parser.parse_args(argv)
@@ -141,11 +168,13 @@ def main(argv=None):
     names = accepted_names()
     with tempfile.TemporaryDirectory() as directory, crawled_corpus(Path(directory)) as conn:
         index = load_index(conn)
+    if args.quotations:
+        print_quotations(index, items, names)
+        return 0
     rows = candidate_rows(index, items, names)
-    quoted = [(item, payload[0][1] == 1.0) for (kind, payload), item in zip(rows, items) if kind == "quoted"]
-    print(f"quoted by their runbook (answered with {QUOTED_CONFIDENCE}): {len(quoted)} messages, "
-          f"{sum(right for _, right in quoted)} right, {sum(bool(i['expected']) and not right for i, right in quoted)} "
-          f"wrong runbook, {sum(not i['expected'] for i, _ in quoted)} without a runbook")
+    decided, right, wrong, stray = quotation_counts(rows, items)
+    print(f"quoted by their runbook (answered with {QUOTED_CONFIDENCE}): {decided} messages, {right} right, "
+          f"{wrong} wrong runbook, {stray} without a runbook (--quotations: by length and lead)")
     fitted = [i for i, item in enumerate(items) if item["set"] not in HELD_OUT_SETS
               and (not args.sets or item["set"] in args.sets.split(","))]
     print(f"{len(items)} messages; fitting on {len(fitted)} ({', '.join(f'{k} {v}' for k, v in sorted(Counter(items[i]['set'] for i in fitted).items()))})")

@@ -42,10 +42,12 @@ VETOED_SHARE = 0.5
 # How many of the best-scored runbooks the confidence model weighs and orders.
 RERANKED = 6
 # A quotation of the alert (`_quoted_first`): how many words, how many more than another alert's runbook
-# says, and how sure it makes the match (`benchmarks/fit_confidence.py` prints how often a quoting runbook
-# was right on the labelled sets: 47 of 47 messages).  Descriptions are quoted where a runbook starts.
-QUOTE_WORDS = 8
-QUOTE_LEAD = 2
+# says, and how sure it makes the match.  Chosen like the threshold: `benchmarks/fit_confidence.py
+# --quotations` prints how often a quoting runbook is right on the labelled sets for each length and lead
+# (these: 80 messages, all right; a lead of 2 let wrong ones through).  Descriptions are quoted where a
+# runbook starts.
+QUOTE_WORDS = 6
+QUOTE_LEAD = 3
 QUOTED_CONFIDENCE = 0.95
 MAX_QUOTED_CHARS = 2_000
 # The words of a title that name its subject (see _unknown_subject).
