@@ -43,11 +43,11 @@ VETOED_SHARE = 0.5
 RERANKED = 6
 # A quotation of the alert (`_quoted_first`): how many words, how many more than another alert's runbook
 # says, and how sure it makes the match.  Chosen like the threshold: `benchmarks/fit_confidence.py
-# --quotations` prints how often a quoting runbook is right on the labelled sets for each length and lead
-# (these: 80 messages, all right; a lead of 2 let wrong ones through).  Descriptions are quoted where a
-# runbook starts.
-QUOTE_WORDS = 6
-QUOTE_LEAD = 3
+# --quotations` prints how often a quoting runbook is right on the labelled sets for each length and lead:
+# these decide 115 messages, all right, and so does every setting next to them (five words let generic
+# phrases through: "has failed to reload its configuration").  Descriptions are quoted where a runbook starts.
+QUOTE_WORDS = 7
+QUOTE_LEAD = 1
 QUOTED_CONFIDENCE = 0.95
 MAX_QUOTED_CHARS = 2_000
 # The words of a title that name its subject (see _unknown_subject).
@@ -327,21 +327,31 @@ def _ranked_candidates(index, title):
         evidence = _evidence(index, doc, score, said)
         scored.append((doc, confidence(evidence) * _vetoed_share(index, doc, flags, query), evidence))
     scored.sort(key=lambda entry: -entry[1])
-    quoted = _quoted_first(scored, said)
-    return (quoted, True) if quoted else (_most_specific_first(index, scored, set(query)), False)
+    family = _most_specific_first(index, scored, set(query))
+    quoted = _quoted_first(index, scored, family, said)
+    return (quoted, True) if quoted else (family, False)
 
 
-def _quoted_first(scored, said):
+def _quoted_first(index, scored, family, said):
     """The candidates with the runbook that quotes the alert first, or None when none does.  Upstream
     runbooks often repeat their alert's description word for word ("Storage cluster utilization has
     crossed 75% and will become read-only at 85%"): a run of QUOTE_WORDS of the alert's words in the
     same order, QUOTE_LEAD more than any other alert's runbook says, tells the alert better than
-    the words' weights, which sibling alerts share."""
+    the words' weights, which sibling alerts share.  Better than a sibling the alert names too, when
+    the words that name it are in the quotation ("read-only" is CephClusterReadOnly's name and part
+    of CephClusterNearFull's description), not when they are outside it."""
     for position, (doc, sure, evidence) in enumerate(scored):
         quoted = said.quoted.get(doc, 0)
         if quoted >= QUOTE_WORDS and quoted - said.best_rival(doc, said.by_quoted) >= QUOTE_LEAD:
-            return [(doc, max(sure, QUOTED_CONFIDENCE), evidence), *scored[:position], *scored[position + 1:]]
-    return None
+            break
+    else:
+        return None
+    sibling = family[0][0]
+    if sibling not in (scored[0][0], doc):
+        naming = set(described_terms(own_name(index, sibling))) - set(described_terms(own_name(index, doc)))
+        if not naming <= set(described_terms(" ".join(said.quotation[doc]))):
+            return None
+    return [(doc, max(sure, QUOTED_CONFIDENCE), evidence), *scored[:position], *scored[position + 1:]]
 
 
 def _most_specific_first(index, scored, query):
@@ -438,7 +448,9 @@ class _Said:
                               sorted(self.similarity.items(), key=lambda entry: -entry[1]))
         self.by_name_recall = sorted(self.name_recall.items(), key=lambda entry: -entry[1])
         said_words = _verbatim_words(without_decorations(title))
-        self.quoted = {doc: _longest_quote(said_words, _quotable(index.runbook(doc).record)) for doc in self.name_recall}
+        # Per candidate: the alert's words its runbook says in one run, word for word, and how many.
+        self.quotation = {doc: _longest_quote(said_words, _quotable(index.runbook(doc).record)) for doc in self.name_recall}
+        self.quoted = {doc: len(words) for doc, words in self.quotation.items()}
         self.by_quoted = sorted(self.quoted.items(), key=lambda entry: -entry[1])
 
     def best_rival(self, doc: int, ordered) -> float:
@@ -525,12 +537,14 @@ def _quotable(record):
 
 
 def _longest_quote(words, places):
-    """How many words the longest run of `words` is that the runbook says word for word, in one place."""
-    longest, ends = 0, {}  # ends: where a run that ends at the previous word stands -> its length
-    for word in words:
+    """The longest run of `words` that the runbook says word for word, in one place (the first of the longest)."""
+    longest, end, ends = 0, 0, {}  # ends: where a run that ends at the previous word stands -> its length
+    for position, word in enumerate(words):
         ends = {place: ends.get(place - 1, 0) + 1 for place in places.get(word, ())}
-        longest = max(longest, *ends.values()) if ends else longest
-    return longest
+        run = max(ends.values(), default=0)
+        if run > longest:
+            longest, end = run, position + 1
+    return words[end - longest:end]
 
 
 def is_spelled_name(reading: str) -> bool:

@@ -234,6 +234,6 @@ def test_words_both_sibling_runbooks_say_are_no_quotation(db):
 
 def test_a_quotation_is_one_run_of_words_in_one_place():
     places = {"a": [0], "b": [1, 3], "x": [2], "c": [4]}  # "a b x b c": "a b" and "b c", never "a b c"
-    assert _longest_quote(["a", "b", "c"], places) == 2
-    assert _longest_quote(["x", "b", "c"], places) == 3
-    assert _longest_quote(["d", "e"], places) == 0
+    assert _longest_quote(["a", "b", "c"], places) == ["a", "b"]
+    assert _longest_quote(["d", "x", "b", "c"], places) == ["x", "b", "c"]
+    assert _longest_quote(["d", "e"], places) == []
