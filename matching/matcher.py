@@ -320,29 +320,33 @@ def _ranked_candidates(index, title):
         return [], False
     said = _Said(index, title, query, reading, hits)
     flags = _message_flags(index, title, reading)
-    scored = []
+    scored, vetoed = [], set()
     for doc, score in hits[:RERANKED]:
         if index.runbook(doc) is None:
             continue  # removed by a patch since the search found it
         evidence = _evidence(index, doc, score, said)
-        scored.append((doc, confidence(evidence) * _vetoed_share(index, doc, flags, query), evidence))
+        share = _vetoed_share(index, doc, flags, query)
+        if share < 1.0:
+            vetoed.add(doc)
+        scored.append((doc, confidence(evidence) * share, evidence))
     scored.sort(key=lambda entry: -entry[1])
     family = _most_specific_first(index, scored, set(query))
-    quoted = _quoted_first(index, scored, family, said)
+    quoted = _quoted_first(index, scored, family, said, vetoed)
     return (quoted, True) if quoted else (family, False)
 
 
-def _quoted_first(index, scored, family, said):
+def _quoted_first(index, scored, family, said, vetoed):
     """The candidates with the runbook that quotes the alert first, or None when none does.  Upstream
     runbooks often repeat their alert's description word for word ("Storage cluster utilization has
     crossed 75% and will become read-only at 85%"): a run of QUOTE_WORDS of the alert's words in the
     same order, QUOTE_LEAD more than any other alert's runbook says, tells the alert better than
     the words' weights, which sibling alerts share.  Better than a sibling the alert names too, when
     the words that name it are in the quotation ("read-only" is CephClusterReadOnly's name and part
-    of CephClusterNearFull's description), not when they are outside it."""
+    of CephClusterNearFull's description), not when they are outside it; never one the message says is
+    another alert (`_vetoed_share`)."""
     for position, (doc, sure, evidence) in enumerate(scored):
         quoted = said.quoted.get(doc, 0)
-        if quoted >= QUOTE_WORDS and quoted - said.best_rival(doc, said.by_quoted) >= QUOTE_LEAD:
+        if doc not in vetoed and quoted >= QUOTE_WORDS and quoted - said.best_rival(doc, said.by_quoted) >= QUOTE_LEAD:
             break
     else:
         return None

@@ -237,3 +237,10 @@ def test_a_quotation_is_one_run_of_words_in_one_place():
     assert _longest_quote(["a", "b", "c"], places) == ["a", "b"]
     assert _longest_quote(["d", "x", "b", "c"], places) == ["x", "b", "c"]
     assert _longest_quote(["d", "e"], places) == []
+
+
+def test_a_quotation_does_not_answer_a_message_that_names_another_alert(db):
+    load_samples(db, {**SAMPLE_RUNBOOKS, **QUOTING_RUNBOOKS})
+    match = match_alert(load_index(db), "[FIRING:1] CephClusterAlmostReadOnly: Storage cluster utilization has "
+                                        "crossed 75% and will become read-only at 85%.")
+    assert not match.found
