@@ -342,8 +342,9 @@ def _quoted_first(index, scored, family, said, vetoed):
     same order, QUOTE_LEAD more than any other alert's runbook says, tells the alert better than
     the words' weights, which sibling alerts share.  Better than a sibling the alert names too, when
     the words that name it are in the quotation ("read-only" is CephClusterReadOnly's name and part
-    of CephClusterNearFull's description), not when they are outside it; never one the message says is
-    another alert (`_vetoed_share`)."""
+    of CephClusterNearFull's description), not when they are outside it.  Never when a number next to
+    the quotation is another in the runbook (severities of one alert share a sentence and differ by
+    threshold), nor for a runbook the message says is another alert's (`_vetoed_share`)."""
     for position, (doc, sure, evidence) in enumerate(scored):
         quoted = said.quoted.get(doc, 0)
         if doc not in vetoed and quoted >= QUOTE_WORDS and quoted - said.best_rival(doc, said.by_quoted) >= QUOTE_LEAD:
@@ -351,9 +352,11 @@ def _quoted_first(index, scored, family, said, vetoed):
     else:
         return None
     sibling = family[0][0]
+    if said.quotation[doc].other_number:
+        return None  # a warning's runbook quoting the critical alert's sentence but for its threshold
     if sibling not in (scored[0][0], doc):
         naming = set(described_terms(own_name(index, sibling))) - set(described_terms(own_name(index, doc)))
-        if not naming <= set(described_terms(" ".join(said.quotation[doc]))):
+        if not naming <= set(described_terms(" ".join(said.quotation[doc].words))):
             return None
     return [(doc, max(sure, QUOTED_CONFIDENCE), evidence), *scored[:position], *scored[position + 1:]]
 
@@ -453,8 +456,8 @@ class _Said:
         self.by_name_recall = sorted(self.name_recall.items(), key=lambda entry: -entry[1])
         said_words = _verbatim_words(without_decorations(title))
         # Per candidate: the alert's words its runbook says in one run, word for word, and how many.
-        self.quotation = {doc: _longest_quote(said_words, _quotable(index.runbook(doc).record)) for doc in self.name_recall}
-        self.quoted = {doc: len(words) for doc, words in self.quotation.items()}
+        self.quotation = {doc: _quotation(said_words, _quotable(index.runbook(doc).record)) for doc in self.name_recall}
+        self.quoted = {doc: len(quotation.words) for doc, quotation in self.quotation.items()}
         self.by_quoted = sorted(self.quoted.items(), key=lambda entry: -entry[1])
 
     def best_rival(self, doc: int, ordered) -> float:
@@ -533,22 +536,36 @@ def _verbatim_words(text):
 
 @functools.lru_cache(maxsize=4096)
 def _quotable(record):
-    """Where each word stands in the runbook's text, as written (glue words and numbers too)."""
+    """The runbook's words as written (glue words and numbers too), and where each word stands."""
+    words = tuple(_verbatim_words(" ".join((record.title, record.meaning, record.body[:MAX_QUOTED_CHARS]))))
     places = {}
-    for place, word in enumerate(_verbatim_words(" ".join((record.title, record.meaning, record.body[:MAX_QUOTED_CHARS])))):
+    for place, word in enumerate(words):
         places.setdefault(word, []).append(place)
-    return places
+    return words, places
 
 
-def _longest_quote(words, places):
-    """The longest run of `words` that the runbook says word for word, in one place (the first of the longest)."""
-    longest, end, ends = 0, 0, {}  # ends: where a run that ends at the previous word stands -> its length
+@dataclass(frozen=True)
+class _Quotation:
+    words: tuple[str, ...]  # the longest run of the alert's words the runbook says word for word, in one place
+    other_number: bool  # a number next to the run is another in the runbook: the same sentence, another threshold
+
+
+def _quotation(words, quotable):
+    text, places = quotable
+    longest, end, text_end, ends = 0, 0, 0, {}  # ends: where a run that ends at the previous word stands -> its length
     for position, word in enumerate(words):
         ends = {place: ends.get(place - 1, 0) + 1 for place in places.get(word, ())}
-        run = max(ends.values(), default=0)
-        if run > longest:
-            longest, end = run, position + 1
-    return words[end - longest:end]
+        for place, run in ends.items():
+            if run > longest:
+                longest, end, text_end = run, position + 1, place + 1
+    start, text_start = end - longest, text_end - longest
+
+    def other_number(said, written):  # "crossed 80% and will become…" against "crossed 75% and will become…"
+        return (0 <= said < len(words) and 0 <= written < len(text) and words[said].isdigit()
+                and text[written].isdigit() and words[said] != text[written])
+
+    return _Quotation(tuple(words[start:end]),
+                      longest > 0 and (other_number(start - 1, text_start - 1) or other_number(end, text_end)))
 
 
 def is_spelled_name(reading: str) -> bool:

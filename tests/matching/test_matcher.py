@@ -2,7 +2,7 @@
 import pytest
 
 from matching.knowledge_base import LiveIndex, load_index
-from matching.matcher import DEFAULT_THRESHOLD, QUOTED_CONFIDENCE, _longest_quote, is_spelled_name, match_alert
+from matching.matcher import DEFAULT_THRESHOLD, QUOTED_CONFIDENCE, _quotation, is_spelled_name, match_alert
 from tests.corpus_runbooks import (
     SAMPLE_RUNBOOKS,
     SITE,
@@ -233,10 +233,23 @@ def test_words_both_sibling_runbooks_say_are_no_quotation(db):
 
 
 def test_a_quotation_is_one_run_of_words_in_one_place():
-    places = {"a": [0], "b": [1, 3], "x": [2], "c": [4]}  # "a b x b c": "a b" and "b c", never "a b c"
-    assert _longest_quote(["a", "b", "c"], places) == ["a", "b"]
-    assert _longest_quote(["d", "x", "b", "c"], places) == ["x", "b", "c"]
-    assert _longest_quote(["d", "e"], places) == []
+    text = ("a", "b", "x", "b", "c")  # "a b" and "b c", never "a b c"
+    quotable = text, {word: [place for place, said in enumerate(text) if said == word] for word in text}
+    assert _quotation(["a", "b", "c"], quotable).words == ("a", "b")
+    assert _quotation(["d", "x", "b", "c"], quotable).words == ("x", "b", "c")
+    assert _quotation(["d", "e"], quotable).words == ()
+
+
+def test_a_number_next_to_a_quotation_that_is_another_in_the_runbook_is_another_threshold(db):
+    words = "storage utilization has crossed 75 and will become read only".split()
+    quotable = tuple(words), {word: [place for place, said in enumerate(words) if said == word] for word in words}
+    assert not _quotation("utilization has crossed 75 and will become read only".split(), quotable).other_number
+    assert _quotation("utilization has crossed 80 and will become read only".split(), quotable).other_number
+    assert not _quotation("utilization has crossed the 80 mark".split(), quotable).other_number  # a word, no number
+    load_samples(db, {**SAMPLE_RUNBOOKS, **QUOTING_RUNBOOKS})
+    critical = match_alert(load_index(db), "Triggered 87708: Storage cluster utilization has crossed 80% and will "
+                                           "become read-only at 85%. Free up some space or expand the storage cluster.")
+    assert critical.confidence < QUOTED_CONFIDENCE
 
 
 def test_a_quotation_does_not_answer_a_message_that_names_another_alert(db):
