@@ -163,6 +163,21 @@ class RunbookIndex:
                 return [head, tail]
         return []
 
+    def as_written(self, terms: Iterable[str]) -> list[str]:
+        """The terms as the runbooks write them: a term no runbook uses joined to the one before when
+        they write the two as one word ("KubeMacpool" is kube + macpool; the runbooks say Kubemacpool),
+        else split in two they use (`split_compound`)."""
+        written = []
+        for term in terms:
+            if written and term not in self._postings:
+                joined = written[-1] + term
+                joined = joined if joined in self._postings else stem(joined)
+                if joined in self._postings:
+                    written[-1] = joined
+                    continue
+            written.extend(self.split_compound(term) or [term])
+        return written
+
     def document_frequency(self, term: str) -> int:
         return len(self._postings.get(term, ()))
 

@@ -313,8 +313,7 @@ def _ranked_candidates(index, title):
         reading = normalise_alert_title(title, is_word=lambda token: token.isalpha()
                                         and token.lower() in index.name_vocabulary)
     reading = without_circumstances(reading) or reading
-    query = list(dict.fromkeys(part for term in described_terms(reading)
-                               for part in (index.split_compound(term) or [term])))
+    query = list(dict.fromkeys(index.as_written(described_terms(reading))))
     hits = index.search(query, SEARCH_LIMIT)
     if not hits:
         return [], False
@@ -485,7 +484,8 @@ def _unknown_subject(index, reading):
     word further on is as often a label value (a namespace, a service) as a product."""
     words = (re.sub(r"['’]s$", "", word.strip(_TOKEN_EDGES)) for word in reading.split())  # "Airflow's"
     subject = [word for word in words if word.isalpha()][:SUBJECT_WORDS]
-    return float(any(not index.document_frequency(term) for word in subject for term in described_terms(word)))
+    return float(any(not index.document_frequency(term) for word in subject
+                     for term in index.as_written(described_terms(word))))
 
 
 def _name_recall(index, doc, weights):

@@ -219,3 +219,13 @@ def test_matches_while_the_docs_monitor_patches_every_page_find_each_runbook_eve
         sys.setswitchinterval(interval)
     assert failures == [] and answers == {("NodeDown", True)}
     assert index.removed_slots > 0 and len(index) == len(RUNBOOKS)  # what LiveIndex rebuilds to drop
+
+
+def test_a_product_name_split_otherwise_than_the_runbooks_write_it_is_read_as_they_do():
+    macpool = runbook(10, "KubemacpoolDown", "No Kubemacpool pod is running, so new VMs get no MAC address.",
+                      "1. Check the Kubemacpool deployment.")
+    index = RunbookIndex([macpool, POD_NOT_READY], vectors=None)
+    # "KubeMacpool" reads as kube + macpool; the runbooks write one word.
+    assert index.as_written(["kube", "macpool", "pod", "down"]) == ["kubemacpool", "pod", "down"]
+    # Words they use stay as they are.
+    assert index.as_written(["kube", "pod"]) == ["kube", "pod"]
