@@ -23,9 +23,9 @@ import numpy as np
 from benchmarks.corpus_knowledge_base import crawled_corpus
 from benchmarks.matching_sets import HELD_OUT_SETS, PAGERDUTY_BOT, accepted_names, all_items, is_right
 from bot.recognition import recognise_alert
+from matching import matcher
 from matching.confidence import BIAS, FEATURES, WEIGHTS, WORDS_ONLY_BIAS, WORDS_ONLY_WEIGHTS, confidence
 from matching.knowledge_base import load_index
-from matching import matcher
 from matching.matcher import QUOTED_CONFIDENCE, Match, _named_match, _ranked_candidates
 from matching.titles import alert_key, normalise_alert_title
 

@@ -50,6 +50,8 @@ QUOTE_WORDS = 7
 QUOTE_LEAD = 1
 QUOTED_CONFIDENCE = 0.95
 MAX_QUOTED_CHARS = 2_000
+# The words by which alert names tell an alert's severities apart (`_variant_said_first`); numbers too.
+_VARIANT_WORDS = frozenset(("critical", "warning", "info"))
 # The words of a title that name its subject (see _unknown_subject).
 SUBJECT_WORDS = 2
 # An alert-like identifier: CamelCase of at least two word parts (snake and kebab are cut into atoms).
@@ -331,7 +333,31 @@ def _ranked_candidates(index, title):
     scored.sort(key=lambda entry: -entry[1])
     family = _most_specific_first(index, scored, set(query))
     quoted = _quoted_first(index, scored, family, said, vetoed)
-    return (quoted, True) if quoted else (family, False)
+    return (quoted, True) if quoted else (_variant_said_first(index, family, title), False)
+
+
+def _variant_said_first(index, scored, title):
+    """The candidates with the variant of the best's alert that the message says first: alerts that differ
+    only by a severity or a threshold in their names (GuestVCPUQueueHighWarning / …Critical,
+    NooBaaSystemCapacityWarning85 / …95 / …100) share their words but for that one, which the route's
+    severity mark ("[CRITICAL]", "(warning)") or the summary's number ("usage is more than 95%") says.
+    It takes the best's place and confidence, as a sibling does in `_most_specific_first`."""
+    if len(scored) < 2:
+        return scored
+    said = set(_verbatim_words(str(title or "")))
+    best = set(name_words(own_name(index, scored[0][0])))
+    if best & said & _VARIANT_WORDS or any(word.isdigit() and word in said for word in best):
+        return scored  # the best is the variant the message says
+    for position, (doc, _, evidence) in enumerate(scored[1:], start=1):
+        name = set(name_words(own_name(index, doc)))
+        theirs, own = name - best, best - name
+        if theirs and own and all(_is_variant_word(word) for word in theirs | own) and theirs <= said:
+            return [(doc, scored[0][1], evidence), *scored[1:position], scored[0], *scored[position + 1:]]
+    return scored
+
+
+def _is_variant_word(word):
+    return word in _VARIANT_WORDS or word.isdigit()
 
 
 def _quoted_first(index, scored, family, said, vetoed):
@@ -344,12 +370,12 @@ def _quoted_first(index, scored, family, said, vetoed):
     of CephClusterNearFull's description), not when they are outside it.  Never when a number next to
     the quotation is another in the runbook (severities of one alert share a sentence and differ by
     threshold), nor for a runbook the message says is another alert's (`_vetoed_share`)."""
-    for position, (doc, sure, evidence) in enumerate(scored):
-        quoted = said.quoted.get(doc, 0)
-        if doc not in vetoed and quoted >= QUOTE_WORDS and quoted - said.best_rival(doc, said.by_quoted) >= QUOTE_LEAD:
-            break
-    else:
+    position = next((position for position, (doc, _, _) in enumerate(scored) if doc not in vetoed
+                     and said.quoted.get(doc, 0) >= QUOTE_WORDS
+                     and said.quoted[doc] - said.best_rival(doc, said.by_quoted) >= QUOTE_LEAD), None)
+    if position is None:
         return None
+    doc, sure, evidence = scored[position]
     sibling = family[0][0]
     if said.quotation[doc].other_number:
         return None  # a warning's runbook quoting the critical alert's sentence but for its threshold

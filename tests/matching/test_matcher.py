@@ -2,7 +2,14 @@
 import pytest
 
 from matching.knowledge_base import LiveIndex, load_index
-from matching.matcher import DEFAULT_THRESHOLD, QUOTED_CONFIDENCE, _quotation, is_spelled_name, match_alert
+from matching.matcher import (
+    DEFAULT_THRESHOLD,
+    QUOTED_CONFIDENCE,
+    _quotation,
+    is_spelled_name,
+    match_alert,
+    ranked_candidates,
+)
 from tests.corpus_runbooks import (
     SAMPLE_RUNBOOKS,
     SITE,
@@ -257,3 +264,19 @@ def test_a_quotation_does_not_answer_a_message_that_names_another_alert(db):
     match = match_alert(load_index(db), "[FIRING:1] CephClusterAlmostReadOnly: Storage cluster utilization has "
                                         "crossed 75% and will become read-only at 85%.")
     assert not match.found
+
+
+def test_of_an_alerts_severities_the_one_the_message_says_ranks_first(db):
+    queue = ("The guest's vCPU run queue is longer than its threshold.", "1. Check the guest's CPU load.")
+    capacity = ("The NooBaa system is approaching its capacity.", "1. Add backing stores.")
+    load_samples(db, {**SAMPLE_RUNBOOKS, "GuestVCPUQueueHighWarning": queue, "GuestVCPUQueueHighCritical": queue,
+                      **{f"NooBaaSystemCapacityWarning{level}": capacity for level in (85, 95, 100)}})
+    index = load_index(db)
+
+    def first(title):
+        return index.runbook(ranked_candidates(index, title)[0][0]).record.alert_name
+
+    assert first("[FIRING:1] Guest vCPU run queue is longer than its threshold (critical)") == "GuestVCPUQueueHighCritical"
+    assert first("*[WARNING]* Guest vCPU run queue is longer than its threshold") == "GuestVCPUQueueHighWarning"
+    assert first("A NooBaa system is approaching its capacity, usage is more than 95%") == "NooBaaSystemCapacityWarning95"
+    assert first("A NooBaa system is approaching its capacity, usage is more than 85%") == "NooBaaSystemCapacityWarning85"
