@@ -376,9 +376,9 @@ def _quoted_first(index, scored, family, said, vetoed):
     if position is None:
         return None
     doc, sure, evidence = scored[position]
-    sibling = family[0][0]
     if said.quotation[doc].other_number:
         return None  # a warning's runbook quoting the critical alert's sentence but for its threshold
+    sibling = family[0][0]
     if sibling not in (scored[0][0], doc):
         naming = set(described_terms(own_name(index, sibling))) - set(described_terms(own_name(index, doc)))
         if not naming <= set(described_terms(" ".join(said.quotation[doc].words))):
