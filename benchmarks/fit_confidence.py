@@ -10,6 +10,9 @@ by alert name, so no alert's messages are both fitted and judged.  Prints how ma
 runbook quoting them decided and how many of those were right (`matching.matcher.QUOTED_CONFIDENCE`); then, out of fold:
 how many messages are answered right, with a wrong runbook, and answered without a runbook at each
 threshold; then the weights fitted on all the rows (`--write` puts them into `matching/confidence.py`).
+`--show-errors T` lists the wrong answers at confidence T or above, `--show-unsure T` the right
+first-ranked runbooks held back below T, each with the next other alert's runbook: where the
+confidence loses answers, and what a new feature would have to tell apart.
 """
 import argparse
 import sys
@@ -39,7 +42,7 @@ THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 
 
 def candidate_rows(index, items, names):
-    """Per item: ('named', right) for a name found, else [(features, label, name, url)] of its candidates."""
+    """Per item: ('named', right) for a name found, else [(features, label, veto, alert name)] of its candidates."""
     rows = []
     for number, item in enumerate(items):
         event = {"channel": "CFIT", "ts": f"1700000000.{number:06d}", **item["event"]}
@@ -59,7 +62,7 @@ def candidate_rows(index, items, names):
             label = bool(item["expected"]) and is_right(record.display_name, record.url, item["expected"], names)
             # What the vetoes left of the shipped model's confidence, to apply to the fitted ones too.
             veto = sure / max(confidence(evidence), 1e-12)
-            candidates.append((evidence.vector(), float(label), veto))
+            candidates.append((evidence.vector(), float(label), veto, record.display_name))
         # A quoting runbook is answered with QUOTED_CONFIDENCE whatever the model says; its candidates
         # are fitted on all the same, as what the words alone say.
         rows.append(("quoted" if quoted else "ranked", candidates))
@@ -109,6 +112,11 @@ def predict(x, weights, bias):
     return 1 / (1 + np.exp(-np.clip(np.asarray(x) @ weights + bias, -60, 60)))
 
 
+def candidate_probabilities(candidates, weights, bias):
+    """The model's probability for each of a message's candidates, with what the vetoes left of it."""
+    return predict([features for features, *_ in candidates], weights, bias) * np.array([veto for _, _, veto, _ in candidates])
+
+
 def answers(rows, items, model_for):
     """[(item, kind, probability, right)] for each item: what the bot would answer and how sure."""
     out = []
@@ -119,12 +127,32 @@ def answers(rows, items, model_for):
             out.append((item, "quoted", QUOTED_CONFIDENCE, payload[0][1] == 1.0))
         elif kind == "ranked" and payload:
             weights, bias = model_for(index)
-            probabilities = predict([features for features, _, _ in payload], weights, bias)
-            probabilities = probabilities * np.array([veto for _, _, veto in payload])
+            probabilities = candidate_probabilities(payload, weights, bias)
             best = int(np.argmax(probabilities))
             out.append((item, "ranked", float(probabilities[best]), payload[best][1] == 1.0))
         else:
             out.append((item, kind, 0.0, False))
+    return out
+
+
+def unsure_right(rows, items, model_for, threshold):
+    """[(item, probability, name, runner-up's probability, its name)] of the ranked messages whose
+    first-ranked runbook is right but below `threshold`: the answers the confidence holds back, with
+    the other alert's runbook that made it unsure (what a new feature would have to tell apart)."""
+    out = []
+    for index, ((kind, payload), item) in enumerate(zip(rows, items)):
+        if kind != "ranked" or not payload:
+            continue
+        weights, bias = model_for(index)
+        probabilities = candidate_probabilities(payload, weights, bias)
+        order = [int(i) for i in np.argsort(-probabilities)]
+        best = order[0]
+        if payload[best][1] != 1.0 or probabilities[best] >= threshold:
+            continue
+        rival = next((i for i in order[1:] if payload[i][3] != payload[best][3]), None)
+        out.append((item, float(probabilities[best]), payload[best][3],
+                    float(probabilities[rival]) if rival is not None else 0.0,
+                    payload[rival][3] if rival is not None else "-"))
     return out
 
 
@@ -160,6 +188,9 @@ def main(argv=None):
                         help="print how often a quoting runbook is right for each length and lead of the quotation, and exit")
     parser.add_argument("--show-errors", type=float, metavar="THRESHOLD",
                         help="list the out-of-fold wrong answers at this confidence or above")
+    parser.add_argument("--show-unsure", type=float, metavar="THRESHOLD",
+                        help="list the out-of-fold messages whose first-ranked runbook is right but below this "
+                             "confidence, with the other alert's runbook ranked next")
     args = parser.parse_args(argv)
     items = all_items()
     if not items:
@@ -182,13 +213,13 @@ def main(argv=None):
     without = [name for name in args.without.split(",") if name] + (list(WORDS_ONLY_LEFT_OUT) if args.words_only else [])
     left_out = [FEATURES.index(name) for name in without]
     for _, payload in rows:
-        for features, _, _ in (payload if isinstance(payload, list) else []):
+        for features, *_ in (payload if isinstance(payload, list) else []):
             for position in left_out:
                 features[position] = 0.0
 
     def training(indices):
-        x = [f for i in indices if rows[i][0] in FITTED_KINDS for f, _, _ in rows[i][1][:args.candidates]]
-        y = [label for i in indices if rows[i][0] in FITTED_KINDS for _, label, _ in rows[i][1][:args.candidates]]
+        x = [f for i in indices if rows[i][0] in FITTED_KINDS for f, *_ in rows[i][1][:args.candidates]]
+        y = [label for i in indices if rows[i][0] in FITTED_KINDS for _, label, *_ in rows[i][1][:args.candidates]]
         return np.array(x), np.array(y)
 
     fold_models = {}
@@ -212,6 +243,14 @@ def main(argv=None):
         for item, _kind, probability, right in out_of_fold:
             if item["set"] not in HELD_OUT_SETS and probability >= args.show_errors and not right:
                 print(f"  {probability:.2f} [{item['set']} {item['style']}] {item['title'][:100]!r} want {item['expected'][:1]}")
+    if args.show_unsure:
+        print(f"\nright first, held back below {args.show_unsure} (out of fold): confidence, runbook, the next other alert's")
+        fold_model = lambda i: fold_models[fold_of(items[i], args.folds)]  # noqa: E731
+        for item, probability, name, rival_probability, rival in sorted(
+                unsure_right([r if i in fitted_set else ("held out", None) for i, r in enumerate(rows)], items,
+                             fold_model, args.show_unsure), key=lambda entry: -entry[1]):
+            print(f"  {probability:.2f} {name} | {rival_probability:.2f} {rival} | [{item['set']} {item['style']}] "
+                  f"{item['title'][:90]!r}")
     prefix = "WORDS_ONLY_" if args.words_only else ""
     kept = [name for name in FEATURES if name not in without] if args.words_only else list(FEATURES)
     block = model_source({name: value for name, value in zip(FEATURES, weights) if name in kept}, bias, prefix)
