@@ -245,10 +245,10 @@ def main(argv=None):
                 print(f"  {probability:.2f} [{item['set']} {item['style']}] {item['title'][:100]!r} want {item['expected'][:1]}")
     if args.show_unsure:
         print(f"\nright first, held back below {args.show_unsure} (out of fold): confidence, runbook, the next other alert's")
-        fold_model = lambda i: fold_models[fold_of(items[i], args.folds)]  # noqa: E731
-        for item, probability, name, rival_probability, rival in sorted(
-                unsure_right([r if i in fitted_set else ("held out", None) for i, r in enumerate(rows)], items,
-                             fold_model, args.show_unsure), key=lambda entry: -entry[1]):
+        # Out of fold means the sets fitted on: the held-out ones have no fold model to judge them.
+        judged = [row if i in fitted_set else ("held out", None) for i, row in enumerate(rows)]
+        unsure = unsure_right(judged, items, lambda i: fold_models[fold_of(items[i], args.folds)], args.show_unsure)
+        for item, probability, name, rival_probability, rival in sorted(unsure, key=lambda entry: -entry[1]):
             print(f"  {probability:.2f} {name} | {rival_probability:.2f} {rival} | [{item['set']} {item['style']}] "
                   f"{item['title'][:90]!r}")
     prefix = "WORDS_ONLY_" if args.words_only else ""
