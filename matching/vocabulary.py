@@ -81,6 +81,9 @@ _RULES = [(re.compile(pattern), replacement) for pattern, replacement in (
     (r"\b(?:has|have) not been available\b|\b(?:is|are) (?:not available|unavailable)\b|\bunavailable\b", "down"),
     # Kubernetes' *ReplicasMismatch alerts say the object "has not matched the expected number of replicas".
     (r"\b(?:has|have|had) not matched\b|\b(?:does|do|did) not match\b|\bnot matching\b|\bmismatched\b", "mismatch"),
+    # *Inconsistent and *Mismatch names are said as "different" ("instances … have different configurations",
+    # "different versions of Ceph OSD components running"): one word for the three.
+    (r"\b(?:inconsistent|inconsistency|different|differ|differs|differing)\b", "mismatch"),
     # *RolloutStuck: a rollout that "has not finished or progressed" is stuck.
     (r"\b(?:has|have) not (?:finished|progressed|completed)(?: or (?:finished|progressed|completed))?\b", "stuck"),
     # Readiness: "unready", "non-ready state", "NotReady".

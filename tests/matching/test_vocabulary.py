@@ -30,6 +30,9 @@ from matching.vocabulary import plain_words, without_circumstances
     ("container restart loop payments api", "container crash looping payments api"),
     ("pod keeps restarting", "pod crash looping"),
     ("kubelet serving certificate on worker expires in days", "kubelet serving certificate on worker expiration"),
+    ("alertmanager instances within the same cluster have different configurations",
+     "alertmanager instances within the same cluster have mismatch config"),
+    ("alertmanager config inconsistent", "alertmanager config mismatch"),
 ])
 def test_a_summarys_wording_becomes_the_names_wording(summary, name):
     assert plain_words(summary) == name
