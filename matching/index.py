@@ -22,7 +22,7 @@ import numpy as np
 from matching.names import is_affix, key_starts_of
 from matching.rule_book import RuleBook, link_key
 from matching.semantics import SentenceVectors, installed_vectors
-from matching.text import STOP_WORDS, described_terms, phrase_pairs, stem, terms, words_of
+from matching.text import STOP_WORDS, described_terms, phrase_pairs, plain_key, stem, terms, words_of
 from matching.titles import name_key
 
 # BM25F parameters: field weight and length normalisation (b) per field, and the saturation k1.
@@ -88,6 +88,7 @@ class RunbookIndex:
         self._by_page: dict[str, list[int]] = {}
         self._idf: dict[str, float] = {}  # emptied by every patch
         self._by_key: dict[str, list[tuple[int, str]]] = {}  # key -> [(doc, source)]
+        self._by_plain_key: dict[str, dict[int, str]] = {}  # plain_key of a name -> {doc: the name's key}
         self._key_starts: set[str] = set()  # never pruned: a removed key's starts only cost a lookup
         self._postings: dict[str, dict[int, float]] = {}
         self._arrays: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -142,6 +143,12 @@ class RunbookIndex:
         found = [(doc, source, self._docs[doc]) for doc, source in list(self._by_key.get(key, []))]
         return [doc for doc, _, _ in sorted((entry for entry in found if entry[2] is not None), key=lambda entry: (
             _KIND_ORDER.get(entry[2].record.kind, 4), _SOURCE_ORDER.get(entry[1], 3), entry[2].record.title))]
+
+    def keys_plainly_said(self, plain: str) -> list[str]:
+        """The one runbook name key whose vocabulary wording is `plain` (CephMgrIsAbsent for "cephmgrdown"),
+        as a list; [] when none is, or when names of several alerts are."""
+        keys = set(list(self._by_plain_key.get(plain, {}).values()))
+        return list(keys) if len(keys) == 1 else []
 
     def runbooks_at(self, url: str) -> list[int]:
         """Documents stored from the page a link points at, the one its #fragment names first."""
@@ -287,6 +294,8 @@ class RunbookIndex:
         for key in keys:
             self._by_key.setdefault(key, []).append((doc, sources.get(key, "title")))
             self._key_starts.update(key_starts_of(key))
+        for key, plain in _plain_keys(record):
+            self._by_plain_key.setdefault(plain, {})[doc] = key
         for term in all_terms:
             weighted = sum(FIELD_WEIGHTS[name] * counts[term] / self._length_norm(name, lengths[name])
                            for name, counts in fields.items() if counts[term])
@@ -307,6 +316,11 @@ class RunbookIndex:
                 self._by_key[key] = entries
             else:
                 self._by_key.pop(key, None)
+        for _, plain in _plain_keys(indexed.record):
+            said = self._by_plain_key.get(plain, {})
+            said.pop(doc, None)
+            if not said:
+                self._by_plain_key.pop(plain, None)
         for term in indexed.terms:
             del self._postings[term][doc]
             if not self._postings[term]:
@@ -349,6 +363,12 @@ class RunbookIndex:
 
 def _name_texts(record):
     return list(dict.fromkeys([record.alert_name or "", record.title] + [name for _, name, _ in record.names]))
+
+
+def _plain_keys(record):
+    """(key, plain key) of each of its names the vocabulary words otherwise (CephMgrIsAbsent: "cephmgrdown")."""
+    pairs = {(name_key(name), plain_key(name)) for name in _name_texts(record) if name}
+    return sorted((key, plain) for key, plain in pairs if key and plain and plain != key)
 
 
 def _vector_text(record):

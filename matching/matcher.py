@@ -13,7 +13,7 @@ from matching.index import RunbookIndex
 from matching.lessons import NOTHING_TAUGHT, Lessons
 from matching.names import AnyOf, atoms_of, name_mentions
 from matching.rule_book import link_key, link_name
-from matching.text import described_terms, phrase_pairs, stem
+from matching.text import described_terms, phrase_pairs, plain_key, stem
 from matching.titles import (
     alert_key,
     name_key,
@@ -22,7 +22,7 @@ from matching.titles import (
     normalise_alert_title,
     without_decorations,
 )
-from matching.vocabulary import plain_words, without_circumstances
+from matching.vocabulary import without_circumstances
 
 # Chosen on the out-of-fold curve benchmarks/fit_confidence.py prints: the lowest threshold at which at
 # most 1 % of all replies are wrong (a wrong runbook, or one where none exists): 12 of 1,213 at 0.75.  The
@@ -233,9 +233,10 @@ def _named_match(index, base, rules):
     mentions = name_mentions(without_decorations(base.title), known, index.name_vocabulary, index.prose_words, starts)
     keys = [mention.key for mention in mentions]
     # "Kubelet has disappeared from Prometheus target discovery" says "kubelet down": a name too.
-    plain = name_key(plain_words(" ".join(name_words(without_circumstances(base.normalised)))))
-    if plain in index.known_keys:
-        keys.append(plain)
+    # So does "Ceph Manager has disappeared from Prometheus target discovery": CephMgrIsAbsent in the same
+    # wording (the vocabulary applies to both sides, the message's words and the runbooks' names).
+    plain = plain_key(without_circumstances(base.normalised))
+    keys.extend([plain] if plain in index.known_keys else index.keys_plainly_said(plain))
     for key in keys:
         docs = index.runbooks_named(key)
         if docs:

@@ -12,7 +12,7 @@ import threading
 
 import snowballstemmer
 
-from matching.titles import name_words
+from matching.titles import name_key, name_words
 from matching.vocabulary import plain_words
 
 # The glue of sentences.  Words that tell alerts apart stay terms although other stop lists drop
@@ -79,3 +79,10 @@ def phrase_pairs(text: str) -> frozenset[tuple[str, str]]:
         sequence = terms(wording)
         pairs.update(zip(sequence, sequence[1:]))
     return frozenset(pairs)
+
+
+@functools.lru_cache(maxsize=16384)
+def plain_key(text: str) -> str:
+    """The name key of `text` in the on-call vocabulary's wording: "Ceph Manager has disappeared from
+    Prometheus target discovery" and CephMgrIsAbsent are both "cephmgrdown"."""
+    return name_key(plain_words(" ".join(words_of(text))))

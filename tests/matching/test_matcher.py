@@ -134,6 +134,20 @@ def test_a_summary_in_other_words_than_the_name_is_found_through_the_on_call_voc
     assert files.matched == "NodeFilesystemAlmostOutOfFiles" and files.confidence >= DEFAULT_THRESHOLD
 
 
+def test_a_summary_saying_a_name_in_the_vocabularys_words_names_it_when_the_name_reads_so_too(db):
+    # Both sides are worded the same: "has disappeared from Prometheus target discovery" and "is absent"
+    # are both "down", so the summary says CephMgrIsAbsent although it shares only two words with it.
+    load_samples(db, {**SAMPLE_RUNBOOKS,
+                      "CephMgrIsAbsent": ("No Ceph manager is reachable.", "1. Check the mgr pods."),
+                      "CephMgrIsMissingReplicas": ("Fewer managers than wanted.", "1. Scale the mgr.")})
+    absent = match_alert(load_index(db), "Ceph Manager has disappeared from Prometheus target discovery.")
+    assert (absent.matched, absent.reason) == ("CephMgrIsAbsent", "exact name")
+    # A wording the names of two alerts share names neither of them.
+    load_samples(db, {"CephMgrUnavailable": ("The manager does not answer.", "1. Restart it.")})
+    shared = match_alert(load_index(db), "Ceph Manager has disappeared from Prometheus target discovery.")
+    assert shared.reason != "exact name"
+
+
 def test_a_hyphenated_alarm_name_differing_by_one_word_is_another_alert(db):
     load_samples(db, {**SAMPLE_RUNBOOKS, "KubeDaemonSetRolloutStuck": (
         "A DaemonSet rollout, like a deployment's, has not progressed.", "1. Check the DaemonSet's pods.")})
