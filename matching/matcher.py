@@ -22,7 +22,7 @@ from matching.titles import (
     normalise_alert_title,
     without_decorations,
 )
-from matching.vocabulary import without_circumstances
+from matching.vocabulary import quota_condition, without_circumstances
 
 # Chosen on the out-of-fold curve benchmarks/fit_confidence.py prints: the lowest threshold at which at
 # most 1 % of all replies are wrong (a wrong runbook, or one where none exists): 12 of 1,213 at 0.75.  The
@@ -316,6 +316,8 @@ def _ranked_candidates(index, title):
         reading = normalise_alert_title(title, is_word=lambda token: token.isalpha()
                                         and token.lower() in index.name_vocabulary)
     reading = without_circumstances(reading) or reading
+    # The cleaner has dropped the figures; the share of a quota a description says is its condition, in words.
+    reading = f"{reading} {quota_condition(title)}".strip()
     query = list(dict.fromkeys(index.as_written(described_terms(reading))))
     hits = index.search(query, SEARCH_LIMIT)
     if not hits:

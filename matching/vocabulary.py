@@ -142,3 +142,25 @@ def plain_words(words: str) -> str:
     for pattern, replacement in _RULES:
         text = pattern.sub(replacement, text)
     return " ".join(text.split())
+
+
+# A quota's use said as a figure ("Namespace checkout is using 112% of its cpu quota") is what quota alerts
+# name in words: the three kube-prometheus quota alerts share that one description and differ by its value.
+# From this share on a quota is "almost full" (kube-prometheus' KubeQuotaAlmostFull fires above 90 %).
+ALMOST_FULL_SHARE = 90
+_QUOTA_SHARE = re.compile(r"(\d+(?:\.\d+)?)\s?%\s+of\s+(?:its|the)\s+(?:[\w./-]+\s+){0,3}?quota\b", re.IGNORECASE)
+
+
+def quota_condition(title: str) -> str:
+    """The words for the share of a quota the title says it uses: "exceeded" above 100 %, "fully used" at
+    100 %, "almost full" from ALMOST_FULL_SHARE; "" for less, or when it says none.
+
+    >>> quota_condition("Namespace checkout is using 112% of its cpu quota.")
+    'exceeded'
+    """
+    found = _QUOTA_SHARE.search(title)
+    if not found:
+        return ""
+    share = float(found.group(1))
+    return ("exceeded" if share > 100 else "fully used" if share == 100 else
+            "almost full" if share >= ALMOST_FULL_SHARE else "")

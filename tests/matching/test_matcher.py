@@ -294,3 +294,21 @@ def test_of_an_alerts_severities_the_one_the_message_says_ranks_first(db):
     assert first("*[WARNING]* Guest vCPU run queue is longer than its threshold") == "GuestVCPUQueueHighWarning"
     assert first("A NooBaa system is approaching its capacity, usage is more than 95%") == "NooBaaSystemCapacityWarning95"
     assert first("A NooBaa system is approaching its capacity, usage is more than 85%") == "NooBaaSystemCapacityWarning85"
+
+
+def test_the_share_of_a_quota_a_description_says_ranks_the_quota_alert_for_it_first(db):
+    # kube-prometheus' three quota alerts share one description, "Namespace X is using V of its Y quota.";
+    # only the value tells them apart.
+    load_samples(db, {**SAMPLE_RUNBOOKS,
+                      "KubeQuotaAlmostFull": ("Cluster reaches to the allowed limits for given namespace.", "1. Check."),
+                      "KubeQuotaFullyUsed": ("Cluster reached allowed limits for given namespace.", "1. Check."),
+                      "KubeQuotaExceeded": ("Cluster reaches to the allowed hard limits for given namespace.", "1. Check.")})
+    index = load_index(db)
+
+    def first(title):
+        doc = ranked_candidates(index, title)[0][0]
+        return index.runbook(doc).record.display_name
+
+    assert first("Namespace checkout is using 112% of its cpu quota.") == "KubeQuotaExceeded"
+    assert first("Namespace checkout is using 100% of its pods quota.") == "KubeQuotaFullyUsed"
+    assert first("Namespace checkout is using 93% of its memory quota.") == "KubeQuotaAlmostFull"

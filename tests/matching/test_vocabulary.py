@@ -1,7 +1,7 @@
 """On-call synonyms: two wordings of one condition read the same (pure functions)."""
 import pytest
 
-from matching.vocabulary import plain_words, without_circumstances
+from matching.vocabulary import plain_words, quota_condition, without_circumstances
 
 
 @pytest.mark.parametrize("summary, name", [
@@ -80,3 +80,16 @@ def test_a_rule_window_that_is_the_condition_itself_stays():
     assert without_circumstances("Filesystem is predicted to run out of space within the next hours") \
         == "Filesystem is predicted to run out of space"
     assert without_circumstances("Storage cluster is in a degraded state") == "Storage cluster is in a degraded state"
+
+
+@pytest.mark.parametrize("title, condition", [
+    ("Namespace checkout is using 112% of its cpu quota.", "exceeded"),
+    ("Namespace checkout is using 100% of its pods quota.", "fully used"),
+    ("Namespace checkout is using 91.5 % of its requests.memory quota.", "almost full"),
+    # Less than that is only a figure: the quota alert for it says so in words of its own.
+    ("OBC has crossed 80% of the quota(bytes) in namespace:cluster data-pipeline:ocs", ""),
+    ("The kubernetes apiserver has terminated 21% of its incoming requests.", ""),
+    ("Namespace checkout quota is almost full", ""),
+])
+def test_the_share_of_a_quota_a_title_says_is_the_condition_quota_alerts_name(title, condition):
+    assert quota_condition(title) == condition
