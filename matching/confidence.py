@@ -45,20 +45,20 @@ FEATURES = tuple(item.name for item in fields(Evidence))
 # Fitted by benchmarks/fit_confidence.py on the best three candidates of 1,904 labelled messages (see its
 # output for the sets, the folds and the curve).
 WEIGHTS = {
-    "score_share": 0.816, "explained": -0.637, "mentioned": 1.179, "name_recall": 0.952, "margin": 2.128,
-    "missing_rare": -0.297, "missing_known": 0.313, "few_terms": -4.416, "explained_lead": 2.915, "phrases": 0.562,
-    "unknown_words": 0.474, "unknown_subject": -1.662, "name_lead": 2.043, "condition_conflict": -1.341,
-    "similarity": 2.368, "similarity_lead": 3.930,
+    "score_share": 0.753, "explained": -0.621, "mentioned": 1.253, "name_recall": 1.075, "margin": 2.143,
+    "missing_rare": -0.290, "missing_known": 0.366, "few_terms": -4.460, "explained_lead": 3.097, "phrases": 0.653,
+    "unknown_words": 0.425, "unknown_subject": -1.535, "name_lead": 1.975, "condition_conflict": -1.410,
+    "similarity": 2.328, "similarity_lead": 3.894,
 }
-BIAS = -2.887
+BIAS = -3.015
 # Fitted the same way with the word-meaning features left out (`--words-only`): the model when no
 # word-meaning model is installed.
 WORDS_ONLY_WEIGHTS = {
-    "score_share": 1.289, "explained": 0.356, "mentioned": 0.979, "name_recall": 1.774, "margin": 2.682,
-    "missing_rare": -0.021, "missing_known": 0.651, "few_terms": -4.671, "explained_lead": 3.676, "phrases": 0.856,
-    "unknown_words": 0.614, "unknown_subject": -1.733, "name_lead": 2.409, "condition_conflict": -1.195,
+    "score_share": 1.157, "explained": 0.379, "mentioned": 1.057, "name_recall": 1.885, "margin": 2.680,
+    "missing_rare": -0.030, "missing_known": 0.668, "few_terms": -4.689, "explained_lead": 3.854, "phrases": 0.925,
+    "unknown_words": 0.549, "unknown_subject": -1.621, "name_lead": 2.350, "condition_conflict": -1.207,
 }
-WORDS_ONLY_BIAS = -3.063
+WORDS_ONLY_BIAS = -3.164
 
 
 def confidence(evidence: Evidence) -> float:
