@@ -54,6 +54,8 @@ _RULES = [(re.compile(pattern), replacement) for pattern, replacement in (
     # A container that keeps restarting is crash looping (KubePodCrashLooping), however it is put.
     (r"\b(?:crash ?loop(?:s|ing)?|crashloopbackoff|restart loops?|restarting repeatedly|keeps? restarting)\b",
      "crash looping"),
+    # So is one that "has restarted at least 5 times", "is restarting 1.2 times / 10 minutes" (the figures are gone).
+    (r"\b(?:has |have |is |are )?(?:restarted|restarting) (?:at least |more than )?(?:[\d.]+ )?times\b", "crash looping"),
     # A certificate's end, however it is put, is what names call its "Expiration".
     (r"\b(?:expires?|expiring|expired|about to expire|will expire)\b", "expiration"),
     # Alert names say "Errors" and "Failures" of the same thing ("KubePersistentVolumeErrors" fires on

@@ -29,6 +29,8 @@ from matching.vocabulary import plain_words, quota_condition, without_circumstan
     ("odf storage node ocs worker offline", "odf storage node ocs worker down"),
     ("container restart loop payments api", "container crash looping payments api"),
     ("pod keeps restarting", "pod crash looping"),
+    ("alertmanager instances within the cluster have restarted at least times", "alertmanager instances within the cluster crash looping"),
+    ("pod is restarting times minutes", "pod crash looping minutes"),
     ("kubelet serving certificate on worker expires in days", "kubelet serving certificate on worker expiration"),
     ("alertmanager instances within the same cluster have different configurations",
      "alertmanager instances within the same cluster have mismatch config"),
