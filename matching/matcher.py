@@ -487,15 +487,42 @@ class _Said:
         self.quotation = {doc: _quotation(said_words, _quotable(index.runbook(doc).record)) for doc in self.name_recall}
         self.quoted = {doc: len(quotation.words) for doc, quotation in self.quotation.items()}
         self.by_quoted = sorted(self.quoted.items(), key=lambda entry: -entry[1])
+        self.index = index
+        self.title_words = set(_verbatim_words(str(title or "")))
+        self._told_apart = {}
 
     def best_rival(self, doc: int, ordered) -> float:
         """The value of the first of `ordered` [(hit, value)] that documents another alert than `doc`
-        (and is still in the index); 0 when none does."""
+        (and is still in the index), leaving out the variants the message tells it apart from; 0 when
+        none does."""
         keys, keys_of = self.alert_keys_of[doc], self.alert_keys_of
+        told_apart = self.told_apart(doc)
         for other, value in ordered:
-            if other != doc and other in keys_of and keys_of[other].isdisjoint(keys):
+            if other != doc and other in keys_of and keys_of[other].isdisjoint(keys) and other not in told_apart:
                 return value
         return 0.0
+
+    def told_apart(self, doc: int) -> set[int]:
+        """The hits that are `doc`'s alert at another severity or threshold (NooBaaSystemCapacityWarning95 for
+        …Warning85) when the message says `doc`'s own ("usage is more than 85%", "(critical)"): no rival
+        then, as the message has chosen between them (see `_variant_said_first`)."""
+        found = self._told_apart.get(doc)
+        if found is None:
+            mine = _name_word_set(self.index.runbook(doc).record.display_name)
+            found = set()
+            if {word for word in mine if _is_variant_word(word)} & self.title_words:
+                for other in self.alert_keys_of:
+                    theirs = _name_word_set(self.index.runbook(other).record.display_name)
+                    own, their = mine - theirs, theirs - mine
+                    if own and their and all(map(_is_variant_word, own | their)) and own <= self.title_words:
+                        found.add(other)
+            self._told_apart[doc] = found
+        return found
+
+
+@functools.lru_cache(maxsize=16384)
+def _name_word_set(name):
+    return frozenset(name_words(name))
 
 
 def _condition_conflict(conditions, runbook):

@@ -296,6 +296,19 @@ def test_of_an_alerts_severities_the_one_the_message_says_ranks_first(db):
     assert first("A NooBaa system is approaching its capacity, usage is more than 85%") == "NooBaaSystemCapacityWarning85"
 
 
+
+def test_a_variant_the_message_tells_apart_is_no_rival_and_one_it_does_not_stays_one(db):
+    capacity = ("The NooBaa system is approaching its capacity.", "1. Add backing stores.")
+    load_samples(db, {**SAMPLE_RUNBOOKS, **{f"NooBaaSystemCapacityWarning{level}": capacity for level in (85, 95, 100)}})
+    index = load_index(db)
+    said = match_alert(index, "A NooBaa system is approaching its capacity, usage is more than 95%")
+    assert said.matched == "NooBaaSystemCapacityWarning95" and said.confidence >= DEFAULT_THRESHOLD
+    assert said.evidence.margin > 0.5
+    # Without the number the three are as likely as each other: each is the others' rival.
+    unsaid = match_alert(index, "A NooBaa system is approaching its capacity")
+    assert unsaid.evidence.margin == 0.0 and unsaid.confidence < said.confidence
+
+
 def test_the_share_of_a_quota_a_description_says_ranks_the_quota_alert_for_it_first(db):
     # kube-prometheus' three quota alerts share one description, "Namespace X is using V of its Y quota.";
     # only the value tells them apart.
