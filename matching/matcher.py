@@ -62,6 +62,7 @@ _UNIT = re.compile(r"^\d*[KMGTPE]i?B(?:ps|/s)?$")
 _HYPHENATED = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z][A-Za-z0-9]*){2,}$")
 _TOKEN_EDGES = "\"'`“”‘’()[]{}<>,;:!?*.~"
 _VERBATIM_WORD = re.compile(r"[a-z0-9]+")
+_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s?%")
 # What makes words a sentence rather than a spelled-out name, and what Grafana appends to a rule's name.
 _SENTENCE_WORDS = frozenset("is are was were has have had been be being the a an of for to in on at by with from "
                             "than this that it its their will may can cannot should".split())
@@ -336,7 +337,8 @@ def _ranked_candidates(index, title):
     scored.sort(key=lambda entry: -entry[1])
     family = _most_specific_first(index, scored, set(query))
     quoted = _quoted_first(index, scored, family, said, vetoed)
-    return (quoted, True) if quoted else (_variant_said_first(index, family, title), False)
+    return (quoted, True) if quoted else (_threshold_said_first(index, _variant_said_first(index, family, title), said),
+                                          False)
 
 
 def _variant_said_first(index, scored, title):
@@ -355,6 +357,23 @@ def _variant_said_first(index, scored, title):
         name = set(name_words(own_name(index, doc)))
         theirs, own = name - best, best - name
         if theirs and own and all(_is_variant_word(word) for word in theirs | own) and theirs <= said:
+            return [(doc, scored[0][1], evidence), *scored[1:position], scored[0], *scored[position + 1:]]
+    return scored
+
+
+def _threshold_said_first(index, scored, said):
+    """The candidates with the sibling whose Meaning states the threshold the message says first, when the
+    best's Meaning states only others: alerts of one family that differ by threshold often share a name
+    but for one word and a Meaning but for the figure (CephPoolQuotaBytesNearExhaustion "has crossed 70%",
+    …CriticallyExhausted "has crossed 90%").  It takes the best's place and confidence."""
+    if len(scored) < 2 or not said.percents:
+        return scored
+    best = index.runbook(scored[0][0]).record
+    stated = _meaning_percents(best)
+    if not stated or stated & said.percents:
+        return scored
+    for position, (doc, _, evidence) in enumerate(scored[1:], start=1):
+        if _meaning_percents(index.runbook(doc).record) & said.percents and said._other_threshold(doc, scored[0][0]):
             return [(doc, scored[0][1], evidence), *scored[1:position], scored[0], *scored[position + 1:]]
     return scored
 
@@ -489,6 +508,7 @@ class _Said:
         self.by_quoted = sorted(self.quoted.items(), key=lambda entry: -entry[1])
         self.index = index
         self.title_words = set(_verbatim_words(str(title or "")))
+        self.percents = _percents(without_decorations(title))
         self._told_apart = {}
 
     def best_rival(self, doc: int, ordered) -> float:
@@ -516,8 +536,30 @@ class _Said:
                     own, their = mine - theirs, theirs - mine
                     if own and their and all(map(_is_variant_word, own | their)) and own <= self.title_words:
                         found.add(other)
+            if _meaning_percents(self.index.runbook(doc).record) & self.percents:
+                found |= {other for other in self.alert_keys_of if self._other_threshold(doc, other)}
             self._told_apart[doc] = found
         return found
+
+
+    def _other_threshold(self, doc, other):
+        """`other` is a sibling of `doc` (names sharing two words) whose Meaning states thresholds, none of
+        them one the message says ("Storage pool quota usage has crossed 70%" / "… 90%")."""
+        mine = _name_word_set(self.index.runbook(doc).record.display_name)
+        theirs = _name_word_set(self.index.runbook(other).record.display_name)
+        stated = _meaning_percents(self.index.runbook(other).record)
+        return other != doc and len(mine & theirs) >= 2 and bool(stated) and not stated & self.percents
+
+
+@functools.lru_cache(maxsize=4096)
+def _meaning_percents(record):
+    # The Meaning as stored may be cut short; its runbook's first words say the thresholds in full.
+    return _percents(" ".join((record.meaning or "", record.body[:MAX_QUOTED_CHARS])))
+
+
+def _percents(text):
+    """The percentages a text states, as written without a trailing .0 ("90%", "12.5 %" -> {"90", "12.5"})."""
+    return frozenset(figure[:-2] if figure.endswith(".0") else figure for figure in _PERCENT.findall(text))
 
 
 @functools.lru_cache(maxsize=16384)

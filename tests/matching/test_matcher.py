@@ -325,3 +325,16 @@ def test_the_share_of_a_quota_a_description_says_ranks_the_quota_alert_for_it_fi
     assert first("Namespace checkout is using 112% of its cpu quota.") == "KubeQuotaExceeded"
     assert first("Namespace checkout is using 100% of its pods quota.") == "KubeQuotaFullyUsed"
     assert first("Namespace checkout is using 93% of its memory quota.") == "KubeQuotaAlmostFull"
+
+
+def test_of_siblings_told_apart_by_a_threshold_the_one_whose_runbook_states_the_said_one_ranks_first(db):
+    load_samples(db, {**SAMPLE_RUNBOOKS,
+                      "CephPoolQuotaBytesNearExhaustion": ("Storage pool quota usage has crossed 70%. A pool is "
+                                                           "approaching its quota.", "1. Raise the quota."),
+                      "CephPoolQuotaBytesCriticallyExhausted": ("Storage pool quota usage has crossed 90%. A pool is "
+                                                                "approaching its quota.", "1. Raise the quota.")})
+    index = load_index(db)
+    for figure, name in (("90", "CephPoolQuotaBytesCriticallyExhausted"), ("70", "CephPoolQuotaBytesNearExhaustion")):
+        match = match_alert(index, f"Storage pool replicapool quota usage has crossed {figure}%.")
+        assert match.evidence is not None and match.matched == name
+        assert match.evidence.margin > 0.5  # the sibling stating another threshold is no rival
