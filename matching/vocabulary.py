@@ -80,6 +80,9 @@ _RULES = [(re.compile(pattern), replacement) for pattern, replacement in (
     # "no virt-handler pods running" is "no running virt handler": the X is down.
     (r"\bno ((?:[a-z0-9]+ ){1,3}?)(?:pods? |instances? |replicas? )?(?:are |is )?running\b", r"\1down"),
     (r"\b(?:is|are) not running\b|\bis absent\b", "down"),
+    # A target Prometheus cannot scrape is what the up-metric convention calls "Down" (CollectorNodeDown:
+    # "Prometheus could not scrape the collector component").
+    (r"\b(?:could not|cannot|can not|couldn't|can't|failed to|unable to) (?:be )?scraped?\b", "down"),
     (r"\b(?:has|have) not been available\b|\b(?:is|are) (?:not available|unavailable)\b|\bunavailable\b", "down"),
     # Kubernetes' *ReplicasMismatch alerts say the object "has not matched the expected number of replicas".
     (r"\b(?:has|have|had) not matched\b|\b(?:does|do|did) not match\b|\bnot matching\b|\bmismatched\b", "mismatch"),

@@ -29,6 +29,8 @@ from matching.vocabulary import plain_words, quota_condition, without_circumstan
     ("odf storage node ocs worker offline", "odf storage node ocs worker down"),
     ("container restart loop payments api", "container crash looping payments api"),
     ("pod keeps restarting", "pod crash looping"),
+    ("prometheus could not scrape collector component", "prometheus down collector component"),
+    ("collector cannot be scraped", "collector down"),
     ("alertmanager instances within the cluster have restarted at least times", "alertmanager instances within the cluster crash looping"),
     ("pod is restarting times minutes", "pod crash looping minutes"),
     ("kubelet serving certificate on worker expires in days", "kubelet serving certificate on worker expiration"),
