@@ -45,20 +45,20 @@ FEATURES = tuple(item.name for item in fields(Evidence))
 # Fitted by benchmarks/fit_confidence.py on the best three candidates of 1,904 labelled messages (see its
 # output for the sets, the folds and the curve).
 WEIGHTS = {
-    "score_share": 0.753, "explained": -0.621, "mentioned": 1.253, "name_recall": 1.075, "margin": 2.143,
-    "missing_rare": -0.290, "missing_known": 0.366, "few_terms": -4.460, "explained_lead": 3.097, "phrases": 0.653,
-    "unknown_words": 0.425, "unknown_subject": -1.535, "name_lead": 1.975, "condition_conflict": -1.410,
-    "similarity": 2.328, "similarity_lead": 3.894,
+    "score_share": 0.793, "explained": -0.629, "mentioned": 1.180, "name_recall": 0.969, "margin": 2.169,
+    "missing_rare": -0.356, "missing_known": 0.410, "few_terms": -4.417, "explained_lead": 3.043, "phrases": 0.640,
+    "unknown_words": 0.461, "unknown_subject": -1.539, "name_lead": 2.112, "condition_conflict": -1.380,
+    "similarity": 2.470, "similarity_lead": 3.838,
 }
-BIAS = -3.015
+BIAS = -3.000
 # Fitted the same way with the word-meaning features left out (`--words-only`): the model when no
 # word-meaning model is installed.
 WORDS_ONLY_WEIGHTS = {
-    "score_share": 1.157, "explained": 0.379, "mentioned": 1.057, "name_recall": 1.885, "margin": 2.680,
-    "missing_rare": -0.030, "missing_known": 0.668, "few_terms": -4.689, "explained_lead": 3.854, "phrases": 0.925,
-    "unknown_words": 0.549, "unknown_subject": -1.621, "name_lead": 2.350, "condition_conflict": -1.207,
+    "score_share": 1.218, "explained": 0.384, "mentioned": 1.008, "name_recall": 1.810, "margin": 2.668,
+    "missing_rare": -0.075, "missing_known": 0.704, "few_terms": -4.654, "explained_lead": 3.805, "phrases": 0.928,
+    "unknown_words": 0.582, "unknown_subject": -1.627, "name_lead": 2.456, "condition_conflict": -1.201,
 }
-WORDS_ONLY_BIAS = -3.164
+WORDS_ONLY_BIAS = -3.128
 
 
 def confidence(evidence: Evidence) -> float:
