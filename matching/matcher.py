@@ -373,7 +373,7 @@ def _threshold_said_first(index, scored, said):
     if not stated or stated & said.percents:
         return scored
     for position, (doc, _, evidence) in enumerate(scored[1:], start=1):
-        if _meaning_percents(index.runbook(doc).record) & said.percents and said._other_threshold(doc, scored[0][0]):
+        if _meaning_percents(index.runbook(doc).record) & said.percents and said.other_threshold(doc, scored[0][0]):
             return [(doc, scored[0][1], evidence), *scored[1:position], scored[0], *scored[position + 1:]]
     return scored
 
@@ -523,9 +523,11 @@ class _Said:
         return 0.0
 
     def told_apart(self, doc: int) -> set[int]:
-        """The hits that are `doc`'s alert at another severity or threshold (NooBaaSystemCapacityWarning95 for
-        …Warning85) when the message says `doc`'s own ("usage is more than 85%", "(critical)"): no rival
-        then, as the message has chosen between them (see `_variant_said_first`)."""
+        """The hits that are `doc`'s alert at another severity or threshold when the message says `doc`'s own:
+        a variant named for it (NooBaaSystemCapacityWarning95 for …Warning85 when the message says "usage is
+        more than 85%", …Warning for …Critical when it says "(critical)"), or a sibling whose runbook states
+        only other thresholds than the one the message says and `doc`'s states.  No rivals then, as the
+        message has chosen between them (see `_variant_said_first` and `_threshold_said_first`)."""
         found = self._told_apart.get(doc)
         if found is None:
             mine = _name_word_set(self.index.runbook(doc).record.display_name)
@@ -536,13 +538,12 @@ class _Said:
                     own, their = mine - theirs, theirs - mine
                     if own and their and all(map(_is_variant_word, own | their)) and own <= self.title_words:
                         found.add(other)
-            if _meaning_percents(self.index.runbook(doc).record) & self.percents:
-                found |= {other for other in self.alert_keys_of if self._other_threshold(doc, other)}
+            if self.percents and _meaning_percents(self.index.runbook(doc).record) & self.percents:
+                found |= {other for other in self.alert_keys_of if self.other_threshold(doc, other)}
             self._told_apart[doc] = found
         return found
 
-
-    def _other_threshold(self, doc, other):
+    def other_threshold(self, doc: int, other: int) -> bool:
         """`other` is a sibling of `doc` (names sharing two words) whose Meaning states thresholds, none of
         them one the message says ("Storage pool quota usage has crossed 70%" / "… 90%")."""
         mine = _name_word_set(self.index.runbook(doc).record.display_name)
