@@ -36,10 +36,17 @@ def _stemmer():
     return stemmer
 
 
+# Stems Snowball keeps apart from their verb's although alert names and summaries use both for one thing:
+# "CompactionsFailing" and "37 compaction failures".
+_SAME_STEM = {"failur": "fail"}
+
+
 @functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """The Snowball stem of one lower-case word ("looping" -> "loop", "failures" -> "failur")."""
-    return _stemmer().stemWord(word)
+    """The Snowball stem of one lower-case word ("looping" -> "loop"), with a noun's joined to its verb's
+    where Snowball keeps them apart ("failures" -> "fail", as "failing")."""
+    stemmed = _stemmer().stemWord(word)
+    return _SAME_STEM.get(stemmed, stemmed)
 
 
 def words_of(text: str) -> list[str]:

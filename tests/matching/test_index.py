@@ -229,3 +229,10 @@ def test_a_product_name_split_otherwise_than_the_runbooks_write_it_is_read_as_th
     assert index.as_written(["kube", "macpool", "pod", "down"]) == ["kubemacpool", "pod", "down"]
     # Words they use stay as they are.
     assert index.as_written(["kube", "pod"]) == ["kube", "pod"]
+
+
+def test_a_failure_and_failing_are_one_term_as_alert_names_and_summaries_use_both():
+    # "PrometheusTSDBCompactionsFailing" / "has detected 37 compaction failures": Snowball keeps
+    # "failur" apart from "fail".
+    assert terms("compaction failures") == terms("compactions failing") == terms("compaction failed")
+    assert terms("looping") == ["loop"]
