@@ -37,8 +37,9 @@ def _stemmer():
 
 
 # Stems Snowball keeps apart from their verb's although alert names and summaries use both for one thing:
-# "CompactionsFailing" and "37 compaction failures".
-_SAME_STEM = {"failur": "fail"}
+# "CompactionsFailing" and "37 compaction failures", "KubeVirtCRModified" and "CR modifications",
+# "VMNonRecoverableOSPanic" and "recovery".
+_SAME_STEM = {"failur": "fail", "modifi": "modif", "recoveri": "recover"}
 
 
 @functools.lru_cache(maxsize=65536)

@@ -235,4 +235,5 @@ def test_a_failure_and_failing_are_one_term_as_alert_names_and_summaries_use_bot
     # "PrometheusTSDBCompactionsFailing" / "has detected 37 compaction failures": Snowball keeps
     # "failur" apart from "fail".
     assert terms("compaction failures") == terms("compactions failing") == terms("compaction failed")
+    assert terms("modifications") == terms("modified") and terms("recovery") == terms("recoverable")
     assert terms("looping") == ["loop"]
