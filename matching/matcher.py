@@ -63,6 +63,8 @@ _HYPHENATED = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z][A-Za-z0-9]*){2,}$")
 _TOKEN_EDGES = "\"'`“”‘’()[]{}<>,;:!?*.~"
 _VERBATIM_WORD = re.compile(r"[a-z0-9]+")
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s?%")
+# Whole messages that, in the vocabulary's wording, say a condition of no one component.
+_GENERIC_PLAIN_KEYS = frozenset(("targetdown", "targetsdown"))
 # What makes words a sentence rather than a spelled-out name, and what Grafana appends to a rule's name.
 _SENTENCE_WORDS = frozenset("is are was were has have had been be being the a an of for to in on at by with from "
                             "than this that it its their will may can cannot should".split())
@@ -236,8 +238,11 @@ def _named_match(index, base, rules):
     # "Kubelet has disappeared from Prometheus target discovery" says "kubelet down": a name too.
     # So does "Ceph Manager has disappeared from Prometheus target discovery": CephMgrIsAbsent in the same
     # wording (the vocabulary applies to both sides, the message's words and the runbooks' names).
+    # Not "Target disappeared from Prometheus target discovery": the summary every component's up-metric alert
+    # shares (KubeProxyDown, KubeSchedulerDown, …) names no component, so it is no name, TargetDown's included.
     plain = plain_key(without_circumstances(base.normalised))
-    keys.extend([plain] if plain in index.known_keys else index.keys_plainly_said(plain))
+    if plain not in _GENERIC_PLAIN_KEYS:
+        keys.extend([plain] if plain in index.known_keys else index.keys_plainly_said(plain))
     for key in keys:
         docs = index.runbooks_named(key)
         if docs:

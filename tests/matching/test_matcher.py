@@ -130,6 +130,10 @@ def test_a_summary_in_other_words_than_the_name_is_found_through_the_on_call_voc
     elsewhere = match_alert(load_index(db), "Kubelet has disappeared from Prometheus target discovery on cluster "
                                             "eks-data-prod for more than 15 minutes.")
     assert (elsewhere.matched, elsewhere.reason) == ("KubeletDown", "exact name")
+    # The summary every component's up-metric alert shares names none of them, not even TargetDown.
+    load_samples(db, {"TargetDown": ("Some targets cannot be scraped.", "1. Check /targets.")})
+    shared = match_alert(load_index(db), "Target disappeared from Prometheus target discovery.")
+    assert shared.reason != "exact name"
     files = match_alert(load_index(db), "Filesystem on /dev/sda1 has less than 3% inodes left.")
     assert files.matched == "NodeFilesystemAlmostOutOfFiles" and files.confidence >= DEFAULT_THRESHOLD
 
