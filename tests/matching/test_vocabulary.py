@@ -14,6 +14,7 @@ from matching.vocabulary import plain_words, quota_condition, without_circumstan
     ("pod has been in a non ready state", "pod has been in a not ready state"),
     ("filesystem has less than inodes left", "filesystem has files near full"),
     ("filesystem has less than space left", "filesystem has space near full"),
+    ("filesystem at has only available inodes left", "filesystem at has files near full"),
     ("filesystem is predicted to run out of space within the next hours", "filesystem space filling up"),
     ("etcd cluster database is running full", "etcd cluster database near full"),
     ("clock is out of sync by more than", "clock is skew by more than"),
