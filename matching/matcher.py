@@ -63,6 +63,13 @@ _HYPHENATED = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z][A-Za-z0-9]*){2,}$")
 _TOKEN_EDGES = "\"'`“”‘’()[]{}<>,;:!?*.~"
 _VERBATIM_WORD = re.compile(r"[a-z0-9]+")
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s?%")
+# Words by which sibling alerts' names tell apart what is wrong or where (`_Said.told_apart`): of two names
+# that differ by one word of one group, the message saying one of them, and not the other, has chosen.
+_CONTRASTS = ("cpu memory disk space files network", "receive transmit", "read write", "ingress egress",
+              "inbound outbound", "deployment statefulset daemonset job cronjob pod node container replicaset",
+              "client server", "requests limits")
+_CONTRAST_OF = {term: group for group, words in enumerate(_CONTRASTS) for word in words.split()
+                for term in described_terms(word)}
 # Whole messages that, in the vocabulary's wording, say a condition of no one component.
 _GENERIC_PLAIN_KEYS = frozenset(("targetdown", "targetsdown"))
 # What makes words a sentence rather than a spelled-out name, and what Grafana appends to a rule's name.
@@ -405,6 +412,8 @@ def _quoted_first(index, scored, family, said, vetoed):
     doc, sure, evidence = scored[position]
     if said.quotation[doc].other_number:
         return None  # a warning's runbook quoting the critical alert's sentence but for its threshold
+    if any(doc in said.told_apart(other) for other in said.alert_keys_of if other != doc):
+        return None  # the message says the word, severity or threshold of a sibling, and not the quoting one's
     sibling = family[0][0]
     if sibling not in (scored[0][0], doc):
         naming = set(described_terms(own_name(index, sibling))) - set(described_terms(own_name(index, doc)))
@@ -514,6 +523,7 @@ class _Said:
         self.index = index
         self.title_words = set(_verbatim_words(str(title or "")))
         self.percents = _percents(without_decorations(title))
+        self.query_terms = frozenset(query)
         self._told_apart = {}
 
     def best_rival(self, doc: int, ordered) -> float:
@@ -528,11 +538,13 @@ class _Said:
         return 0.0
 
     def told_apart(self, doc: int) -> set[int]:
-        """The hits that are `doc`'s alert at another severity or threshold when the message says `doc`'s own:
-        a variant named for it (NooBaaSystemCapacityWarning95 for …Warning85 when the message says "usage is
-        more than 85%", …Warning for …Critical when it says "(critical)"), or a sibling whose runbook states
-        only other thresholds than the one the message says and `doc`'s states.  No rivals then, as the
-        message has chosen between them (see `_variant_said_first` and `_threshold_said_first`)."""
+        """The hits the message tells apart from `doc` by saying `doc`'s own severity, threshold or contrast:
+        a variant named for another (NooBaaSystemCapacityWarning95 for …Warning85 when the message says "usage
+        is more than 85%", …Warning for …Critical when it says "(critical)"); a sibling whose runbook states
+        only other thresholds than the one the message says and `doc`'s states; a sibling named but for one
+        word of a contrast the message says `doc`'s side of (…FilesFillingUp for …SpaceFillingUp when it
+        says "space").  No rivals then, as the message has chosen between them (see `_variant_said_first`
+        and `_threshold_said_first`); nor may they quote the message (`_quoted_first`)."""
         found = self._told_apart.get(doc)
         if found is None:
             mine = _name_word_set(self.index.runbook(doc).record.display_name)
@@ -543,10 +555,24 @@ class _Said:
                     own, their = mine - theirs, theirs - mine
                     if own and their and all(map(_is_variant_word, own | their)) and own <= self.title_words:
                         found.add(other)
+            mine_terms = _name_term_set(self.index.runbook(doc).record.display_name)
+            if any(term in _CONTRAST_OF and term in self.query_terms for term in mine_terms):
+                found |= {other for other in self.alert_keys_of if self._other_contrast(mine_terms, other)}
             if self.percents and _meaning_percents(self.index.runbook(doc).record) & self.percents:
                 found |= {other for other in self.alert_keys_of if self.other_threshold(doc, other)}
             self._told_apart[doc] = found
         return found
+
+    def _other_contrast(self, mine_terms, other):
+        """`other`'s name is `mine_terms` but for one word of the same contrast (Space / Files, Receive /
+        Transmit, Deployment / StatefulSet), and the message says the word of mine, not the other's."""
+        theirs = _name_term_set(self.index.runbook(other).record.display_name)
+        own, their = mine_terms - theirs, theirs - mine_terms
+        if len(own) != 1 or len(their) != 1 or len(mine_terms & theirs) < 2:
+            return False
+        (word,), (other_word,) = own, their
+        return (word in self.query_terms and other_word not in self.query_terms
+                and _CONTRAST_OF.get(word) == _CONTRAST_OF.get(other_word, -1))
 
     def other_threshold(self, doc: int, other: int) -> bool:
         """`other` is a sibling of `doc` (names sharing two words) whose Meaning states thresholds, none of
@@ -571,6 +597,11 @@ def _percents(text):
 @functools.lru_cache(maxsize=16384)
 def _name_word_set(name):
     return frozenset(name_words(name))
+
+
+@functools.lru_cache(maxsize=16384)
+def _name_term_set(name):
+    return frozenset(described_terms(name))
 
 
 def _condition_conflict(conditions, runbook):

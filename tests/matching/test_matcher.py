@@ -342,3 +342,18 @@ def test_of_siblings_told_apart_by_a_threshold_the_one_whose_runbook_states_the_
         match = match_alert(index, f"Storage pool replicapool quota usage has crossed {figure}%.")
         assert match.evidence is not None and match.matched == name
         assert match.evidence.margin > 0.5  # the sibling stating another threshold is no rival
+
+
+def test_a_sibling_named_for_the_other_side_of_a_contrast_the_message_says_is_no_rival_nor_its_quotation(db):
+    load_samples(db, {**SAMPLE_RUNBOOKS,
+                      "NodeFilesystemSpaceFillingUp": ("Filesystem is predicted to run out of space within the "
+                                                       "next hours at the current rate.", "1. Free space."),
+                      "NodeFilesystemFilesFillingUp": ("Filesystem is predicted to run out of inodes within the "
+                                                       "next hours at the current rate.", "1. Delete small files.")})
+    index = load_index(db)
+    space = match_alert(index, "Filesystem is predicted to run out of space within the next 4 hours.")
+    assert space.matched == "NodeFilesystemSpaceFillingUp" and space.reason == "text match"
+    assert space.evidence.margin > 0.5  # the files sibling, which the message does not say, is no rival
+    # Saying neither side, the two stay each other's rivals.
+    either = match_alert(index, "Filesystem is predicted to fill up within the next 4 hours.")
+    assert either.evidence.margin < 0.5
