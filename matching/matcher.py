@@ -575,12 +575,15 @@ class _Said:
                 and _CONTRAST_OF.get(word) == _CONTRAST_OF.get(other_word, -1))
 
     def other_threshold(self, doc: int, other: int) -> bool:
-        """`other` is a sibling of `doc` (names sharing two words) whose Meaning states thresholds, none of
+        """`other` is a sibling of `doc` (one product's names, a word or two apart) whose Meaning states thresholds, none of
         them one the message says ("Storage pool quota usage has crossed 70%" / "… 90%")."""
-        mine = _name_word_set(self.index.runbook(doc).record.display_name)
-        theirs = _name_word_set(self.index.runbook(other).record.display_name)
+        mine_name, their_name = (name_words(self.index.runbook(d).record.display_name) for d in (doc, other))
+        mine, theirs = frozenset(mine_name), frozenset(their_name)
+        # Siblings: one product's names, more alike than apart (not CoreDNSErrorsHigh / VirtHandlerRESTErrorsHigh).
+        alike = (mine_name[:1] == their_name[:1] and len(mine - theirs) <= 2 and len(theirs - mine) <= 2
+                 and len(mine & theirs) > max(len(mine - theirs), len(theirs - mine)))
         stated = _meaning_percents(self.index.runbook(other).record)
-        return other != doc and len(mine & theirs) >= 2 and bool(stated) and not stated & self.percents
+        return other != doc and alike and bool(stated) and not stated & self.percents
 
 
 @functools.lru_cache(maxsize=4096)

@@ -357,3 +357,13 @@ def test_a_sibling_named_for_the_other_side_of_a_contrast_the_message_says_is_no
     # Saying neither side, the two stay each other's rivals.
     either = match_alert(index, "Filesystem is predicted to fill up within the next 4 hours.")
     assert either.evidence.margin < 0.5
+
+
+def test_alerts_of_other_products_sharing_two_name_words_are_no_threshold_siblings(db):
+    load_samples(db, {**SAMPLE_RUNBOOKS,
+                      "CoreDNSErrorsHigh": ("CoreDNS is returning SERVFAIL errors for more than 1% of requests.",
+                                            "1. Check the upstream resolvers."),
+                      "VirtHandlerRESTErrorsHigh": ("More than 5% of the REST calls of virt-handler failed.",
+                                                    "1. Check the API server.")})
+    match = match_alert(load_index(db), "CoreDNS is returning errors for 5% of requests")
+    assert match.matched != "VirtHandlerRESTErrorsHigh"
