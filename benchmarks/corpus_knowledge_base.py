@@ -47,10 +47,24 @@ def main(argv=None):
     if not corpus_site.manifest():
         print("The shared corpus (../shared/corpus) is absent; nothing to crawl.", file=sys.stderr)
         return 1
-    with crawled_corpus(Path(args.data_dir)) as conn, conn.cursor() as cur:
-        cur.execute("SELECT count(*) FROM runbooks")
-        print(f"Crawled the corpus into {args.data_dir}: {cur.fetchone()[0]} runbooks.")
+    with fresh_database(Path(args.data_dir)) as conn:
+        # The corpus is served on a new port each time, so a second crawl adds a second copy of every
+        # runbook under other URLs, and each alert's twin then competes with it.
+        earlier = _runbook_count(conn)
+        if earlier:
+            print(f"{args.data_dir} already holds {earlier} runbooks from an earlier crawl; remove it or name an "
+                  f"empty directory.", file=sys.stderr)
+            return 1
+        with tempfile.TemporaryDirectory() as site_dir:
+            crawl_corpus_into(conn, site_dir)
+        print(f"Crawled the corpus into {args.data_dir}: {_runbook_count(conn)} runbooks.")
     return 0
+
+
+def _runbook_count(conn):
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM runbooks")
+        return cur.fetchone()[0]
 
 
 if __name__ == "__main__":
