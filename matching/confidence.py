@@ -63,6 +63,11 @@ WORDS_ONLY_BIAS = -3.128
 
 def confidence(evidence: Evidence) -> float:
     """P(the runbook is the alert's) under the fitted logistic model for the evidence there is."""
-    weights, bias = (WEIGHTS, BIAS) if evidence.has_meanings else (WORDS_ONLY_WEIGHTS, WORDS_ONLY_BIAS)
-    z = bias + sum(weights.get(name, 0.0) * value for name, value in zip(FEATURES, evidence.vector()))
+    weights, bias = _MODELS[evidence.has_meanings]
+    z = bias + sum(weight * value for weight, value in zip(weights, evidence.vector()))
     return 1 / (1 + math.exp(-max(-60.0, min(60.0, z))))
+
+
+# The weights in FEATURES' order, with and without the word-meaning features (every candidate is scored).
+_MODELS = {has_meanings: (tuple(weights.get(name, 0.0) for name in FEATURES), bias) for has_meanings, weights, bias in
+           ((True, WEIGHTS, BIAS), (False, WORDS_ONLY_WEIGHTS, WORDS_ONLY_BIAS))}

@@ -404,6 +404,8 @@ def _quoted_first(index, scored, family, said, vetoed):
     of CephClusterNearFull's description), not when they are outside it.  Never when a number next to
     the quotation is another in the runbook (severities of one alert share a sentence and differ by
     threshold), nor for a runbook the message says is another alert's (`_vetoed_share`)."""
+    if not said.could_quote:
+        return None
     position = next((position for position, (doc, _, _) in enumerate(scored) if doc not in vetoed
                      and said.quoted.get(doc, 0) >= QUOTE_WORDS
                      and said.quoted[doc] - said.best_rival(doc, said.by_quoted) >= QUOTE_LEAD), None)
@@ -412,7 +414,7 @@ def _quoted_first(index, scored, family, said, vetoed):
     doc, sure, evidence = scored[position]
     if said.quotation[doc].other_number:
         return None  # a warning's runbook quoting the critical alert's sentence but for its threshold
-    if any(doc in said.told_apart(other) for other in said.alert_keys_of if other != doc):
+    if any(doc in said.told_apart(other) for other in said.name_recall if other != doc):
         return None  # the message says the word, severity or threshold of a sibling, and not the quoting one's
     sibling = family[0][0]
     if sibling not in (scored[0][0], doc):
@@ -510,21 +512,47 @@ class _Said:
         # Each hit's alert keys, looked up once: every candidate weighs every other hit as a rival.
         self.alert_keys_of = {doc: runbook.alert_keys for doc, runbook in ((doc, index.runbook(doc)) for doc, _ in hits)
                               if runbook is not None}
+        # Each hit's name as words and as terms, for telling variants apart (`told_apart`).
+        self.name_sets = {doc: (_name_word_set(name), _name_term_set(name)) for doc, name in
+                          ((doc, index.runbook(doc).record.display_name) for doc in self.alert_keys_of)}
         # Best first, so a candidate's strongest rival is the first hit of another alert in each order.
         self.by_score = hits
         self.by_similarity = (None if self.similarity is None else
                               sorted(self.similarity.items(), key=lambda entry: -entry[1]))
         self.by_name_recall = sorted(self.name_recall.items(), key=lambda entry: -entry[1])
-        said_words = _verbatim_words(without_decorations(title))
-        # Per candidate: the alert's words its runbook says in one run, word for word, and how many.
-        self.quotation = {doc: _quotation(said_words, _quotable(index.runbook(doc).record)) for doc in self.name_recall}
-        self.quoted = {doc: len(quotation.words) for doc, quotation in self.quotation.items()}
-        self.by_quoted = sorted(self.quoted.items(), key=lambda entry: -entry[1])
+        self.said_words = _verbatim_words(without_decorations(title))
         self.index = index
         self.title_words = set(_verbatim_words(str(title or "")))
         self.percents = _percents(without_decorations(title))
         self.query_terms = frozenset(query)
         self._told_apart = {}
+
+    @functools.cached_property
+    def could_quote(self) -> bool:
+        """Some candidate's runbook says QUOTE_WORDS of the alert's words in a row, each somewhere: only then
+        can one quote the alert, and the quotations are worth working out (most messages are too short)."""
+        for doc in self.name_recall:
+            _, places = _quotable(self.index.runbook(doc).record)
+            run = 0
+            for word in self.said_words:
+                run = run + 1 if word in places else 0
+                if run >= QUOTE_WORDS:
+                    return True
+        return False
+
+    @functools.cached_property
+    def quotation(self) -> dict:
+        """Per candidate: the alert's words its runbook says in one run, word for word."""
+        return {doc: _quotation(self.said_words, _quotable(self.index.runbook(doc).record)) for doc in self.name_recall}
+
+    @functools.cached_property
+    def quoted(self) -> dict:
+        """Per candidate: how many words its quotation has."""
+        return {doc: len(quotation.words) for doc, quotation in self.quotation.items()}
+
+    @functools.cached_property
+    def by_quoted(self) -> list:
+        return sorted(self.quoted.items(), key=lambda entry: -entry[1])
 
     def best_rival(self, doc: int, ordered) -> float:
         """The value of the first of `ordered` [(hit, value)] that documents another alert than `doc`
@@ -547,26 +575,26 @@ class _Said:
         and `_threshold_said_first`); nor may they quote the message (`_quoted_first`)."""
         found = self._told_apart.get(doc)
         if found is None:
-            mine = _name_word_set(self.index.runbook(doc).record.display_name)
+            mine, mine_terms = self.name_sets[doc]
             found = set()
             if {word for word in mine if _is_variant_word(word)} & self.title_words:
-                for other in self.alert_keys_of:
-                    theirs = _name_word_set(self.index.runbook(other).record.display_name)
+                for other, (theirs, _) in self.name_sets.items():
                     own, their = mine - theirs, theirs - mine
                     if own and their and all(map(_is_variant_word, own | their)) and own <= self.title_words:
                         found.add(other)
-            mine_terms = _name_term_set(self.index.runbook(doc).record.display_name)
             if any(term in _CONTRAST_OF and term in self.query_terms for term in mine_terms):
-                found |= {other for other in self.alert_keys_of if self._other_contrast(mine_terms, other)}
+                found |= {other for other, (_, theirs) in self.name_sets.items()
+                          if self._other_contrast(mine_terms, theirs)}
             if self.percents and _meaning_percents(self.index.runbook(doc).record) & self.percents:
                 found |= {other for other in self.alert_keys_of if self.other_threshold(doc, other)}
             self._told_apart[doc] = found
         return found
 
-    def _other_contrast(self, mine_terms, other):
-        """`other`'s name is `mine_terms` but for one word of the same contrast (Space / Files, Receive /
+    def _other_contrast(self, mine_terms, theirs):
+        """The name `theirs` is `mine_terms` but for one word of the same contrast (Space / Files, Receive /
         Transmit, Deployment / StatefulSet), and the message says the word of mine, not the other's."""
-        theirs = _name_term_set(self.index.runbook(other).record.display_name)
+        if len(theirs) != len(mine_terms):
+            return False
         own, their = mine_terms - theirs, theirs - mine_terms
         if len(own) != 1 or len(their) != 1 or len(mine_terms & theirs) < 2:
             return False
