@@ -22,7 +22,7 @@ from matching.titles import (
     normalise_alert_title,
     without_decorations,
 )
-from matching.vocabulary import quota_condition, without_circumstances
+from matching.vocabulary import quota_condition, without_advice, without_circumstances
 
 # Chosen on the out-of-fold curve benchmarks/fit_confidence.py prints: the lowest threshold at which at
 # most 1 % of all replies are wrong (a wrong runbook, or one where none exists): 12 of 1,261 at 0.70 (0.68
@@ -324,9 +324,11 @@ def _ranked_candidates(index, title):
     """(candidates, whether the first is the runbook that quotes the alert)."""
     # The cleaner drops the word after "namespace" / "container" as a label value; when alert names
     # use that word ("Namespace quota is…", "Pod container waiting…"), it is part of what the alert says.
-    reading = normalise_alert_title(title)
-    if names_label_values(title):
-        reading = normalise_alert_title(title, is_word=lambda token: token.isalpha()
+    # A description's advice to the reader ("Investigate network health.") says nothing of the condition.
+    spoken = without_advice(title)
+    reading = normalise_alert_title(spoken)
+    if names_label_values(spoken):
+        reading = normalise_alert_title(spoken, is_word=lambda token: token.isalpha()
                                         and token.lower() in index.name_vocabulary)
     reading = without_circumstances(reading) or reading
     # The cleaner has dropped the figures; the share of a quota a description says is its condition, in words.

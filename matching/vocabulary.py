@@ -137,6 +137,29 @@ def without_circumstances(reading: str) -> str:
     return reading
 
 
+# A description's later sentences often tell the reader what to do ("Investigate network health.", "Please
+# check ceph status to find out the cause.", "Removing failed job after investigation should clear this
+# alert."): their words are the reader's, not the condition's, and no runbook's name or Meaning says them.
+_ADVICE_OPENINGS = frozenset("""
+please check investigate query ensure verify see run inspect review consider make look contact refer follow
+try confirm examine validate visit read remove removing delete increase reduce fix resolve escalate determine
+identify debug troubleshoot consult open navigate use
+""".split())
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'`(]?[A-Z])")
+
+
+def without_advice(text: str) -> str:
+    """The text without the sentences after its first that open with an instruction (see _ADVICE_OPENINGS).
+
+    >>> without_advice("Pod restarted 5 times in the last 24h. Investigate stability.")
+    'Pod restarted 5 times in the last 24h.'
+    """
+    sentences = _SENTENCE_END.split(text)
+    kept = sentences[:1] + [sentence for sentence in sentences[1:]
+                            if sentence.split()[0].strip("\"'`(*_").lower() not in _ADVICE_OPENINGS]
+    return " ".join(kept)
+
+
 @functools.lru_cache(maxsize=8192)  # a runbook's name and Meaning are read again for every alert it is a candidate for
 def plain_words(words: str) -> str:
     """`words` (lower-case, spaced) in the canonical wording of on-call conditions.

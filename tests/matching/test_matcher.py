@@ -138,6 +138,17 @@ def test_a_summary_in_other_words_than_the_name_is_found_through_the_on_call_voc
     assert files.matched == "NodeFilesystemAlmostOutOfFiles" and files.confidence >= DEFAULT_THRESHOLD
 
 
+def test_a_descriptions_advice_to_the_reader_does_not_weaken_its_match(db):
+    load_samples(db, {**SAMPLE_RUNBOOKS, "KubeJobFailed": (
+        "A job failed to complete; its pods exited with errors.", "1. Read the failed pod's logs.")})
+    index = load_index(db)
+    plain = match_alert(index, "Job payments/settlement-28972222 failed to complete.")
+    advised = match_alert(index, "Job payments/settlement-28972222 failed to complete. Removing failed job after "
+                                 "investigation should clear this alert. Please check the job's pod logs.")
+    assert plain.matched == advised.matched == "KubeJobFailed"
+    assert advised.confidence == plain.confidence
+
+
 def test_a_summary_saying_a_name_in_the_vocabularys_words_names_it_when_the_name_reads_so_too(db):
     # Both sides are worded the same: "has disappeared from Prometheus target discovery" and "is absent"
     # are both "down", so the summary says CephMgrIsAbsent although it shares only two words with it.

@@ -1,7 +1,7 @@
 """On-call synonyms: two wordings of one condition read the same (pure functions)."""
 import pytest
 
-from matching.vocabulary import plain_words, quota_condition, without_circumstances
+from matching.vocabulary import plain_words, quota_condition, without_advice, without_circumstances
 
 
 @pytest.mark.parametrize("summary, name", [
@@ -98,3 +98,20 @@ def test_a_rule_window_that_is_the_condition_itself_stays():
 ])
 def test_the_share_of_a_quota_a_title_says_is_the_condition_quota_alerts_name(title, condition):
     assert quota_condition(title) == condition
+
+
+@pytest.mark.parametrize("text, condition", [
+    ("7 nodes have max ICMP RTT latency > 100ms over the last 24h. Investigate network health. Query 'max(x)' to "
+     "see affected nodes.", "7 nodes have max ICMP RTT latency > 100ms over the last 24h."),
+    ("Ceph OSD requests are taking too long to process. Please check ceph status to find out the cause.",
+     "Ceph OSD requests are taking too long to process."),
+    ("Job x failed to complete. Removing failed job after investigation should clear this alert.",
+     "Job x failed to complete."),
+    # A later sentence that says more of the condition stays, and so does a first sentence of any kind.
+    ("Storage client heartbeat missed. Client might have lost network connectivity.",
+     "Storage client heartbeat missed. Client might have lost network connectivity."),
+    ("Check failed: disk sda is degraded. Ensure the RAID controller is healthy.", "Check failed: disk sda is degraded."),
+    ("Version 4.2.1 is out of date", "Version 4.2.1 is out of date"),
+])
+def test_a_descriptions_advice_to_the_reader_is_not_part_of_its_condition(text, condition):
+    assert without_advice(text) == condition
