@@ -14,7 +14,8 @@ from collections.abc import Callable
 # team's feedback are then made again from their titles (matching.stored_keys).  2: CloudWatch state
 # changes, figures with "+" and "pct", a cluster's name after "cluster" (2026-12-02).  3: words in letters
 # beyond ASCII are words ("Сервис недоступен" was "unknown", like every title without a Latin letter).
-ALERT_KEY_VERSION = 3
+# 4: the word after "in checkout namespace" is kept ("… in checkout namespace fails to reconcile").
+ALERT_KEY_VERSION = 4
 # The key of a title without a single word (only emoji, punctuation): many alerts share it.
 UNKNOWN_KEY = "unknown"
 
@@ -174,15 +175,17 @@ def _without_label_values(tokens, is_word=None):
         word = token.strip(_PUNCTUATION).lower()
         if token[:1] in "\"'" and token.rstrip(".,:;")[-1:] in "\"'" and len(tokens) > 2:
             dropped.add(index)
-        after = index + 1
-        if word in _LABEL_NOUNS | _VALUE_NOUNS and after < len(tokens):
+        after, before = index + 1, index - 1
+        # "in checkout namespace fails to…": the value came before the noun, and the word after is the sentence's.
+        value_before = (word == "namespace" and before > 0 and tokens[before - 1].lower() in ("in", "the")
+                        and tokens[before].strip(_PUNCTUATION).lower() not in _GLUE_WORDS)
+        if value_before:
+            dropped.add(before)
+        if word in _LABEL_NOUNS | _VALUE_NOUNS and after < len(tokens) and not value_before:
             value = tokens[after].strip(_PUNCTUATION)
             if value.lower() not in _GLUE_WORDS and (word in _LABEL_NOUNS or _is_value(word, value)) \
                     and not (is_word and is_word(value)):
                 dropped.add(after)
-            before = index - 1
-            if word == "namespace" and before > 0 and tokens[before - 1].lower() in ("in", "the"):
-                dropped.add(before)
     return [token for index, token in enumerate(tokens) if index not in dropped]
 
 

@@ -96,6 +96,19 @@ def test_a_vocabulary_can_keep_the_word_after_a_label_noun():
     assert alert_key(title) == "namespace is going to be full"
 
 
+@pytest.mark.parametrize("title, reading", [
+    # The value before the noun ("in observability namespace"): the word after it is the sentence's verb.
+    ("Controller alertmanager in observability namespace fails to reconcile 4 objects.",
+     "Controller alertmanager in namespace fails to reconcile objects"),
+    ("Reconciling failed in monitoring namespace.", "Reconciling failed in namespace"),
+    # The value after it.
+    ("Errors in namespace payments-1 are high", "Errors in namespace are high"),
+    ("CPU throttling in the namespace openshift-storage is high", "CPU throttling in the namespace is high"),
+])
+def test_a_namespace_is_left_out_on_whichever_side_of_the_word_it_stands(title, reading):
+    assert normalise_alert_title(title) == reading
+
+
 def test_titles_in_letters_beyond_ascii_keep_their_words_and_differ():
     # One key "unknown" for all of them made what the team taught about one alert apply to every other.
     keys = {alert_key(title) for title in ("Сервис недоступен", "ディスク容量不足", "サービス停止", "Échec de réplication")}
