@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from matching.acronyms import acronyms_said, defined_acronyms
 from matching.names import is_affix, key_starts_of
 from matching.rule_book import RuleBook, link_key
 from matching.semantics import SentenceVectors, installed_vectors
@@ -31,6 +32,8 @@ FIELD_B = {"names": 0.3, "meaning": 0.6, "body": 0.75}
 K1 = 1.2
 # A long runbook's tail is reference material, not what its alert is about.
 MAX_BODY_CHARS = 20_000
+# A runbook defines an acronym where it first uses it, near its start ("Machine Config Controller (MCC)").
+ACRONYM_CHARS = 5_000
 _TOKEN_EDGES = "\"'`“”‘’()[]{}<>,;:!?*.~"
 _KIND_ORDER = {"runbook": 0, "stub": 1, "pointer": 2, "deprecated": 3}
 _SOURCE_ORDER = {"title": 0, "slug": 1, "alias": 2}
@@ -95,6 +98,8 @@ class RunbookIndex:
         self._name_words: Counter = Counter()
         self._prose_words: Counter = Counter()
         self._prose_tokens: Counter = Counter()
+        self._acronyms: Counter = Counter()  # (long form's words, acronym) -> runbooks defining it
+        self._acronyms_by_word: dict | None = None  # long form's first word -> entries; remade after a patch
         self._alive = 0
         analysed = [(record, _analyse(record)) for record in records]
         self._average_lengths = _average_lengths([fields for _, fields in analysed])
@@ -127,6 +132,16 @@ class RunbookIndex:
     def prose_words(self) -> Counter[str]:
         """Words the runbooks use as ordinary words in their text."""
         return self._prose_words
+
+    def acronyms_said(self, words: Iterable[str]) -> list[str]:
+        """The acronyms the runbooks define whose long form `words` say ("machine config controller": mcc)."""
+        by_word = self._acronyms_by_word
+        if by_word is None:
+            by_word = {}
+            for long_form, acronym in list(self._acronyms):
+                by_word.setdefault(long_form[0], set()).add((long_form, acronym))
+            self._acronyms_by_word = by_word
+        return acronyms_said(words, by_word)
 
     @property
     def prose_tokens(self) -> Counter[str]:
@@ -304,6 +319,8 @@ class RunbookIndex:
         self._name_words.update(_name_words_of(record))
         self._prose_words.update(set(words_of(record.body[:MAX_BODY_CHARS])))
         self._prose_tokens.update(_tokens_of(record.body[:MAX_BODY_CHARS]))
+        self._acronyms.update(_acronyms_of(record))
+        self._acronyms_by_word = None
         self._alive += 1
 
     def _remove(self, doc: int) -> None:
@@ -329,6 +346,9 @@ class RunbookIndex:
         self._name_words.subtract(_name_words_of(indexed.record))
         self._prose_words.subtract(set(words_of(indexed.record.body[:MAX_BODY_CHARS])))
         self._prose_tokens.subtract(_tokens_of(indexed.record.body[:MAX_BODY_CHARS]))
+        self._acronyms.subtract(_acronyms_of(indexed.record))
+        self._acronyms += Counter()
+        self._acronyms_by_word = None
         self._name_words += Counter()  # drop the words no name uses any more
         self._prose_words += Counter()
         self._prose_tokens += Counter()
@@ -404,3 +424,7 @@ def _average_lengths(analysed):
     count = max(1, len(analysed))
     return {name: max(1.0, sum(sum(fields[name].values()) for fields in analysed) / count)
             for name in FIELD_WEIGHTS}
+
+
+def _acronyms_of(record):
+    return defined_acronyms(" ".join((record.meaning or "", record.body[:ACRONYM_CHARS])))

@@ -13,7 +13,7 @@ from matching.index import RunbookIndex
 from matching.lessons import NOTHING_TAUGHT, Lessons
 from matching.names import AnyOf, atoms_of, name_mentions
 from matching.rule_book import link_key, link_name
-from matching.text import described_terms, phrase_pairs, plain_key, stem
+from matching.text import described_terms, phrase_pairs, plain_key, stem, words_of
 from matching.titles import (
     alert_key,
     name_key,
@@ -333,6 +333,8 @@ def _ranked_candidates(index, title):
     reading = without_circumstances(reading) or reading
     # The cleaner has dropped the figures; the share of a quota a description says is its condition, in words.
     reading = f"{reading} {quota_condition(title)}".strip()
+    # A component spelled out that runbooks name by its acronym ("MachineConfigController": MCCDrainError).
+    reading = " ".join([reading, *index.acronyms_said(words_of(reading))])
     query = list(dict.fromkeys(index.as_written(described_terms(reading))))
     hits = index.search(query, SEARCH_LIMIT)
     if not hits:
