@@ -38,7 +38,7 @@ from database.connection import DatabaseUnavailable
 from database.outage import Database
 from matching.index import RunbookIndex
 from matching.lessons import CORRECTED, HELPFUL, NO_RUNBOOK, NOTHING_TAUGHT, lessons_for
-from matching.matcher import match_alert, own_name, ranked_candidates
+from matching.matcher import match_alert, own_name, pinned, ranked_candidates
 from matching.titles import name_key
 
 log = logging.getLogger(__name__)
@@ -275,7 +275,11 @@ def _respond_at(response_url: str, message: dict) -> None:
 def related_runbooks(index: RunbookIndex, text: str, limit: int, exclude: str | None = None) -> list[tuple[str, str]]:
     """(alert name, url) of the runbooks the ranking finds for `text`, best first, one per alert."""
     found = {}
-    for doc, _, _ in ranked_candidates(index, text):
+    ranked = ranked_candidates(index, text)
+    index = pinned(index, [doc for doc, _, _ in ranked])  # a patch meanwhile may remove one of them
+    for doc, _, _ in ranked:
+        if index.runbook(doc) is None:
+            continue
         name = own_name(index, doc)
         if name != exclude and name not in found:
             found[name] = index.runbook(doc).record.url
