@@ -62,6 +62,9 @@ _UNIT = re.compile(r"^\d*[KMGTPE]i?B(?:ps|/s)?$")
 _HYPHENATED = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z][A-Za-z0-9]*){2,}$")
 _TOKEN_EDGES = "\"'`“”‘’()[]{}<>,;:!?*.~"
 _VERBATIM_WORD = re.compile(r"[a-z0-9]+")
+# What counts firings and incidents ("[FIRING:2]", "#4821", "Triggered 95357:") says no variant's number.
+_COUNTS = re.compile(r"\[(?:firing|resolved):\s*\d+\]|#\d+|^\W*(?:(?:re-?)?triggered|acknowledged|resolved)\W+\d+",
+                     re.IGNORECASE)
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s?%")
 # Words by which sibling alerts' names tell apart what is wrong or where (`_Said.told_apart`): of two names
 # that differ by one word of one group, the message saying one of them, and not the other, has chosen.
@@ -390,7 +393,7 @@ def _variant_said_first(index, scored, title):
     It takes the best's place and confidence, as a sibling does in `_most_specific_first`."""
     if len(scored) < 2:
         return scored
-    said = set(_verbatim_words(str(title or "")))
+    said = set(_verbatim_words(_COUNTS.sub(" ", str(title or ""))))
     best = set(name_words(own_name(index, scored[0][0])))
     if best & said & _VARIANT_WORDS or any(word.isdigit() and word in said for word in best):
         return scored  # the best is the variant the message says
@@ -551,7 +554,7 @@ class _Said:
         self.by_name_recall = sorted(self.name_recall.items(), key=lambda entry: -entry[1])
         self.said_words = _verbatim_words(without_decorations(title))
         self.index = index
-        self.title_words = set(_verbatim_words(str(title or "")))
+        self.title_words = set(_verbatim_words(_COUNTS.sub(" ", str(title or ""))))
         self.percents = _percents(without_decorations(title))
         self.query_terms = frozenset(query)
         self._told_apart = {}

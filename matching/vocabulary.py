@@ -177,7 +177,8 @@ def plain_words(words: str) -> str:
 
 # A quota's use said as a figure ("Namespace checkout is using 112% of its cpu quota") is what quota alerts
 # name in words: the three kube-prometheus quota alerts share that one description and differ by its value.
-# From this share on a quota is "almost full" (kube-prometheus' KubeQuotaAlmostFull fires above 90 %).
+# From this share on a quota is "almost full" (kube-prometheus' KubeQuotaAlmostFull fires above 90 %; a share
+# said as "90%" was rounded from above it).
 ALMOST_FULL_SHARE = 90
 _QUOTA_SHARE = re.compile(r"(\d+(?:\.\d+)?)\s?%\s+of\s+(?:its|the)\s+(?:[\w./-]+\s+){0,3}?quota\b", re.IGNORECASE)
 

@@ -322,6 +322,10 @@ def test_a_variant_the_message_tells_apart_is_no_rival_and_one_it_does_not_stays
     # Without the number the three are as likely as each other: each is the others' rival.
     unsaid = match_alert(index, "A NooBaa system is approaching its capacity")
     assert unsaid.evidence.margin == 0.0 and unsaid.confidence < said.confidence
+    # Nor does a count of firings or an incident's number say one ("[FIRING:100]", "#95").
+    for counted in ("Triggered #95 [FIRING:100] A NooBaa system is approaching its capacity",
+                    "Triggered 85: [FIRING:85] A NooBaa system is approaching its capacity"):
+        assert match_alert(index, counted).evidence.margin == 0.0
 
 
 def test_the_share_of_a_quota_a_description_says_ranks_the_quota_alert_for_it_first(db):
