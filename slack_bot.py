@@ -28,7 +28,6 @@ from bot.status import BotStatus
 from bot.teaching import run_lessons
 from bot.work_queue import WorkQueue
 from database.outage import Database, open_database
-from matching.matcher import DEFAULT_THRESHOLD
 
 log = logging.getLogger("slack_bot")
 
@@ -70,7 +69,7 @@ def bot_settings(config: utils.Config) -> BotSettings:
     return BotSettings(
         pagerduty_bot_ids=tuple(config.items("PAGERDUTY_BOT_IDS")),
         channels=tuple(config.items("SLACK_CHANNELS")),
-        threshold=config.number("MATCH_THRESHOLD", DEFAULT_THRESHOLD, minimum=0, maximum=1),
+        threshold=config.number("MATCH_THRESHOLD", None, minimum=0, maximum=1),
         reply_when_no_runbook=config.boolean("REPLY_WHEN_NO_RUNBOOK", False),
         steps_budget=config.integer("SLACK_REPLY_MAX_CHARS", DEFAULT_STEPS_BUDGET, minimum=500, maximum=MAX_STEPS_BUDGET),
     )

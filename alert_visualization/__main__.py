@@ -29,7 +29,6 @@ from database import heartbeats
 from database.connection import DatabaseUnavailable
 from database.heartbeats import Process
 from database.outage import Database, open_database
-from matching.matcher import DEFAULT_THRESHOLD
 from matching.stored_keys import rekey_stored_titles
 from utils import (
     Config,
@@ -67,9 +66,10 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def match_threshold(config: Config) -> float:
-    """The bot's MATCH_THRESHOLD: the dashboard counts an alert by its runbook when the bot would answer with it."""
-    return config.number("MATCH_THRESHOLD", DEFAULT_THRESHOLD, minimum=0, maximum=1)
+def match_threshold(config: Config) -> float | None:
+    """The bot's MATCH_THRESHOLD: the dashboard counts an alert by its runbook when the bot would answer with it
+    (None when unset: the matcher's own for its model)."""
+    return config.number("MATCH_THRESHOLD", None, minimum=0, maximum=1)
 
 
 def bind_settings(config: Config) -> tuple[str, int, str | None]:

@@ -32,7 +32,7 @@ from generate_documentation_db import rule_store
 from generate_documentation_db.rule_coverage import ON_SITE, stored_coverage
 from matching.knowledge_base import LiveIndex, rules_version
 from matching.lessons import lessons_version, taught_alerts, taught_lessons
-from matching.matcher import DEFAULT_THRESHOLD, alert_key_reader
+from matching.matcher import alert_key_reader
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ class DashboardData:
     """What the views ask for.  Every read goes through `database.run`, so a request arriving just
     after a database restart is answered on a fresh connection instead of failing."""
 
-    def __init__(self, database: Database, timezone: str, match_threshold: float = DEFAULT_THRESHOLD) -> None:
+    def __init__(self, database: Database, timezone: str, match_threshold: float | None = None) -> None:
         self.timezone = timezone
         self.database = database
         # Alerts are counted by the runbook the bot's matcher finds for them, as in the handoff mail.

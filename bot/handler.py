@@ -23,7 +23,7 @@ from generate_documentation_db import runbook_store
 from matching.index import RunbookIndex
 from matching.knowledge_base import LiveIndex
 from matching.lessons import lessons_for
-from matching.matcher import DEFAULT_THRESHOLD, Match, match_alert
+from matching.matcher import Match, match_alert
 from matching.stored_keys import rekey_stored_titles
 from matching.titles import alert_key
 
@@ -59,7 +59,7 @@ class BotSettings:
     every_bot_is_pagerduty: bool = False
     own_ids: tuple[str, ...] = ()
     channels: tuple[str, ...] = ()  # empty: every channel the bot is in
-    threshold: float = DEFAULT_THRESHOLD
+    threshold: float | None = None  # None: the matcher's own for its model (MATCH_THRESHOLD unset)
     reply_when_no_runbook: bool = False
     steps_budget: int = 3500
     claim_prefix: str = ""  # the console's claims live apart from the real channels'

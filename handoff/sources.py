@@ -52,7 +52,7 @@ def report_builder(config: Config,
     open_limit = config.integer("HANDOFF_OPEN_LIMIT", 25, minimum=1)
     dashboard_url = config.url("DASHBOARD_URL")
     # The bot's own setting, so the mail's "no runbook" agrees with the bot's replies.
-    threshold = config.number("MATCH_THRESHOLD", matcher.DEFAULT_THRESHOLD, minimum=0, maximum=1)
+    threshold = config.number("MATCH_THRESHOLD", None, minimum=0, maximum=1)
     syncing = config.is_set("PAGERDUTY_TOKEN")
     client = pagerduty_api.client_from_config(config) if syncing else None
     sync_settings = incident_sync.SyncSettings.from_config(config) if syncing else None
@@ -101,7 +101,7 @@ def sync_after_others(conn: Connection, client: PagerDutyClient, settings: SyncS
 
 
 def load_inputs(conn: Connection, week: HandoffWeek, schedule: HandoffSchedule,
-                threshold: float = matcher.DEFAULT_THRESHOLD) -> ReportInputs:
+                threshold: float | None = None) -> ReportInputs:
     """Everything the pure report builder needs, read in one place."""
     previous = previous_week_of(week, schedule)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="handoff-meanings") as reading:
@@ -156,7 +156,7 @@ def load_open_at(conn: Connection, moment: datetime) -> pd.DataFrame:
 
 
 def runbooks_by_alert_key(index: RunbookIndex, titles_by_key: dict[str, str],
-                          threshold: float = matcher.DEFAULT_THRESHOLD) -> RunbookLinks:
+                          threshold: float | None = None) -> RunbookLinks:
     """{alert_key: (runbook title, url)} for the keys the bot's matcher finds a runbook for.
 
     The same matcher and threshold as the Slack bot's replies, so the mail never says

@@ -26,9 +26,10 @@ from matching.vocabulary import quota_condition, without_advice, without_circums
 
 # Chosen on the out-of-fold curve benchmarks/fit_confidence.py prints: the lowest threshold at which at
 # most 1 % of all replies are wrong (a wrong runbook, or one where none exists): 12 of 1,261 at 0.70 (0.68
-# has 14 of 1,271).  The words-only model (no word-meaning package installed) has 16 of 1,254 there;
-# MATCH_THRESHOLD=0.8 keeps it under 1 % (8 of 1,194).
+# has 14 of 1,271).  The words-only model (no word-meaning package installed) has 16 of 1,254 there and
+# keeps under 1 % from 0.8 (8 of 1,194): without the package the matcher is that much surer before it answers.
 DEFAULT_THRESHOLD = 0.70
+WORDS_ONLY_THRESHOLD = 0.80
 # How a runbook was found: taught by the team's feedback, by the message's own link, by a rule's runbook_url,
 # by name, by a rule's template, by words; or that the alert has no runbook, as the team said or as its rule
 # shows (the bot stays quiet).
@@ -121,7 +122,12 @@ class Match:
         return self.runbook_id is not None
 
 
-def alert_key_reader(index: RunbookIndex, threshold: float = DEFAULT_THRESHOLD,
+def model_threshold(index: RunbookIndex) -> float:
+    """The threshold chosen for the confidence model the index ranks with (see DEFAULT_THRESHOLD)."""
+    return DEFAULT_THRESHOLD if index.vectors is not None else WORDS_ONLY_THRESHOLD
+
+
+def alert_key_reader(index: RunbookIndex, threshold: float | None = None,
                      taught: Mapping[str, Lessons] | None = None) -> Callable[[str], str]:
     """title -> the key the dashboard and the mail count the alert by: its runbook's name when the
     matcher finds one ("Pod is crash looping" and "KubePodCrashLooping" are one alert), as the team
@@ -136,14 +142,17 @@ def alert_key_reader(index: RunbookIndex, threshold: float = DEFAULT_THRESHOLD,
     return lambda title: key_at((index.version, index.rules.version), title)
 
 
-def match_alert(index: RunbookIndex, title: str, threshold: float = DEFAULT_THRESHOLD,
+def match_alert(index: RunbookIndex, title: str, threshold: float | None = None,
                 links: tuple[str, ...] = (), lessons: Lessons = NOTHING_TAUGHT) -> Match:
     """The runbook for an alert title (a Match; `.found` is False when none is sure enough).
 
     In order, the first that answers: what the team taught about this alert (`lessons`); a runbook
     link the message carries (`links`); a runbook's name, or an alert rule's whose `runbook_url`
     names the page; a rule's summary or description template the title was rendered from; the
-    fielded ranking and its confidence.  A runbook the team called wrong for it is never the answer."""
+    fielded ranking and its confidence, answering from `threshold` on (None: the model's own,
+    `model_threshold`).  A runbook the team called wrong for it is never the answer."""
+    if threshold is None:
+        threshold = model_threshold(index)
     normalised = normalise_alert_title(title)
     base = Match(title=title, normalised=normalised, alert_key=alert_key(title))
     if not str(title or "").strip():

@@ -2,7 +2,7 @@
 import pytest
 
 from matching.index import RunbookIndex, RunbookRecord
-from matching.matcher import DEFAULT_THRESHOLD, match_alert, pinned
+from matching.matcher import DEFAULT_THRESHOLD, WORDS_ONLY_THRESHOLD, match_alert, model_threshold, pinned
 from matching.text import terms
 from matching.titles import name_key
 
@@ -245,3 +245,14 @@ def test_a_match_reads_the_runbooks_it_found_to_its_end_though_a_patch_removes_o
     index.replace_pages([NODE_DOWN.page_url], [], version=2)
     assert index.runbook(doc) is None
     assert found.runbook(doc).record == NODE_DOWN and found.version == 2  # all else is the index as it is
+
+
+def test_without_the_word_meaning_package_the_matcher_answers_from_the_words_only_models_threshold():
+    words_only = RunbookIndex(RUNBOOKS, version=1, vectors=None)
+    assert model_threshold(words_only) == WORDS_ONLY_THRESHOLD > DEFAULT_THRESHOLD
+    for title in ("The kubelet on a node stopped answering", "etcd database close to its backend quota",
+                  "A pod has stayed unready", "Only just enough storage monitors are up"):
+        scored = match_alert(words_only, title, threshold=0.0)
+        assert match_alert(words_only, title).found == (scored.confidence >= WORDS_ONLY_THRESHOLD)
+        # A threshold the team set is theirs, with either model.
+        assert match_alert(words_only, title, threshold=0.5).found == (scored.confidence >= 0.5)
