@@ -80,6 +80,9 @@ class RunbookIndex:
                  vectors: SentenceVectors | None = _INSTALLED) -> None:  # type: ignore[assignment]
         """`vectors`: the word-meaning model (default: the installed one; None ranks on words alone)."""
         self.version = version
+        # What the matcher works out from the runbooks as they are now (a runbook's own name among the pages
+        # naming the same alert); a patch starts a new one, so nothing stale is read after it.
+        self.memo: dict = {}
         self.vectors = installed_vectors() if vectors is _INSTALLED else vectors
         # Row `doc` is the runbook's unit vector (zeros once removed); grown by doubling, so a similarity
         # is one indexed product rather than a stack of rows.
@@ -280,6 +283,7 @@ class RunbookIndex:
             for doc in old:
                 self._remove(doc)
             self._idf = {}
+            self.memo = {}
             self.version = version
 
     def _embed(self, records):

@@ -312,7 +312,16 @@ def pinned(index: RunbookIndex, docs) -> RunbookIndex:
 def own_name(index: RunbookIndex, doc: int) -> str:
     """The alert a runbook documents.  Its heading's name, unless another page's file is named for
     that alert while this page's file is named for another: a page copied from a sibling whose
-    heading was never changed (PrometheusRemoteWriteBehind.md headed "PrometheusRemoteStorageFailures")."""
+    heading was never changed (PrometheusRemoteWriteBehind.md headed "PrometheusRemoteStorageFailures").
+    Worked out once per runbook until the index is patched: every candidate of every message asks."""
+    memo = index.memo
+    found = memo.get(("own name", doc))
+    if found is None:
+        found = memo[("own name", doc)] = _own_name(index, doc)
+    return found
+
+
+def _own_name(index, doc):
     record = index.runbook(doc).record
     heading = name_key(record.display_name)
     file_name = _file_name(record)

@@ -5,7 +5,7 @@ from safetensors.numpy import save_file
 from tokenizers import Tokenizer, models, pre_tokenizers
 
 from matching.index import RunbookIndex, RunbookRecord
-from matching.matcher import match_alert, ranked_candidates
+from matching.matcher import match_alert, own_name, ranked_candidates
 from matching.semantics import TENSOR, installed_vectors, load_vectors, package_files
 from matching.titles import name_key
 
@@ -100,6 +100,23 @@ def test_a_page_copied_from_a_sibling_is_named_for_its_file_when_the_sibling_own
     # Alone, with no sibling named for the heading, the heading's name stands.
     assert match_alert(RunbookIndex([copied]), "Prometheus remote write is behind").matched in (
         None, sibling.alert_name)
+
+
+def test_a_copied_pages_own_name_follows_the_sibling_page_coming_and_going():
+    sibling = record(1, "PrometheusRemoteStorageFailures", "Prometheus fails to send samples to remote storage.")
+    page = "https://runbooks.example.test/PrometheusRemoteWriteBehind.md"
+    copied = RunbookRecord(
+        runbook_id=2, page_url=page, title="Prometheus Remote Write Behind", alert_name=sibling.alert_name,
+        url=page, kind="runbook", meaning="Prometheus remote write is behind.", body="Check the remote storage.",
+        names=((name_key(sibling.alert_name), sibling.alert_name, "title"),
+               (name_key("PrometheusRemoteWriteBehind"), "PrometheusRemoteWriteBehind", "slug")))
+    index = RunbookIndex([copied], vectors=None)
+    (doc,) = index.runbooks_at(page)
+    assert own_name(index, doc) == sibling.alert_name
+    index.replace_pages([], [sibling], version=2)  # the sibling's own page is published: it owns the heading
+    assert own_name(index, doc) == "PrometheusRemoteWriteBehind"
+    index.replace_pages([sibling.page_url], [], version=3)
+    assert own_name(index, doc) == sibling.alert_name
 
 
 def test_the_more_specific_alert_of_a_family_wins_when_the_alert_says_its_extra_words():
