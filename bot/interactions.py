@@ -38,7 +38,7 @@ from database.connection import DatabaseUnavailable
 from database.outage import Database
 from matching.index import RunbookIndex
 from matching.lessons import CORRECTED, HELPFUL, NO_RUNBOOK, NOTHING_TAUGHT, lessons_for
-from matching.matcher import match_alert, own_name, pinned, ranked_candidates
+from matching.matcher import match_alert, own_name, ranked_candidates
 from matching.titles import name_key
 
 log = logging.getLogger(__name__)
@@ -275,14 +275,11 @@ def _respond_at(response_url: str, message: dict) -> None:
 def related_runbooks(index: RunbookIndex, text: str, limit: int, exclude: str | None = None) -> list[tuple[str, str]]:
     """(alert name, url) of the runbooks the ranking finds for `text`, best first, one per alert."""
     found = {}
-    ranked = ranked_candidates(index, text)
-    index = pinned(index, [doc for doc, _, _ in ranked])  # a patch meanwhile may remove one of them
-    for doc, _, _ in ranked:
-        if index.runbook(doc) is None:
-            continue
-        name = own_name(index, doc)
-        if name != exclude and name not in found:
-            found[name] = index.runbook(doc).record.url
+    with index.locked_for_match():  # as match_alert: the docs monitor's patch waits, the runbooks found stay
+        for doc, _, _ in ranked_candidates(index, text):
+            name = own_name(index, doc)
+            if name != exclude and name not in found:
+                found[name] = index.runbook(doc).record.url
     return list(found.items())[:limit]
 
 
@@ -291,15 +288,15 @@ def find_runbooks(index: RunbookIndex, query: str, limit: int) -> list[str]:
     (spelling ignored), then what the ranking finds for its words."""
     key = name_key(query)
     names = []
-    if key:
-        for known in sorted(index.known_keys):
+    with index.locked_for_match():  # the names and the runbooks they lead to, as one version of the index
+        for known in sorted(index.known_keys) if key else ():
             if known.startswith(key) or (len(key) >= 4 and key in known):
                 docs = index.runbooks_named(known)
                 if docs:
                     names.append(own_name(index, docs[0]))
             if len(names) >= limit:
                 break
-    return list(dict.fromkeys(names + [name for name, _ in related_runbooks(index, query, limit)]))[:limit]
+        return list(dict.fromkeys(names + [name for name, _ in related_runbooks(index, query, limit)]))[:limit]
 
 
 class Inbox:

@@ -140,10 +140,11 @@ class RunbookIndex:
         """The acronyms the runbooks define whose long form `words` say ("machine config controller": mcc)."""
         by_word = self._acronyms_by_word
         if by_word is None:
-            by_word = {}
-            for long_form, acronym in list(self._acronyms):
-                by_word.setdefault(long_form[0], set()).add((long_form, acronym))
-            self._acronyms_by_word = by_word
+            with self._lock:  # a patch meanwhile would have its reset overwritten by the table it outdates
+                by_word = {}
+                for long_form, acronym in self._acronyms:
+                    by_word.setdefault(long_form[0], set()).add((long_form, acronym))
+                self._acronyms_by_word = by_word
         return acronyms_said(words, by_word)
 
     @property

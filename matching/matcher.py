@@ -286,29 +286,6 @@ def _named_match(index, base, rules):
     return None
 
 
-class _Pinned:
-    """The index as one match reads it: the runbooks it found stay readable to the end of the match,
-    though the docs monitor's patch on another thread removes one meanwhile (every step reads them again)."""
-
-    def __init__(self, index, docs):
-        self._index = index
-        self._runbooks = {doc: found for doc in docs if (found := index.runbook(doc)) is not None}
-
-    def runbook(self, doc):
-        found = self._runbooks.get(doc)
-        return found if found is not None else self._index.runbook(doc)
-
-    def __getattr__(self, name):
-        found = getattr(self._index, name)
-        setattr(self, name, found)  # looked up once per match: idf and has_term are read thousands of times
-        return found
-
-
-def pinned(index: RunbookIndex, docs) -> RunbookIndex:
-    """`index` with the runbooks of `docs` read once, as they are now (see _Pinned)."""
-    return _Pinned(getattr(index, "_index", index), docs)  # type: ignore[return-value]
-
-
 def own_name(index: RunbookIndex, doc: int) -> str:
     """The alert a runbook documents.  Its heading's name, unless another page's file is named for
     that alert while this page's file is named for another: a page copied from a sibling whose
@@ -341,8 +318,6 @@ def _file_name(record):
 
 def _ranked_match(index, base, threshold, lessons=NOTHING_TAUGHT):
     scored = ranked_candidates(index, base.title)
-    index = pinned(index, [doc for doc, _, _ in scored])
-    scored = [entry for entry in scored if index.runbook(entry[0]) is not None]
     if lessons.rejected:
         scored = [entry for entry in scored if not (lessons.rejects(index.runbook(entry[0]).record.display_name)
                                                     or lessons.rejects(own_name(index, entry[0])))]
@@ -383,14 +358,14 @@ def _ranked_candidates(index, title):
     reading = " ".join([reading, *index.acronyms_said(words_of(reading))])
     query = list(dict.fromkeys(index.as_written(described_terms(reading))))
     hits = index.search(query, SEARCH_LIMIT)
-    index = pinned(index, [doc for doc, _ in hits])
-    hits = [(doc, score) for doc, score in hits if index.runbook(doc) is not None]
     if not hits:
         return [], False
     said = _Said(index, title, query, reading, hits)
     flags = _message_flags(index, title, reading)
     scored, vetoed = [], set()
     for doc, score in hits[:RERANKED]:
+        if index.runbook(doc) is None:
+            continue  # removed by a patch since the search found it
         evidence = _evidence(index, doc, score, said)
         share = _vetoed_share(index, doc, flags, query)
         if share < 1.0:

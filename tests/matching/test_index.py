@@ -2,7 +2,7 @@
 import pytest
 
 from matching.index import RunbookIndex, RunbookRecord
-from matching.matcher import DEFAULT_THRESHOLD, WORDS_ONLY_THRESHOLD, match_alert, model_threshold, pinned
+from matching.matcher import DEFAULT_THRESHOLD, WORDS_ONLY_THRESHOLD, match_alert, model_threshold
 from matching.text import terms
 from matching.titles import name_key
 
@@ -237,14 +237,6 @@ def test_a_failure_and_failing_are_one_term_as_alert_names_and_summaries_use_bot
     assert terms("compaction failures") == terms("compactions failing") == terms("compaction failed")
     assert terms("modifications") == terms("modified") and terms("recovery") == terms("recoverable")
     assert terms("looping") == ["loop"]
-
-
-def test_a_match_reads_the_runbooks_it_found_to_its_end_though_a_patch_removes_one_meanwhile(index):
-    doc = doc_of(index, NODE_DOWN)
-    found = pinned(index, [doc])
-    index.replace_pages([NODE_DOWN.page_url], [], version=2)
-    assert index.runbook(doc) is None
-    assert found.runbook(doc).record == NODE_DOWN and found.version == 2  # all else is the index as it is
 
 
 def test_without_the_word_meaning_package_the_matcher_answers_from_the_words_only_models_threshold():
