@@ -141,10 +141,15 @@ def without_circumstances(reading: str) -> str:
 # check ceph status to find out the cause.", "Removing failed job after investigation should clear this
 # alert."): their words are the reader's, not the condition's, and no runbook's name or Meaning says them.
 _ADVICE_OPENINGS = frozenset("""
-please check investigate query ensure verify see run inspect review consider make look contact refer follow
-try confirm examine validate visit read remove removing delete increase reduce fix resolve escalate determine
-identify debug troubleshoot consult open navigate use
+please investigate ensure verify inspect review consider look contact refer follow try confirm examine validate
+visit removing escalate determine identify debug troubleshoot consult navigate
 """.split())
+# Verbs that are nouns or adjectives as often ("Check failed: …", "Read errors have increased", "Open file
+# descriptors are at 95%"): advice only when what follows is what an instruction is about ("Check the …",
+# "Query 'max_over_time(…)' to see…", "Run this command").
+_ADVICE_IF_OBJECT = frozenset("check query see run make read remove delete increase reduce fix resolve open use".split())
+_OBJECT_OPENINGS = frozenset("the a an this that these those its their your if whether for with all any each which "
+                             "why how what whose".split())
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'`(]?[A-Z])")
 
 
@@ -155,9 +160,17 @@ def without_advice(text: str) -> str:
     'Pod restarted 5 times in the last 24h.'
     """
     sentences = _SENTENCE_END.split(text)
-    kept = sentences[:1] + [sentence for sentence in sentences[1:]
-                            if sentence.split()[0].strip("\"'`(*_").lower() not in _ADVICE_OPENINGS]
-    return " ".join(kept)
+    return " ".join(sentences[:1] + [sentence for sentence in sentences[1:] if not _is_advice(sentence)])
+
+
+def _is_advice(sentence):
+    first, *rest = sentence.split() or [""]
+    word = first.strip("\"'`(*_").lower()
+    if word in _ADVICE_OPENINGS:
+        return True
+    following = rest[0] if rest else ""
+    return word in _ADVICE_IF_OBJECT and (following[:1] in "\"'`" and following != "" or
+                                          following.strip("\"'`*_").lower() in _OBJECT_OPENINGS)
 
 
 @functools.lru_cache(maxsize=8192)  # a runbook's name and Meaning are read again for every alert it is a candidate for

@@ -112,6 +112,11 @@ def test_the_share_of_a_quota_a_title_says_is_the_condition_quota_alerts_name(ti
      "Storage client heartbeat missed. Client might have lost network connectivity."),
     ("Check failed: disk sda is degraded. Ensure the RAID controller is healthy.", "Check failed: disk sda is degraded."),
     ("Version 4.2.1 is out of date", "Version 4.2.1 is out of date"),
+    # A word that opens instructions as often opens a statement: only an instruction's object makes it advice.
+    ("Disk sda is degraded. Read errors have increased.", "Disk sda is degraded. Read errors have increased."),
+    ("Node exporter is down. Open file descriptors are at 95%.", "Node exporter is down. Open file descriptors are at 95%."),
+    ("Job failed.\nCheck failed: disk degraded", "Job failed. Check failed: disk degraded"),
+    ("Job failed. Check the pod's logs. Run this to retry.", "Job failed."),
 ])
 def test_a_descriptions_advice_to_the_reader_is_not_part_of_its_condition(text, condition):
     assert without_advice(text) == condition
