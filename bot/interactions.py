@@ -171,8 +171,9 @@ class Interactions:
     def _runbook_named(self, name):
         """(alert name, url) of the runbook a choice names, or None when no runbook answers to it."""
         index = self._index()
-        docs = index.runbooks_named(name_key(name or ""))
-        return (own_name(index, docs[0]), index.runbook(docs[0]).record.url) if docs else None
+        with index.locked_for_match():  # a patch meanwhile could remove the runbook found
+            docs = index.runbooks_named(name_key(name or ""))
+            return (own_name(index, docs[0]), index.runbook(docs[0]).record.url) if docs else None
 
     def _record(self, alert, voter, voter_name, verdict, chosen, message_ts, message=None):
         chosen_alert, chosen_url = chosen or (None, None)

@@ -209,6 +209,16 @@ def test_a_name_spelled_out_in_words_needs_the_runbooks_name_word_for_word(db):
     assert match_alert(load_index(db), "CoreDNS answers with many errors").matched == "CoreDNSErrorsHigh"
 
 
+def test_a_long_running_processs_index_is_kept_out_of_the_cyclic_collectors_passes(kb):
+    import gc
+    gc.unfreeze()
+    LiveIndex(check_seconds=0).current(kb)
+    try:
+        assert gc.get_freeze_count() > 0  # the index built, and all before it, frozen
+    finally:
+        gc.unfreeze()
+
+
 def test_the_live_index_follows_a_runbook_changed_on_the_site_without_a_restart(kb):
     runbooks = LiveIndex(check_seconds=0)
     assert match_alert(runbooks.current(kb), "[FIRING:1] KafkaConsumerLagHigh").matched is None
