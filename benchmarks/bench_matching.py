@@ -23,7 +23,8 @@ from benchmarks.bench_database import fresh_database
 from benchmarks.labelled_alerts import PAGERDUTY_BOT_ID, labelled_set
 from bot.recognition import recognise_alert
 from matching.knowledge_base import load_index
-from matching.matcher import DEFAULT_THRESHOLD, RELATED_FLOOR, RELATED_LIMIT, match_alert
+from matching.matcher import DEFAULT_THRESHOLD, RELATED_FLOOR, RELATED_LIMIT, WORDS_ONLY_THRESHOLD, match_alert
+from matching.semantics import installed_vectors
 from tests.corpus_runbooks import corpus_rows, load_corpus
 
 
@@ -102,7 +103,8 @@ def print_errors(judged):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
+    parser.add_argument("--threshold", type=float, default=None,
+                        help="confidence needed to answer (default: the matcher's own for the model installed, as the bot's)")
     parser.add_argument("--sweep", action="store_true",
                         help="also report thresholds 0.3 .. 0.8 on each part (tune only on the tuning half)")
     parser.add_argument("--dump", help="write the set as console lines (JSON per line) to this file")
@@ -124,7 +126,9 @@ def main(argv=None):
         started = time.perf_counter()
         results = run_set(conn, items)
         print(f"matched {len(items)} messages in {time.perf_counter() - started:.1f} s")
-    report(results, args.threshold, args.show_errors)
+    threshold = args.threshold if args.threshold is not None else (
+        DEFAULT_THRESHOLD if installed_vectors() is not None else WORDS_ONLY_THRESHOLD)
+    report(results, threshold, args.show_errors)
     if args.sweep:
         for half in ("tune", "held_out", "fresh", "blind"):
             for threshold in (0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7, 0.8):

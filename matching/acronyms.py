@@ -42,7 +42,7 @@ def defined_acronyms(text: str) -> set[tuple[tuple[str, ...], str]]:
 def acronyms_said(words: Iterable[str], defined: Mapping[str, set[tuple[tuple[str, ...], str]]]) -> list[str]:
     """The acronyms whose long form `words` (lower case, in order) say word for word, glue words left
     out; `defined` maps a long form's first word to its (long form, acronym) entries."""
-    content = [word for word in words if word not in STOP_WORDS]
+    content = [word for word in words if word not in STOP_WORDS and word.isalpha()]  # as `defined_acronyms` reads
     said = []
     for start, word in enumerate(content):
         for long_form, acronym in defined.get(word, ()):

@@ -64,7 +64,7 @@ _HYPHENATED = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z][A-Za-z0-9]*){2,}$")
 _TOKEN_EDGES = "\"'`“”‘’()[]{}<>,;:!?*.~"
 _VERBATIM_WORD = re.compile(r"[a-z0-9]+")
 # What counts firings and incidents ("[FIRING:2]", "#4821", "Triggered 95357:") says no variant's number.
-_COUNTS = re.compile(r"\[(?:firing|resolved):\s*\d+\]|#\d+|^\W*(?:(?:re-?)?triggered|acknowledged|resolved)\W+\d+",
+_COUNTS = re.compile(r"\[(?:firing|resolved):\s*\d+\]|#\d+|^\W*(?:(?:re-?)?triggered|acknowledged|resolved)\W+\d+(?![\d.]|\s?%)",
                      re.IGNORECASE)
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s?%")
 # Words by which sibling alerts' names tell apart what is wrong or where (`_Said.told_apart`): of two names
