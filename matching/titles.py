@@ -218,7 +218,8 @@ def _normalised(title):
 
 def _normalise(title, is_word):
     text = unicodedata.normalize("NFKC", str(title or ""))
-    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cc") or ch in "\t\n")
+    if not text.isprintable():  # most titles are: the look at each character's category is for the rest
+        text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cc") or ch in "\t\n")
     text = _strip_decorations(" ".join(text.split()))
     tokens = [kept for kept in map(_kept_token, _without_label_values(text.split(), is_word)) if kept]
     while tokens and tokens[-1].lower() in _DANGLING:
