@@ -441,12 +441,27 @@ def _quoted_first(index, scored, family, said, vetoed):
         return None  # a warning's runbook quoting the critical alert's sentence but for its threshold
     if any(doc in said.told_apart(other) for other in said.name_recall if other != doc):
         return None  # the message says the word, severity or threshold of a sibling, and not the quoting one's
+    if _subject_unquoted(index, doc, said):
+        return None  # "PVC … utilization has crossed 85%. Free up some space…" quoted by a storage cluster's runbook
     sibling = family[0][0]
     if sibling not in (scored[0][0], doc):
         naming = set(described_terms(own_name(index, sibling))) - set(described_terms(own_name(index, doc)))
         if not naming <= set(described_terms(" ".join(said.quotation[doc].words))):
             return None
     return [(doc, max(sure, QUOTED_CONFIDENCE), evidence), *scored[:position], *scored[position + 1:]]
+
+
+def _subject_unquoted(index, doc, said):
+    """The message's subject (its first word) is outside the quoted run, and the quoting runbook never uses
+    it in any of its forms while other runbooks do: the same sentence about another thing."""
+    quoted = set(described_terms(" ".join(said.quotation[doc].words)))
+    for word in said.reading.split()[:1]:  # the next is as often a label value ("ObjectBucketClaim artifacts …")
+        # A word in any of its forms ("ObjectBucketClaim": object, bucket, claim, or obc) is said if one is.
+        forms = index.as_written(described_terms(word))
+        if forms and all(term not in quoted and not index.has_term(doc, term) and index.document_frequency(term)
+                         for term in forms):
+            return True
+    return False
 
 
 def _most_specific_first(index, scored, query):
@@ -521,6 +536,7 @@ class _Said:
 
     def __init__(self, index, title, query, reading, hits):
         self.query = query
+        self.reading = reading
         alert_vector = index.embed_alert(reading)
         self.similarity = (None if alert_vector is None else
                            dict(zip((doc for doc, _ in hits), index.similarities([doc for doc, _ in hits], alert_vector))))

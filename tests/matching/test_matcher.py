@@ -278,6 +278,20 @@ def test_words_both_sibling_runbooks_say_are_no_quotation(db):
     assert match.confidence < QUOTED_CONFIDENCE
 
 
+def test_a_quotation_of_a_sentence_about_another_subject_is_no_answer(db):
+    # kube-prometheus' volume alert and ODF's cluster alert share their sentence but for what it is about.
+    load_samples(db, {**SAMPLE_RUNBOOKS, **QUOTING_RUNBOOKS, "PersistentVolumeUsageCritical": (
+        "A PVC (a claimed volume) is almost full.", "1. Expand the PVC.")})
+    index = load_index(db)
+    volume = match_alert(index, "PVC prometheus-db-0 utilization has crossed 85% and will become read-only now. Free up "
+                                "some space or expand the PVC immediately.", threshold=0.0)
+    assert volume.confidence < QUOTED_CONFIDENCE  # no quotation: ranked on its words like any other message
+    # The subject said by the quoting runbook: its quotation answers.
+    cluster = match_alert(index, "Storage cluster utilization has crossed 85% and will become read-only now. Free up "
+                                 "some space or expand the storage cluster immediately.")
+    assert cluster.matched == "CephClusterReadOnly" and cluster.confidence >= QUOTED_CONFIDENCE
+
+
 def test_a_quotation_is_one_run_of_words_in_one_place():
     text = ("a", "b", "x", "b", "c")  # "a b" and "b c", never "a b c"
     quotable = text, {word: [place for place, said in enumerate(text) if said == word] for word in text}
