@@ -91,6 +91,9 @@ _RULES = [(re.compile(pattern), replacement) for pattern, replacement in (
     (r"\b(?:inconsistent|inconsistency|different|differ|differs|differing)\b", "mismatch"),
     # *RolloutStuck: a rollout that "has not finished or progressed" is stuck.
     (r"\b(?:has|have) not (?:finished|progressed|completed)(?: or (?:finished|progressed|completed))?\b", "stuck"),
+    # Data not brought up to date "for too long" is what names call "Stale" (NorthboundStale, SouthboundStale).
+    (r"\b(?:has|have) not (?:successfully )?(?:synced|synchronized|synchronised|updated|refreshed)\b(.*?)\bfor too long\b",
+     r"stale\1"),
     # Readiness: "unready", "non-ready state", "NotReady".
     (r"\b(?:unready|non ready|notready)\b", "not ready"),
     # Clock: "out of sync by more than 0.05s" is what a skew alert says.

@@ -58,6 +58,11 @@ def test_both_spellings_of_one_condition_meet():
     assert plain_words("kube node not ready") == plain_words("kube node unready")
     assert plain_words("  spaced   words ") == "spaced words"
     assert plain_words("ceph mgr is absent") == plain_words("ceph manager is not running") == "ceph mgr down"
+    # Not brought up to date for too long is stale; not synced, without "for too long", is another condition.
+    assert plain_words("controller has not successfully synced any changes to the northbound database for too long") \
+        == "controller stale any changes to the northbound database"
+    assert plain_words("the cache has not been refreshed") == "the cache has not been refreshed"
+    assert plain_words("node clock has not synced") == "node clock has not synced"
     assert plain_words("the volume has status failed") == "the volume has status errors"
     assert plain_words("object storage daemons") == plain_words("OSDs".lower()) == "osd"
 
