@@ -157,7 +157,8 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'`(]?[A-Z])")
 
 
 def without_advice(text: str) -> str:
-    """The text without the sentences after its first that open with an instruction (see _ADVICE_OPENINGS).
+    """The text without the sentences after its first that open with an instruction (see _ADVICE_OPENINGS)
+    or say what may follow (_SPECULATION).
 
     >>> without_advice("Pod restarted 5 times in the last 24h. Investigate stability.")
     'Pod restarted 5 times in the last 24h.'
@@ -166,7 +167,14 @@ def without_advice(text: str) -> str:
     return " ".join(sentences[:1] + [sentence for sentence in sentences[1:] if not _is_advice(sentence)])
 
 
+# A later sentence that says what may follow ("Insufficient IPv4 subnets could result in failure of new pods.",
+# "This may be a symptom of network connectivity issues…") is the alert's impact, not its condition.
+_SPECULATION = re.compile(r"\b(?:may|might|could|would|can)\b", re.IGNORECASE)
+
+
 def _is_advice(sentence):
+    if _SPECULATION.search(sentence):
+        return True
     first, *rest = sentence.split() or [""]
     word = first.strip("\"'`(*_").lower()
     if word in _ADVICE_OPENINGS:

@@ -113,8 +113,13 @@ def test_the_share_of_a_quota_a_title_says_is_the_condition_quota_alerts_name(ti
     ("Job x failed to complete. Removing failed job after investigation should clear this alert.",
      "Job x failed to complete."),
     # A later sentence that says more of the condition stays, and so does a first sentence of any kind.
-    ("Storage client heartbeat missed. Client might have lost network connectivity.",
-     "Storage client heartbeat missed. Client might have lost network connectivity."),
+    ("Storage client heartbeat missed. The client lost its network connectivity.",
+     "Storage client heartbeat missed. The client lost its network connectivity."),
+    ("Utilization has crossed 75% and may become read-only at 85%.", "Utilization has crossed 75% and may become read-only at 85%."),
+    # One that says what may follow is the alert's impact.
+    ("More than 80% of IPv4 subnets are used. Insufficient IPv4 subnets could result in failure of new pods.",
+     "More than 80% of IPv4 subnets are used."),
+    ("Targets have been unreachable. This may be a symptom of network connectivity issues.", "Targets have been unreachable."),
     ("Check failed: disk sda is degraded. Ensure the RAID controller is healthy.", "Check failed: disk sda is degraded."),
     ("Version 4.2.1 is out of date", "Version 4.2.1 is out of date"),
     # A word that opens instructions as often opens a statement: only an instruction's object makes it advice.
