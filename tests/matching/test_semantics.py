@@ -86,8 +86,9 @@ def test_a_patched_runbook_gets_its_own_vector(small_model):
     assert after > before + 0.2
 
 
-def test_a_page_copied_from_a_sibling_is_named_for_its_file_when_the_sibling_owns_the_heading():
-    # PrometheusRemoteWriteBehind.md upstream still carries the heading of the page it was copied from.
+def copied_page():
+    """(sibling, copy, the copy's page): PrometheusRemoteWriteBehind.md upstream still carries the heading of
+    the page it was copied from."""
     sibling = record(1, "PrometheusRemoteStorageFailures", "Prometheus fails to send samples to remote storage.")
     page = "https://runbooks.example.test/PrometheusRemoteWriteBehind.md"
     copied = RunbookRecord(
@@ -95,6 +96,11 @@ def test_a_page_copied_from_a_sibling_is_named_for_its_file_when_the_sibling_own
         url=page, kind="runbook", meaning="Prometheus remote write is behind.", body="Check the remote storage.",
         names=((name_key(sibling.alert_name), sibling.alert_name, "title"),
                (name_key("PrometheusRemoteWriteBehind"), "PrometheusRemoteWriteBehind", "slug")))
+    return sibling, copied, page
+
+
+def test_a_page_copied_from_a_sibling_is_named_for_its_file_when_the_sibling_owns_the_heading():
+    sibling, copied, page = copied_page()
     match = match_alert(RunbookIndex([sibling, copied]), "Prometheus k8s-0 remote write is 32.9s behind")
     assert (match.matched, match.url) == ("PrometheusRemoteWriteBehind", page)
     # Alone, with no sibling named for the heading, the heading's name stands.
@@ -103,13 +109,7 @@ def test_a_page_copied_from_a_sibling_is_named_for_its_file_when_the_sibling_own
 
 
 def test_a_copied_pages_own_name_follows_the_sibling_page_coming_and_going():
-    sibling = record(1, "PrometheusRemoteStorageFailures", "Prometheus fails to send samples to remote storage.")
-    page = "https://runbooks.example.test/PrometheusRemoteWriteBehind.md"
-    copied = RunbookRecord(
-        runbook_id=2, page_url=page, title="Prometheus Remote Write Behind", alert_name=sibling.alert_name,
-        url=page, kind="runbook", meaning="Prometheus remote write is behind.", body="Check the remote storage.",
-        names=((name_key(sibling.alert_name), sibling.alert_name, "title"),
-               (name_key("PrometheusRemoteWriteBehind"), "PrometheusRemoteWriteBehind", "slug")))
+    sibling, copied, page = copied_page()
     index = RunbookIndex([copied], vectors=None)
     (doc,) = index.runbooks_at(page)
     assert own_name(index, doc) == sibling.alert_name
