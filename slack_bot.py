@@ -94,6 +94,7 @@ def run_slack(args: argparse.Namespace, config: utils.Config, transport: str, se
     pacer = channel_pacer(config.number("SLACK_POSTS_PER_SECOND", 1 / SECONDS_BETWEEN_POSTS, minimum=0, maximum=100))
     handler = AlertHandler(database, settings, slack_poster(client, pacer),
                            None if args.once else told_of_alerts(status, catching_up))
+    handler.runbooks.keep_out_of_the_collector()  # a long-running bot: no collector pauses over its index
     handler.load_runbooks()
     catch_up(client, handler, settings.channels)
     if args.once:

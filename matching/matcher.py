@@ -13,7 +13,7 @@ from matching.index import RunbookIndex
 from matching.lessons import NOTHING_TAUGHT, Lessons
 from matching.names import AnyOf, atoms_of, name_mentions
 from matching.rule_book import link_key, link_name
-from matching.text import described_terms, phrase_pairs, plain_key, stem, words_of
+from matching.text import STOP_WORDS, described_terms, phrase_pairs, plain_key, stem, words_of
 from matching.titles import (
     alert_key,
     name_key,
@@ -64,7 +64,7 @@ _HYPHENATED = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z][A-Za-z0-9]*){2,}$")
 _TOKEN_EDGES = "\"'`“”‘’()[]{}<>,;:!?*.~"
 _VERBATIM_WORD = re.compile(r"[a-z0-9]+")
 # What counts firings and incidents ("[FIRING:2]", "#4821", "Triggered 95357:") says no variant's number.
-_COUNTS = re.compile(r"\[(?:firing|resolved):\s*\d+\]|#\d+|^\W*(?:(?:re-?)?triggered|acknowledged|resolved)\W+\d+(?![\d.]|\s?%)",
+_COUNTS = re.compile(r"\[(?:firing|resolved):\s*\d+\]|#\d+|^\W*(?:(?:re-?)?triggered|acknowledged|resolved)\W+\d+(?!\d|\.\d|\s?%)",
                      re.IGNORECASE)
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s?%")
 # Words by which sibling alerts' names tell apart what is wrong or where (`_Said.told_apart`): of two names
@@ -452,14 +452,16 @@ def _quoted_first(index, scored, family, said, vetoed):
 
 
 def _subject_unquoted(index, doc, said):
-    """The message's subject (its first word) is outside the quoted run, and the quoting runbook never uses
-    it in any of its forms while other runbooks do: the same sentence about another thing."""
+    """The message's subject (its first word, glue left out) is outside the quoted run, and the quoting
+    runbook never uses it in any of its forms while another candidate does: the same sentence about
+    another thing."""
     quoted = set(described_terms(" ".join(said.quotation[doc].words)))
-    for word in said.reading.split()[:1]:  # the next is as often a label value ("ObjectBucketClaim artifacts …")
+    words = [word for word in said.reading.split() if word.lower() not in STOP_WORDS]
+    for word in words[:1]:  # the next is as often a label value ("ObjectBucketClaim artifacts …")
         # A word in any of its forms ("ObjectBucketClaim": object, bucket, claim, or obc) is said if one is.
         forms = index.as_written(described_terms(word))
-        if forms and all(term not in quoted and not index.has_term(doc, term) and index.document_frequency(term)
-                         for term in forms):
+        if forms and all(term not in quoted and not index.has_term(doc, term) and any(
+                index.has_term(other, term) for other in said.name_recall if other != doc) for term in forms):
             return True
     return False
 

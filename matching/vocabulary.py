@@ -92,7 +92,8 @@ _RULES = [(re.compile(pattern), replacement) for pattern, replacement in (
     # *RolloutStuck: a rollout that "has not finished or progressed" is stuck.
     (r"\b(?:has|have) not (?:finished|progressed|completed)(?: or (?:finished|progressed|completed))?\b", "stuck"),
     # Data not brought up to date "for too long" is what names call "Stale" (NorthboundStale, SouthboundStale).
-    (r"\b(?:has|have) not (?:successfully )?(?:synced|synchronized|synchronised|updated|refreshed)\b(.*?)\bfor too long\b",
+    # ("synchronized" is "sync" by now, see above; the words between are few, one clause's).
+    (r"\b(?:has|have) not (?:been )?(?:successfully )?(?:sync|synced|updated|refreshed)\b((?: \w+){0,6}?) for too long\b",
      r"stale\1"),
     # Readiness: "unready", "non-ready state", "NotReady".
     (r"\b(?:unready|non ready|notready)\b", "not ready"),
@@ -169,7 +170,8 @@ def without_advice(text: str) -> str:
 
 # A later sentence that says what may follow ("Insufficient IPv4 subnets could result in failure of new pods.",
 # "This may be a symptom of network connectivity issues…") is the alert's impact, not its condition.
-_SPECULATION = re.compile(r"\b(?:may|might|could|would|can)\b", re.IGNORECASE)
+# Not "could not" / "can't" (a failure, said), nor the month ("last ran on 3 May 2024").
+_SPECULATION = re.compile(r"(?<!\d )\b(?:[Mm]ay|[Mm]ight|[Cc]ould|[Ww]ould|[Cc]an)\b(?!['’]t\b|\s+not\b)")
 
 
 def _is_advice(sentence):

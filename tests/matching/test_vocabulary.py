@@ -61,7 +61,10 @@ def test_both_spellings_of_one_condition_meet():
     # Not brought up to date for too long is stale; not synced, without "for too long", is another condition.
     assert plain_words("controller has not successfully synced any changes to the northbound database for too long") \
         == "controller stale any changes to the northbound database"
+    assert plain_words("the feed has not been updated for too long") == "the feed stale"
     assert plain_words("the cache has not been refreshed") == "the cache has not been refreshed"
+    assert plain_words("the node has not updated its status and the job has been running for too long") \
+        == "the node has not updated its status and the job has been running for too long"  # another clause
     assert plain_words("node clock has not synced") == "node clock has not synced"
     assert plain_words("the volume has status failed") == "the volume has status errors"
     assert plain_words("object storage daemons") == plain_words("OSDs".lower()) == "osd"
@@ -115,8 +118,13 @@ def test_the_share_of_a_quota_a_title_says_is_the_condition_quota_alerts_name(ti
     # A later sentence that says more of the condition stays, and so does a first sentence of any kind.
     ("Storage client heartbeat missed. The client lost its network connectivity.",
      "Storage client heartbeat missed. The client lost its network connectivity."),
-    ("Utilization has crossed 75% and may become read-only at 85%.", "Utilization has crossed 75% and may become read-only at 85%."),
+    ("Utilization may become read-only at 85%. Storage is degraded.", "Utilization may become read-only at 85%. Storage is degraded."),
+    # A failure said with a modal, and a date, are no speculation.
+    ("Alertmanager is failing. Prometheus could not send 12 alerts.", "Alertmanager is failing. Prometheus could not send 12 alerts."),
+    ("Pods are pending. The pod can't be scheduled.", "Pods are pending. The pod can't be scheduled."),
+    ("Backup failed. The job last ran on 3 May 2024.", "Backup failed. The job last ran on 3 May 2024."),
     # One that says what may follow is the alert's impact.
+    ("Storage client heartbeat missed. Client might have lost network connectivity.", "Storage client heartbeat missed."),
     ("More than 80% of IPv4 subnets are used. Insufficient IPv4 subnets could result in failure of new pods.",
      "More than 80% of IPv4 subnets are used."),
     ("Targets have been unreachable. This may be a symptom of network connectivity issues.", "Targets have been unreachable."),
