@@ -189,6 +189,7 @@ def _without_label_values(tokens, is_word=None):
     return [token for index, token in enumerate(tokens) if index not in dropped]
 
 
+@functools.lru_cache(maxsize=65536)  # words recur across titles ("is", "Triggered", "pod", …)
 def _kept_token(raw):
     token = raw.strip(_PUNCTUATION)
     if not token or is_varying_part(token) or token.lower() in ENVIRONMENT_WORDS or _LABEL_PAIR.match(token):
