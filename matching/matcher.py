@@ -451,12 +451,16 @@ def _quoted_first(index, scored, family, said, vetoed):
     return [(doc, max(sure, QUOTED_CONFIDENCE), evidence), *scored[:position], *scored[position + 1:]]
 
 
+# Words a title template may open with before its subject ("Critical: Storage cluster utilization …").
+_MARK_WORDS = frozenset("critical warning warn info error alert alarm firing resolved triggered".split())
+
+
 def _subject_unquoted(index, doc, said):
     """The message's subject (its first word, glue left out) is outside the quoted run, and the quoting
     runbook never uses it in any of its forms while another candidate does: the same sentence about
     another thing."""
     quoted = set(described_terms(" ".join(said.quotation[doc].words)))
-    words = [word for word in said.reading.split() if word.lower() not in STOP_WORDS]
+    words = [word for word in said.reading.split() if word.lower() not in STOP_WORDS | _MARK_WORDS]
     for word in words[:1]:  # the next is as often a label value ("ObjectBucketClaim artifacts …")
         # A word in any of its forms ("ObjectBucketClaim": object, bucket, claim, or obc) is said if one is.
         forms = index.as_written(described_terms(word))

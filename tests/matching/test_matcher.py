@@ -291,9 +291,12 @@ def test_a_quotation_of_a_sentence_about_another_subject_is_no_answer(db):
                                 "some space or expand the PVC immediately.", threshold=0.0)
     assert volume.confidence < QUOTED_CONFIDENCE  # no quotation: ranked on its words like any other message
     # The subject said by the quoting runbook: its quotation answers.
-    cluster = match_alert(index, "Storage cluster utilization has crossed 85% and will become read-only now. Free up "
-                                 "some space or expand the storage cluster immediately.")
-    assert cluster.matched == "CephClusterReadOnly" and cluster.confidence >= QUOTED_CONFIDENCE
+    for title in ("Storage cluster utilization has crossed 85% and will become read-only now. Free up some space or "
+                  "expand the storage cluster immediately.",
+                  "Critical: Storage cluster utilization has crossed 85% and will become read-only now. Free up some "
+                  "space or expand the storage cluster immediately."):
+        cluster = match_alert(index, title)
+        assert cluster.matched == "CephClusterReadOnly" and cluster.confidence >= QUOTED_CONFIDENCE
 
 
 def test_a_quotation_is_one_run_of_words_in_one_place():
