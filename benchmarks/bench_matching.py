@@ -23,7 +23,7 @@ from benchmarks.bench_database import fresh_database
 from benchmarks.labelled_alerts import PAGERDUTY_BOT_ID, labelled_set
 from bot.recognition import recognise_alert
 from matching.knowledge_base import load_index
-from matching.matcher import DEFAULT_THRESHOLD, RELATED_FLOOR, RELATED_LIMIT, WORDS_ONLY_THRESHOLD, match_alert
+from matching.matcher import RELATED_FLOOR, RELATED_LIMIT, match_alert, threshold_for
 from matching.semantics import installed_vectors
 from tests.corpus_runbooks import corpus_rows, load_corpus
 
@@ -126,8 +126,7 @@ def main(argv=None):
         started = time.perf_counter()
         results = run_set(conn, items)
         print(f"matched {len(items)} messages in {time.perf_counter() - started:.1f} s")
-    threshold = args.threshold if args.threshold is not None else (
-        DEFAULT_THRESHOLD if installed_vectors() is not None else WORDS_ONLY_THRESHOLD)
+    threshold = args.threshold if args.threshold is not None else threshold_for(installed_vectors() is not None)
     report(results, threshold, args.show_errors)
     if args.sweep:
         for half in ("tune", "held_out", "fresh", "blind"):

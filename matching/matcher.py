@@ -124,7 +124,12 @@ class Match:
 
 def model_threshold(index: RunbookIndex) -> float:
     """The threshold chosen for the confidence model the index ranks with (see DEFAULT_THRESHOLD)."""
-    return DEFAULT_THRESHOLD if index.vectors is not None else WORDS_ONLY_THRESHOLD
+    return threshold_for(has_meanings=index.vectors is not None)
+
+
+def threshold_for(has_meanings: bool) -> float:
+    """DEFAULT_THRESHOLD with the word-meaning model, WORDS_ONLY_THRESHOLD without it."""
+    return DEFAULT_THRESHOLD if has_meanings else WORDS_ONLY_THRESHOLD
 
 
 def alert_key_reader(index: RunbookIndex, threshold: float | None = None,
