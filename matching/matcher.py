@@ -18,6 +18,7 @@ from matching.titles import (
     alert_key,
     name_key,
     name_words,
+    names_a_node,
     names_label_values,
     normalise_alert_title,
     without_decorations,
@@ -86,6 +87,8 @@ _NEGATIONS_IN_NAMES = frozenset(("no", "not"))
 _CONDITIONS = frozenset(described_terms(
     "down errors failing slow latency high low full filling crash looping restarting ready mismatch expiration "
     "stuck lag behind flapping skew overcommitted exceeded throttling unavailable unreachable degraded missing near"))
+# Words that already name what a node's host name would (`names_a_node`).
+_NODE_WORDS = frozenset("node nodes kubelet host hosts machine instance".split())
 _NEGATION_TERMS = frozenset(stem(word) for word in
                             "no not none without cannot unable lost never zero down absent missing".split())
 
@@ -359,6 +362,9 @@ def _ranked_candidates(index, title):
     reading = without_circumstances(reading) or reading
     # The cleaner has dropped the figures; the share of a quota a description says is its condition, in words.
     reading = f"{reading} {quota_condition(title)}".strip()
+    # The cleaner drops a node's host name as a label value; it was the description's subject.
+    if names_a_node(spoken) and not _NODE_WORDS & set(words_of(reading)):
+        reading = f"{reading} node"
     # A component spelled out that runbooks name by its acronym ("MachineConfigController": MCCDrainError).
     reading = " ".join([reading, *index.acronyms_said(words_of(reading))])
     query = list(dict.fromkeys(index.as_written(described_terms(reading))))

@@ -149,6 +149,16 @@ def test_a_descriptions_advice_to_the_reader_does_not_weaken_its_match(db):
     assert advised.confidence == plain.confidence
 
 
+def test_a_description_naming_its_node_by_host_name_is_read_as_about_a_node(db):
+    # "{{ $labels.node }} has been unready…": the cleaner drops the host name as a label value, which
+    # left nothing to tell the node's alert from the pod's.
+    load_samples(db, {"KubeNodeNotReady": ("A node has not been ready for more than 15 minutes.", "1. Check the kubelet."),
+                      "KubePodNotReady": ("A pod has not been ready for more than 15 minutes.", "1. Describe the pod.")})
+    match = match_alert(load_index(db), "ip-10-0-149-54.us-east-2.compute.internal has been unready for more "
+                                        "than 15 minutes.")
+    assert match.matched == "KubeNodeNotReady" and match.found
+
+
 def test_a_summary_saying_a_name_in_the_vocabularys_words_names_it_when_the_name_reads_so_too(db):
     # Both sides are worded the same: "has disappeared from Prometheus target discovery" and "is absent"
     # are both "down", so the summary says CephMgrIsAbsent although it shares only two words with it.

@@ -1,7 +1,7 @@
 """normalise_alert_title / alert_key / name_key: one alert, one key, however it was decorated."""
 import pytest
 
-from matching.titles import alert_key, name_key, name_words, normalise_alert_title
+from matching.titles import alert_key, name_key, name_words, names_a_node, normalise_alert_title
 
 
 @pytest.mark.parametrize("title, expected", [
@@ -114,3 +114,19 @@ def test_titles_in_letters_beyond_ascii_keep_their_words_and_differ():
     keys = {alert_key(title) for title in ("Сервис недоступен", "ディスク容量不足", "サービス停止", "Échec de réplication")}
     assert keys == {"сервис недоступен", "ディスク容量不足", "サービス停止", "échec de réplication"}
     assert name_words("KubePodCrashLooping café") == ["kube", "pod", "crash", "looping", "café"]
+
+
+@pytest.mark.parametrize("title, node", [
+    ("ip-10-0-149-54.us-east-2.compute.internal has been unready for more than 15 minutes.", True),
+    ("ip-10-0-3-17.ec2.internal interface eth0 has encountered 412 receive errors", True),
+    ("gke-prod-pool-1-5704c290-cn8f:9100 interface bond0 has encountered receive errors", True),
+    ("aks-nodepool1-12345678-vmss000002 is unreachable", True),
+    ("Clock on worker-3.ocp-prod.example.internal is out of sync", True),
+    ("System load per core at 10.0.3.4:9100 has been above 2", True),
+    # A pod's, a member's or a bare address's name is not a node's.
+    ("Pod payments/api-7f9c4-x2b8k is crash looping", False),
+    ("etcd member etcd-0 has no leader", False),
+    ("Prometheus 10.128.14.109:9090 failed to send alerts", False),
+])
+def test_a_nodes_host_name_is_told_from_other_label_values(title, node):
+    assert names_a_node(title) is node
