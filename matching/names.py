@@ -131,7 +131,10 @@ def _is_mention(atoms, start, end, whole_title, name_vocabulary, prose_words):
     after = atoms[end] if end < len(atoms) else None
     # An identifier (a whole token: CamelCase, snake, kebab) is delimited by its own spelling; a
     # neighbour matters inside the same token, or in the same phrase around a name spelled out in words.
-    spelled_out = len({atom.token for atom in run}) > 1 or (len(run) == 1 and not _looks_compound(run[0].text))
+    # A name run together in one word ("kubecontainerwaiting", no word of names by itself) is as delimited
+    # as CamelCase: "taking kubecontainerwaiting, will update" is not CephPGRepairTakingTooLong's "taking".
+    spelled_out = len({atom.token for atom in run}) > 1 or (
+        len(run) == 1 and not _looks_compound(run[0].text) and run[0].text.lower() in name_vocabulary)
     if len(run) > 1 and len({atom.token for atom in run}) == 1 and _longer_in_its_token(atoms, start, end,
                                                                                        name_vocabulary):
         return False

@@ -15,7 +15,8 @@ from collections.abc import Callable
 # changes, figures with "+" and "pct", a cluster's name after "cluster" (2026-12-02).  3: words in letters
 # beyond ASCII are words ("Сервис недоступен" was "unknown", like every title without a Latin letter).
 # 4: the word after "in checkout namespace" is kept ("… in checkout namespace fails to reconcile").
-ALERT_KEY_VERSION = 4
+# 5: more regions' words are affixes ("prd_persistent_volume_filling_up_ca", "…-me-south-1").
+ALERT_KEY_VERSION = 5
 # The key of a title without a single word (only emoji, punctuation): many alerts share it.
 UNKNOWN_KEY = "unknown"
 
@@ -65,7 +66,9 @@ _HTTP_CLASS = re.compile(r"^\d(?:xx|\d\d)$", re.IGNORECASE)  # "5xx", "503": a m
 ENVIRONMENT_WORDS = frozenset(
     "prod production prd live staging stage stg dev development test qa uat preprod sandbox canary".split()
 )
-REGION_WORDS = frozenset("east west north south central northeast northwest southeast southwest us eu ap sa".split())
+# The cloud regions' words: AWS's us-east-1, ca-central-1, me-south-1, GCP's europe-west1, Azure's uksouth.
+REGION_WORDS = frozenset("east west north south central northeast northwest southeast southwest us eu ap sa ca me af "
+                         "il mx cn uk europe asia australia northamerica southamerica".split())
 _DANGLING = frozenset("on in at for from of to with by - – — : | ,".split())
 _PUNCTUATION = "\"'`“”‘’.,;:!?*_~()[]{}<>"
 # "gRPC", "eBPF", "mTLS": a lower-case letter before capitals is one word, as the names spell it (etcdGRPC…).

@@ -264,6 +264,26 @@ def test_a_run_together_name_in_a_sentence_is_no_word_of_prose():
     assert_answered_by_name("is kubedeploymentreplicasmismatch back on prod?", "KubeDeploymentReplicasMismatch")
 
 
+def test_a_run_together_name_is_not_extended_by_a_word_of_names_in_the_sentence():
+    # "not" is a word of NetworkAddonsConfigNotReady's name, but it stands apart from the run-together name.
+    assert "not" in INDEX.name_vocabulary
+    assert_answered_by_name("oh not kubedeploymentreplicasmismatch again, taking it", "KubeDeploymentReplicasMismatch")
+
+
+@pytest.mark.parametrize("title, name", [
+    ("node-down-ca-central-1", "NodeDown"),
+    ('INSUFFICIENT_DATA: "prd_node_down_ca" in Canada (Central)', "NodeDown"),
+    ("NodeDown-me-south-1", "NodeDown"),
+    ("node_down_europe_west1", "NodeDown"),
+])
+def test_a_cloud_regions_word_that_is_also_a_word_of_names_does_not_extend_a_name(title, name):
+    # A runbook named for a CA would make "ca" a word of alert names; joined to a name it is Canada's region.
+    index = RunbookIndex(RUNBOOKS + [runbook(12, "KubeletCAExpiration", "The kubelet's CA certificate expires soon.",
+                                             "1. Rotate the kubelet CA.")])
+    match = match_alert(index, title)
+    assert (match.matched, match.reason) == (name, "exact name"), title
+
+
 def test_a_message_naming_two_runbooks_lists_the_longer_name_first():
     assert mentions_in("kube-api-terminated-requests and Node Down both paged") == [
         "kubeapiterminatedrequests", "nodedown"]
