@@ -46,7 +46,7 @@ def run_set(conn, items):
     for index, item in enumerate(items):
         event = {"channel": "CBENCH", "ts": f"1700000000.{index:06d}", **item["event"]}
         alert = recognise_alert(event, pagerduty_bot_ids=(PAGERDUTY_BOT_ID,))
-        match = match_alert(runbooks, alert.title, threshold=0.0) if alert else None
+        match = match_alert(runbooks, alert.title, threshold=0.0, details=alert.details) if alert else None
         results.append((item, alert, match))
     return results
 

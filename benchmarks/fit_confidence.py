@@ -29,7 +29,7 @@ from bot.recognition import recognise_alert
 from matching import matcher
 from matching.confidence import BIAS, FEATURES, WEIGHTS, WORDS_ONLY_BIAS, WORDS_ONLY_WEIGHTS, confidence
 from matching.knowledge_base import load_index
-from matching.matcher import QUOTED_CONFIDENCE, Match, _named_match, _ranked_candidates
+from matching.matcher import QUOTED_CONFIDENCE, Match, _named_in_details, _named_match, _ranked_candidates
 from matching.titles import alert_key, normalise_alert_title
 
 CONFIDENCE_MODULE = Path(__file__).resolve().parents[1] / "matching" / "confidence.py"
@@ -51,7 +51,7 @@ def candidate_rows(index, items, names):
             rows.append(("not recognised", None))
             continue
         base = Match(title=alert.title, normalised=normalise_alert_title(alert.title), alert_key=alert_key(alert.title))
-        named = _named_match(index, base, index.rules)
+        named = _named_match(index, base, index.rules) or _named_in_details(index, base, alert.details)
         if named:
             rows.append(("named", is_right(named.matched, named.url, item["expected"], names)))
             continue

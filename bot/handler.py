@@ -149,7 +149,8 @@ class AlertHandler:
             return Outcome(False, Handled.CHANNEL_NOT_WATCHED)
         index = self.database.run(self.runbooks.current)
         lessons = self.database.run_statements(lambda conn: lessons_for(conn, alert_key(alert.title)))
-        match = match_alert(index, alert.title, settings.threshold, links=alert.runbook_links, lessons=lessons)
+        match = match_alert(index, alert.title, settings.threshold, links=alert.runbook_links, lessons=lessons,
+                            details=alert.details)
         event_id, new = self.database.run_statements(lambda conn: record_alert(conn, alert, match))
         wants_reply = alert.wants_reply and (match.found or settings.reply_when_no_runbook)
         if not new and (not wants_reply or self.database.run(

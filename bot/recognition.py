@@ -18,6 +18,7 @@ from bot.runbook_links import runbook_links
 # Slack's own cap on a message's text; anything longer is not a message Slack sent us.
 MAX_TEXT_CHARS = 40_000
 MAX_TITLE_CHARS = 300
+MAX_DETAILS_CHARS = 4000
 
 _INCIDENT_NUMBER = re.compile(r"(?:^|[\s\[(*_~])#(\d{1,9})\b")
 # Where PagerDuty puts its incident number, whoever relays the message: where the message starts, after an
@@ -61,6 +62,9 @@ class AlertMessage:
     incident_url: str | None
     edited: bool = False  # the app updated its message (message_changed): a status change of this alert
     runbook_links: tuple[str, ...] = ()  # runbook URLs the message carries itself (`bot.runbook_links`)
+    # All the message says, title included (attachment text and fields, the lines after the first): where an
+    # Alertmanager template puts the alert's name under a title like "Incident triggered by Alertmanager".
+    details: str = ""
 
     @property
     def incident_claims(self) -> list[str]:
@@ -295,4 +299,5 @@ def _alert_from(event, text, from_pagerduty):
         incident_id=incident_id.group(1) if incident_id else None,
         incident_url=url.group(0) if url else None,
         runbook_links=runbook_links(raw, _widgets(event)),
+        details=text[:MAX_DETAILS_CHARS],
     )

@@ -59,6 +59,9 @@ SUBJECT_WORDS = 2
 # An alert-like identifier: CamelCase of at least two word parts (snake and kebab are cut into atoms).
 _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9]*[a-z0-9][A-Z][A-Za-z0-9]*$")
 _SNAKE_NAME = re.compile(r"^[A-Za-z]+(?:_[A-Za-z]+){2,}$")
+# Where a message's details give an alert's name: "alertname=KubeQuotaExceeded", "alertname: X", "*Alert:* X".
+_NAME_FIELD = re.compile(r"\b(?:alert ?name|alert)\s*[=:]\s*\**\s*[\"'`]?([A-Za-z][\w.-]*)", re.IGNORECASE)
+_DETAIL_SEPARATORS = re.compile(r"[\s{}()\[\]<>|,;=\"`*]+")
 _UNIT = re.compile(r"^\d*[KMGTPE]i?B(?:ps|/s)?$")
 # A CloudWatch alarm or a hand-made monitor's name: "kube-deployment-rollout-stuck".
 _HYPHENATED = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z][A-Za-z0-9]*){2,}$")
@@ -151,14 +154,16 @@ def alert_key_reader(index: RunbookIndex, threshold: float | None = None,
 
 
 def match_alert(index: RunbookIndex, title: str, threshold: float | None = None,
-                links: tuple[str, ...] = (), lessons: Lessons = NOTHING_TAUGHT) -> Match:
+                links: tuple[str, ...] = (), lessons: Lessons = NOTHING_TAUGHT, details: str = "") -> Match:
     """The runbook for an alert title (a Match; `.found` is False when none is sure enough).
 
     In order, the first that answers: what the team taught about this alert (`lessons`); a runbook
     link the message carries (`links`); a runbook's name, or an alert rule's whose `runbook_url`
-    names the page; a rule's summary or description template the title was rendered from; the
-    fielded ranking and its confidence, answering from `threshold` on (None: the model's own,
-    `model_threshold`).  A runbook the team called wrong for it is never the answer."""
+    names the page; a rule's summary or description template the title was rendered from; a
+    runbook's name spelled as an identifier in the rest of the message (`details`: its attachments'
+    text and fields, its other lines); the fielded ranking and its confidence, answering from
+    `threshold` on (None: the model's own, `model_threshold`).  A runbook the team called wrong for
+    it is never the answer."""
     if threshold is None:
         threshold = model_threshold(index)
     normalised = normalise_alert_title(title)
@@ -166,20 +171,20 @@ def match_alert(index: RunbookIndex, title: str, threshold: float | None = None,
     if not str(title or "").strip():
         return base
     with index.locked_for_match():  # the docs monitor's next patch waits for this match (under a millisecond)
-        return _match(index, base, threshold, links, lessons)
+        return _match(index, base, threshold, links, lessons, details)
 
 
-def _match(index, base, threshold, links, lessons):
+def _match(index, base, threshold, links, lessons, details=""):
     taught = _taught_match(index, base, lessons)
     if taught:
         return taught
-    match = _untaught_match(index, base, threshold, links)
+    match = _untaught_match(index, base, threshold, links, details)
     if not lessons.rejects(match.matched):
         return match
     return _ranked_match(index, base, threshold, lessons)
 
 
-def _untaught_match(index, base, threshold, links):
+def _untaught_match(index, base, threshold, links, details=""):
     linked = _linked_match(index, base, links, "runbook link")
     if linked:
         return linked
@@ -187,7 +192,35 @@ def _untaught_match(index, base, threshold, links):
     if not len(index) and not rules.rule_count:
         return base
     return (_named_match(index, base, rules) or _rule_template_match(index, base, rules)
-            or _ranked_match(index, base, threshold))
+            or _named_in_details(index, base, details) or _ranked_match(index, base, threshold))
+
+
+def _named_in_details(index, base, details):
+    """A runbook's name the rest of the message spells as an identifier, when the title names none:
+    "*Alert:* KubeNodeUnreachable" or "alertname: etcdBackendQuotaLowSpace" in an attachment under
+    "Incident triggered by Alertmanager", `NodeFilesystemAlmostOutOfSpace{instance=…}` in a code block
+    below a person's line.  Only identifiers and `alertname` / `Alert:` values count there: the details'
+    prose (a summary, a service's or an assignee's name) is words, not a name.  A title holding an
+    identifier no runbook answers to is another alert's, whatever its details say."""
+    if not details or _message_flags(index, base.title, base.normalised)[0]:
+        return None
+    for candidate in dict.fromkeys(_identifiers_in(details)):
+        for mention in name_mentions(candidate, index.known_keys, index.name_vocabulary, index.prose_words,
+                                     index.key_starts):
+            docs = index.runbooks_named(mention.key)
+            if docs:
+                return _with_runbook(base, index.runbook(docs[0]), 1.0, "name in the message", (),
+                                     matched=own_name(index, docs[0]))
+    return None
+
+
+def _identifiers_in(text):
+    """The values of an alert's name field, then every identifier-shaped token (CamelCase, snake, kebab)."""
+    yield from _NAME_FIELD.findall(text)
+    for token in _DETAIL_SEPARATORS.split(text):
+        token = token.strip(".:!?…'’")
+        if _IDENTIFIER.match(token) or _SNAKE_NAME.match(token) or _HYPHENATED.match(token):
+            yield token
 
 
 def _taught_match(index, base, lessons):

@@ -28,6 +28,9 @@ MAX_RUN_ATOMS = 12
 KEY_START_CHARS = 16
 MONITOR_SUFFIXES = frozenset(("alert", "alarm"))
 _ATOM_SPLIT = re.compile(r"[-_./:|@=+()\[\]{}<>]+")
+_ATOM_SPLIT_KEEPING = re.compile(f"({_ATOM_SPLIT.pattern})")
+_NAME_JOINERS = frozenset("-_.")
+_POSSESSIVE = re.compile(r"['’]s$")
 _TOKEN_EDGES = "\"'`“”‘’()[]{}<>,;!?*~=#@"
 _URL = re.compile(r"\b(?:https?|ftp)://\S+")
 _OPENERS = "([{<\"'“‘`"
@@ -45,6 +48,9 @@ class Atom:
     token: int  # which whitespace token it came from
     phrase: int  # which phrase: brackets, commas, colons and dashes between words end one
     quoted: bool = False  # the whole token stood in quotes: 'Grafana alert "Watchdog" is firing'
+    # Joined to the atom before it in its token by what names are spelled with (- _ .), not by a separator
+    # a message puts between a name and what follows ("NoLeadingVirtController|critical", "Name{instance=…}").
+    glued: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,11 +71,14 @@ def atoms_of(text: str | None) -> tuple[Atom, ...]:
         if ended or raw[:1] in _OPENERS or raw in _SEPARATORS:
             phrase += 1
         ended = raw[-1:] in _CLOSERS
-        token = raw.strip(_TOKEN_EDGES)
+        token = _POSSESSIVE.sub("", raw.strip(_TOKEN_EDGES))  # "ClusterOperatorDegraded's runbook"
         quoted = raw[:1] in _QUOTES and raw.rstrip(".,;:!?")[-1:] in _QUOTES
-        for part in _ATOM_SPLIT.split(token):
-            if part.strip(_TOKEN_EDGES):
-                atoms.append(Atom(part.strip(_TOKEN_EDGES), index, phrase, quoted))
+        pieces = _ATOM_SPLIT_KEEPING.split(token)  # parts and, between them, the separators
+        for position in range(0, len(pieces), 2):
+            part = pieces[position].strip(_TOKEN_EDGES)
+            if part:
+                glued = position > 0 and set(pieces[position - 1]) <= _NAME_JOINERS
+                atoms.append(Atom(part, index, phrase, quoted, glued))
     return tuple(atoms)
 
 
@@ -113,12 +122,26 @@ def name_mentions(text: str, known_keys: Container[str], name_vocabulary: Contai
         key = ""
         for end in range(start + 1, min(len(atoms), start + MAX_RUN_ATOMS) + 1):
             key += atom_keys[end - 1]
+            singular = _singular(key, known_keys) if end == start + 1 and _looks_compound(atoms[start].text) else None
+            if singular and _is_mention(atoms, start, end, whole_title, name_vocabulary, prose_words):
+                # An alert's name in the plural, as people count firings: "two CephOSDNearFulls in a row".
+                found.append(NameMention(singular, atoms[start].text, 1))
             if key and key_starts is not None and key[:KEY_START_CHARS] not in key_starts:
                 break
             if key in known_keys and _is_mention(atoms, start, end, whole_title, name_vocabulary, prose_words):
                 found.append(NameMention(key, " ".join(atom.text for atom in atoms[start:end]), end - start))
     found.sort(key=lambda mention: (-mention.atoms, -len(mention.key)))
     return list({mention.key: mention for mention in found}.values())
+
+
+def _singular(key, known_keys):
+    """The known name `key` is the plural of ("…nearfulls", "…mismatches"), when `key` itself is none."""
+    if key in known_keys:
+        return None
+    for ending in ("es", "s"):
+        if key.endswith(ending) and key[:-len(ending)] in known_keys:
+            return key[:-len(ending)]
+    return None
 
 
 def _is_mention(atoms, start, end, whole_title, name_vocabulary, prose_words):
@@ -138,10 +161,12 @@ def _is_mention(atoms, start, end, whole_title, name_vocabulary, prose_words):
     if len(run) > 1 and len({atom.token for atom in run}) == 1 and _longer_in_its_token(atoms, start, end,
                                                                                        name_vocabulary):
         return False
-    for neighbour, edge in ((before, run[0]), (after, run[-1])):
+    for neighbour, edge, glued in ((before, run[0], run[0].glued), (after, run[-1], after and after.glued)):
         if neighbour is None:
             continue
-        joined = neighbour.token == edge.token
+        joined = neighbour.token == edge.token and glued
+        if neighbour.token == edge.token and not glued:
+            continue  # "Name|critical", "Name{instance=…}", "prod/Name": a separator, not a name's joiner
         if not (joined or (spelled_out and neighbour.phrase == edge.phrase)):
             continue
         if not is_affix(neighbour.text) and any(word in name_vocabulary for word in name_words(neighbour.text)):
@@ -156,8 +181,13 @@ def _longer_in_its_token(atoms, start, end, name_vocabulary):
     is).  Environments, regions, numbers, a service or a cluster may follow (``kube_pod_crash_looping_prod``,
     ``kube-pod-crash-looping-payments``); before the name, only the neighbour counts (_is_mention)."""
     token = atoms[start].token
+    following = []
+    for atom in atoms[end:]:
+        if atom.token != token or not atom.glued:
+            break  # the name's token goes on past a separator ("kube_job_failed|critical"): not the name
+        following.append(atom)
     return any(not is_affix(atom.text) and any(word in name_vocabulary for word in name_words(atom.text))
-               for atom in atoms[end:] if atom.token == token)
+               for atom in following)
 
 
 def _looks_compound(atom_text):

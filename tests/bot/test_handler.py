@@ -28,6 +28,19 @@ def handler_for(database, posted):
     return AlertHandler(database, BotSettings(pagerduty_bot_ids=(PAGERDUTY_BOT_ID,)), post_reply)
 
 
+def test_an_alert_named_only_in_its_attachment_is_answered_with_that_runbook(db, database_url):
+    # An Alertmanager template under a generic title: the name is in the attachment's text, the service
+    # field a person's words.
+    load_samples(db)
+    event = alert_event(6, "Incident triggered by Alertmanager")
+    event["attachments"][0]["text"] = "*Alert:* KubePodCrashLooping\n*Severity:* critical\n*Summary:* restarts"
+    posted = []
+    outcome = handler_for(Database(lambda: psycopg2.connect(database_url)), posted).handle(event)
+    assert outcome.result is Handled.REPLIED
+    assert (outcome.match.matched, outcome.match.reason) == ("KubePodCrashLooping", "name in the message")
+    assert len(posted) == 1
+
+
 def test_a_database_outage_is_logged_and_the_handler_goes_on(caplog):
     posted = []
     handler = handler_for(Database(lambda: connection.connect_url(DEAD_URL), retry_seconds=1), posted)

@@ -149,6 +149,26 @@ def test_a_descriptions_advice_to_the_reader_does_not_weaken_its_match(db):
     assert advised.confidence == plain.confidence
 
 
+@pytest.mark.parametrize("details", [
+    "Incident triggered by Alertmanager\n*Alert:* KubeJobFailed\n*Severity:* warning",
+    "alertname: kube_job_failed\nnamespace: payments",
+    'anyone?\n```\nKubeJobFailed{namespace="payments", job_name="settle-1"} 1\n```',
+    "Labels: alertname=KubeJobFailed severity=warning",
+])
+def test_a_name_in_the_rest_of_the_message_answers_a_title_that_names_none(kb, details):
+    match = match_alert(load_index(kb), "Incident triggered by Alertmanager", details=details)
+    assert (match.matched, match.reason, match.found) == ("KubeJobFailed", "name in the message", True)
+
+
+def test_the_rest_of_the_message_names_nothing_in_prose_nor_over_an_unknown_identifier(kb):
+    index = load_index(kb)
+    # Words are no name there (a summary, a service field); only identifiers and alertname values are.
+    assert match_alert(index, "New incident", details="Summary: a Kubernetes job failed\nService: Target Down").reason \
+        != "name in the message"
+    # A title naming an alert no runbook documents is that alert, whatever the details mention.
+    assert not match_alert(index, "[FIRING:1] RedisReplicationBroken", details="see KubeJobFailed last week").found
+
+
 def test_a_description_naming_its_node_by_host_name_is_read_as_about_a_node(db):
     # "{{ $labels.node }} has been unready…": the cleaner drops the host name as a label value, which
     # left nothing to tell the node's alert from the pod's.

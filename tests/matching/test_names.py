@@ -284,6 +284,17 @@ def test_a_cloud_regions_word_that_is_also_a_word_of_names_does_not_extend_a_nam
     assert (match.matched, match.reason) == (name, "exact name"), title
 
 
+@pytest.mark.parametrize("title", [
+    "KubeDeploymentReplicasMismatch|high",  # "high" is a word of names (CoreDNSErrorsHigh), past a separator
+    "KubeDeploymentReplicasMismatch(high)",
+    'KubeDeploymentReplicasMismatch{severity="high"} 1',
+    "does anyone have KubeDeploymentReplicasMismatch's runbook handy?",
+    "two KubeDeploymentReplicasMismatches in a row on prod",
+])
+def test_a_name_past_a_separator_possessive_or_plural_is_found(title):
+    assert_answered_by_name(title, "KubeDeploymentReplicasMismatch")
+
+
 def test_a_message_naming_two_runbooks_lists_the_longer_name_first():
     assert mentions_in("kube-api-terminated-requests and Node Down both paged") == [
         "kubeapiterminatedrequests", "nodedown"]
