@@ -61,6 +61,10 @@ _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9]*[a-z0-9][A-Z][A-Za-z0-9]*$")
 _SNAKE_NAME = re.compile(r"^[A-Za-z]+(?:_[A-Za-z]+){2,}$")
 # Where a message's details give an alert's name: "alertname=KubeQuotaExceeded", "alertname: X", "*Alert:* X".
 _NAME_FIELD = re.compile(r"\b(?:alert ?name|alert)\s*[=:]\s*\**\s*[\"'`]?([A-Za-z][\w.-]*)", re.IGNORECASE)
+# A line that gives the alert's name as a field, spelled any way: "Monitor: [Prometheus] Config Reloader Sidecar
+# Errors on gke-eu" (Datadog), "*Alert:* KubeNodeUnreachable", "Alert name: kube pod crash looping".
+_NAME_FIELD_LINE = re.compile(r"^[\W_]*(?:alert ?name|alert|monitor|rule)[*_]*\s*[=:][*_]*\s*(.+)$",
+                              re.IGNORECASE | re.MULTILINE)
 _DETAIL_SEPARATORS = re.compile(r"[\s{}()\[\]<>|,;=\"`*]+")
 _UNIT = re.compile(r"^\d*[KMGTPE]i?B(?:ps|/s)?$")
 # A CloudWatch alarm or a hand-made monitor's name: "kube-deployment-rollout-stuck".
@@ -199,12 +203,13 @@ def _named_in_details(index, base, details):
     """A runbook's name the rest of the message spells as an identifier, when the title names none:
     "*Alert:* KubeNodeUnreachable" or "alertname: etcdBackendQuotaLowSpace" in an attachment under
     "Incident triggered by Alertmanager", `NodeFilesystemAlmostOutOfSpace{instance=…}` in a code block
-    below a person's line.  Only identifiers and `alertname` / `Alert:` values count there: the details'
-    prose (a summary, a service's or an assignee's name) is words, not a name.  A title holding an
+    below a person's line.  Only identifiers, and a line that gives the name as a field ("Monitor: Config
+    Reloader Sidecar Errors on gke-eu", in any spelling), count there: the details' prose (a summary, a
+    service's or an assignee's name) is words, not a name.  A title holding an
     identifier no runbook answers to is another alert's, whatever its details say."""
     if not details or _message_flags(index, base.title, base.normalised)[0]:
         return None
-    for candidate in dict.fromkeys(_identifiers_in(details)):
+    for candidate in dict.fromkeys([*_NAME_FIELD_LINE.findall(details), *_identifiers_in(details)]):
         for mention in name_mentions(candidate, index.known_keys, index.name_vocabulary, index.prose_words,
                                      index.key_starts):
             docs = index.runbooks_named(mention.key)

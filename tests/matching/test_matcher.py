@@ -154,6 +154,7 @@ def test_a_descriptions_advice_to_the_reader_does_not_weaken_its_match(db):
     "alertname: kube_job_failed\nnamespace: payments",
     'anyone?\n```\nKubeJobFailed{namespace="payments", job_name="settle-1"} 1\n```',
     "Labels: alertname=KubeJobFailed severity=warning",
+    "Monitor: [Prometheus] Kube Job Failed on gke-analytics-eu\nStatus: Triggered",  # a field, spelled out
 ])
 def test_a_name_in_the_rest_of_the_message_answers_a_title_that_names_none(kb, details):
     match = match_alert(load_index(kb), "Incident triggered by Alertmanager", details=details)
