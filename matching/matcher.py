@@ -66,6 +66,9 @@ _NAME_FIELD = re.compile(r"\b(?:alert ?name|alert)\s*[=:]\s*\**\s*[\"'`]?([A-Za-
 _NAME_FIELD_LINE = re.compile(r"^[\W_]*(?:alert ?name|alert|monitor|rule)[*_]*\s*[=:][*_]*\s*(.+)$",
                               re.IGNORECASE | re.MULTILINE)
 _DETAIL_SEPARATORS = re.compile(r"[\s{}()\[\]<>|,;=\"`*]+")
+# An HTTP status class as names and messages write it: 5xx, 4XX ("ingress-4xx-errors", "Ingress5xxErrors").
+_HTTP_CLASS_WORD = re.compile(r"^[1-5]xx$")
+_HTTP_CLASS_SAID = re.compile(r"(?<![0-9a-z])([1-5]xx)(?![a-z])", re.IGNORECASE)
 _UNIT = re.compile(r"^\d*[KMGTPE]i?B(?:ps|/s)?$")
 # A CloudWatch alarm or a hand-made monitor's name: "kube-deployment-rollout-stuck".
 _HYPHENATED = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z][A-Za-z0-9]*){2,}$")
@@ -564,26 +567,32 @@ def _vetoed_share(index, doc, flags, query):
     * the runbook's name is one ordinary word the message uses as a word, not as the name (the name
       finder refused it): "the hardware watchdog rebooted node-3" is not the Watchdog alert.
     Enough is left to list the runbook as possibly related."""
-    unknown_identifier, spelled_name = flags
+    unknown_identifier, spelled_name, http_classes = flags
     name = name_words(index.runbook(doc).record.display_name)
     absent = bool(_NEGATIONS_IN_NAMES & set(name)) and not _NEGATION_TERMS & set(query)
     said_as_a_word = len(name) == 1 and name[0] in index.prose_words and stem(name[0]) in query
-    return VETOED_SHARE if unknown_identifier or spelled_name or absent or said_as_a_word else 1.0
+    # A runbook named for one class of HTTP status ("Ingress5xxErrors") is not for the class the alert says.
+    named_classes = {word for word in name if _HTTP_CLASS_WORD.match(word)}
+    other_class = bool(named_classes) and bool(http_classes) and not named_classes & http_classes
+    return VETOED_SHARE if unknown_identifier or spelled_name or absent or said_as_a_word or other_class else 1.0
 
 
 def _message_flags(index, title, reading):
-    """(unknown identifier, spelled-out name): what the message says about being another alert."""
+    """(unknown identifier, spelled-out name, the HTTP status classes it says): what the message says
+    about being another alert."""
     text = without_decorations(title)
     atoms = [atom.text for atom in atoms_of(text)]
     # A product the runbooks name in their prose ("KubeVirt", "CephFS") is no alert's name, nor a unit.
     unknown = any(_IDENTIFIER.match(atom) and not _UNIT.match(atom) and atom.lower() not in index.prose_tokens
                   for atom in atoms)
     words = reading.split()
-    # snake_case and UPPER_SNAKE names of three words or more: kube_deployment_replicas_mismatch_high.
-    tokens = [token.strip(_TOKEN_EDGES) for token in text.split()]
+    # snake_case and UPPER_SNAKE names of three words or more: kube_deployment_replicas_mismatch_high, also
+    # behind a dotted environment or cluster ("eu1.io_throttling_high").
+    tokens = [part.strip(_TOKEN_EDGES) for token in text.split() for part in token.split(".")]
     unknown = unknown or any(_SNAKE_NAME.match(token) for token in tokens)
     unknown = unknown or (len(words) == 1 and bool(_HYPHENATED.match(words[0])))
-    return float(unknown), float(is_spelled_name(reading))
+    http_classes = frozenset(found.lower() for found in _HTTP_CLASS_SAID.findall(text))
+    return float(unknown), float(is_spelled_name(reading)), http_classes
 
 
 class _Said:

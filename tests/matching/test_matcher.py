@@ -170,6 +170,23 @@ def test_the_rest_of_the_message_names_nothing_in_prose_nor_over_an_unknown_iden
     assert not match_alert(index, "[FIRING:1] RedisReplicationBroken", details="see KubeJobFailed last week").found
 
 
+def test_a_runbook_named_for_one_http_status_class_is_not_for_another(db):
+    load_samples(db, {"Ingress5xxErrors": ("The ingress answers many requests with 5xx errors.", "1. Check the backends."),
+                      "KubeJobFailed": ("A Kubernetes job failed to complete.", "1. Read the pod's logs.")})
+    index = load_index(db)
+    assert not match_alert(index, 'ALARM: "ingress-4xx-errors" in US East (N. Virginia)').found
+    assert match_alert(index, "Ingress is answering with 5xx errors").matched == "Ingress5xxErrors"
+
+
+def test_a_snake_case_name_behind_a_dotted_environment_is_an_unknown_identifier(db):
+    load_samples(db, {"CPUThrottlingHigh": ("Processes in a container are throttled by its CPU limit.",
+                                            "1. Raise the container's CPU limit."),
+                      "KubeJobFailed": ("A Kubernetes job failed to complete.", "1. Read the pod's logs.")})
+    index = load_index(db)
+    assert not match_alert(index, "[Re-Triggered] eu1.io_throttling_high on kube_cluster_name:aks-retail").found
+    assert not match_alert(index, "[Re-Triggered] io_throttling_high on kube_cluster_name:aks-retail").found
+
+
 def test_a_description_naming_its_node_by_host_name_is_read_as_about_a_node(db):
     # "{{ $labels.node }} has been unready…": the cleaner drops the host name as a label value, which
     # left nothing to tell the node's alert from the pod's.
