@@ -62,8 +62,9 @@ class AlertMessage:
     incident_url: str | None
     edited: bool = False  # the app updated its message (message_changed): a status change of this alert
     runbook_links: tuple[str, ...] = ()  # runbook URLs the message carries itself (`bot.runbook_links`)
-    # All the message says, title included (attachment text and fields, the lines after the first): where an
-    # Alertmanager template puts the alert's name under a title like "Incident triggered by Alertmanager".
+    # All the message says, its title included (attachment text and fields, the lines after the first), cut at
+    # MAX_DETAILS_CHARS: where an Alertmanager template puts the alert's name under a title like "Incident
+    # triggered by Alertmanager" (`matching.details`).
     details: str = ""
 
     @property

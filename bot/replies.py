@@ -93,7 +93,7 @@ def _closed(text, fence_open):
     return text + "\n```" if fence_open else text
 
 
-_REASON_WORDS = {"exact name": "exact name", "runbook link": "the alert's runbook link",
+_REASON_WORDS = {"exact name": "exact name", "name in the message": "named in the message", "runbook link": "the alert's runbook link",
                  "rule runbook_url": "from the rule's runbook_url", "rule template": "from the rule's summary template"}
 
 

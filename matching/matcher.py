@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from matching.confidence import Evidence, confidence
+from matching.details import names_said
 from matching.index import RunbookIndex
 from matching.lessons import NOTHING_TAUGHT, Lessons
 from matching.names import AnyOf, atoms_of, name_mentions
@@ -32,10 +33,10 @@ from matching.vocabulary import quota_condition, without_advice, without_circums
 DEFAULT_THRESHOLD = 0.70
 WORDS_ONLY_THRESHOLD = 0.80
 # How a runbook was found: taught by the team's feedback, by the message's own link, by a rule's runbook_url,
-# by name, by a rule's template, by words; or that the alert has no runbook, as the team said or as its rule
+# by name, by a rule's template, by words, by a name the rest of the message gives; or that the alert has no runbook, as the team said or as its rule
 # shows (the bot stays quiet).
 REASONS = ("taught", "runbook link", "rule runbook_url", "exact name", "rule template", "text match",
-           "taught no runbook", "rule without runbook")
+           "name in the message", "taught no runbook", "rule without runbook")
 RELATED_FLOOR = 0.2
 RELATED_LIMIT = 3
 SEARCH_LIMIT = 30
@@ -59,13 +60,6 @@ SUBJECT_WORDS = 2
 # An alert-like identifier: CamelCase of at least two word parts (snake and kebab are cut into atoms).
 _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9]*[a-z0-9][A-Z][A-Za-z0-9]*$")
 _SNAKE_NAME = re.compile(r"^[A-Za-z]+(?:_[A-Za-z]+){2,}$")
-# Where a message's details give an alert's name: "alertname=KubeQuotaExceeded", "alertname: X", "*Alert:* X".
-_NAME_FIELD = re.compile(r"\b(?:alert ?name|alert)\s*[=:]\s*\**\s*[\"'`]?([A-Za-z][\w.-]*)", re.IGNORECASE)
-# A line that gives the alert's name as a field, spelled any way: "Monitor: [Prometheus] Config Reloader Sidecar
-# Errors on gke-eu" (Datadog), "*Alert:* KubeNodeUnreachable", "Alert name: kube pod crash looping".
-_NAME_FIELD_LINE = re.compile(r"^[\W_]*(?:alert ?name|alert|monitor|rule)[*_]*\s*[=:][*_]*\s*(.+)$",
-                              re.IGNORECASE | re.MULTILINE)
-_DETAIL_SEPARATORS = re.compile(r"[\s{}()\[\]<>|,;=\"`*]+")
 # An HTTP status class as names and messages write it: 5xx, 4XX ("ingress-4xx-errors", "Ingress5xxErrors").
 _HTTP_CLASS_WORD = re.compile(r"^[1-5]xx$")
 _HTTP_CLASS_SAID = re.compile(r"(?<![0-9a-z])([1-5]xx)(?![a-z])", re.IGNORECASE)
@@ -97,8 +91,10 @@ _NEGATIONS_IN_NAMES = frozenset(("no", "not"))
 _CONDITIONS = frozenset(described_terms(
     "down errors failing slow latency high low full filling crash looping restarting ready mismatch expiration "
     "stuck lag behind flapping skew overcommitted exceeded throttling unavailable unreachable degraded missing near"))
-# Words that already name what a node's host name would (`names_a_node`).
-_NODE_WORDS = frozenset("node nodes kubelet host hosts machine instance".split())
+# Words that already name what a node's host name would (`names_a_node`), or another object the name is of
+# ("StatefulSet worker-2.db has not matched…").
+_NODE_WORDS = frozenset("node nodes kubelet host hosts machine instance pod pods job jobs statefulset deployment "
+                        "daemonset container member".split())
 _NEGATION_TERMS = frozenset(stem(word) for word in
                             "no not none without cannot unable lost never zero down absent missing".split())
 
@@ -166,18 +162,18 @@ def match_alert(index: RunbookIndex, title: str, threshold: float | None = None,
 
     In order, the first that answers: what the team taught about this alert (`lessons`); a runbook
     link the message carries (`links`); a runbook's name, or an alert rule's whose `runbook_url`
-    names the page; a rule's summary or description template the title was rendered from; a
-    runbook's name spelled as an identifier in the rest of the message (`details`: its attachments'
-    text and fields, its other lines); the fielded ranking and its confidence, answering from
-    `threshold` on (None: the model's own, `model_threshold`).  A runbook the team called wrong for
-    it is never the answer."""
+    names the page; a rule's summary or description template the title was rendered from; the
+    fielded ranking and its confidence, answering from `threshold` on (None: the model's own,
+    `model_threshold`); else the one runbook the rest of the message names (`details`: all its text,
+    attachments and other lines included; see `matching.details`).  A runbook the team called wrong
+    for it is never the answer."""
     if threshold is None:
         threshold = model_threshold(index)
     normalised = normalise_alert_title(title)
     base = Match(title=title, normalised=normalised, alert_key=alert_key(title))
     if not str(title or "").strip():
         return base
-    with index.locked_for_match():  # the docs monitor's next patch waits for this match (under a millisecond)
+    with index.locked_for_match():  # the docs monitor's next patch waits for this match (about a millisecond)
         return _match(index, base, threshold, links, lessons, details)
 
 
@@ -198,37 +194,30 @@ def _untaught_match(index, base, threshold, links, details=""):
     rules = index.rules  # read once: the docs monitor's next change replaces it whole meanwhile
     if not len(index) and not rules.rule_count:
         return base
-    return (_named_match(index, base, rules) or _rule_template_match(index, base, rules)
-            or _named_in_details(index, base, details) or _ranked_match(index, base, threshold))
+    found = _named_match(index, base, rules) or _rule_template_match(index, base, rules)
+    if found:
+        return found
+    ranked = _ranked_match(index, base, threshold)
+    # The title's own words first: the rest of the message answers only what they leave unanswered.
+    return ranked if ranked.found else (_named_in_details(index, base, details) or ranked)
 
 
 def _named_in_details(index, base, details):
-    """A runbook's name the rest of the message spells as an identifier, when the title names none:
-    "*Alert:* KubeNodeUnreachable" or "alertname: etcdBackendQuotaLowSpace" in an attachment under
-    "Incident triggered by Alertmanager", `NodeFilesystemAlmostOutOfSpace{instance=…}` in a code block
-    below a person's line.  Only identifiers, and a line that gives the name as a field ("Monitor: Config
-    Reloader Sidecar Errors on gke-eu", in any spelling), count there: the details' prose (a summary, a
-    service's or an assignee's name) is words, not a name.  A title holding an
-    identifier no runbook answers to is another alert's, whatever its details say."""
+    """The one runbook the rest of the message names (`matching.details`), when the title's words found
+    none: an attachment's "*Alert:* KubeNodeUnreachable" under "Incident triggered by Alertmanager".
+    None when it names none, several (a grouped notification: they are listed as possibly related),
+    or an alert no runbook documents; or when the title holds an identifier no runbook answers to."""
     if not details or _message_flags(index, base.title, base.normalised)[0]:
         return None
-    for candidate in dict.fromkeys([*_NAME_FIELD_LINE.findall(details), *_identifiers_in(details)]):
-        for mention in name_mentions(candidate, index.known_keys, index.name_vocabulary, index.prose_words,
-                                     index.key_starts):
-            docs = index.runbooks_named(mention.key)
-            if docs:
-                return _with_runbook(base, index.runbook(docs[0]), 1.0, "name in the message", (),
-                                     matched=own_name(index, docs[0]))
-    return None
-
-
-def _identifiers_in(text):
-    """The values of an alert's name field, then every identifier-shaped token (CamelCase, snake, kebab)."""
-    yield from _NAME_FIELD.findall(text)
-    for token in _DETAIL_SEPARATORS.split(text):
-        token = token.strip(".:!?…'’")
-        if _IDENTIFIER.match(token) or _SNAKE_NAME.match(token) or _HYPHENATED.match(token):
-            yield token
+    keys = names_said(details, index)
+    if not keys:
+        return None
+    docs = [index.runbooks_named(key)[0] for key in keys]
+    if len(docs) > 1:
+        named = [(index.runbook(doc).record.display_name, index.runbook(doc).record.url) for doc in docs]
+        return replace(base, alternatives=tuple(name for name, _ in named[:RELATED_LIMIT]),
+                       alternative_urls=tuple(url for _, url in named[:RELATED_LIMIT]))
+    return _with_runbook(base, index.runbook(docs[0]), 1.0, "name in the message", (), matched=own_name(index, docs[0]))
 
 
 def _taught_match(index, base, lessons):
@@ -404,7 +393,7 @@ def _ranked_candidates(index, title):
     # The cleaner has dropped the figures; the share of a quota a description says is its condition, in words.
     reading = f"{reading} {quota_condition(title)}".strip()
     # The cleaner drops a node's host name as a label value; it was the description's subject.
-    if names_a_node(spoken) and not _NODE_WORDS & set(words_of(reading)):
+    if names_a_node(spoken) and not _NODE_WORDS & set(words_of(spoken)):
         reading = f"{reading} node"
     # A component spelled out that runbooks name by its acronym ("MachineConfigController": MCCDrainError).
     reading = " ".join([reading, *index.acronyms_said(words_of(reading))])
@@ -565,7 +554,9 @@ def _vetoed_share(index, doc, flags, query):
     * the runbook is named for an absence (etcdNoLeader, KubeNodeNotReady) the alert does not say
       ("etcd cluster has frequent leader elections");
     * the runbook's name is one ordinary word the message uses as a word, not as the name (the name
-      finder refused it): "the hardware watchdog rebooted node-3" is not the Watchdog alert.
+      finder refused it): "the hardware watchdog rebooted node-3" is not the Watchdog alert;
+    * the runbook is named for one HTTP status class and the alert says another ("ingress-4xx-errors"
+      is not Ingress5xxErrors).
     Enough is left to list the runbook as possibly related."""
     unknown_identifier, spelled_name, http_classes = flags
     name = name_words(index.runbook(doc).record.display_name)

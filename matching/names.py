@@ -16,6 +16,10 @@ rather than a coincidence:
   regions, clusters and numbers beside it do not (``etcdBackendQuotaLowSpace-ocp-prod-01``);
 * a single ordinary word (one the runbooks use in their prose, such as ``watchdog``) names an alert
   only when it is the whole title; a run-together name (``odfmirrordaemonstatus``) is no word of prose.
+
+Only ``- _ .`` join a name's atoms: past any other separator (``X|critical``, ``X{instance="…"}``,
+``prod/X``) a neighbour is not part of it.  A possessive (``X's runbook``) and an identifier in the
+plural (``two CephOSDNearFulls``) name it too.
 """
 import functools
 import re

@@ -130,14 +130,15 @@ def _is_host_like(token):
 
 # A Kubernetes node as clouds and installers name it: EC2's private DNS name (ip-10-0-1-2.ec2.internal,
 # ip-10-0-149-54.us-east-2.compute.internal), GKE's and AKS's pool machines (gke-prod-pool-1-5704c290-cn8f,
-# aks-nodepool1-12345678-vmss000002), an installer's role and number (worker-3, master-0.ocp.example.com),
+# aks-nodepool1-12345678-vmss000002), an installer's role and number in a host name (master-0.ocp.example.com;
+# a bare worker-3 may as well be a pod's or a job's),
 # or the node exporter's address (10.0.3.4:9100).
 _NODE_NAME = re.compile(
     r"^(?:ip-\d{1,3}(?:-\d{1,3}){3}(?:\.[\w-]+)*"
     r"|[\w.-]+\.(?:compute|ec2)\.internal"
     r"|gke-[a-z0-9-]+-[0-9a-f]{8}-[a-z0-9]{4}"
     r"|aks-[a-z0-9]+-\d+-vmss[0-9a-z]+"
-    r"|(?:worker|master|infra|node|compute|control-plane)-?\d+(?:\.[\w-]+)*"
+    r"|(?:worker|master|infra|node|compute|control-plane)-?\d+(?:\.[\w-]+)+"
     r"|[\w.-]+:9100)$", re.IGNORECASE)
 
 

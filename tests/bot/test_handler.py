@@ -38,7 +38,7 @@ def test_an_alert_named_only_in_its_attachment_is_answered_with_that_runbook(db,
     outcome = handler_for(Database(lambda: psycopg2.connect(database_url)), posted).handle(event)
     assert outcome.result is Handled.REPLIED
     assert (outcome.match.matched, outcome.match.reason) == ("KubePodCrashLooping", "name in the message")
-    assert len(posted) == 1
+    assert len(posted) == 1 and "named in the message" in str(outcome.reply_blocks)
 
 
 def test_a_database_outage_is_logged_and_the_handler_goes_on(caplog):

@@ -20,6 +20,15 @@ def test_a_pagerduty_attachment_message_is_an_alert_with_its_incident():
     assert alert.incident_claims == ["id:Q1ABC2D", "number:4821"]
 
 
+def test_an_alerts_details_are_all_its_message_says_title_attachment_text_and_fields():
+    message = event(**pagerduty_message("Incident triggered by Alertmanager", 4822, "Q1ABC2E"))
+    message["attachments"][0]["text"] = "*Alert:* KubePodCrashLooping\n*Severity:* critical"
+    alert = recognise_alert(message, pagerduty_bot_ids=(PD,))
+    assert alert.title == "#4822: Incident triggered by Alertmanager"
+    assert "Incident triggered by Alertmanager" in alert.details and "*Alert:* KubePodCrashLooping" in alert.details
+    assert "Service: Production API" in alert.details
+
+
 def test_text_is_gathered_from_blocks_attachments_fields_and_nested_blocks():
     message = event(text="", blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": "from blocks"}},
                                      {"type": "rich_text", "elements": [{"type": "rich_text_section", "elements": [

@@ -161,13 +161,38 @@ def test_a_name_in_the_rest_of_the_message_answers_a_title_that_names_none(kb, d
     assert (match.matched, match.reason, match.found) == ("KubeJobFailed", "name in the message", True)
 
 
-def test_the_rest_of_the_message_names_nothing_in_prose_nor_over_an_unknown_identifier(kb):
-    index = load_index(kb)
-    # Words are no name there (a summary, a service field); only identifiers and alertname values are.
-    assert match_alert(index, "New incident", details="Summary: a Kubernetes job failed\nService: Target Down").reason \
-        != "name in the message"
+@pytest.mark.parametrize("title, details", [
+    # Words are no name there, nor is PagerDuty's own service field, even spelled as an identifier.
+    ("New incident", "Summary: the backup finished late\nService: Target Down"),
+    ("New incident", "New incident\n*Service:* target-down-checker\n*Assigned:* Alex"),
     # A title naming an alert no runbook documents is that alert, whatever the details mention.
-    assert not match_alert(index, "[FIRING:1] RedisReplicationBroken", details="see KubeJobFailed last week").found
+    ("[FIRING:1] RedisReplicationBroken", "see KubeJobFailed last week"),
+    # So is a name field naming one: the rest is its description.
+    ("New alert", "*Alert:* PaymentsApiLatencyHigh - critical\n*Description:* often follows KubeJobFailed"),
+    ("New alert", "alertname: payments_api_latency_high\nsummary: like KubeJobFailed"),
+    # "alert:" inside a sentence is no field; a prose word is a name only as a whole title.
+    ("[Triggered] IPMI alert: watchdog timeout on db-3", "[Triggered] IPMI alert: watchdog timeout on db-3"),
+    # A link's query string is no name.
+    ("New incident", "<https://grafana.example.com/d/x?var-alert=KubeJobFailed|dashboard>"),
+])
+def test_the_rest_of_the_message_names_nothing_in_prose_fields_links_or_past_another_alerts_name(kb, title, details):
+    index = load_index(kb)
+    assert not match_alert(index, title, details=details).found
+
+
+def test_a_grouped_notification_naming_several_runbooks_lists_them_and_names_none(kb):
+    details = "[FIRING:2] payments\nalertname=KubeJobFailed namespace=payments\nalertname=KubePodCrashLooping pod=api-1"
+    match = match_alert(load_index(kb), "[FIRING:2] payments", details=details)
+    assert not match.found and set(match.alternatives) == {"KubeJobFailed", "KubePodCrashLooping"}
+
+
+def test_the_titles_own_words_answer_before_a_name_in_the_rest_of_the_message(kb):
+    index = load_index(kb)
+    words = match_alert(index, "Kubernetes job payments/settle-1 failed to complete.")
+    assert (words.matched, words.reason) == ("KubeJobFailed", "text match")
+    with_details = match_alert(index, "Kubernetes job payments/settle-1 failed to complete.",
+                               details="Related: KubePodCrashLooping fired earlier")
+    assert (with_details.matched, with_details.reason) == ("KubeJobFailed", "text match")
 
 
 def test_a_runbook_named_for_one_http_status_class_is_not_for_another(db):

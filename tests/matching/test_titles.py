@@ -123,7 +123,8 @@ def test_titles_in_letters_beyond_ascii_keep_their_words_and_differ():
     ("aks-nodepool1-12345678-vmss000002 is unreachable", True),
     ("Clock on worker-3.ocp-prod.example.internal is out of sync", True),
     ("System load per core at 10.0.3.4:9100 has been above 2", True),
-    # A pod's, a member's or a bare address's name is not a node's.
+    # A pod's, a member's or a bare address's name is not a node's; nor a role and number alone (a job's, too).
+    ("Job compute-7 failed to complete", False),
     ("Pod payments/api-7f9c4-x2b8k is crash looping", False),
     ("etcd member etcd-0 has no leader", False),
     ("Prometheus 10.128.14.109:9090 failed to send alerts", False),

@@ -1,0 +1,73 @@
+"""The alert names the rest of a message gives, beyond its title (pure functions).
+
+An Alertmanager template may post under a title that names nothing ("Incident triggered by
+Alertmanager", "New alert") and put the alert in its attachment: "*Alert:* KubeNodeUnreachable",
+"alertname: etcdBackendQuotaLowSpace", labels, a code block with `NodeFilesystemAlmostOutOfSpace{…}`
+below a person's line.  `names_said(text, index)` finds the runbook names said there, for
+`matcher.match_alert` to answer with when the title's own words do not:
+
+* a line that gives the name as a field (`Alert:`, `alertname:`, Datadog's `Monitor:`), in any spelling;
+* every other token spelled as an identifier (CamelCase, snake_case, kebab-case of three words or more).
+
+The message's prose is words, not names; PagerDuty's own fields (Service, Assigned, Urgency, the
+escalation policy) name the team's services, never an alert, and are left out, as are URLs.  A name
+field that gives an identifier no runbook answers to says the alert is another one (`UNKNOWN`).
+"""
+import re
+
+from matching.index import RunbookIndex
+from matching.names import name_mentions
+
+# Where a message gives its alert's name: at a line's start ("*Alert:* X", "alertname: X", "Monitor: X"),
+# or as a label anywhere ("alertname=X", `{alertname="X"}`).
+_NAME_FIELD_LINE = re.compile(r"^[^\w\n]*(?:alert ?name|alert(?: rule)?|monitor(?: name)?|rule)[*_]*\s*[=:][*_]*\s*(.+)$",
+                              re.IGNORECASE | re.MULTILINE)
+_NAME_LABEL = re.compile(r"\balertname\s*[=:]\s*[\"'`]?([A-Za-z][\w.:-]*)", re.IGNORECASE)
+# The fields the PagerDuty app adds of its own: the team's words, not the alert's.
+_OWN_FIELDS = re.compile(r"^[^\w\n]*(?:service|assigned(?: to)?|acknowledged by|urgency|escalation policy|priority)"
+                         r"[*_]*\s*:.*$", re.IGNORECASE | re.MULTILINE)
+_URL = re.compile(r"\b(?:https?|ftp)://\S+")
+_SEPARATORS = re.compile(r"[\s{}()\[\]<>|,;=\"`*]+")
+_EDGES = ".:!?…'’"
+# An identifier as alert names are spelled; a token longer than any name is a hash or a payload.
+_IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9]*[a-z0-9][A-Z][A-Za-z0-9]*$")
+_SNAKE_NAME = re.compile(r"^[A-Za-z]+(?:_[A-Za-z]+){2,}$")
+_KEBAB_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z][A-Za-z0-9]*){2,}$")
+MAX_TOKEN_CHARS = 100
+# `names_said` when a name field gives an identifier no runbook answers to.
+UNKNOWN = None
+
+
+def looks_like_a_name(token: str) -> bool:
+    return len(token) <= MAX_TOKEN_CHARS and bool(
+        _IDENTIFIER.match(token) or _SNAKE_NAME.match(token) or _KEBAB_NAME.match(token))
+
+
+def names_said(text: str, index: RunbookIndex) -> list[str] | None:
+    """The runbook name keys the message's text says (in the order said, each once); None (UNKNOWN)
+    when a name field gives an alert-like identifier that no runbook answers to."""
+    text = _OWN_FIELDS.sub(" ", _URL.sub(" ", text or ""))
+    found = []
+    for line in _NAME_FIELD_LINE.findall(text):
+        keys = _keys_in(line.strip(), index)
+        first = next((token.strip(_EDGES) for token in _SEPARATORS.split(line) if token.strip(_EDGES)), "")
+        if not keys and looks_like_a_name(first):
+            return UNKNOWN  # "*Alert:* PaymentsApiLatencyHigh": another alert, whatever the rest mentions
+        found += keys
+    for label in _NAME_LABEL.findall(text):
+        keys = _keys_in(label, index)
+        if not keys and looks_like_a_name(label):
+            return UNKNOWN
+        found += keys
+    for token in _SEPARATORS.split(text):
+        token = token.strip(_EDGES)
+        if looks_like_a_name(token):
+            found += _keys_in(token, index)
+    return [key for key in dict.fromkeys(found) if index.runbooks_named(key)]
+
+
+def _keys_in(text, index):
+    """The runbook names `text` mentions, read as a whole title of its own."""
+    return [mention.key for mention in name_mentions(text, index.known_keys, index.name_vocabulary,
+                                                     index.prose_words, index.key_starts)
+            if index.runbooks_named(mention.key)]
