@@ -25,6 +25,7 @@ import functools
 import re
 from collections.abc import Container
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from matching.titles import ENVIRONMENT_WORDS, REGION_WORDS, name_key, name_words, normalise_alert_title
 
@@ -46,8 +47,7 @@ _HAS_DIGIT = re.compile(r"\d")
 _INNER_CAPITAL = re.compile(r"[a-z0-9][A-Z]|[A-Z]{2,}[a-z]")
 
 
-@dataclass(frozen=True)
-class Atom:
+class Atom(NamedTuple):  # a tuple: a message's atoms are made by the thousand, a dataclass costs twice as much
     text: str
     token: int  # which whitespace token it came from
     phrase: int  # which phrase: brackets, commas, colons and dashes between words end one
@@ -75,8 +75,15 @@ def atoms_of(text: str | None) -> tuple[Atom, ...]:
         if ended or raw[:1] in _OPENERS or raw in _SEPARATORS:
             phrase += 1
         ended = raw[-1:] in _CLOSERS
-        token = _POSSESSIVE.sub("", raw.strip(_TOKEN_EDGES))  # "ClusterOperatorDegraded's runbook"
+        token = raw.strip(_TOKEN_EDGES)
+        if token.endswith(("'s", "’s")):
+            token = _POSSESSIVE.sub("", token)  # "ClusterOperatorDegraded's runbook"
         quoted = raw[:1] in _QUOTES and raw.rstrip(".,;:!?")[-1:] in _QUOTES
+        if token.isalnum():  # most tokens are one word: no separator to look at
+            part = token.strip(_TOKEN_EDGES)
+            if part:
+                atoms.append(Atom(part, index, phrase, quoted))
+            continue
         pieces = _ATOM_SPLIT_KEEPING.split(token)  # parts and, between them, the separators
         for position in range(0, len(pieces), 2):
             part = pieces[position].strip(_TOKEN_EDGES)
