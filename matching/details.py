@@ -16,7 +16,7 @@ field that gives an identifier no runbook answers to says the alert is another o
 import re
 
 from matching.index import RunbookIndex
-from matching.names import name_mentions
+from matching.names import IDENTIFIER, KEBAB_NAME, SNAKE_NAME, name_mentions
 
 # Where a message gives its alert's name: at a line's start ("*Alert:* X", "alertname: X", "Monitor: X"),
 # or as a label anywhere ("alertname=X", `{alertname="X"}`).
@@ -29,10 +29,7 @@ _OWN_FIELDS = re.compile(r"^[^\w\n]*(?:service|assigned(?: to)?|acknowledged by|
 _URL = re.compile(r"\b(?:https?|ftp)://\S+")
 _SEPARATORS = re.compile(r"[\s{}()\[\]<>|,;=\"`*]+")
 _EDGES = ".:!?…'’"
-# An identifier as alert names are spelled; a token longer than any name is a hash or a payload.
-_IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9]*[a-z0-9][A-Z][A-Za-z0-9]*$")
-_SNAKE_NAME = re.compile(r"^[A-Za-z]+(?:_[A-Za-z]+){2,}$")
-_KEBAB_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z][A-Za-z0-9]*){2,}$")
+# A token longer than any alert's name is a hash or a payload.
 MAX_TOKEN_CHARS = 100
 # `names_said` when a name field gives an identifier no runbook answers to.
 UNKNOWN = None
@@ -40,7 +37,7 @@ UNKNOWN = None
 
 def looks_like_a_name(token: str) -> bool:
     return len(token) <= MAX_TOKEN_CHARS and bool(
-        _IDENTIFIER.match(token) or _SNAKE_NAME.match(token) or _KEBAB_NAME.match(token))
+        IDENTIFIER.match(token) or SNAKE_NAME.match(token) or KEBAB_NAME.match(token))
 
 
 def names_said(text: str, index: RunbookIndex) -> list[str] | None:

@@ -12,7 +12,7 @@ from matching.confidence import Evidence, confidence
 from matching.details import names_said
 from matching.index import RunbookIndex
 from matching.lessons import NOTHING_TAUGHT, Lessons
-from matching.names import AnyOf, atoms_of, name_mentions
+from matching.names import IDENTIFIER, KEBAB_NAME, SNAKE_NAME, AnyOf, atoms_of, name_mentions
 from matching.rule_book import link_key, link_name
 from matching.text import STOP_WORDS, described_terms, phrase_pairs, plain_key, stem, words_of
 from matching.titles import (
@@ -57,15 +57,10 @@ MAX_QUOTED_CHARS = 2_000
 _VARIANT_WORDS = frozenset(("critical", "warning", "info"))
 # The words of a title that name its subject (see _unknown_subject).
 SUBJECT_WORDS = 2
-# An alert-like identifier: CamelCase of at least two word parts (snake and kebab are cut into atoms).
-_IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9]*[a-z0-9][A-Z][A-Za-z0-9]*$")
-_SNAKE_NAME = re.compile(r"^[A-Za-z]+(?:_[A-Za-z]+){2,}$")
 # An HTTP status class as names and messages write it: 5xx, 4XX ("ingress-4xx-errors", "Ingress5xxErrors").
 _HTTP_CLASS_WORD = re.compile(r"^[1-5]xx$")
 _HTTP_CLASS_SAID = re.compile(r"(?<![0-9a-z])([1-5]xx)(?![a-z])", re.IGNORECASE)
 _UNIT = re.compile(r"^\d*[KMGTPE]i?B(?:ps|/s)?$")
-# A CloudWatch alarm or a hand-made monitor's name: "kube-deployment-rollout-stuck".
-_HYPHENATED = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z][A-Za-z0-9]*){2,}$")
 _TOKEN_EDGES = "\"'`“”‘’()[]{}<>,;:!?*.~"
 _VERBATIM_WORD = re.compile(r"[a-z0-9]+")
 # What counts firings and incidents ("[FIRING:2]", "#4821", "Triggered 95357:") says no variant's number.
@@ -250,7 +245,7 @@ def _linked_match(index, base, links, reason):
     # The page's name is the alert's only when it reads as one ("…/KafkaConsumerLagHigh"), not
     # "viewpage.action" or "README": the alert keeps its own key then.
     name = link_name(links[0])
-    alert_like = bool(_IDENTIFIER.match(name) or _SNAKE_NAME.match(name) or _HYPHENATED.match(name))
+    alert_like = bool(IDENTIFIER.match(name) or SNAKE_NAME.match(name) or KEBAB_NAME.match(name))
     return replace(base, url=links[0], matched=name if alert_like else None, confidence=1.0, reason=reason,
                    alert_key=" ".join(name_words(name)) if alert_like else base.alert_key)
 
@@ -574,14 +569,14 @@ def _message_flags(index, title, reading):
     text = without_decorations(title)
     atoms = [atom.text for atom in atoms_of(text)]
     # A product the runbooks name in their prose ("KubeVirt", "CephFS") is no alert's name, nor a unit.
-    unknown = any(_IDENTIFIER.match(atom) and not _UNIT.match(atom) and atom.lower() not in index.prose_tokens
+    unknown = any(IDENTIFIER.match(atom) and not _UNIT.match(atom) and atom.lower() not in index.prose_tokens
                   for atom in atoms)
     words = reading.split()
     # snake_case and UPPER_SNAKE names of three words or more: kube_deployment_replicas_mismatch_high, also
     # behind a dotted environment or cluster ("eu1.io_throttling_high").
     tokens = [part.strip(_TOKEN_EDGES) for token in text.split() for part in token.split(".")]
-    unknown = unknown or any(_SNAKE_NAME.match(token) for token in tokens)
-    unknown = unknown or (len(words) == 1 and bool(_HYPHENATED.match(words[0])))
+    unknown = unknown or any(SNAKE_NAME.match(token) for token in tokens)
+    unknown = unknown or (len(words) == 1 and bool(KEBAB_NAME.match(words[0])))
     http_classes = frozenset(found.lower() for found in _HTTP_CLASS_SAID.findall(text))
     return float(unknown), float(is_spelled_name(reading)), http_classes
 
@@ -837,7 +832,7 @@ def is_spelled_name(reading: str) -> bool:
     without a sentence's glue ("core dns forward errors high", "Thanos Compact Halted")."""
     words = [word for word in reading.split() if word.lower() not in _NAME_SUFFIXES]
     if len(words) == 1:
-        return bool(_IDENTIFIER.match(words[0]) or _HYPHENATED.match(words[0]) or _SNAKE_NAME.match(words[0]))
+        return bool(IDENTIFIER.match(words[0]) or KEBAB_NAME.match(words[0]) or SNAKE_NAME.match(words[0]))
     if not (2 <= len(words) <= MAX_NAME_WORDS and all(word.isalpha() for word in words)):
         return False
     # Capitalised throughout, glue words too ("Alertmanager Cluster Failed To Send Alerts"), is a name's

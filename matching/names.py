@@ -44,6 +44,12 @@ _LIST_SEPARATOR = re.compile(r"([,;])")
 _QUOTES = "\"'“”‘’`"
 _SEPARATORS = frozenset("- – — | / :".split())
 _HAS_DIGIT = re.compile(r"\d")
+# The shapes of an alert-like identifier, as the matcher and the rest of a message (matching.details) read
+# them: CamelCase of at least two word parts, snake_case and kebab-case of three words or more (a CloudWatch
+# alarm or a hand-made monitor's name: "kube-deployment-rollout-stuck").
+IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9]*[a-z0-9][A-Z][A-Za-z0-9]*$")
+SNAKE_NAME = re.compile(r"^[A-Za-z]+(?:_[A-Za-z]+){2,}$")
+KEBAB_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z][A-Za-z0-9]*){2,}$")
 _INNER_CAPITAL = re.compile(r"[a-z0-9][A-Z]|[A-Z]{2,}[a-z]")
 
 
