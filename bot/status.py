@@ -69,8 +69,10 @@ class BotStatus:
         self._record(None, **details)
 
     def alert_handled(self, outcome: Outcome) -> None:
-        if outcome.alert is None or outcome.result is Handled.DATABASE_UNAVAILABLE:
-            return  # nothing to say, or nowhere to say it
+        if outcome.alert is None or outcome.result in (Handled.DATABASE_UNAVAILABLE, Handled.DUPLICATE):
+            # Nothing to say, nowhere to say it, or nothing new: a catch-up or a redelivery seeing a message
+            # already answered would show "duplicate delivery" over the reply it had.
+            return
         with self._lock:
             self._unwritten = alert_details(outcome, datetime.now(timezone.utc))
         self.write_unwritten()  # within a second of the last write, the beat loop writes it later
