@@ -24,12 +24,12 @@ def record_alert(conn: Connection, alert: AlertMessage, match: Match) -> tuple[i
     with conn, conn.cursor() as cur:
         cur.execute(
             "INSERT INTO alert_events (channel, message_ts, incident_number, incident_id, status, title, alert_key,"
-            " runbook_id, matched_alert, runbook_title, runbook_url, confidence, match_reason) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+            " runbook_id, matched_alert, runbook_title, runbook_url, confidence, match_reason, named_alert) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
             "ON CONFLICT (channel, message_ts) DO NOTHING RETURNING id",
             (alert.channel, alert.ts, alert.incident_number, alert.incident_id, alert.status, alert.title,
              match.alert_key, match.runbook_id, match.matched, match.runbook_title, match.url,
-             match.confidence, match.reason),
+             match.confidence, match.reason, alert.named_alert),
         )
         row = cur.fetchone()
         if row:

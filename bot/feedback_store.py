@@ -31,14 +31,15 @@ def replied_alert(conn: Connection, event_id: int, channel: str,
     `message_ts`); None when there is none, so a forged or stale button value finds nothing."""
     with conn, conn.cursor() as cur:
         cur.execute(f"SELECT e.id, e.channel, e.message_ts, e.reply_ts, e.title, "
-                    f" CASE WHEN {ANSWERED} THEN e.matched_alert END FROM alert_events e "
+                    f" CASE WHEN {ANSWERED} THEN e.matched_alert END, e.named_alert FROM alert_events e "
                     "WHERE e.id = %s AND e.channel = %s"
                     " AND (%s::text[] IS NULL OR e.message_ts = ANY(%s) OR e.reply_ts = ANY(%s))",
                     (event_id, channel, message_ts, message_ts, message_ts))
         row = cur.fetchone()
     if row is None:
         return None
-    return RepliedAlert(row[0], row[1], row[2], row[3], row[4], alert_key(row[4]), row[5])
+    # Keyed as the handler looks its lessons up (`AlertMessage.key`): the named alert's, else the title's.
+    return RepliedAlert(row[0], row[1], row[2], row[3], row[4], alert_key(row[6] or row[4]), row[5])
 
 
 def alert_in_thread(conn: Connection, channel: str, thread_ts: str) -> RepliedAlert | None:

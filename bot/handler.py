@@ -25,7 +25,6 @@ from matching.knowledge_base import LiveIndex
 from matching.lessons import lessons_for
 from matching.matcher import Match, match_alert
 from matching.stored_keys import rekey_stored_titles
-from matching.titles import alert_key
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +147,7 @@ class AlertHandler:
         if settings.channels and alert.channel not in settings.channels:
             return Outcome(False, Handled.CHANNEL_NOT_WATCHED)
         index = self.database.run(self.runbooks.current)
-        lessons = self.database.run_statements(lambda conn: lessons_for(conn, alert_key(alert.title)))
+        lessons = self.database.run_statements(lambda conn: lessons_for(conn, alert.key))
         match = match_alert(index, alert.title, settings.threshold, links=alert.runbook_links, lessons=lessons,
                             details=alert.details)
         event_id, new = self.database.run_statements(lambda conn: record_alert(conn, alert, match))
@@ -210,7 +209,7 @@ class AlertHandler:
     def _compose(self, alert, match, event_id, budget=None):
         interactive = self.settings.interactive
         now = datetime.now(timezone.utc)
-        keys = [alert_key(alert.title), match.alert_key]
+        keys = [alert.key, match.alert_key]
         seen = self.database.run_statements(
             lambda conn: seen_before(conn, keys, now, alert.incident_id, alert.incident_number))
         history = [seen_before_block(seen, now)] if seen else []

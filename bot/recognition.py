@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 
 from bot.runbook_links import runbook_links
+from matching.details import message_key, named_alert
 
 # Slack's own cap on a message's text; anything longer is not a message Slack sent us.
 MAX_TEXT_CHARS = 40_000
@@ -66,6 +67,16 @@ class AlertMessage:
     # MAX_DETAILS_CHARS: where an Alertmanager template puts the alert's name under a title like "Incident
     # triggered by Alertmanager" (`matching.details`).
     details: str = ""
+
+    @property
+    def named_alert(self) -> str | None:
+        """The alert a field of the message names (`matching.details.named_alert`), else None."""
+        return named_alert(self.details)
+
+    @property
+    def key(self) -> str:
+        """The alert's key for its lessons and history: its named alert's, else its title's."""
+        return message_key(self.title, self.details)
 
     @property
     def incident_claims(self) -> list[str]:

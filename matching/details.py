@@ -12,11 +12,17 @@ below a person's line.  `names_said(text, index)` finds the runbook names said t
 The message's prose is words, not names; PagerDuty's own fields (Service, Assigned, Urgency, the
 escalation policy) name the team's services, never an alert, and are left out, as are URLs.  A name
 field that gives an identifier no runbook answers to says the alert is another one (`UNKNOWN`).
+
+`message_key(title, details)` is the alert a message is about, for the team's lessons and the alert's
+history: the name its field gives ("*Alert:* KubeNodeUnreachable" under "Incident triggered by
+Alertmanager"), else its title's.  Keyed by the title alone, every alert of a generic title would be one
+alert, and a correction taught on one would answer them all.
 """
 import re
 
 from matching.index import RunbookIndex
 from matching.names import IDENTIFIER, KEBAB_NAME, SNAKE_NAME, name_mentions
+from matching.titles import UNKNOWN_KEY, alert_key
 
 # Where a message gives its alert's name: at a line's start ("*Alert:* X", "alertname: X", "Monitor: X"),
 # or as a label anywhere ("alertname=X", `{alertname="X"}`).
@@ -47,7 +53,7 @@ def names_said(text: str, index: RunbookIndex) -> list[str] | None:
     found = []
     for line in _NAME_FIELD_LINE.findall(text):
         keys = _keys_in(line.strip(), index)
-        first = next((token.strip(_EDGES) for token in _SEPARATORS.split(line) if token.strip(_EDGES)), "")
+        first = _first_token(line)
         if not keys and looks_like_a_name(first):
             return UNKNOWN  # "*Alert:* PaymentsApiLatencyHigh": another alert, whatever the rest mentions
         found += keys
@@ -61,6 +67,27 @@ def names_said(text: str, index: RunbookIndex) -> list[str] | None:
         if looks_like_a_name(token):
             found += _keys_in(token, index)
     return [key for key in dict.fromkeys(found) if index.runbooks_named(key)]
+
+
+def named_alert(text: str) -> str | None:
+    """The alert the message's name field or `alertname` label gives (as written), read without the
+    index; None when it gives none, or several alerts (a grouped notification is no one alert)."""
+    text = _OWN_FIELDS.sub(" ", _URL.sub(" ", text or ""))
+    said = _NAME_LABEL.findall(text)
+    for line in _NAME_FIELD_LINE.findall(text):
+        first = _first_token(line)
+        said.append(first if looks_like_a_name(first) else line.strip().strip("*_`").strip())
+    keys = {alert_key(value): value for value in reversed(said) if alert_key(value) != UNKNOWN_KEY}
+    return next(iter(keys.values())) if len(keys) == 1 else None
+
+
+def message_key(title: str | None, details: str = "") -> str:
+    """The key of the alert a message is about: its named alert's (`named_alert`), else its title's."""
+    return alert_key(named_alert(details) or title)
+
+
+def _first_token(line):
+    return next((token.strip(_EDGES) for token in _SEPARATORS.split(line) if token.strip(_EDGES)), "")
 
 
 def _keys_in(text, index):

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from matching.confidence import Evidence, confidence
-from matching.details import names_said
+from matching.details import message_key, names_said
 from matching.index import RunbookIndex
 from matching.lessons import NOTHING_TAUGHT, Lessons
 from matching.names import IDENTIFIER, KEBAB_NAME, SNAKE_NAME, AnyOf, atoms_of, name_mentions
@@ -165,7 +165,7 @@ def match_alert(index: RunbookIndex, title: str, threshold: float | None = None,
     if threshold is None:
         threshold = model_threshold(index)
     normalised = normalise_alert_title(title)
-    base = Match(title=title, normalised=normalised, alert_key=alert_key(title))
+    base = Match(title=title, normalised=normalised, alert_key=message_key(title, details))
     if not str(title or "").strip():
         return base
     with index.locked_for_match():  # the docs monitor's next patch waits for this match (about a millisecond)

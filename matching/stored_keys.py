@@ -35,8 +35,10 @@ def rekey_stored_titles(conn: "psycopg2.extensions.connection", version: int = A
             return 0
         cur.execute("SELECT DISTINCT title FROM incidents")
         incident_keys = [(title, alert_key(title)) for (title,) in cur.fetchall()]
-        cur.execute("SELECT DISTINCT e.title FROM alert_feedback f JOIN alert_events e ON e.id = f.alert_event_id")
-        feedback_keys = [(title, alert_key(title)) for (title,) in cur.fetchall()]
+        # Feedback is keyed by the alert its message names, else by its title (`bot.feedback_store`).
+        cur.execute("SELECT DISTINCT coalesce(e.named_alert, e.title) FROM alert_feedback f"
+                    " JOIN alert_events e ON e.id = f.alert_event_id")
+        feedback_keys = [(said, alert_key(said)) for (said,) in cur.fetchall()]
         changed = 0
         if incident_keys:
             execute_values(cur, "UPDATE incidents SET title_key = v.key FROM (VALUES %s) AS v(title, key) "
@@ -45,7 +47,7 @@ def rekey_stored_titles(conn: "psycopg2.extensions.connection", version: int = A
             changed += cur.rowcount
         if feedback_keys:
             execute_values(cur, "UPDATE alert_feedback f SET title_key = v.key FROM alert_events e, "
-                                "(VALUES %s) AS v(title, key) WHERE f.alert_event_id = e.id AND e.title = v.title "
+                                "(VALUES %s) AS v(said, key) WHERE f.alert_event_id = e.id AND coalesce(e.named_alert, e.title) = v.said "
                                 "AND f.title_key IS DISTINCT FROM v.key", feedback_keys, page_size=1000)
             changed += cur.rowcount
         cur.execute("UPDATE alert_key_versions SET version = %s WHERE name = 'title keys'", (version,))

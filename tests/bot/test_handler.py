@@ -4,12 +4,13 @@ import threading
 
 import psycopg2
 
-from bot import claims
+from bot import claims, feedback_store
 from bot.handler import AlertHandler, BotSettings, Handled
 from bot.recognition import recognise_alert
 from database import connection
 from database.outage import Database
 from matching.knowledge_base import load_index
+from matching.lessons import CORRECTED
 from matching.matcher import match_alert
 from sandbox.slack_workspace import PAGERDUTY_BOT_ID, pagerduty_message
 from tests.corpus_runbooks import load_samples
@@ -39,6 +40,30 @@ def test_an_alert_named_only_in_its_attachment_is_answered_with_that_runbook(db,
     assert outcome.result is Handled.REPLIED
     assert (outcome.match.matched, outcome.match.reason) == ("KubePodCrashLooping", "name in the message")
     assert len(posted) == 1 and "named in the message" in str(outcome.reply_blocks)
+
+
+def test_a_lesson_on_an_alert_under_a_generic_title_teaches_that_alert_only(db, database_url):
+    # Keyed by the title, every "Incident triggered by Alertmanager" would be one alert: a correction on
+    # one would answer them all.  The name the attachment gives is the alert.
+    load_samples(db)
+    database = Database(lambda: psycopg2.connect(database_url))
+    handler = handler_for(database, [])
+
+    def generic(number, name):
+        event = alert_event(number, "Incident triggered by Alertmanager")
+        event["attachments"][0]["text"] = f"*Alert:* {name}\n*Severity:* critical"
+        return event
+
+    first = handler.handle(generic(40, "etcdNoLeader"))
+    assert first.match.matched == "etcdNoLeader"
+    replied = database.run(lambda conn: feedback_store.alert_in_thread(conn, "C1", first.alert.ts))
+    assert replied.title_key == "etcd no leader"
+    database.run(lambda conn: feedback_store.record_feedback(conn, replied, "U1", "ana", CORRECTED, "KubeAPIDown"))
+
+    other = handler.handle(generic(41, "TargetDown"))
+    again = handler.handle(generic(42, "etcdNoLeader"))
+    assert (other.match.matched, other.match.reason) == ("TargetDown", "name in the message")
+    assert (again.match.matched, again.match.reason) == ("KubeAPIDown", "taught")
 
 
 def test_a_database_outage_is_logged_and_the_handler_goes_on(caplog):
