@@ -38,7 +38,7 @@ WORDS_ONLY_LEFT_OUT = ("similarity", "similarity_lead")
 FITTED_KINDS = ("ranked", "quoted")
 QUOTATION_WORDS = (5, 6, 7, 8, 9)
 QUOTATION_LEADS = (1, 2, 3, 4)
-THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.64, 0.66, 0.68, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
+THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.64, 0.66, 0.68, 0.7, 0.72, 0.74, 0.76, 0.78, 0.8, 0.85, 0.9, 0.95)
 
 
 def candidate_rows(index, items, names):

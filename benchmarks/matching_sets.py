@@ -21,6 +21,10 @@ it is about, so cross-validation never splits one alert's messages):
   (152 annotation summaries and descriptions of alerts the development set has no summary of), written the
   same way from the runbooks alone; never fitted on (their failures were read once; no change made from them
   was kept);
+* ``handwritten-train-4a``, ``-4b``, ``-4c``: 115, 114 and 114 monitor titles and typed lines (Datadog,
+  CloudWatch, Grafana, Opsgenie and other paging tools, people), one for every runbook of a third of the
+  corpus each, and 40 alerts without a runbook each, written the same way from the runbooks alone; fitted
+  on, so that the confidence model learns hand-written titles from more than one set of 147;
 * ``ours-tune``, ``ours-held_out``, ``ours-fresh``, ``ours-blind``: `labelled_alerts.labelled_set`.
 """
 import csv

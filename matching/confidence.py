@@ -42,23 +42,23 @@ class Evidence:
 
 FEATURES = tuple(item.name for item in fields(Evidence))
 
-# Fitted by benchmarks/fit_confidence.py on the best three candidates of 1,904 labelled messages (see its
+# Fitted by benchmarks/fit_confidence.py on the best three candidates of 2,367 labelled messages (see its
 # output for the sets, the folds and the curve).
 WEIGHTS = {
-    "score_share": 0.793, "explained": -0.629, "mentioned": 1.180, "name_recall": 0.969, "margin": 2.169,
-    "missing_rare": -0.356, "missing_known": 0.410, "few_terms": -4.417, "explained_lead": 3.043, "phrases": 0.640,
-    "unknown_words": 0.461, "unknown_subject": -1.539, "name_lead": 2.112, "condition_conflict": -1.380,
-    "similarity": 2.470, "similarity_lead": 3.838,
+    "score_share": 1.372, "explained": -0.490, "mentioned": 1.821, "name_recall": 0.848, "margin": 2.186,
+    "missing_rare": 0.217, "missing_known": 0.872, "few_terms": -4.754, "explained_lead": 3.850, "phrases": 0.190,
+    "unknown_words": 1.011, "unknown_subject": -1.176, "name_lead": 1.793, "condition_conflict": -0.359,
+    "similarity": 1.865, "similarity_lead": 4.374,
 }
-BIAS = -3.000
+BIAS = -3.463
 # Fitted the same way with the word-meaning features left out (`--words-only`): the model when no
 # word-meaning model is installed.
 WORDS_ONLY_WEIGHTS = {
-    "score_share": 1.218, "explained": 0.384, "mentioned": 1.008, "name_recall": 1.810, "margin": 2.668,
-    "missing_rare": -0.075, "missing_known": 0.704, "few_terms": -4.654, "explained_lead": 3.805, "phrases": 0.928,
-    "unknown_words": 0.582, "unknown_subject": -1.627, "name_lead": 2.456, "condition_conflict": -1.201,
+    "score_share": 1.837, "explained": 0.408, "mentioned": 1.437, "name_recall": 1.552, "margin": 2.625,
+    "missing_rare": 0.493, "missing_known": 1.108, "few_terms": -4.860, "explained_lead": 4.724, "phrases": 0.596,
+    "unknown_words": 1.114, "unknown_subject": -1.177, "name_lead": 2.285, "condition_conflict": -0.181,
 }
-WORDS_ONLY_BIAS = -3.128
+WORDS_ONLY_BIAS = -3.737
 
 
 def confidence(evidence: Evidence) -> float:
