@@ -18,6 +18,7 @@ history: the name its field gives ("*Alert:* KubeNodeUnreachable" under "Inciden
 Alertmanager"), else its title's.  Keyed by the title alone, every alert of a generic title would be one
 alert, and a correction taught on one would answer them all.
 """
+import functools
 import re
 
 from matching.index import RunbookIndex
@@ -69,6 +70,8 @@ def names_said(text: str, index: RunbookIndex) -> list[str] | None:
     return [key for key in dict.fromkeys(found) if index.runbooks_named(key)]
 
 
+# The handler asks for a message's key three times (its lessons, its match, its history): read it once.
+@functools.lru_cache(maxsize=256)
 def named_alert(text: str) -> str | None:
     """The alert the message's name field or `alertname` label gives (as written), read without the
     index; None when it gives none, or several alerts (a grouped notification is no one alert)."""
