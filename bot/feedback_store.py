@@ -8,8 +8,8 @@ What the rows teach is read by `matching.lessons`; how the bot did each week by
 from dataclasses import dataclass
 
 from database.connection import Connection
+from matching.details import key_of
 from matching.lessons import ANSWERED, FEEDBACK_COLUMNS, VERDICTS, Feedback
-from matching.titles import alert_key
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ class RepliedAlert:
     title: str
     title_key: str
     replied_alert: str | None  # the runbook the bot answered with, if it did
+    named_alert: str | None = None  # the alert a field of its message named (`matching.details.named_alert`)
 
 
 def replied_alert(conn: Connection, event_id: int, channel: str,
@@ -38,8 +39,8 @@ def replied_alert(conn: Connection, event_id: int, channel: str,
         row = cur.fetchone()
     if row is None:
         return None
-    # Keyed as the handler looks its lessons up (`AlertMessage.key`): the named alert's, else the title's.
-    return RepliedAlert(row[0], row[1], row[2], row[3], row[4], alert_key(row[6] or row[4]), row[5])
+    # Keyed as the handler looks its lessons up (`AlertMessage.key`).
+    return RepliedAlert(row[0], row[1], row[2], row[3], row[4], key_of(row[6], row[4]), row[5], row[6])
 
 
 def alert_in_thread(conn: Connection, channel: str, thread_ts: str) -> RepliedAlert | None:

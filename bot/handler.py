@@ -25,6 +25,7 @@ from matching.knowledge_base import LiveIndex
 from matching.lessons import lessons_for
 from matching.matcher import Match, match_alert
 from matching.stored_keys import rekey_stored_titles
+from matching.titles import alert_key
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,15 @@ class Outcome:
     @property
     def note(self) -> str:
         return f"{self.result} ({self.detail})" if self.detail else str(self.result)
+
+
+def history_keys(alert: AlertMessage, match: Match) -> list[str]:
+    """The keys the alert's earlier incidents are stored under (by their titles): its own, its runbook's,
+    and its title's unless the title is one every alert shares: a title whose own words found nothing
+    while a field named the alert ("Incident triggered by Alertmanager")."""
+    title_key = alert_key(alert.title)
+    generic = alert.key != title_key and match.reason in ("name in the message", "taught", "none")
+    return [alert.key, match.alert_key] + ([] if generic else [title_key])
 
 
 class AlertHandler:
@@ -209,7 +219,7 @@ class AlertHandler:
     def _compose(self, alert, match, event_id, budget=None):
         interactive = self.settings.interactive
         now = datetime.now(timezone.utc)
-        keys = [alert.key, match.alert_key]
+        keys = history_keys(alert, match)
         seen = self.database.run_statements(
             lambda conn: seen_before(conn, keys, now, alert.incident_id, alert.incident_number))
         history = [seen_before_block(seen, now)] if seen else []

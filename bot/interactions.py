@@ -244,7 +244,9 @@ class Interactions:
         question = words or alert.title
         lessons = self.database.run(lambda conn: lessons_for(conn, alert.title_key)) \
             if alert and not words else NOTHING_TAUGHT
-        match = match_alert(index, question, self.settings.threshold, lessons=lessons)
+        # Asked about the alert itself: what its message named counts too, under a title every alert shares.
+        said = (alert.named_alert or "") if alert and not words else ""
+        match = match_alert(index, question, self.settings.threshold, lessons=lessons, details=said)
         related = related_runbooks(index, question, 3, exclude=match.matched if match.found else None)
         buttons = ()
         if alert is not None:

@@ -14,7 +14,8 @@ import unicodedata
 from dataclasses import dataclass, replace
 
 from bot.runbook_links import runbook_links
-from matching.details import message_key, named_alert
+from matching.details import message_key
+from matching.details import named_alert as alert_named_in
 
 # Slack's own cap on a message's text; anything longer is not a message Slack sent us.
 MAX_TEXT_CHARS = 40_000
@@ -71,11 +72,11 @@ class AlertMessage:
     @property
     def named_alert(self) -> str | None:
         """The alert a field of the message names (`matching.details.named_alert`), else None."""
-        return named_alert(self.details)
+        return alert_named_in(self.details)
 
     @property
     def key(self) -> str:
-        """The alert's key for its lessons and history: its named alert's, else its title's."""
+        """The alert's key for its lessons and history (`matching.details.message_key`)."""
         return message_key(self.title, self.details)
 
     @property

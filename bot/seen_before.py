@@ -2,8 +2,9 @@
 
 The PagerDuty sync keeps every incident with its title key (`matching.titles.alert_key`), who
 resolved it and its newest note (migration 0071).  An alert's earlier incidents are those with its
-title key, or with the key of the runbook it matched ("Pod is crash looping" and
-"KubePodCrashLooping" fire as one alert).  Nothing is shown for a first firing.
+title key, with the key of the alert its message names, or with the key of the runbook it matched ("Pod
+is crash looping" and "KubePodCrashLooping" fire as one alert); not with a title every alert shares
+("Incident triggered by Alertmanager", `bot.handler.history_keys`).  Nothing is shown for a first firing.
 """
 from dataclasses import dataclass
 from datetime import datetime, timedelta

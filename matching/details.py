@@ -27,13 +27,17 @@ from matching.titles import UNKNOWN_KEY, alert_key
 
 # Where a message gives its alert's name: at a line's start ("*Alert:* X", "alertname: X", "Monitor: X"),
 # or as a label anywhere ("alertname=X", `{alertname="X"}`).
-_NAME_FIELD_LINE = re.compile(r"^[^\w\n]*(?:alert ?name|alert(?: rule)?|monitor(?: name)?|rule)[*_]*\s*[=:][*_]*\s*(.+)$",
+# A field's value is on its own line: an empty "*Alert:*" gives nothing, not the next field.
+_NAME_FIELD_LINE = re.compile(r"^[^\w\n]*(?:alert ?name|alert(?: rule)?|monitor(?: name)?|rule)[*_]*[ \t]*[=:][*_]*[ \t]*(.+)$",
                               re.IGNORECASE | re.MULTILINE)
 _NAME_LABEL = re.compile(r"\balertname\s*[=:]\s*[\"'`]?([A-Za-z][\w.:-]*)", re.IGNORECASE)
 # The fields the PagerDuty app adds of its own: the team's words, not the alert's.
 _OWN_FIELDS = re.compile(r"^[^\w\n]*(?:service|assigned(?: to)?|acknowledged by|urgency|escalation policy|priority)"
                          r"[*_]*\s*:.*$", re.IGNORECASE | re.MULTILINE)
 _URL = re.compile(r"\b(?:https?|ftp)://\S+")
+# The severity a template appends to a field's value ("*Alert:* Pod … is crash looping - `critical`").
+_TRAILING_SEVERITY = re.compile(r"\s+[-–|]\s*[`*_]*(?:critical|warning|warn|info|error|high|medium|low|p[1-5])[`*_]*\s*$",
+                                re.IGNORECASE)
 _SEPARATORS = re.compile(r"[\s{}()\[\]<>|,;=\"`*]+")
 _EDGES = ".:!?…'’"
 # A token longer than any alert's name is a hash or a payload.
@@ -70,23 +74,44 @@ def names_said(text: str, index: RunbookIndex) -> list[str] | None:
     return [key for key in dict.fromkeys(found) if index.runbooks_named(key)]
 
 
-# The handler asks for a message's key three times (its lessons, its match, its history): read it once.
+# The handler asks for a message's key four times (to record it, for its lessons, its match and its history).
 @functools.lru_cache(maxsize=256)
-def named_alert(text: str) -> str | None:
-    """The alert the message's name field or `alertname` label gives (as written), read without the
-    index; None when it gives none, or several alerts (a grouped notification is no one alert)."""
+def named_alert(text: str | None) -> str | None:
+    """The alert the message's `alertname` label or name field gives (as written), read without the
+    index: an identifier if it gives one, else a field's words; None when it gives none, or several
+    alerts (a grouped notification is no one alert)."""
     text = _OWN_FIELDS.sub(" ", _URL.sub(" ", text or ""))
-    said = _NAME_LABEL.findall(text)
+    identifiers, words = list(_NAME_LABEL.findall(text)), []
     for line in _NAME_FIELD_LINE.findall(text):
         first = _first_token(line)
-        said.append(first if looks_like_a_name(first) else line.strip().strip("*_`").strip())
-    keys = {alert_key(value): value for value in reversed(said) if alert_key(value) != UNKNOWN_KEY}
-    return next(iter(keys.values())) if len(keys) == 1 else None
+        if looks_like_a_name(first):
+            identifiers.append(first)
+        else:
+            words.append(_TRAILING_SEVERITY.sub("", line).strip().strip("*_`").strip())
+    for said in (identifiers, words):
+        alerts = {}
+        for value in said:
+            key = alert_key(value)
+            if key != UNKNOWN_KEY:
+                alerts.setdefault(key, value)
+        if alerts:
+            return next(iter(alerts.values())) if len(alerts) == 1 else None
+    return None
+
+
+def key_of(named: str | None, title: str | None) -> str:
+    """The key of an alert titled `title` whose message names `named`: the named alert's, unless the
+    title says it already ("[FIRING:1] KubePodCrashLooping" with alertname=KubePodCrashLooping, "Alert:
+    Pod is crash looping"), when it is the title's as it always was.  What the bot records and looks
+    lessons up by, and what stored feedback is keyed again by (`matching.stored_keys`)."""
+    title_key = alert_key(title)
+    key = alert_key(named) if named else UNKNOWN_KEY
+    return title_key if key == UNKNOWN_KEY or f" {key} " in f" {title_key} " else key
 
 
 def message_key(title: str | None, details: str = "") -> str:
-    """The key of the alert a message is about: its named alert's (`named_alert`), else its title's."""
-    return alert_key(named_alert(details) or title)
+    """The key of the alert a message is about (`key_of` its `named_alert` and title)."""
+    return key_of(named_alert(details), title)
 
 
 def _first_token(line):

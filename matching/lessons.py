@@ -2,8 +2,9 @@
 
 People answer the bot's reply with *Helpful*, *Wrong runbook* (and the right one, or "no runbook
 exists"), or attach a runbook to an alert the bot stayed quiet on.  Each person has one current
-say per alert message; all of them for alerts of the same title key (`titles.alert_key`, the title
-without its values) make that alert's lessons.  Read in the order they were given:
+say per alert message; all of them for alerts of the same key (`details.message_key`: the title without
+its values, or the alert a field of the message names under a title every alert shares) make that
+alert's lessons.  Read in the order they were given:
 
 - a confirmed or chosen runbook is what the next firing is answered with, at confidence 1;
 - a runbook someone called wrong is never offered again, unless a later say confirms it;

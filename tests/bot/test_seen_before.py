@@ -85,3 +85,21 @@ def test_the_line_says_how_often_how_long_who_and_the_note():
     assert "&lt;!channel&gt;" in text and "<!channel>" not in text
     busy = seen_before_block(SeenBefore(COUNT_UP_TO + 1, None, seen_at, None, None, None, None), END)
     assert busy["elements"][0]["text"].startswith("*Seen before:* more than 1,000 times in the last 30 days · last")
+
+
+def test_an_alerts_history_is_looked_up_by_its_title_unless_every_alert_shares_that_title():
+    from bot.handler import history_keys
+    from bot.recognition import AlertMessage
+    from matching.matcher import Match
+
+    def alert(title, details):
+        return AlertMessage("C1", "1.1", title, "triggered", None, None, None, details=f"{title}\n{details}")
+
+    generic = alert("Incident triggered by Alertmanager", "*Alert:* etcdNoLeader")
+    named = Match(generic.title, "", "etcd no leader", runbook_id=1, matched="etcdNoLeader", reason="name in the message")
+    assert history_keys(generic, named) == ["etcd no leader", "etcd no leader"]
+    # A title of its own words keeps the incidents stored under it, beside the named alert's.
+    own = alert("[FIRING:1] Pod is crash looping", "alertname=KubePodCrashLooping")
+    by_words = Match(own.title, "", "kube pod crash looping", runbook_id=2, matched="KubePodCrashLooping",
+                     reason="text match")
+    assert history_keys(own, by_words) == ["kube pod crash looping", "kube pod crash looping", "pod is crash looping"]

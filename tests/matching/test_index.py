@@ -241,13 +241,9 @@ def test_a_failure_and_failing_are_one_term_as_alert_names_and_summaries_use_bot
 
 def test_without_the_word_meaning_package_the_matcher_answers_from_the_words_only_models_threshold():
     words_only = RunbookIndex(RUNBOOKS, version=1, vectors=None)
-    assert model_threshold(words_only) == WORDS_ONLY_THRESHOLD != DEFAULT_THRESHOLD
-    answered = []
-    for title in ("the kubelet is not answering", "kubelet not answering", "kubelet went away", "the kubelet is down"):
-        sure = match_alert(words_only, title, threshold=0.0).confidence
-        assert match_alert(words_only, title).found == (sure >= WORDS_ONLY_THRESHOLD)
-        # A team's own MATCH_THRESHOLD decides instead.
-        assert match_alert(words_only, title, threshold=sure - 0.01).matched == "KubeletDown"
-        assert not match_alert(words_only, title, threshold=min(1.0, sure + 0.01)).found or sure > 0.99
-        answered.append(sure >= WORDS_ONLY_THRESHOLD)
-    assert any(answered) and not all(answered)
+    assert model_threshold(words_only) == WORDS_ONLY_THRESHOLD > DEFAULT_THRESHOLD
+    # Between the two thresholds: the words-only model's own keeps it back, a team's MATCH_THRESHOLD answers it.
+    title = "the kubelet is not answering on port 10250"
+    assert DEFAULT_THRESHOLD <= match_alert(words_only, title, threshold=0.0).confidence < WORDS_ONLY_THRESHOLD
+    assert not match_alert(words_only, title).found
+    assert match_alert(words_only, title, threshold=DEFAULT_THRESHOLD).matched == "KubeletDown"

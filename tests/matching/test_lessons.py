@@ -1,9 +1,6 @@
 """What the team's feedback teaches the matcher (matching/lessons.py) and how match_alert uses it."""
 from datetime import datetime, timedelta, timezone
 
-import pytest
-
-from matching.details import message_key
 from matching.index import RunbookIndex, RunbookRecord
 from matching.lessons import CORRECTED, HELPFUL, NO_RUNBOOK, NOTHING_TAUGHT, Feedback, lessons_from
 from matching.matcher import match_alert
@@ -81,14 +78,3 @@ def test_quiet_when_taught_so_and_matched_afresh_when_the_taught_runbook_is_gone
     gone = match_alert(runbooks, title, lessons=lessons_from([say(CORRECTED, "ana", 0, None, "KubeQuotaRemoved")]))
     assert gone.matched == "KubeQuotaFullyUsed" and gone.reason != "taught"
 
-
-@pytest.mark.parametrize("details, key", [
-    ("Incident triggered by Alertmanager\n*Alert:* etcdNoLeader\n*Severity:* critical", "etcd no leader"),
-    ("Incident triggered by Alertmanager\nLabels: alertname=TargetDown, job=node", "target down"),
-    ("Incident triggered by Alertmanager\n*Alert:* etcdNoLeader - etcd-0\nalertname=etcdNoLeader", "etcd no leader"),
-    # A grouped notification is no one alert; PagerDuty's own fields name the team's service, not the alert.
-    ("Incident triggered by Alertmanager\n*Alert:* etcdNoLeader\n*Alert:* TargetDown", "incident triggered by alertmanager"),
-    ("Incident triggered by Alertmanager\nService: payments-api\nUrgency: high", "incident triggered by alertmanager"),
-])
-def test_a_message_is_the_alert_its_name_field_gives_else_its_title(details, key):
-    assert message_key("Incident triggered by Alertmanager", details) == key

@@ -52,3 +52,22 @@ def test_what_was_taught_about_a_title_without_words_teaches_nothing_about_the_n
                     "VALUES (%s, 'U1', '@ana', %s, 'no_runbook')", (event, UNKNOWN_KEY))
     assert not lessons_for(db, alert_key(other)).no_runbook
     assert UNKNOWN_KEY not in taught_lessons(db)
+
+
+def test_feedback_on_an_alert_named_in_its_message_is_keyed_again_by_that_alert(db):
+    from matching.details import message_key
+    generic, details = "Incident triggered by Alertmanager", "*Alert:* etcdNoLeader\n*Severity:* critical"
+    with db, db.cursor() as cur:
+        cur.execute("INSERT INTO alert_events (channel, message_ts, title, alert_key, named_alert) "
+                    "VALUES ('C1', '1.3', %s, 'etcd no leader', 'etcdNoLeader'), ('C1', '1.4', %s, 'x', NULL) "
+                    "RETURNING id", (generic, generic))
+        named, unnamed = (row[0] for row in cur.fetchall())
+        cur.execute("INSERT INTO alert_feedback (alert_event_id, voter, voter_name, title_key, verdict) "
+                    "VALUES (%s, 'U1', '@ana', 'stale', 'no_runbook'), (%s, 'U2', '@bo', 'stale', 'helpful')",
+                    (named, unnamed))
+    assert rekey_stored_titles(db, ALERT_KEY_VERSION + 7) == 2
+    assert lessons_for(db, message_key(generic, details)).no_runbook  # the next etcdNoLeader under that title
+    assert not lessons_for(db, message_key(generic, "*Alert:* TargetDown")).no_runbook  # not another alert
+    with db, db.cursor() as cur:
+        cur.execute("SELECT title_key FROM alert_feedback ORDER BY id")
+        assert [row[0] for row in cur.fetchall()] == ["etcd no leader", "incident triggered by alertmanager"]
