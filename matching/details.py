@@ -22,7 +22,7 @@ import functools
 import re
 
 from matching.index import RunbookIndex
-from matching.names import IDENTIFIER, KEBAB_NAME, SNAKE_NAME, name_mentions
+from matching.names import is_alert_like, name_mentions
 from matching.titles import UNKNOWN_KEY, alert_key
 
 # Where a message gives its alert's name: at a line's start ("*Alert:* X", "alertname: X", "Monitor: X"),
@@ -47,14 +47,13 @@ UNKNOWN = None
 
 
 def looks_like_a_name(token: str) -> bool:
-    return len(token) <= MAX_TOKEN_CHARS and bool(
-        IDENTIFIER.match(token) or SNAKE_NAME.match(token) or KEBAB_NAME.match(token))
+    return len(token) <= MAX_TOKEN_CHARS and is_alert_like(token)
 
 
 def names_said(text: str, index: RunbookIndex) -> list[str] | None:
     """The runbook name keys the message's text says (in the order said, each once); None (UNKNOWN)
     when a name field gives an alert-like identifier that no runbook answers to."""
-    text = _OWN_FIELDS.sub(" ", _URL.sub(" ", text or ""))
+    text = _alerts_words(text)
     found = []
     for line in _NAME_FIELD_LINE.findall(text):
         keys = _keys_in(line.strip(), index)
@@ -80,7 +79,7 @@ def named_alert(text: str | None) -> str | None:
     """The alert the message's `alertname` label or name field gives (as written), read without the
     index: an identifier if it gives one, else a field's words; None when it gives none, or several
     alerts (a grouped notification is no one alert)."""
-    text = _OWN_FIELDS.sub(" ", _URL.sub(" ", text or ""))
+    text = _alerts_words(text)
     identifiers, words = list(_NAME_LABEL.findall(text)), []
     for line in _NAME_FIELD_LINE.findall(text):
         first = _first_token(line)
@@ -112,6 +111,11 @@ def key_of(named: str | None, title: str | None) -> str:
 def message_key(title: str | None, details: str = "") -> str:
     """The key of the alert a message is about (`key_of` its `named_alert` and title)."""
     return key_of(named_alert(details), title)
+
+
+def _alerts_words(text):
+    """The message without PagerDuty's own fields and without URLs: what may name its alert."""
+    return _OWN_FIELDS.sub(" ", _URL.sub(" ", text or ""))
 
 
 def _first_token(line):

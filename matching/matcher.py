@@ -12,7 +12,7 @@ from matching.confidence import Evidence, confidence
 from matching.details import message_key, names_said
 from matching.index import RunbookIndex
 from matching.lessons import NOTHING_TAUGHT, Lessons
-from matching.names import IDENTIFIER, KEBAB_NAME, SNAKE_NAME, AnyOf, atoms_of, name_mentions
+from matching.names import IDENTIFIER, KEBAB_NAME, SNAKE_NAME, AnyOf, atoms_of, is_alert_like, name_mentions
 from matching.rule_book import link_key, link_name
 from matching.text import STOP_WORDS, described_terms, phrase_pairs, plain_key, stem, words_of
 from matching.titles import (
@@ -251,7 +251,7 @@ def _linked_match(index, base, links, reason):
     # The page's name is the alert's only when it reads as one ("…/KafkaConsumerLagHigh"), not
     # "viewpage.action" or "README": the alert keeps its own key then.
     name = link_name(links[0])
-    alert_like = bool(IDENTIFIER.match(name) or SNAKE_NAME.match(name) or KEBAB_NAME.match(name))
+    alert_like = is_alert_like(name)
     return replace(base, url=links[0], matched=name if alert_like else None, confidence=1.0, reason=reason,
                    alert_key=" ".join(name_words(name)) if alert_like else base.alert_key)
 
@@ -838,7 +838,7 @@ def is_spelled_name(reading: str) -> bool:
     without a sentence's glue ("core dns forward errors high", "Thanos Compact Halted")."""
     words = [word for word in reading.split() if word.lower() not in _NAME_SUFFIXES]
     if len(words) == 1:
-        return bool(IDENTIFIER.match(words[0]) or KEBAB_NAME.match(words[0]) or SNAKE_NAME.match(words[0]))
+        return is_alert_like(words[0])
     if not (2 <= len(words) <= MAX_NAME_WORDS and all(word.isalpha() for word in words)):
         return False
     # Capitalised throughout, glue words too ("Alertmanager Cluster Failed To Send Alerts"), is a name's

@@ -50,6 +50,11 @@ _HAS_DIGIT = re.compile(r"\d")
 IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9]*[a-z0-9][A-Z][A-Za-z0-9]*$")
 SNAKE_NAME = re.compile(r"^[A-Za-z]+(?:_[A-Za-z]+){2,}$")
 KEBAB_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z][A-Za-z0-9]*){2,}$")
+
+
+def is_alert_like(token: str) -> bool:
+    """The token has one of the shapes of an alert-like identifier (IDENTIFIER, SNAKE_NAME, KEBAB_NAME)."""
+    return bool(IDENTIFIER.match(token) or SNAKE_NAME.match(token) or KEBAB_NAME.match(token))
 _INNER_CAPITAL = re.compile(r"[a-z0-9][A-Z]|[A-Z]{2,}[a-z]")
 
 
