@@ -581,10 +581,23 @@ def _message_flags(index, title, reading):
     # snake_case and UPPER_SNAKE names of three words or more: kube_deployment_replicas_mismatch_high, also
     # behind a dotted environment or cluster ("eu1.io_throttling_high").
     tokens = [part.strip(_TOKEN_EDGES) for token in text.split() for part in token.split(".")]
-    unknown = unknown or any(SNAKE_NAME.match(token) for token in tokens)
+    unknown = unknown or any(SNAKE_NAME.match(token) and not _in_a_predicate(tokens, position)
+                             for position, token in enumerate(tokens))
     unknown = unknown or (len(words) == 1 and bool(KEBAB_NAME.match(words[0])))
     http_classes = frozenset(found.lower() for found in _HTTP_CLASS_SAID.findall(text))
     return float(unknown), float(is_spelled_name(reading)), http_classes
+
+
+# The verbs that end a description's subject: what follows them says the condition.
+_AUXILIARIES = frozenset("is are was were has have had".split())
+
+
+def _in_a_predicate(tokens, position):
+    """The token comes after a subject and its verb ("Prometheus … has dropped targets because samples
+    exceeded the configured label_name_length_limit"): a description quoting a setting or a metric it
+    is about, not the name of an alert.  A name leads ("go_goroutine_count_high api-gateway",
+    "rabbitmq_too_many_messages_in_queue is firing again") or follows a question's opening verb."""
+    return any(token.lower() in _AUXILIARIES for token in tokens[1:position])
 
 
 class _Said:

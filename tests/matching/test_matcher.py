@@ -212,6 +212,21 @@ def test_a_snake_case_name_behind_a_dotted_environment_is_an_unknown_identifier(
     assert not match_alert(index, "[Re-Triggered] io_throttling_high on kube_cluster_name:aks-retail").found
 
 
+def test_a_setting_a_description_quotes_after_its_verb_is_not_an_unknown_alert_name(db):
+    # "… exceeded the configured label_name_length_limit": the snake_case word is the setting the alert is
+    # about; leading the message, the same shape is an alert's name no runbook answers to.
+    load_samples(db, {"PrometheusLabelLimitHit": ("Prometheus has dropped targets because some samples exceeded "
+                                                  "the configured label limit.", "1. Raise the scrape's limit."),
+                      "KubeJobFailed": ("A Kubernetes job failed to complete.", "1. Read the pod's logs.")})
+    index = load_index(db)
+    quoting = match_alert(index, "Prometheus monitoring/prometheus-k8s-0 has dropped 16 targets because some samples "
+                                 "exceeded the configured label_limit, label_name_length_limit")
+    assert quoting.matched == "PrometheusLabelLimitHit" and quoting.found
+    leading = match_alert(index, "prometheus_dropped_targets_label_limit has dropped 16 targets because some samples "
+                                 "exceeded the configured label limit")
+    assert not leading.found and leading.confidence <= quoting.confidence / 2 + 0.01
+
+
 def test_a_description_naming_its_node_by_host_name_is_read_as_about_a_node(db):
     # "{{ $labels.node }} has been unready…": the cleaner drops the host name as a label value, which
     # left nothing to tell the node's alert from the pod's.
