@@ -16,6 +16,7 @@ from matching.names import IDENTIFIER, KEBAB_NAME, SNAKE_NAME, AnyOf, atoms_of, 
 from matching.rule_book import link_key, link_name
 from matching.text import STOP_WORDS, described_terms, phrase_pairs, plain_key, stem, words_of
 from matching.titles import (
+    MONITOR_NAMES,
     alert_key,
     name_key,
     name_words,
@@ -550,8 +551,10 @@ def _says_any(terms, query, shortest=4, ending=3):
 def _vetoed_share(index, doc, flags, query):
     """What is left of a text match's confidence when the message says it is another alert:
     * it holds an alert-like identifier no runbook answers to (CoreDNSForwardErrorsHigh is not
-      CoreDNSErrorsHigh), or reads as a name spelled out in words that no runbook answers to
-      ("core dns forward errors high");
+      CoreDNSErrorsHigh), or reads as such a name's display form ("Core DNS Forward Errors High"), or
+      as the runbook's name word for word with a word more ("core dns forward errors high"); a team's
+      own alarm name in lower case ("prometheus-tsdb-block-reload-failures") is words about the
+      condition, which the text match weighs;
     * the runbook is named for an absence (etcdNoLeader, KubeNodeNotReady) the alert does not say
       ("etcd cluster has frequent leader elections");
     * the runbook's name is one ordinary word the message uses as a word, not as the name (the name
@@ -561,6 +564,10 @@ def _vetoed_share(index, doc, flags, query):
     Enough is left to list the runbook as possibly related."""
     unknown_identifier, spelled_name, http_classes = flags
     name = name_words(index.runbook(doc).record.display_name)
+    # A name in lower-case words is another alert's when it says this runbook's whole name and more, or
+    # the other side of a contrast ("kube-deployment-rollout-stuck" is not KubeDaemonSetRolloutStuck).
+    spelled_name = spelled_name is not None and (spelled_name == DISPLAY_NAME or set(name) < spelled_name
+                                                 or _says_the_other_side(name, spelled_name))
     absent = bool(_NEGATIONS_IN_NAMES & set(name)) and not _NEGATION_TERMS & set(query)
     said_as_a_word = len(name) == 1 and name[0] in index.prose_words and stem(name[0]) in query
     # A runbook named for one class of HTTP status ("Ingress5xxErrors") is not for the class the alert says.
@@ -569,14 +576,38 @@ def _vetoed_share(index, doc, flags, query):
     return VETOED_SHARE if unknown_identifier or spelled_name or absent or said_as_a_word or other_class else 1.0
 
 
+def _says_the_other_side(name, words):
+    """The words say another word of a contrast the name's word belongs to, and not the name's own."""
+    mine, said = _contrasts_in(name), _contrasts_in(sorted(words))
+    return any(group in said.values() and term not in said for term, group in mine.items()) and \
+        any(group in mine.values() and term not in mine for term, group in said.items())
+
+
+def _contrasts_in(words):
+    """{term: contrast group} of the words and of each two run together ("daemon set": daemonset)."""
+    words = list(words)
+    found = {}
+    for candidate in [*words, *("".join(pair) for pair in zip(words, words[1:]))]:
+        for term in described_terms(candidate):
+            if term in _CONTRAST_OF:
+                found[term] = _CONTRAST_OF[term]
+    return found
+
+
+# How a message spells a name (`_message_flags`): as an identifier or its display form, capitalised word by
+# word; otherwise the flag is the set of its lower-case words.
+DISPLAY_NAME = "display name"
+
+
 def _message_flags(index, title, reading):
     """(unknown identifier, spelled-out name, the HTTP status classes it says): what the message says
-    about being another alert."""
+    about being another alert.  The spelled-out name is None, DISPLAY_NAME, or the words of a name
+    spelled in lower case."""
     text = without_decorations(title)
     atoms = [atom.text for atom in atoms_of(text)]
     # A product the runbooks name in their prose ("KubeVirt", "CephFS") is no alert's name, nor a unit.
     unknown = any(IDENTIFIER.match(atom) and not _UNIT.match(atom) and atom.lower() not in index.prose_tokens
-                  for atom in atoms)
+                  and atom.lower() not in MONITOR_NAMES for atom in atoms)
     words = reading.split()
     # snake_case and UPPER_SNAKE names of three words or more: kube_deployment_replicas_mismatch_high, also
     # behind a dotted environment or cluster ("eu1.io_throttling_high").
@@ -585,7 +616,16 @@ def _message_flags(index, title, reading):
                              for position, token in enumerate(tokens))
     unknown = unknown or (len(words) == 1 and bool(KEBAB_NAME.match(words[0])))
     http_classes = frozenset(found.lower() for found in _HTTP_CLASS_SAID.findall(text))
-    return float(unknown), float(is_spelled_name(reading)), http_classes
+    return float(unknown), _spelling(reading), http_classes
+
+
+def _spelling(reading):
+    if not is_spelled_name(reading):
+        return None
+    words = [word for word in reading.split() if word.lower() not in _NAME_SUFFIXES]
+    if len(words) == 1 or all(word[0].isupper() for word in words):
+        return DISPLAY_NAME
+    return frozenset(word.lower() for word in words)
 
 
 # The verbs that end a description's subject: what follows them says the condition.

@@ -66,6 +66,10 @@ _HTTP_CLASS = re.compile(r"^\d(?:xx|\d\d)$", re.IGNORECASE)  # "5xx", "503": a m
 ENVIRONMENT_WORDS = frozenset(
     "prod production prd live staging stage stg dev development test qa uat preprod sandbox canary".split()
 )
+# The monitors and pagers that post alerts, by the names they sign them with ("CloudWatch Alarm | …",
+# "Grafana OnCall: …"): never the alert's own name.
+MONITOR_NAMES = frozenset("cloudwatch pagerduty opsgenie datadog grafana oncall victorops alertmanager "
+                          "splunk newrelic zenduty".split())
 # The cloud regions' words: AWS's us-east-1, ca-central-1, me-south-1, GCP's europe-west1, Azure's uksouth.
 REGION_WORDS = frozenset("east west north south central northeast northwest southeast southwest us eu ap sa ca me af "
                          "il mx cn uk europe asia australia northamerica southamerica".split())

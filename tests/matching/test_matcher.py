@@ -258,6 +258,20 @@ def test_a_hyphenated_alarm_name_differing_by_one_word_is_another_alert(db):
     assert not match_alert(load_index(db), 'ALARM: "prod-kube-deployment-rollout-stuck" in EU (Ireland)').found
 
 
+def test_a_teams_own_alarm_name_in_other_words_is_read_as_words_about_the_condition(db):
+    # CloudWatch and Datadog alarms are named by the team ("prometheus-tsdb-block-reload-failures"), not
+    # after the upstream alert: unlike a display name ("Prometheus Tsdb Block Reload Failures") or the
+    # runbook's name with a word more, such a name is weighed by the text match like any other words.
+    load_samples(db, {**SAMPLE_RUNBOOKS, "PrometheusTSDBReloadsFailing": (
+        "Prometheus has failed to reload blocks from disk: its TSDB reloads keep failing.",
+        "1. Read the Prometheus logs for the block that does not load.")})
+    index = load_index(db)
+    own = match_alert(index, "CloudWatch Alarm | prometheus-tsdb-block-reload-failures | us-east-2")
+    assert own.matched == "PrometheusTSDBReloadsFailing" and own.found
+    display = match_alert(index, "[FIRING:1] Prometheus Tsdb Block Reload Failures (prod)")
+    assert not display.found and display.confidence < own.confidence
+
+
 def test_an_identifier_with_a_word_more_than_a_runbooks_name_is_another_alert(db):
     load_samples(db, {**SAMPLE_RUNBOOKS, "CoreDNSErrorsHigh": (
         "CoreDNS answers many queries with SERVFAIL errors.", "1. Check the upstream resolvers.")})
