@@ -96,8 +96,12 @@ _CONDITIONS = frozenset(described_terms(
 # ("StatefulSet worker-2.db has not matched…").
 _NODE_WORDS = frozenset("node nodes kubelet host hosts machine instance pod pods job jobs statefulset deployment "
                         "daemonset container member".split())
+# How an alert says that something is absent: the words, the contractions (whose "n't" the tokeniser cuts
+# off, "isn't" reads "isn"), and a state's word set to false ("Upgradeable=False").
 _NEGATION_TERMS = frozenset(stem(word) for word in
-                            "no not none without cannot unable lost never zero down absent missing".split())
+                            "no not none without cannot unable lost never zero down absent missing gone stopped "
+                            "false isn aren wasn weren doesn didn hasn haven couldn wouldn won isnt arent doesnt "
+                            "didnt cant wont dont hasnt".split())
 
 
 @dataclass(frozen=True)
@@ -568,7 +572,7 @@ def _vetoed_share(index, doc, flags, query):
     # the other side of a contrast ("kube-deployment-rollout-stuck" is not KubeDaemonSetRolloutStuck).
     spelled_name = spelled_name is not None and (spelled_name == DISPLAY_NAME or set(name) < spelled_name
                                                  or _says_the_other_side(name, spelled_name))
-    absent = bool(_NEGATIONS_IN_NAMES & set(name)) and not _NEGATION_TERMS & set(query)
+    absent = bool(_NEGATIONS_IN_NAMES & set(name)) and not (_NEGATION_TERMS & set(query) or _lacks(name, query))
     said_as_a_word = len(name) == 1 and name[0] in index.prose_words and stem(name[0]) in query
     # A runbook named for one class of HTTP status ("Ingress5xxErrors") is not for the class the alert says.
     named_classes = {word for word in name if _HTTP_CLASS_WORD.match(word)}
@@ -597,6 +601,12 @@ def _contrasts_in(words):
 # How a message spells a name (`_message_flags`): as an identifier or its display form, capitalised word by
 # word; otherwise the flag is the set of its lower-case words.
 DISPLAY_NAME = "display name"
+
+
+def _lacks(name, query):
+    """The alert says the thing a name's absence is of, with "-less" ("leaderless" for etcdNoLeader)."""
+    lacked = {stem(word) for word in name} | set(name)
+    return any(term.endswith("less") and term[:-4] in lacked for term in query)
 
 
 def _message_flags(index, title, reading):

@@ -285,6 +285,13 @@ def test_a_runbook_named_for_an_absence_answers_only_an_alert_that_says_one(kb):
     assert elections.matched != "etcdNoLeader"
 
 
+@pytest.mark.parametrize("title", [
+    "etcd cluster leaderless for over a minute on prod", "etcd leader gone on prod-ap", "etcd leader isn't elected",
+])
+def test_an_absence_said_with_less_gone_or_a_contraction_is_one(kb, title):
+    assert match_alert(load_index(kb), title).matched == "etcdNoLeader"
+
+
 def test_an_alert_documented_twice_offers_the_other_page_once_as_a_link(kb):
     for team in ("platform", "storage"):
         store_runbook(kb, f"{SITE}/{team}/etcd-no-leader/", sample_runbook("etcdNoLeader", "No leader.", "1. Look."))
