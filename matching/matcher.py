@@ -570,14 +570,20 @@ def _vetoed_share(index, doc, flags, query):
     name = name_words(index.runbook(doc).record.display_name)
     # A name in lower-case words is another alert's when it says this runbook's whole name and more, or
     # the other side of a contrast ("kube-deployment-rollout-stuck" is not KubeDaemonSetRolloutStuck).
-    spelled_name = spelled_name is not None and (spelled_name == DISPLAY_NAME or set(name) < spelled_name
-                                                 or _says_the_other_side(name, spelled_name))
+    spelled_name = spelled_name is not None and (spelled_name == DISPLAY_NAME or _says_more(name, spelled_name)
+                                                 or _says_the_other_side(name, spelled_name)
+                                                 or _names_another_condition(index.runbook(doc), query))
     absent = bool(_NEGATIONS_IN_NAMES & set(name)) and not (_NEGATION_TERMS & set(query) or _lacks(name, query))
     said_as_a_word = len(name) == 1 and name[0] in index.prose_words and stem(name[0]) in query
     # A runbook named for one class of HTTP status ("Ingress5xxErrors") is not for the class the alert says.
     named_classes = {word for word in name if _HTTP_CLASS_WORD.match(word)}
     other_class = bool(named_classes) and bool(http_classes) and not named_classes & http_classes
     return VETOED_SHARE if unknown_identifier or spelled_name or absent or said_as_a_word or other_class else 1.0
+
+
+def _says_more(name, words):
+    """The words are the name's and one more of substance ("core dns forward errors high"; not "… too high")."""
+    return set(name) <= words and bool(words - set(name) - STOP_WORDS - _DEGREE_ADVERBS)
 
 
 def _says_the_other_side(name, words):
@@ -601,6 +607,18 @@ def _contrasts_in(words):
 # How a message spells a name (`_message_flags`): as an identifier or its display form, capitalised word by
 # word; otherwise the flag is the set of its lower-case words.
 DISPLAY_NAME = "display name"
+
+
+# Words of degree, which name no condition by themselves ("…LatencyHigh", "…TooHigh").
+_DEGREES = frozenset(described_terms("high low near"))
+_DEGREE_ADVERBS = frozenset(("too", "very"))
+
+
+def _names_another_condition(runbook, query):
+    """A name in words (all an alarm's title says) says what is wrong, and the runbook's name another thing:
+    "core dns down" and "prod-core-dns-latencies-too-high" are not CoreDNSErrorsHigh."""
+    said, named = (set(terms) & _CONDITIONS - _DEGREES for terms in (query, runbook.name_terms))
+    return bool(said) and bool(named) and not said & named
 
 
 def _lacks(name, query):

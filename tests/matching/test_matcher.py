@@ -272,6 +272,16 @@ def test_a_teams_own_alarm_name_in_other_words_is_read_as_words_about_the_condit
     assert not display.found and display.confidence < own.confidence
 
 
+def test_a_teams_alarm_name_saying_another_condition_than_the_runbooks_name_is_another_alert(db):
+    load_samples(db, {**SAMPLE_RUNBOOKS, "CoreDNSErrorsHigh": (
+        "CoreDNS answers many queries with SERVFAIL errors; latency rises and lookups are down.",
+        "1. Check the upstream resolvers.")})
+    index = load_index(db)
+    assert match_alert(index, 'ALARM: "prod-core-dns-errors-too-high" in US East (N. Virginia)').found
+    assert not match_alert(index, 'ALARM: "prod-core-dns-latencies-too-high" in US East (N. Virginia)').found
+    assert not match_alert(index, "[P2] [Triggered on {cluster:main}] core dns down on web-01").found
+
+
 def test_an_identifier_with_a_word_more_than_a_runbooks_name_is_another_alert(db):
     load_samples(db, {**SAMPLE_RUNBOOKS, "CoreDNSErrorsHigh": (
         "CoreDNS answers many queries with SERVFAIL errors.", "1. Check the upstream resolvers.")})
