@@ -30,6 +30,17 @@ _RULES = [(re.compile(pattern), replacement) for pattern, replacement in (
     (r"\b(?:kube )?api ?server\b", "api"),
     (r"\bhorizontal pod autoscalers?\b", "hpa"),
     (r"\bpod disruption budgets?\b", "pdb"),
+    # The short forms people and alarm names write for what runbooks spell out.
+    (r"\bprom\b", "prometheus"),
+    (r"\bmem\b", "memory"),
+    (r"\bk 8s\b", "kubernetes"),  # as titles.name_words splits "k8s"
+    (r"\brootfs\b", "root filesystem"),
+    (r"\breqs?\b", "requests"),
+    (r"\bconns?\b", "connections"),
+    (r"\brepl\b", "replication"),
+    (r"\bavail\b", "available"),
+    (r"\bhw\b", "hardware"),
+    (r"\bocp\b", "openshift"),
     # The glossary of the platforms the runbooks cover: names use the abbreviation, summaries spell it out.
     (r"\bvirtual machine instances?\b", "vmi"),
     (r"\bvirtual machines?\b|\bvms\b", "vm"),
