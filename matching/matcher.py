@@ -570,9 +570,10 @@ def _vetoed_share(index, doc, flags, query):
     name = name_words(index.runbook(doc).record.display_name)
     # A name in lower-case words is another alert's when it says this runbook's whole name and more, or
     # the other side of a contrast ("kube-deployment-rollout-stuck" is not KubeDaemonSetRolloutStuck).
-    spelled_name = spelled_name is not None and (spelled_name == DISPLAY_NAME or _says_more(name, spelled_name)
+    spelled_name = spelled_name is not None and (spelled_name == DISPLAY_NAME or _says_more(index, name, spelled_name)
                                                  or _says_the_other_side(name, spelled_name)
-                                                 or _names_another_condition(index.runbook(doc), query))
+                                                 or _names_another_condition(index.runbook(doc), query)
+                                                 or _mostly_unknown(index, spelled_name))
     absent = bool(_NEGATIONS_IN_NAMES & set(name)) and not (_NEGATION_TERMS & set(query) or _lacks(name, query))
     said_as_a_word = len(name) == 1 and name[0] in index.prose_words and stem(name[0]) in query
     # A runbook named for one class of HTTP status ("Ingress5xxErrors") is not for the class the alert says.
@@ -581,14 +582,32 @@ def _vetoed_share(index, doc, flags, query):
     return VETOED_SHARE if unknown_identifier or spelled_name or absent or said_as_a_word or other_class else 1.0
 
 
-def _says_more(name, words):
-    """The words are the name's and one more of substance ("core dns forward errors high"; not "… too high")."""
-    return set(name) <= words and bool(words - set(name) - STOP_WORDS - _DEGREE_ADVERBS)
+def _mostly_unknown(index, words):
+    """More than half the words of a team's alarm name are words no runbook uses: the alarm watches
+    something the runbooks do not cover ("lambda-invoice-pdf-throttles" is no pod's CPU throttling)."""
+    words = [word for word in words if word.isalpha()]
+    unknown = [word for word in words
+               if not any(index.document_frequency(term) for term in index.as_written(described_terms(word)))]
+    return 2 * len(unknown) > len(words)
+
+
+def _says_more(index, name, words):
+    """The words are the name's and one more of substance: among them ("core dns forward errors high"; not
+    "… errors too high"), or before or after them a word alert names are made of, other than the object
+    they are about ("ceph node down" is not NodeDown; "checkout-pod-cpu-throttling-high" and
+    "prod-monitoring-config-reloader-sidecar-errors" put a service or team before the name's words)."""
+    if not set(name) <= set(words):
+        return False
+    inside = [position for position, word in enumerate(words) if word in name]
+    between = set(words[min(inside):max(inside) + 1]) - set(name)
+    around = {word for word in set(words) - set(name) - between
+              if word in index.name_vocabulary and word not in _NODE_WORDS}
+    return bool((between | around) - STOP_WORDS - _DEGREE_ADVERBS)
 
 
 def _says_the_other_side(name, words):
     """The words say another word of a contrast the name's word belongs to, and not the name's own."""
-    mine, said = _contrasts_in(name), _contrasts_in(sorted(words))
+    mine, said = _contrasts_in(name), _contrasts_in(words)
     return any(group in said.values() and term not in said for term, group in mine.items()) and \
         any(group in mine.values() and term not in mine for term, group in said.items())
 
@@ -605,7 +624,7 @@ def _contrasts_in(words):
 
 
 # How a message spells a name (`_message_flags`): as an identifier or its display form, capitalised word by
-# word; otherwise the flag is the set of its lower-case words.
+# word; otherwise the flag is its lower-case words in order.
 DISPLAY_NAME = "display name"
 
 
@@ -653,7 +672,7 @@ def _spelling(reading):
     words = [word for word in reading.split() if word.lower() not in _NAME_SUFFIXES]
     if len(words) == 1 or all(word[0].isupper() for word in words):
         return DISPLAY_NAME
-    return frozenset(word.lower() for word in words)
+    return tuple(word.lower() for word in words)
 
 
 # The verbs that end a description's subject: what follows them says the condition.

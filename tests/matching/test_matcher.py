@@ -282,6 +282,14 @@ def test_a_teams_alarm_name_saying_another_condition_than_the_runbooks_name_is_a
     assert not match_alert(index, "[P2] [Triggered on {cluster:main}] core dns down on web-01").found
 
 
+def test_a_teams_alarm_name_mostly_in_words_no_runbook_uses_watches_something_else(db):
+    load_samples(db, {**SAMPLE_RUNBOOKS, "CPUThrottlingHigh": (
+        "Processes in a container are throttled by its CPU limit.", "1. Raise the container's CPU limit.")})
+    index = load_index(db)
+    assert match_alert(index, "CloudWatch Alarm | checkout-pod-cpu-throttling-high | eu-central-1").found
+    assert not match_alert(index, "CloudWatch Alarm | lambda-invoice-pdf-cpu-throttling | eu-central-1").found
+
+
 def test_an_identifier_with_a_word_more_than_a_runbooks_name_is_another_alert(db):
     load_samples(db, {**SAMPLE_RUNBOOKS, "CoreDNSErrorsHigh": (
         "CoreDNS answers many queries with SERVFAIL errors.", "1. Check the upstream resolvers.")})
