@@ -25,7 +25,7 @@ class Evidence:
     explained_lead: float  # margin x explained: a lead earned by one rare word the runbook shares says little
     phrases: float  # share of the alert's adjacent term pairs its names and Meaning say too
     unknown_words: float  # words no runbook uses (a product: Kafka, Airflow): none 0, one 0.5, more 1
-    unknown_subject: float  # 1 when the alert's first words name what no runbook mentions ("Redis memory …")
+    unknown_subject: float  # 1 when the alert's first words name what no runbook is about ("Redis memory …")
     name_lead: float = 0.0  # its name_recall less the best of the other alerts' runbooks found
     condition_conflict: float = 0.0  # 1 when its name says a condition (Down, LatencyHigh) and the alert another
     # From the word-meaning model (`matching.semantics`); None without one.
@@ -45,20 +45,20 @@ FEATURES = tuple(item.name for item in fields(Evidence))
 # Fitted by benchmarks/fit_confidence.py on the best three candidates of 2,367 labelled messages (see its
 # output for the sets, the folds and the curve).
 WEIGHTS = {
-    "score_share": 1.372, "explained": -0.490, "mentioned": 1.821, "name_recall": 0.848, "margin": 2.186,
-    "missing_rare": 0.217, "missing_known": 0.872, "few_terms": -4.754, "explained_lead": 3.850, "phrases": 0.190,
-    "unknown_words": 1.011, "unknown_subject": -1.176, "name_lead": 1.793, "condition_conflict": -0.359,
-    "similarity": 1.865, "similarity_lead": 4.374,
+    "score_share": 1.396, "explained": -0.624, "mentioned": 1.976, "name_recall": 0.889, "margin": 2.268,
+    "missing_rare": 0.207, "missing_known": 1.066, "few_terms": -4.818, "explained_lead": 3.837, "phrases": 0.237,
+    "unknown_words": 0.911, "unknown_subject": -0.877, "name_lead": 1.786, "condition_conflict": -0.313,
+    "similarity": 1.865, "similarity_lead": 4.316,
 }
-BIAS = -3.463
+BIAS = -3.567
 # Fitted the same way with the word-meaning features left out (`--words-only`): the model when no
 # word-meaning model is installed.
 WORDS_ONLY_WEIGHTS = {
-    "score_share": 1.837, "explained": 0.408, "mentioned": 1.437, "name_recall": 1.552, "margin": 2.625,
-    "missing_rare": 0.493, "missing_known": 1.108, "few_terms": -4.860, "explained_lead": 4.724, "phrases": 0.596,
-    "unknown_words": 1.114, "unknown_subject": -1.177, "name_lead": 2.285, "condition_conflict": -0.181,
+    "score_share": 1.935, "explained": 0.314, "mentioned": 1.665, "name_recall": 1.552, "margin": 2.718,
+    "missing_rare": 0.514, "missing_known": 1.332, "few_terms": -4.944, "explained_lead": 4.681, "phrases": 0.606,
+    "unknown_words": 1.040, "unknown_subject": -0.824, "name_lead": 2.295, "condition_conflict": -0.182,
 }
-WORDS_ONLY_BIAS = -3.737
+WORDS_ONLY_BIAS = -3.955
 
 
 def confidence(evidence: Evidence) -> float:

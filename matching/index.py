@@ -101,6 +101,7 @@ class RunbookIndex:
         self._name_words: Counter = Counter()
         self._prose_words: Counter = Counter()
         self._prose_tokens: Counter = Counter()
+        self._about_terms: Counter = Counter()  # terms of the runbooks' names and Meanings: what they are about
         self._acronyms: Counter = Counter()  # (long form's words, acronym) -> runbooks defining it
         self._acronyms_by_word: dict | None = None  # long form's first word -> entries; remade after a patch
         self._alive = 0
@@ -151,6 +152,11 @@ class RunbookIndex:
     def prose_tokens(self) -> Counter[str]:
         """Whole tokens of the runbooks' text, lower-cased: "kubevirt", "cephfs" are products they name."""
         return self._prose_tokens
+
+    def about_frequency(self, term: str) -> int:
+        """How many runbooks use the term in their names or Meaning: what a runbook is about, where a
+        product one of them names in its steps ("restart the Istio sidecar") is not."""
+        return self._about_terms[term]
 
     def runbook(self, doc: int) -> IndexedRunbook:
         return self._docs[doc]
@@ -322,6 +328,7 @@ class RunbookIndex:
             self._postings.setdefault(term, {})[doc] = weighted / (K1 + weighted)
             self._arrays.pop(term, None)
         self._name_words.update(_name_words_of(record))
+        self._about_terms.update(self._docs[doc].name_terms | self._docs[doc].meaning_terms)
         self._prose_words.update(set(words_of(record.body[:MAX_BODY_CHARS])))
         self._prose_tokens.update(_tokens_of(record.body[:MAX_BODY_CHARS]))
         self._acronyms.update(_acronyms_of(record))
@@ -349,6 +356,8 @@ class RunbookIndex:
                 del self._postings[term]
             self._arrays.pop(term, None)
         self._name_words.subtract(_name_words_of(indexed.record))
+        self._about_terms.subtract(indexed.name_terms | indexed.meaning_terms)
+        self._about_terms += Counter()
         self._prose_words.subtract(set(words_of(indexed.record.body[:MAX_BODY_CHARS])))
         self._prose_tokens.subtract(_tokens_of(indexed.record.body[:MAX_BODY_CHARS]))
         self._acronyms.subtract(_acronyms_of(indexed.record))

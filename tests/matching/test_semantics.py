@@ -1,4 +1,6 @@
 """Word meanings: sentence vectors from an embedding table and a tokenizer, read from files only."""
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from safetensors.numpy import save_file
@@ -159,6 +161,14 @@ def test_the_alert_alone_says_when_it_is_another_products_or_another_conditions(
     assert best_evidence("Redis disk of the node is nearly full").unknown_subject == 1.0
     assert best_evidence("Redis's disk of the node is nearly full").unknown_subject == 1.0  # its possessive
     assert best_evidence("The disk of node redis-7 is nearly full").unknown_subject == 0.0
+    # A product one runbook names in its steps is no more what a runbook is about; named by two, it may be.
+    passing = [replace(record(5, "DiskAlmostFull", "The disk of a node is nearly full."),
+                       body="The disk of a node is nearly full. Stop the Nginx ingress pods to free space.")]
+    assert ranked_candidates(RunbookIndex([*passing, RUNBOOKS[1]], vectors=None),
+                             "Nginx disk of the node is nearly full")[0][2].unknown_subject == 1.0
+    twice = [*passing, replace(passing[0], runbook_id=6, page_url="https://runbooks.example.test/other.md")]
+    assert ranked_candidates(RunbookIndex([*twice, RUNBOOKS[1]], vectors=None),
+                             "Nginx disk of the node is nearly full")[0][2].unknown_subject == 0.0
     # What is wrong: the runbook's name says latency, the alert says failing, and the runbook never does.
     assert best_evidence("Thanos Rule is failing to evaluate rules").condition_conflict == 1.0
     assert best_evidence("Thanos Rule rule evaluation latency is high").condition_conflict == 0.0
