@@ -14,7 +14,7 @@ from matching.index import RunbookIndex
 from matching.lessons import NOTHING_TAUGHT, Lessons
 from matching.names import IDENTIFIER, KEBAB_NAME, SNAKE_NAME, AnyOf, atoms_of, is_alert_like, name_mentions
 from matching.rule_book import link_key, link_name
-from matching.text import STOP_WORDS, described_terms, phrase_pairs, plain_key, stem, words_of
+from matching.text import STOP_WORDS, described_terms, phrase_pairs, plain_key, rewritten_terms, stem, words_of
 from matching.titles import (
     MONITOR_NAMES,
     alert_key,
@@ -406,7 +406,11 @@ def _ranked_candidates(index, title):
         reading = f"{reading} node"
     # A component spelled out that runbooks name by its acronym ("MachineConfigController": MCCDrainError).
     reading = " ".join([reading, *index.acronyms_said(words_of(reading))])
-    query = list(dict.fromkeys(index.as_written(described_terms(reading))))
+    # A word the vocabulary rewrote is said by the canonical wording; its own term, when no runbook uses it
+    # ("rx") or it is a fragment of a split word ("k8s": k, 8s), would only count as a word left unexplained.
+    rewritten = rewritten_terms(reading)
+    query = [term for term in dict.fromkeys(index.as_written(described_terms(reading)))
+             if term not in rewritten or (index.document_frequency(term) and _is_a_word(term))]
     hits = index.search(query, SEARCH_LIMIT)
     if not hits:
         return [], False
@@ -426,6 +430,11 @@ def _ranked_candidates(index, title):
     quoted = _quoted_first(index, scored, family, said, vetoed)
     return (quoted, True) if quoted else (_threshold_said_first(index, _variant_said_first(index, family, title), said),
                                           False)
+
+
+def _is_a_word(term):
+    """Not a letter or a figure left of a word split between letters and digits ("k8s": k, 8s)."""
+    return len(term) > 1 and not term[0].isdigit()
 
 
 def _variant_said_first(index, scored, title):
@@ -851,8 +860,10 @@ def _unknown_subject(index, reading):
     while an unknown word further on is as often a label value (a namespace, a service) as a product."""
     words = (re.sub(r"['’]s$", "", word.strip(_TOKEN_EDGES)) for word in reading.split())  # "Airflow's"
     subject = [word for word in words if word.isalpha()][:SUBJECT_WORDS]
-    return float(any(not index.about_frequency(term) and index.document_frequency(term) <= PASSING_MENTIONS
-                     for word in subject for term in index.as_written(described_terms(word))))
+    # A word the vocabulary words otherwise ("zero": no) is known by that wording.
+    return float(any(all(not index.about_frequency(term) and index.document_frequency(term) <= PASSING_MENTIONS
+                         for term in index.as_written(described_terms(word)))
+                     for word in subject if described_terms(word)))
 
 
 def _name_recall(index, doc, weights):

@@ -77,6 +77,15 @@ def described_terms(text: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+@functools.lru_cache(maxsize=4096)
+def rewritten_terms(text: str) -> frozenset[str]:
+    """The terms of the words the on-call vocabulary rewrote in `text` ("rx" of "eth0 rx errors", the
+    "k" and "8s" of "k8s"): `described_terms` keeps them beside the canonical wording that says them."""
+    spoken = " ".join(words_of(text))
+    plain = plain_words(spoken)
+    return frozenset(terms(spoken)) - frozenset(terms(plain)) if plain != spoken else frozenset()
+
+
 @functools.lru_cache(maxsize=16384)
 def phrase_pairs(text: str) -> frozenset[tuple[str, str]]:
     """Adjacent term pairs of the text, in its own wording and in the vocabulary's: a summary that

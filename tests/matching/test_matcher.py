@@ -227,6 +227,22 @@ def test_a_setting_a_description_quotes_after_its_verb_is_not_an_unknown_alert_n
     assert not leading.found and leading.confidence <= quoting.confidence / 2 + 0.01
 
 
+def test_a_short_form_counts_by_the_words_it_stands_for(db):
+    # The "k" and "8s" of "k8s" are said by "kubernetes"; counted as words of their own they matched stray
+    # letters and figures in runbooks' text, and held the right runbook back.
+    load_samples(db, {**SAMPLE_RUNBOOKS,
+                      "KubeNodeNotReady": ("A Kubernetes node has not been ready for more than 15 minutes.",
+                                           "1. Check the kubelet of the node that shows NotReady."),
+                      "PrometheusScrapeSlow": ("Scrapes take longer than their timeout.",
+                                               "1. Run `promtool -k` with a timeout of 8s.")})
+    index = load_index(db)
+    short, spelled = (match_alert(index, f"[Triggered] [P2] {words} node ip-10-0-3-17 reporting NotReady for 10m",
+                                  threshold=0.0) for words in ("k8s", "kubernetes"))
+    assert short.matched == spelled.matched == "KubeNodeNotReady"
+    assert short.evidence.few_terms == spelled.evidence.few_terms  # as many words said, no stray ones
+    assert short.confidence == pytest.approx(spelled.confidence, abs=0.02)
+
+
 def test_a_description_naming_its_node_by_host_name_is_read_as_about_a_node(db):
     # "{{ $labels.node }} has been unready…": the cleaner drops the host name as a label value, which
     # left nothing to tell the node's alert from the pod's.
