@@ -356,8 +356,11 @@ class RunbookIndex:
                 del self._postings[term]
             self._arrays.pop(term, None)
         self._name_words.subtract(_name_words_of(indexed.record))
-        self._about_terms.subtract(indexed.name_terms | indexed.meaning_terms)
-        self._about_terms += Counter()
+        about = indexed.name_terms | indexed.meaning_terms
+        self._about_terms.subtract(about)
+        for term in about:  # only these can have reached zero
+            if self._about_terms[term] <= 0:
+                del self._about_terms[term]
         self._prose_words.subtract(set(words_of(indexed.record.body[:MAX_BODY_CHARS])))
         self._prose_tokens.subtract(_tokens_of(indexed.record.body[:MAX_BODY_CHARS]))
         self._acronyms.subtract(_acronyms_of(indexed.record))

@@ -106,6 +106,13 @@ def test_a_removed_runbooks_name_words_leave_the_name_vocabulary(index):
     assert "kube" in index.name_vocabulary  # other runbooks' name words stay
 
 
+def test_what_a_removed_runbook_was_about_is_no_runbooks_subject_any_more(index):
+    assert index.about_frequency("quorum") == 1 and index.about_frequency("ceph") >= 1
+    index.replace_pages([CEPH_QUORUM.page_url], [], version=2)
+    assert index.about_frequency("quorum") == 0
+    assert index.about_frequency("etcd") >= 1  # other runbooks' subjects stay
+
+
 def test_a_renamed_runbook_is_found_by_its_new_name_at_once_and_no_longer_by_its_old_one(index):
     renamed = runbook(4, "NodeNotReporting", NODE_DOWN.meaning, NODE_DOWN.body, page="hosts/node-down")
     index.replace_pages([NODE_DOWN.page_url], [renamed], version=2)
