@@ -16,7 +16,8 @@ from collections.abc import Callable
 # beyond ASCII are words ("Сервис недоступен" was "unknown", like every title without a Latin letter).
 # 4: the word after "in checkout namespace" is kept ("… in checkout namespace fails to reconcile").
 # 5: more regions' words are affixes ("prd_persistent_volume_filling_up_ca", "…-me-south-1").
-ALERT_KEY_VERSION = 5
+# 6: a status condition is words ("Degraded=True": Degraded, "Available=False": not Available), no label.
+ALERT_KEY_VERSION = 6
 # The key of a title without a single word (only emoji, punctuation): many alerts share it.
 UNKNOWN_KEY = "unknown"
 
@@ -51,6 +52,8 @@ _CHATBOT = re.compile(r"^(?:cloudwatch )?alarm\s*\|\s*([^|]+?)\s*(?:\||$)", re.I
 # Labels written out as key=value: "alertname=KubeQuotaExceeded namespace=payments" names its alert.
 _ALERTNAME_LABEL = re.compile(r"""\balertname\s*[=:]\s*["'`]?([A-Za-z_][\w.:-]*)""")
 _LABEL_PAIR = re.compile(r"^[A-Za-z_][\w.]*=")
+# A Kubernetes status condition ("Degraded=True", "Available=False"): what is wrong, not a label.
+_CONDITION_PAIR = re.compile(r"^([A-Za-z]+)=(true|false)$", re.IGNORECASE)
 # Slack emoji shortcodes (":rotating_light:") decorate, never name.
 _EMOJI = re.compile(r"(?<!\S):[a-z0-9_+'-]+:(?!\S)")
 # Alertmanager's default title ends in label values: "KubePodCrashLooping (api-7f9 default critical)"
@@ -219,6 +222,9 @@ def _without_label_values(tokens, is_word=None):
 @functools.lru_cache(maxsize=65536)  # words recur across titles ("is", "Triggered", "pod", …)
 def _kept_token(raw):
     token = raw.strip(_PUNCTUATION)
+    condition = _CONDITION_PAIR.match(token)
+    if condition:  # "Available=False" says "not Available"
+        return condition.group(1) if condition.group(2).lower() == "true" else f"not {condition.group(1)}"
     if not token or is_varying_part(token) or token.lower() in ENVIRONMENT_WORDS or _LABEL_PAIR.match(token):
         return None
     token = _without_environment(token)

@@ -33,6 +33,10 @@ from matching.titles import alert_key, name_key, name_words, names_a_node, norma
     ("e2e-test-runner failed", "e2e-test-runner failed"),
     ("HTTP 503+ errors", "HTTP 503+ errors"),
     ("[FIRING:1] Control plane node master-2 not ready for 5m+ (cnv-prod)", "Control plane node not ready"),
+    # A status condition says what is wrong; a label pair says where.
+    ("cluster operator authentication reporting Available=False (env:prod)",
+     "cluster operator authentication reporting not Available"),
+    ("Cluster operator authentication has reported Degraded=True", "Cluster operator authentication has reported Degraded"),
 ])
 def test_it_strips_what_varies_between_firings(title, expected):
     assert normalise_alert_title(title) == expected
