@@ -355,20 +355,14 @@ class RunbookIndex:
             if not self._postings[term]:
                 del self._postings[term]
             self._arrays.pop(term, None)
-        self._name_words.subtract(_name_words_of(indexed.record))
-        about = indexed.name_terms | indexed.meaning_terms
-        self._about_terms.subtract(about)
-        for term in about:  # only these can have reached zero
-            if self._about_terms[term] <= 0:
-                del self._about_terms[term]
-        self._prose_words.subtract(set(words_of(indexed.record.body[:MAX_BODY_CHARS])))
-        self._prose_tokens.subtract(_tokens_of(indexed.record.body[:MAX_BODY_CHARS]))
-        self._acronyms.subtract(_acronyms_of(indexed.record))
-        self._acronyms += Counter()
+        # Each counter forgets what only this runbook said (a pass over a whole counter costs milliseconds
+        # at 100,000 sections).
+        _forget(self._name_words, _name_words_of(indexed.record))
+        _forget(self._about_terms, indexed.name_terms | indexed.meaning_terms)
+        _forget(self._prose_words, set(words_of(indexed.record.body[:MAX_BODY_CHARS])))
+        _forget(self._prose_tokens, _tokens_of(indexed.record.body[:MAX_BODY_CHARS]))
+        _forget(self._acronyms, _acronyms_of(indexed.record))
         self._acronyms_by_word = None
-        self._name_words += Counter()  # drop the words no name uses any more
-        self._prose_words += Counter()
-        self._prose_tokens += Counter()
         for page in {link_key(indexed.record.url)[0], link_key(indexed.record.page_url)[0]}:
             remaining = [other for other in self._by_link.get(page, []) if other != doc]
             if remaining:
@@ -434,6 +428,14 @@ def _analyse(record):
         "meaning": Counter(described_terms(record.meaning) if record.meaning else ()),
         "body": Counter(terms(record.body[:MAX_BODY_CHARS])),
     }
+
+
+def _forget(counter, items):
+    """Subtract `items` from `counter` and drop the entries that reached zero (only theirs can have)."""
+    counter.subtract(items)
+    for item in set(items):
+        if counter[item] <= 0:
+            del counter[item]
 
 
 def _average_lengths(analysed):

@@ -12,11 +12,10 @@ from matching.confidence import Evidence, confidence
 from matching.details import message_key, names_said
 from matching.index import RunbookIndex
 from matching.lessons import NOTHING_TAUGHT, Lessons
-from matching.names import IDENTIFIER, KEBAB_NAME, SNAKE_NAME, AnyOf, atoms_of, is_alert_like, name_mentions
+from matching.names import AnyOf, is_alert_like, name_mentions
 from matching.rule_book import link_key, link_name
-from matching.text import STOP_WORDS, described_terms, phrase_pairs, plain_key, rewritten_terms, stem, words_of
+from matching.text import STOP_WORDS, described_terms, phrase_pairs, plain_key, rewritten_terms, words_of
 from matching.titles import (
-    MONITOR_NAMES,
     alert_key,
     name_key,
     name_words,
@@ -25,16 +24,25 @@ from matching.titles import (
     normalise_alert_title,
     without_decorations,
 )
+from matching.vetoes import (
+    CONTRAST_OF,
+    NEGATION_TERMS,
+    OBJECT_WORDS,
+    TOKEN_EDGES,
+    conditions_in,
+    message_flags,
+    vetoed_share,
+)
 from matching.vocabulary import quota_condition, without_advice, without_circumstances
 
 # Chosen on the out-of-fold curve benchmarks/fit_confidence.py prints, with the limits issue 11 sets for
 # replies: the lowest threshold at which at most 1 % of the alerts with a runbook get a wrong one and at most
 # 2 % of those without one are answered, each with a tenth of a point to spare (the labelled sets are a
 # sample), and at which the development set's own limits hold.  With the model fitted on 1,816 alerts with a
-# runbook and 551 without: 14 wrong (0.8 %) and 10 answered (1.8 %) at 0.74, but there the shipped model
-# answers 2 of the development set's 78 alerts without a runbook (2.6 %); 13 wrong (0.7 %) and 7 answered
-# (1.3 %) at 0.76, where it answers none.  The words-only model (no word-meaning package installed) has 17
-# wrong (0.94 %) at 0.76, and 16 (0.88 %) and 5 answered (0.9 %) at 0.80.
+# runbook and 551 without: 14 wrong (0.8 %) and 10 answered (1.8 %) at 0.72, 13 and 10 at 0.74, but there the
+# shipped model answers 2 of the development set's 78 alerts without a runbook (2.6 %); 11 wrong (0.6 %) and
+# 8 answered (1.5 %) at 0.76, where it answers none.  The words-only model (no word-meaning package
+# installed) has 17 wrong (0.94 %) at 0.76, and 16 (0.88 %) and 5 answered (0.9 %) at 0.80.
 DEFAULT_THRESHOLD = 0.76
 WORDS_ONLY_THRESHOLD = 0.80
 # How a runbook was found: taught by the team's feedback, by the message's own link, by a rule's runbook_url,
@@ -45,8 +53,6 @@ REASONS = ("taught", "runbook link", "rule runbook_url", "exact name", "rule tem
 RELATED_FLOOR = 0.2
 RELATED_LIMIT = 3
 SEARCH_LIMIT = 30
-# What a veto (see _vetoed_share) leaves of a text match's confidence.
-VETOED_SHARE = 0.5
 # How many of the best-scored runbooks the confidence model weighs and orders.
 RERANKED = 6
 # A quotation of the alert (`_quoted_first`): how many words, how many more than another alert's runbook
@@ -66,45 +72,13 @@ SUBJECT_WORDS = 2
 # How many runbooks may name a subject in their text, and in none of their names or Meanings, for it to be a
 # product no runbook is about (`_unknown_subject`).
 PASSING_MENTIONS = 1
-# An HTTP status class as names and messages write it: 5xx, 4XX ("ingress-4xx-errors", "Ingress5xxErrors").
-_HTTP_CLASS_WORD = re.compile(r"^[1-5]xx$")
-_HTTP_CLASS_SAID = re.compile(r"(?<![0-9a-z])([1-5]xx)(?![a-z])", re.IGNORECASE)
-_UNIT = re.compile(r"^\d*[KMGTPE]i?B(?:ps|/s)?$")
-_TOKEN_EDGES = "\"'`“”‘’()[]{}<>,;:!?*.~"
 _VERBATIM_WORD = re.compile(r"[a-z0-9]+")
 # What counts firings and incidents ("[FIRING:2]", "#4821", "Triggered 95357:") says no variant's number.
 _COUNTS = re.compile(r"\[(?:firing|resolved):\s*\d+\]|#\d+|^\W*(?:(?:re-?)?triggered|acknowledged|resolved)\W+\d+(?!\d|\.\d|\s?%)",
                      re.IGNORECASE)
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s?%")
-# Words by which sibling alerts' names tell apart what is wrong or where (`_Said.told_apart`): of two names
-# that differ by one word of one group, the message saying one of them, and not the other, has chosen.
-_CONTRASTS = ("cpu memory disk space files network", "receive transmit", "read write", "ingress egress",
-              "inbound outbound", "deployment statefulset daemonset job cronjob pod node container replicaset",
-              "client server", "requests limits")
-_CONTRAST_OF = {term: group for group, words in enumerate(_CONTRASTS) for word in words.split()
-                for term in described_terms(word)}
 # Whole messages that, in the vocabulary's wording, say a condition of no one component.
 _GENERIC_PLAIN_KEYS = frozenset(("targetdown", "targetsdown"))
-# What makes words a sentence rather than a spelled-out name, and what Grafana appends to a rule's name.
-_SENTENCE_WORDS = frozenset("is are was were has have had been be being the a an of for to in on at by with from "
-                            "than this that it its their will may can cannot should".split())
-_NAME_SUFFIXES = frozenset(("alert", "alarm"))
-MAX_NAME_WORDS = 10
-_NEGATIONS_IN_NAMES = frozenset(("no", "not"))
-# What alert names say is wrong, after their subject: KubeletDown, RuleEvaluationLatencyHigh, DiskAlmostFull.
-_CONDITIONS = frozenset(described_terms(
-    "down errors failing slow latency high low full filling crash looping restarting ready mismatch expiration "
-    "stuck lag behind flapping skew overcommitted exceeded throttling unavailable unreachable degraded missing near"))
-# Words that already name what a node's host name would (`names_a_node`), or another object the name is of
-# ("StatefulSet worker-2.db has not matched…").
-_NODE_WORDS = frozenset("node nodes kubelet host hosts machine instance pod pods job jobs statefulset deployment "
-                        "daemonset container member".split())
-# How an alert says that something is absent: the words, the contractions (whose "n't" the tokeniser cuts
-# off, "isn't" reads "isn"), and a state's word set to false ("Upgradeable=False").
-_NEGATION_TERMS = frozenset(stem(word) for word in
-                            "no not none without cannot unable lost never zero down absent missing gone stopped "
-                            "false isn aren wasn weren doesn didn hasn haven couldn wouldn won isnt arent doesnt "
-                            "didnt cant wont dont hasnt".split())
 
 
 @dataclass(frozen=True)
@@ -216,7 +190,7 @@ def _named_in_details(index, base, details):
     none: an attachment's "*Alert:* KubeNodeUnreachable" under "Incident triggered by Alertmanager".
     None when it names none, several (a grouped notification: they are listed as possibly related),
     or an alert no runbook documents; or when the title holds an identifier no runbook answers to."""
-    if not details or _message_flags(index, base.title, base.normalised)[0]:
+    if not details or message_flags(index, base.title, base.normalised).unknown_identifier:
         return None
     keys = names_said(details, index)
     if not keys:
@@ -402,7 +376,7 @@ def _ranked_candidates(index, title):
     # The cleaner has dropped the figures; the share of a quota a description says is its condition, in words.
     reading = f"{reading} {quota_condition(title)}".strip()
     # The cleaner drops a node's host name as a label value; it was the description's subject.
-    if names_a_node(spoken) and not _NODE_WORDS & set(words_of(spoken)):
+    if names_a_node(spoken) and not OBJECT_WORDS & set(words_of(spoken)):
         reading = f"{reading} node"
     # A component spelled out that runbooks name by its acronym ("MachineConfigController": MCCDrainError).
     reading = " ".join([reading, *index.acronyms_said(words_of(reading))])
@@ -410,18 +384,18 @@ def _ranked_candidates(index, title):
     # ("rx") or it is a fragment of a split word ("k8s": k, 8s), would only count as a word left unexplained.
     rewritten = rewritten_terms(reading)
     query = [term for term in dict.fromkeys(index.as_written(described_terms(reading)))
-             if term not in rewritten or (index.document_frequency(term) and _is_a_word(term))]
+             if term not in rewritten or (index.document_frequency(term) and not _is_split_fragment(term))]
     hits = index.search(query, SEARCH_LIMIT)
     if not hits:
         return [], False
     said = _Said(index, title, query, reading, hits)
-    flags = _message_flags(index, title, reading)
+    flags = message_flags(index, title, reading)
     scored, vetoed = [], set()
     for doc, score in hits[:RERANKED]:
         if index.runbook(doc) is None:
             continue  # removed by a patch since the search found it
         evidence = _evidence(index, doc, score, said)
-        share = _vetoed_share(index, doc, flags, query)
+        share = vetoed_share(index, doc, flags, query)
         if share < 1.0:
             vetoed.add(doc)
         scored.append((doc, confidence(evidence) * share, evidence))
@@ -432,9 +406,9 @@ def _ranked_candidates(index, title):
                                           False)
 
 
-def _is_a_word(term):
-    """Not a letter or a figure left of a word split between letters and digits ("k8s": k, 8s)."""
-    return len(term) > 1 and not term[0].isdigit()
+def _is_split_fragment(term):
+    """A letter or a figure left of a word split between letters and digits ("k8s": k, 8s)."""
+    return len(term) == 1 or term[0].isdigit()
 
 
 def _variant_said_first(index, scored, title):
@@ -487,7 +461,7 @@ def _quoted_first(index, scored, family, said, vetoed):
     the words that name it are in the quotation ("read-only" is CephClusterReadOnly's name and part
     of CephClusterNearFull's description), not when they are outside it.  Never when a number next to
     the quotation is another in the runbook (severities of one alert share a sentence and differ by
-    threshold), nor for a runbook the message says is another alert's (`_vetoed_share`)."""
+    threshold), nor for a runbook the message says is another alert's (`vetoes.vetoed_share`)."""
     if not said.could_quote:
         return None
     position = next((position for position, (doc, _, _) in enumerate(scored) if doc not in vetoed
@@ -552,7 +526,7 @@ def _most_specific_first(index, scored, query):
         own, theirs = family - name, name - family
         # A few words apart, not two alerts that merely share a component's name.
         siblings = len(family & name) >= 2 and 1 <= len(own) <= 2 and 1 <= len(theirs) <= 3
-        if siblings and not _says_any(own, query) and theirs <= query and theirs - _NEGATION_TERMS:
+        if siblings and not _says_any(own, query) and theirs <= query and theirs - NEGATION_TERMS:
             return [(doc, best_confidence, evidence), *scored[1:position], scored[0], *scored[position + 1:]]
     return scored
 
@@ -562,141 +536,6 @@ def _says_any(terms, query, shortest=4, ending=3):
     and "leader", which the stemmer keeps apart; not "file" and "filesystem")."""
     return any(said == term or (len(term) >= shortest and said.startswith(term) and len(said) - len(term) <= ending)
                for term in terms for said in query)
-
-
-def _vetoed_share(index, doc, flags, query):
-    """What is left of a text match's confidence when the message says it is another alert:
-    * it holds an alert-like identifier no runbook answers to (CoreDNSForwardErrorsHigh is not
-      CoreDNSErrorsHigh), or reads as such a name's display form ("Core DNS Forward Errors High"), or
-      as the runbook's name word for word with a word more ("core dns forward errors high"); a team's
-      own alarm name in lower case ("prometheus-tsdb-block-reload-failures") is words about the
-      condition, which the text match weighs;
-    * the runbook is named for an absence (etcdNoLeader, KubeNodeNotReady) the alert does not say
-      ("etcd cluster has frequent leader elections");
-    * the runbook's name is one ordinary word the message uses as a word, not as the name (the name
-      finder refused it): "the hardware watchdog rebooted node-3" is not the Watchdog alert;
-    * the runbook is named for one HTTP status class and the alert says another ("ingress-4xx-errors"
-      is not Ingress5xxErrors).
-    Enough is left to list the runbook as possibly related."""
-    unknown_identifier, spelled_name, http_classes = flags
-    name = name_words(index.runbook(doc).record.display_name)
-    # A name in lower-case words is another alert's when it says this runbook's whole name and more, or
-    # the other side of a contrast ("kube-deployment-rollout-stuck" is not KubeDaemonSetRolloutStuck).
-    spelled_name = spelled_name is not None and (spelled_name == DISPLAY_NAME or _says_more(index, name, spelled_name)
-                                                 or _says_the_other_side(name, spelled_name)
-                                                 or _names_another_condition(index.runbook(doc), query)
-                                                 or _mostly_unknown(index, spelled_name))
-    absent = bool(_NEGATIONS_IN_NAMES & set(name)) and not (_NEGATION_TERMS & set(query) or _lacks(name, query))
-    said_as_a_word = len(name) == 1 and name[0] in index.prose_words and stem(name[0]) in query
-    # A runbook named for one class of HTTP status ("Ingress5xxErrors") is not for the class the alert says.
-    named_classes = {word for word in name if _HTTP_CLASS_WORD.match(word)}
-    other_class = bool(named_classes) and bool(http_classes) and not named_classes & http_classes
-    return VETOED_SHARE if unknown_identifier or spelled_name or absent or said_as_a_word or other_class else 1.0
-
-
-def _mostly_unknown(index, words):
-    """More than half the words of a team's alarm name are words no runbook uses: the alarm watches
-    something the runbooks do not cover ("lambda-invoice-pdf-throttles" is no pod's CPU throttling)."""
-    words = [word for word in words if word.isalpha()]
-    unknown = [word for word in words
-               if not any(index.document_frequency(term) for term in index.as_written(described_terms(word)))]
-    return 2 * len(unknown) > len(words)
-
-
-def _says_more(index, name, words):
-    """The words are the name's and one more of substance: among them ("core dns forward errors high"; not
-    "… errors too high"), or before or after them a word alert names are made of, other than the object
-    they are about ("ceph node down" is not NodeDown; "checkout-pod-cpu-throttling-high" and
-    "prod-monitoring-config-reloader-sidecar-errors" put a service or team before the name's words)."""
-    if not set(name) <= set(words):
-        return False
-    inside = [position for position, word in enumerate(words) if word in name]
-    between = set(words[min(inside):max(inside) + 1]) - set(name)
-    around = {word for word in set(words) - set(name) - between
-              if word in index.name_vocabulary and word not in _NODE_WORDS}
-    return bool((between | around) - STOP_WORDS - _DEGREE_ADVERBS)
-
-
-def _says_the_other_side(name, words):
-    """The words say another word of a contrast the name's word belongs to, and not the name's own."""
-    mine, said = _contrasts_in(name), _contrasts_in(words)
-    return any(group in said.values() and term not in said for term, group in mine.items()) and \
-        any(group in mine.values() and term not in mine for term, group in said.items())
-
-
-def _contrasts_in(words):
-    """{term: contrast group} of the words and of each two run together ("daemon set": daemonset)."""
-    words = list(words)
-    found = {}
-    for candidate in [*words, *("".join(pair) for pair in zip(words, words[1:]))]:
-        for term in described_terms(candidate):
-            if term in _CONTRAST_OF:
-                found[term] = _CONTRAST_OF[term]
-    return found
-
-
-# How a message spells a name (`_message_flags`): as an identifier or its display form, capitalised word by
-# word; otherwise the flag is its lower-case words in order.
-DISPLAY_NAME = "display name"
-
-
-# Words of degree, which name no condition by themselves ("…LatencyHigh", "…TooHigh").
-_DEGREES = frozenset(described_terms("high low near"))
-_DEGREE_ADVERBS = frozenset(("too", "very"))
-
-
-def _names_another_condition(runbook, query):
-    """A name in words (all an alarm's title says) says what is wrong, and the runbook's name another thing:
-    "core dns down" and "prod-core-dns-latencies-too-high" are not CoreDNSErrorsHigh."""
-    said, named = (set(terms) & _CONDITIONS - _DEGREES for terms in (query, runbook.name_terms))
-    return bool(said) and bool(named) and not said & named
-
-
-def _lacks(name, query):
-    """The alert says the thing a name's absence is of, with "-less" ("leaderless" for etcdNoLeader)."""
-    lacked = {stem(word) for word in name} | set(name)
-    return any(term.endswith("less") and term[:-4] in lacked for term in query)
-
-
-def _message_flags(index, title, reading):
-    """(unknown identifier, spelled-out name, the HTTP status classes it says): what the message says
-    about being another alert.  The spelled-out name is None, DISPLAY_NAME, or the words of a name
-    spelled in lower case."""
-    text = without_decorations(title)
-    atoms = [atom.text for atom in atoms_of(text)]
-    # A product the runbooks name in their prose ("KubeVirt", "CephFS") is no alert's name, nor a unit.
-    unknown = any(IDENTIFIER.match(atom) and not _UNIT.match(atom) and atom.lower() not in index.prose_tokens
-                  and atom.lower() not in MONITOR_NAMES for atom in atoms)
-    words = reading.split()
-    # snake_case and UPPER_SNAKE names of three words or more: kube_deployment_replicas_mismatch_high, also
-    # behind a dotted environment or cluster ("eu1.io_throttling_high").
-    tokens = [part.strip(_TOKEN_EDGES) for token in text.split() for part in token.split(".")]
-    unknown = unknown or any(SNAKE_NAME.match(token) and not _in_a_predicate(tokens, position)
-                             for position, token in enumerate(tokens))
-    unknown = unknown or (len(words) == 1 and bool(KEBAB_NAME.match(words[0])))
-    http_classes = frozenset(found.lower() for found in _HTTP_CLASS_SAID.findall(text))
-    return float(unknown), _spelling(reading), http_classes
-
-
-def _spelling(reading):
-    if not is_spelled_name(reading):
-        return None
-    words = [word for word in reading.split() if word.lower() not in _NAME_SUFFIXES]
-    if len(words) == 1 or all(word[0].isupper() for word in words):
-        return DISPLAY_NAME
-    return tuple(word.lower() for word in words)
-
-
-# The verbs that end a description's subject: what follows them says the condition.
-_AUXILIARIES = frozenset("is are was were has have had".split())
-
-
-def _in_a_predicate(tokens, position):
-    """The token comes after a subject and its verb ("Prometheus … has dropped targets because samples
-    exceeded the configured label_name_length_limit"): a description quoting a setting or a metric it
-    is about, not the name of an alert.  A name leads ("go_goroutine_count_high api-gateway",
-    "rabbitmq_too_many_messages_in_queue is firing again") or follows a question's opening verb."""
-    return any(token.lower() in _AUXILIARIES for token in tokens[1:position])
 
 
 class _Said:
@@ -713,7 +552,7 @@ class _Said:
         self.highest = max(self.weights.values(), default=0.0) or 1.0
         self.known = {term for term in query if index.document_frequency(term)}
         self.unknown_subject = _unknown_subject(index, reading)
-        self.conditions = set(query) & _CONDITIONS  # what the alert says is wrong
+        self.conditions = conditions_in(query)  # what the alert says is wrong
         self.pairs = {pair: index.idf(pair[0]) + index.idf(pair[1]) for pair in phrase_pairs(reading)}
         self.pairs_total = sum(self.pairs.values()) or 1.0
         self.name_recall = {doc: _name_recall(index, doc, self.weights) for doc, _ in hits[:RERANKED]
@@ -791,7 +630,7 @@ class _Said:
                     own, their = mine - theirs, theirs - mine
                     if own and their and all(map(_is_variant_word, own | their)) and own <= self.title_words:
                         found.add(other)
-            if any(term in _CONTRAST_OF and term in self.query_terms for term in mine_terms):
+            if any(term in CONTRAST_OF and term in self.query_terms for term in mine_terms):
                 found |= {other for other, (_, theirs) in self.name_sets.items()
                           if self._other_contrast(mine_terms, theirs)}
             if self.percents and _meaning_percents(self.index.runbook(doc).record) & self.percents:
@@ -809,7 +648,7 @@ class _Said:
             return False
         (word,), (other_word,) = own, their
         return (word in self.query_terms and other_word not in self.query_terms
-                and _CONTRAST_OF.get(word) == _CONTRAST_OF.get(other_word, -1))
+                and CONTRAST_OF.get(word) == CONTRAST_OF.get(other_word, -1))
 
     def other_threshold(self, doc: int, other: int) -> bool:
         """`other` is a sibling of `doc` (one product's names, a word or two apart) whose Meaning states thresholds, none of
@@ -848,7 +687,7 @@ def _condition_conflict(conditions, runbook):
     """1.0 when the runbook's name says what is wrong (Down, LatencyHigh, Full) and the alert says something
     else wrong that neither its name nor its Meaning mentions ("Thanos Rule is failing to evaluate rules" is
     not ThanosRuleRuleEvaluationLatencyHigh); 0.0 when either says no condition or they share one."""
-    named = runbook.name_terms & _CONDITIONS
+    named = conditions_in(runbook.name_terms)
     return float(bool(conditions) and bool(named) and not conditions & (runbook.name_terms | runbook.meaning_terms))
 
 
@@ -858,7 +697,7 @@ def _unknown_subject(index, reading):
     subject first ("Redis memory usage above 90%", "Nginx is returning 5xx"): a subject the knowledge base
     never mentions, or names once in passing ("restart the Nginx ingress pods"), is another product's alert,
     while an unknown word further on is as often a label value (a namespace, a service) as a product."""
-    words = (re.sub(r"['’]s$", "", word.strip(_TOKEN_EDGES)) for word in reading.split())  # "Airflow's"
+    words = (re.sub(r"['’]s$", "", word.strip(TOKEN_EDGES)) for word in reading.split())  # "Airflow's"
     subject = [word for word in words if word.isalpha()][:SUBJECT_WORDS]
     # A word the vocabulary words otherwise ("zero": no) is known by that wording.
     return float(any(all(not index.about_frequency(term) and index.document_frequency(term) <= PASSING_MENTIONS
@@ -944,23 +783,6 @@ def _quotation(words, quotable):
 
     return _Quotation(tuple(words[start:end]),
                       longest > 0 and (other_number(start - 1, text_start - 1) or other_number(end, text_end)))
-
-
-def is_spelled_name(reading: str) -> bool:
-    """True when the cleaned title is an alert's *name* rather than words about it: one identifier
-    ("CoreDNSForwardErrorsHigh", "kube_pod_crash_looping", "kube-deployment-rollout-stuck"), or a
-    name spelled out as words the way monitors title them, all lower case or all capitalised and
-    without a sentence's glue ("core dns forward errors high", "Thanos Compact Halted")."""
-    words = [word for word in reading.split() if word.lower() not in _NAME_SUFFIXES]
-    if len(words) == 1:
-        return is_alert_like(words[0])
-    if not (2 <= len(words) <= MAX_NAME_WORDS and all(word.isalpha() for word in words)):
-        return False
-    # Capitalised throughout, glue words too ("Alertmanager Cluster Failed To Send Alerts"), is a name's
-    # spelling; in lower case the glue makes a sentence.
-    if all(word[0].isupper() for word in words):
-        return True
-    return all(word.islower() for word in words) and not _SENTENCE_WORDS & {word.lower() for word in words}
 
 
 def _related(index, scored, exclude=None, limit=RELATED_LIMIT):

@@ -68,8 +68,7 @@ def described_terms(text: str) -> tuple[str, ...]:
     target, discoveri *and* down: a rule only adds the canonical wording, so a runbook that uses
     either wording is found.
     """
-    spoken = " ".join(words_of(text))
-    plain = plain_words(spoken)
+    spoken, plain = _wordings(text)
     found = terms(spoken)
     if plain != spoken:
         said = set(found)
@@ -78,12 +77,18 @@ def described_terms(text: str) -> tuple[str, ...]:
 
 
 @functools.lru_cache(maxsize=4096)
+def _wordings(text):
+    """The text's words as spoken and in the vocabulary's wording."""
+    spoken = " ".join(words_of(text))
+    return spoken, plain_words(spoken)
+
+
+@functools.lru_cache(maxsize=4096)
 def rewritten_terms(text: str) -> frozenset[str]:
     """The terms of the words the on-call vocabulary rewrote in `text` ("rx" of "eth0 rx errors", the
     "k" and "8s" of "k8s"): `described_terms` keeps them beside the canonical wording that says them."""
-    spoken = " ".join(words_of(text))
-    plain = plain_words(spoken)
-    return frozenset(terms(spoken)) - frozenset(terms(plain)) if plain != spoken else frozenset()
+    spoken, plain = _wordings(text)
+    return frozenset(terms(spoken)) - frozenset(terms(plain))
 
 
 @functools.lru_cache(maxsize=16384)

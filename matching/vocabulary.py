@@ -30,6 +30,9 @@ _RULES = [(re.compile(pattern), replacement) for pattern, replacement in (
     (r"\b(?:kube )?api ?server\b", "api"),
     (r"\bhorizontal pod autoscalers?\b", "hpa"),
     (r"\bpod disruption budgets?\b", "pdb"),
+    # A contraction's "n't", as the words are split ("isn't": isn t), is "not".
+    (r"\b(?:is|are|was|were|does|did|has|have|had|could|would|should|ca|can|won|don|doesn|didn|isn|aren|wasn"
+     r"|weren|hasn|haven|hadn|couldn|wouldn|shouldn) t\b", "not"),
     # The short forms people and alarm names write for what runbooks spell out.
     (r"\bprom\b", "prometheus"),
     (r"\bmem\b", "memory"),

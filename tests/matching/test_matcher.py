@@ -6,7 +6,6 @@ from matching.matcher import (
     DEFAULT_THRESHOLD,
     QUOTED_CONFIDENCE,
     _quotation,
-    is_spelled_name,
     match_alert,
     ranked_candidates,
 )
@@ -334,16 +333,6 @@ def test_an_alert_documented_twice_offers_the_other_page_once_as_a_link(kb):
     assert len(match.alternative_urls) == 1 and match.alternative_urls[0] != match.url
 
 
-@pytest.mark.parametrize("reading, is_name", [
-    ("CoreDNSForwardErrorsHigh", True), ("kube-deployment-rollout-stuck", True),
-    ("core dns forward errors high", True), ("Thanos Compact Halted", True), ("Thanos Compact Halted alert", True),
-    ("Disk not responding", False), ("etcd cluster has no leader", False), ("Watchdog", False),
-    ("Pod is crash looping", False),
-])
-def test_a_name_is_one_identifier_or_its_words_spelled_as_monitors_title_them(reading, is_name):
-    assert is_spelled_name(reading) is is_name
-
-
 def test_a_name_spelled_out_in_words_needs_the_runbooks_name_word_for_word(db):
     load_samples(db, {**SAMPLE_RUNBOOKS, "CoreDNSErrorsHigh": (
         "CoreDNS answers many queries with SERVFAIL errors.", "1. Check the upstream resolvers.")})
@@ -483,7 +472,6 @@ def test_of_an_alerts_severities_the_one_the_message_says_ranks_first(db):
     assert first("*[WARNING]* Guest vCPU run queue is longer than its threshold") == "GuestVCPUQueueHighWarning"
     assert first("A NooBaa system is approaching its capacity, usage is more than 95%") == "NooBaaSystemCapacityWarning95"
     assert first("A NooBaa system is approaching its capacity, usage is more than 85%") == "NooBaaSystemCapacityWarning85"
-
 
 
 def test_a_variant_the_message_tells_apart_is_no_rival_and_one_it_does_not_stays_one(db):

@@ -1,7 +1,6 @@
 """On-call synonyms: two wordings of one condition read the same (pure functions)."""
 import pytest
 
-from matching.text import rewritten_terms
 from matching.vocabulary import plain_words, quota_condition, without_advice, without_circumstances
 
 
@@ -143,9 +142,3 @@ def test_the_share_of_a_quota_a_title_says_is_the_condition_quota_alerts_name(ti
 ])
 def test_a_descriptions_advice_to_the_reader_is_not_part_of_its_condition(text, condition):
     assert without_advice(text) == condition
-
-
-def test_the_words_the_vocabulary_rewrote_are_known_by_their_terms():
-    assert rewritten_terms("worker eth0 rx errors") >= {"rx"}
-    assert rewritten_terms("k8s node NotReady") >= {"k", "8s"}
-    assert rewritten_terms("Kubelet is down") == frozenset()
