@@ -14,6 +14,11 @@ Prometheus / Alertmanager / node_exporter alerting, not a phrase taken from one 
 import functools
 import re
 
+# The short forms people and alarm names write, and what runbooks spell out ("k 8s" as titles.name_words
+# splits "k8s").
+_SHORT_FORMS = {"prom": "prometheus", "mem": "memory", "k 8s": "kubernetes", "rootfs": "root filesystem",
+                "req": "requests", "reqs": "requests", "conn": "connections", "conns": "connections",
+                "repl": "replication", "avail": "available", "hw": "hardware", "ocp": "openshift"}
 # (pattern, replacement), applied in order to lower-case words separated by single spaces.
 _RULES = [(re.compile(pattern), replacement) for pattern, replacement in (
     # Abbreviations alert names use for the words summaries spell out.
@@ -33,17 +38,9 @@ _RULES = [(re.compile(pattern), replacement) for pattern, replacement in (
     # A contraction's "n't", as the words are split ("isn't": isn t), is "not".
     (r"\b(?:is|are|was|were|does|did|has|have|had|could|would|should|ca|can|won|don|doesn|didn|isn|aren|wasn"
      r"|weren|hasn|haven|hadn|couldn|wouldn|shouldn) t\b", "not"),
-    # The short forms people and alarm names write for what runbooks spell out.
-    (r"\bprom\b", "prometheus"),
-    (r"\bmem\b", "memory"),
-    (r"\bk 8s\b", "kubernetes"),  # as titles.name_words splits "k8s"
-    (r"\brootfs\b", "root filesystem"),
-    (r"\breqs?\b", "requests"),
-    (r"\bconns?\b", "connections"),
-    (r"\brepl\b", "replication"),
-    (r"\bavail\b", "available"),
-    (r"\bhw\b", "hardware"),
-    (r"\bocp\b", "openshift"),
+    # The short forms people and alarm names write for what runbooks spell out (one pattern: see _SHORT_FORMS).
+    (r"\b(?:" + "|".join(sorted(_SHORT_FORMS, key=len, reverse=True)) + r")\b",
+     lambda short: _SHORT_FORMS[short.group(0)]),
     # The glossary of the platforms the runbooks cover: names use the abbreviation, summaries spell it out.
     (r"\bvirtual machine instances?\b", "vmi"),
     (r"\bvirtual machines?\b|\bvms\b", "vm"),
