@@ -320,6 +320,7 @@ def test_a_runbook_named_for_an_absence_answers_only_an_alert_that_says_one(kb):
 
 @pytest.mark.parametrize("title", [
     "etcd cluster leaderless for over a minute on prod", "etcd leader gone on prod-ap", "etcd leader isn't elected",
+    "etcd leader election stopped on prod-ap", "etcd cluster reports Leader=False",
 ])
 def test_an_absence_said_with_less_gone_or_a_contraction_is_one(kb, title):
     assert match_alert(load_index(kb), title).matched == "etcdNoLeader"
