@@ -71,6 +71,8 @@ class MessageFlags:
     unknown_identifier: bool  # an alert-like identifier no runbook answers to
     spelling: Spelling | None  # the message is a name, spelled so
     http_classes: frozenset[str]  # the HTTP status classes it says ("4xx")
+    # A team's alarm name mostly in words no runbook uses, whichever runbook is weighed (`_mostly_unknown`).
+    mostly_unknown: bool = False
 
 
 def message_flags(index, title: str, reading: str) -> MessageFlags:
@@ -89,7 +91,9 @@ def message_flags(index, title: str, reading: str) -> MessageFlags:
                              for position, token in enumerate(tokens))
     unknown = unknown or (len(words) == 1 and bool(KEBAB_NAME.match(words[0])))
     http_classes = frozenset(found.lower() for found in _HTTP_CLASS_SAID.findall(text))
-    return MessageFlags(unknown, spelling_of(reading), http_classes)
+    spelling = spelling_of(reading)
+    mostly_unknown = spelling is not None and not spelling.display and _mostly_unknown(index, spelling.words)
+    return MessageFlags(unknown, spelling, http_classes, mostly_unknown)
 
 
 def vetoed_share(index, doc: int, flags: MessageFlags, query: list[str]) -> float:
@@ -110,7 +114,8 @@ def vetoed_share(index, doc: int, flags: MessageFlags, query: list[str]) -> floa
       is not Ingress5xxErrors)."""
     runbook = index.runbook(doc)
     name = name_words(runbook.record.display_name)
-    spelled = flags.spelling is not None and _spells_another_alert(index, runbook, name, flags.spelling, query)
+    spelled = flags.mostly_unknown or (flags.spelling is not None
+                                       and _spells_another_alert(index, runbook, name, flags.spelling, query))
     absent = bool(_NEGATIONS_IN_NAMES & set(name)) and not (NEGATION_TERMS & set(query) or _lacks(name, query))
     said_as_a_word = len(name) == 1 and name[0] in index.prose_words and stem(name[0]) in query
     named_classes = {word for word in name if _HTTP_CLASS_WORD.match(word)}
@@ -156,7 +161,7 @@ def _spells_another_alert(index, runbook, name, spelling, query):
         return True
     words = spelling.words
     return (_says_more(index, name, words) or _says_the_other_side(name, words)
-            or _names_another_condition(runbook, query) or _mostly_unknown(index, words))
+            or _names_another_condition(runbook, query))
 
 
 def _says_more(index, name, words):
