@@ -14,6 +14,8 @@ Prometheus / Alertmanager / node_exporter alerting, not a phrase taken from one 
 import functools
 import re
 
+from matching.required_text import required_strings
+
 # The short forms people and alarm names write, and what runbooks spell out ("k 8s" as titles.name_words
 # splits "k8s").
 _SHORT_FORMS = {"prom": "prometheus", "mem": "memory", "k 8s": "kubernetes", "rootfs": "root filesystem",
@@ -207,9 +209,23 @@ def plain_words(words: str) -> str:
     'filesystem has files near full'
     """
     text = " ".join(words.split())
-    for pattern, replacement in _RULES:
-        text = pattern.sub(replacement, text)
+    present = _present(text)
+    for pattern, replacement, required in _TRIED:
+        if required is None or not required.isdisjoint(present):
+            rewritten = pattern.sub(replacement, text)
+            if rewritten != text:
+                text, present = rewritten, _present(rewritten)
     return " ".join(text.split())
+
+
+# Each rule with the strings it cannot match without (None: it is always tried).  A title gives two or
+# three rules anything to rewrite: testing their strings is a fifth of running every rule.
+_TRIED = [(pattern, replacement, required_strings(pattern)) for pattern, replacement in _RULES]
+_REQUIRED = frozenset().union(*(required for _, _, required in _TRIED if required))
+
+
+def _present(text):
+    return frozenset(string for string in _REQUIRED if string in text)
 
 
 # A quota's use said as a figure ("Namespace checkout is using 112% of its cpu quota") is what quota alerts
