@@ -174,7 +174,8 @@ def _without_environment(token):
 _LABEL_NOUNS = frozenset("namespace container instance interface device mountpoint".split())
 _VALUE_NOUNS = frozenset("job queue topic bucket pod node member service deployment statefulset daemonset cluster"
                          .split())
-_LABEL_WORD = re.compile(r"\b(?:" + "|".join(sorted(_LABEL_NOUNS | _VALUE_NOUNS)) + r")\b", re.IGNORECASE)
+_LABEL_OR_VALUE_NOUNS = _LABEL_NOUNS | _VALUE_NOUNS
+_LABEL_WORD = re.compile(r"\b(?:" + "|".join(sorted(_LABEL_OR_VALUE_NOUNS)) + r")\b", re.IGNORECASE)
 _GLUE_WORDS = frozenset("is are has have was in for of on at to the a an and or by with from".split())
 
 
@@ -211,7 +212,7 @@ def _without_label_values(tokens, is_word=None):
                         and tokens[before].strip(_PUNCTUATION).lower() not in _GLUE_WORDS)
         if value_before:
             dropped.add(before)
-        if word in _LABEL_NOUNS | _VALUE_NOUNS and after < len(tokens) and not value_before:
+        if word in _LABEL_OR_VALUE_NOUNS and after < len(tokens) and not value_before:
             value = tokens[after].strip(_PUNCTUATION)
             if value.lower() not in _GLUE_WORDS and (word in _LABEL_NOUNS or _is_value(word, value)) \
                     and not (is_word and is_word(value)):
