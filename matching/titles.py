@@ -17,7 +17,8 @@ from collections.abc import Callable
 # 4: the word after "in checkout namespace" is kept ("… in checkout namespace fails to reconcile").
 # 5: more regions' words are affixes ("prd_persistent_volume_filling_up_ca", "…-me-south-1").
 # 6: a status condition is words ("Degraded=True": Degraded, "Available=False": not Available), no label.
-ALERT_KEY_VERSION = 6
+# 7: a numbered instance of a kind keeps its kind ("osd.4": osd), no host.
+ALERT_KEY_VERSION = 7
 # The key of a title without a single word (only emoji, punctuation): many alerts share it.
 UNKNOWN_KEY = "unknown"
 
@@ -54,6 +55,9 @@ _ALERTNAME_LABEL = re.compile(r"""\balertname\s*[=:]\s*["'`]?([A-Za-z_][\w.:-]*)
 _LABEL_PAIR = re.compile(r"^[A-Za-z_][\w.]*=")
 # A Kubernetes status condition ("Degraded=True", "Available=False"): what is wrong, not a label.
 _CONDITION_PAIR = re.compile(r"^([A-Za-z]+)=(true|false)$", re.IGNORECASE)
+# A numbered instance of a kind, as Ceph names its daemons ("osd.4", "mds.0"): the kind is what the alert is
+# about, the number varies.
+_NUMBERED_INSTANCE = re.compile(r"^([A-Za-z]{2,})\.\d+$")
 # Slack emoji shortcodes (":rotating_light:") decorate, never name.
 _EMOJI = re.compile(r"(?<!\S):[a-z0-9_+'-]+:(?!\S)")
 # Alertmanager's default title ends in label values: "KubePodCrashLooping (api-7f9 default critical)"
@@ -226,6 +230,9 @@ def _kept_token(raw):
     condition = _CONDITION_PAIR.match(token)
     if condition:  # "Available=False" says "not Available"
         return condition.group(1) if condition.group(2).lower() == "true" else f"not {condition.group(1)}"
+    instance = _NUMBERED_INSTANCE.match(token)
+    if instance:
+        return instance.group(1)
     if not token or is_varying_part(token) or token.lower() in ENVIRONMENT_WORDS or _LABEL_PAIR.match(token):
         return None
     token = _without_environment(token)
