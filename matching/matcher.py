@@ -445,6 +445,11 @@ def _threshold_said_first(index, scored, said):
     for position, (doc, _, evidence) in enumerate(scored[1:], start=1):
         if _meaning_percents(index.runbook(doc).record) & said.percents and said.other_threshold(doc, scored[0][0]):
             return [(doc, scored[0][1], evidence), *scored[1:position], scored[0], *scored[position + 1:]]
+    # No sibling states the figure: the one whose threshold the share said has reached, the highest such.
+    for position, (doc, _, evidence) in enumerate(scored[1:], start=1):
+        if said.other_band(doc, scored[0][0]) and not any(said.other_band(other, doc) for other, _, _ in scored
+                                                           if other != scored[0][0]):
+            return [(doc, scored[0][1], evidence), *scored[1:position], scored[0], *scored[position + 1:]]
     return scored
 
 
@@ -572,6 +577,7 @@ class _Said:
         self.index = index
         self.title_words = set(_verbatim_words(_COUNTS.sub(" ", str(title or ""))))
         self.percents = _percents(without_decorations(title))
+        self.share_used = _share_used(without_decorations(title))
         self.query_terms = frozenset(query)
         self._told_apart = {}
 
@@ -635,6 +641,8 @@ class _Said:
                           if self._other_contrast(mine_terms, theirs)}
             if self.percents and _meaning_percents(self.index.runbook(doc).record) & self.percents:
                 found |= {other for other in self.alert_keys_of if self.other_threshold(doc, other)}
+            if self.share_used is not None:
+                found |= {other for other in self.alert_keys_of if self.other_band(doc, other)}
             self._told_apart[doc] = found
         return found
 
@@ -653,19 +661,51 @@ class _Said:
     def other_threshold(self, doc: int, other: int) -> bool:
         """`other` is a sibling of `doc` (one product's names, a word or two apart) whose Meaning states thresholds, none of
         them one the message says ("Storage pool quota usage has crossed 70%" / "… 90%")."""
+        stated = _meaning_percents(self.index.runbook(other).record)
+        return other != doc and self.alike(doc, other) and bool(stated) and not stated & self.percents
+
+    def alike(self, doc: int, other: int) -> bool:
+        """Siblings: one product's names, more alike than apart (not CoreDNSErrorsHigh / VirtHandlerRESTErrorsHigh)."""
         mine_name, their_name = (name_words(self.index.runbook(d).record.display_name) for d in (doc, other))
         mine, theirs = frozenset(mine_name), frozenset(their_name)
-        # Siblings: one product's names, more alike than apart (not CoreDNSErrorsHigh / VirtHandlerRESTErrorsHigh).
-        alike = (mine_name[:1] == their_name[:1] and len(mine - theirs) <= 2 and len(theirs - mine) <= 2
-                 and len(mine & theirs) > max(len(mine - theirs), len(theirs - mine)))
-        stated = _meaning_percents(self.index.runbook(other).record)
-        return other != doc and alike and bool(stated) and not stated & self.percents
+        return (mine_name[:1] == their_name[:1] and len(mine - theirs) <= 2 and len(theirs - mine) <= 2
+                and len(mine & theirs) > max(len(mine - theirs), len(theirs - mine)))
+
+    def other_band(self, doc: int, other: int) -> bool:
+        """The share of use the message says has reached `doc`'s threshold, and `other` is a sibling whose
+        threshold it has not reached, or a lower one: of CephPoolQuotaBytesNearExhaustion (crossed 70%) and
+        …CriticallyExhausted (crossed 90%), "has used 74% of its byte quota" is the first, "92%" the second."""
+        if self.share_used is None or other == doc:
+            return False
+        mine, theirs = (_firing_share(self.index.runbook(d).record) for d in (doc, other))
+        return (mine is not None and theirs is not None and mine <= self.share_used
+                and (theirs > self.share_used or theirs < mine) and self.alike(doc, other))
 
 
 @functools.lru_cache(maxsize=4096)
 def _meaning_percents(record):
     # The Meaning as stored may be cut short; its runbook's first words say the thresholds in full.
     return _percents(" ".join((record.meaning or "", record.body[:MAX_QUOTED_CHARS])))
+
+
+@functools.lru_cache(maxsize=4096)
+def _firing_share(record):
+    """The share of use a runbook says its alert fires at: the lowest its Meaning states ("has crossed 75% and
+    will become read-only at 85%": 75), None when it states none."""
+    stated = _meaning_percents(record)
+    return min(map(float, stated)) if stated else None
+
+
+# What is left, said as a share ("only 8% available", "less than 3% free"), counts down to a threshold, not up.
+_SHARE_LEFT = re.compile(r"\b(?:free|left|remaining|available|less than|below|under)\b", re.IGNORECASE)
+
+
+def _share_used(text):
+    """The first share the message says, when it says how much is used (not what is left); else None."""
+    found = _PERCENT.search(text)
+    if not found or _SHARE_LEFT.search(text):
+        return None
+    return float(found.group(1))
 
 
 def _percents(text):

@@ -522,6 +522,22 @@ def test_of_siblings_told_apart_by_a_threshold_the_one_whose_runbook_states_the_
         assert match.evidence.margin > 0.5  # the sibling stating another threshold is no rival
 
 
+def test_of_siblings_told_apart_by_a_threshold_a_share_used_between_them_is_the_lower_ones_above_both_the_higher(db):
+    load_samples(db, {**SAMPLE_RUNBOOKS,
+                      "CephPoolQuotaBytesNearExhaustion": ("Storage pool quota usage has crossed 70%. A pool is "
+                                                           "approaching its quota.", "1. Raise the quota."),
+                      "CephPoolQuotaBytesCriticallyExhausted": ("Storage pool quota usage has crossed 90%. A pool is "
+                                                                "approaching its quota.", "1. Raise the quota.")})
+    index = load_index(db)
+    for figure, name in (("74", "CephPoolQuotaBytesNearExhaustion"), ("92", "CephPoolQuotaBytesCriticallyExhausted")):
+        match = match_alert(index, f"Ceph pool replicapool at {figure}% of its quota usage")
+        assert match.evidence is not None and match.matched == name
+        assert match.evidence.margin > 0.5  # the sibling whose band the share is not in is no rival
+    # Below both thresholds, or a share of what is left, tells neither.
+    for title in ("Ceph pool replicapool at 40% of its quota usage", "Ceph pool replicapool quota usage: 8% left"):
+        assert match_alert(index, title).evidence.margin < 0.5
+
+
 def test_a_sibling_named_for_the_other_side_of_a_contrast_the_message_says_is_no_rival_nor_its_quotation(db):
     load_samples(db, {**SAMPLE_RUNBOOKS,
                       "NodeFilesystemSpaceFillingUp": ("Filesystem is predicted to run out of space within the "
