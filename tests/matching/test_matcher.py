@@ -509,12 +509,17 @@ def test_the_share_of_a_quota_a_description_says_ranks_the_quota_alert_for_it_fi
     assert first("Namespace checkout is using 93% of its memory quota.") == "KubeQuotaAlmostFull"
 
 
+# Siblings told apart by the share of the quota each fires at.
+POOL_QUOTA_SIBLINGS = {
+    "CephPoolQuotaBytesNearExhaustion": ("Storage pool quota usage has crossed 70%. A pool is approaching its quota.",
+                                         "1. Raise the quota."),
+    "CephPoolQuotaBytesCriticallyExhausted": ("Storage pool quota usage has crossed 90%. A pool is approaching its "
+                                              "quota.", "1. Raise the quota."),
+}
+
+
 def test_of_siblings_told_apart_by_a_threshold_the_one_whose_runbook_states_the_said_one_ranks_first(db):
-    load_samples(db, {**SAMPLE_RUNBOOKS,
-                      "CephPoolQuotaBytesNearExhaustion": ("Storage pool quota usage has crossed 70%. A pool is "
-                                                           "approaching its quota.", "1. Raise the quota."),
-                      "CephPoolQuotaBytesCriticallyExhausted": ("Storage pool quota usage has crossed 90%. A pool is "
-                                                                "approaching its quota.", "1. Raise the quota.")})
+    load_samples(db, {**SAMPLE_RUNBOOKS, **POOL_QUOTA_SIBLINGS})
     index = load_index(db)
     for figure, name in (("90", "CephPoolQuotaBytesCriticallyExhausted"), ("70", "CephPoolQuotaBytesNearExhaustion")):
         match = match_alert(index, f"Storage pool replicapool quota usage has crossed {figure}%.")
@@ -523,11 +528,7 @@ def test_of_siblings_told_apart_by_a_threshold_the_one_whose_runbook_states_the_
 
 
 def test_of_siblings_told_apart_by_a_threshold_a_share_used_between_them_is_the_lower_ones_above_both_the_higher(db):
-    load_samples(db, {**SAMPLE_RUNBOOKS,
-                      "CephPoolQuotaBytesNearExhaustion": ("Storage pool quota usage has crossed 70%. A pool is "
-                                                           "approaching its quota.", "1. Raise the quota."),
-                      "CephPoolQuotaBytesCriticallyExhausted": ("Storage pool quota usage has crossed 90%. A pool is "
-                                                                "approaching its quota.", "1. Raise the quota.")})
+    load_samples(db, {**SAMPLE_RUNBOOKS, **POOL_QUOTA_SIBLINGS})
     index = load_index(db)
     for figure, name in (("74", "CephPoolQuotaBytesNearExhaustion"), ("92", "CephPoolQuotaBytesCriticallyExhausted")):
         match = match_alert(index, f"Ceph pool replicapool at {figure}% of its quota usage")
