@@ -60,6 +60,10 @@ _RULES = [(re.compile(pattern), replacement) for pattern, replacement in (
     (r"\bhost ?path provisioner\b", "hpp"),
     (r"\bcluster network addons operator\b", "cnao"),
     (r"\bkey management (?:service|server|system)s?\b", "kms"),
+    # Ceph's health states, as `ceph status` prints them (HEALTH_WARN, HEALTH_ERR): what its alerts' names and
+    # Meanings call a warning state and an error state.
+    (r"\bhealth (?:warn|warning)\b", "warning state"),
+    (r"\bhealth (?:err|error)\b", "error state"),
     (r"\bmaster nodes?\b|\bcontrol plane nodes?\b", "control plane"),
     # Gone, in the words people and cloud monitors use for it, is what alert names call "Down"
     # ("unreachable" stays: KubeNodeUnreachable names it).
