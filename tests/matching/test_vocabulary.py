@@ -28,7 +28,7 @@ from matching.vocabulary import plain_words, quota_condition, without_advice, wi
     ("worker eth0 rx errors", "worker eth0 receive errors"),
     ("ns is at of its quota", "namespace is at of its quota"),
     ("prom operator list calls failing", "prometheus operator list calls errors"),
-    ("ceph health warn for minutes", "ceph warning state for minutes"),
+    ("ceph health warn for minutes", "ceph warning state"),
     ("odf ceph health err", "odf ceph errors state"),
     ("ocp node rootfs free under pct", "openshift node root filesystem free under pct"),
     ("masters total mem over pct", "masters total memory over pct"),
