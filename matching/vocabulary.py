@@ -28,6 +28,8 @@ _RULES = [(re.compile(pattern), replacement) for pattern, replacement in (
     (r"\berr\b", "error"),
     (r"\b(?:configuration|configurations|configs|cfg)\b", "config"),
     (r"\b(?:certs?|certificates)\b", "certificate"),
+    # Kubernetes calls a component's server certificate its serving certificate (the kubelet's, an API server's).
+    (r"\bserving certificate\b", "server certificate"),
     (r"\bexpiry\b", "expiration"),
     (r"\bfile system\b", "filesystem"),
     (r"\bdb\b", "database"),
