@@ -70,6 +70,11 @@ _RULES = [(re.compile(pattern), replacement) for pattern, replacement in (
     # Gone, in the words people and cloud monitors use for it, is what alert names call "Down"
     # ("unreachable" stays: KubeNodeUnreachable names it).
     (r"\b(?:offline|went down|gone down)\b", "down"),
+    # So is "not up", as Ceph says of its daemons ("osd.3 and osd.9 not up"); not "not up to date".
+    (r"\b(?:(?:is|are) )?not up\b(?! to\b)", "down"),
+    # Going down and up again, however it is put, is what names call "Flapping" (NodeNetworkInterfaceFlapping).
+    (r"\b(?:bouncing|bounces|bounce|keeps? bouncing)(?: up down| down up)?\b|\bgoing down and (?:coming )?back up\b",
+     "flapping"),
     # A container that keeps restarting is crash looping (KubePodCrashLooping), however it is put.
     (r"\b(?:crash ?loop(?:s|ing)?|crashloopbackoff|restart loops?|restarting repeatedly|keeps? restarting)\b",
      "crash looping"),
