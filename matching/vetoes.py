@@ -19,7 +19,8 @@ TOKEN_EDGES = "\"'`“”‘’()[]{}<>,;:!?*.~"
 # What alert names say is wrong, after their subject: KubeletDown, RuleEvaluationLatencyHigh, DiskAlmostFull.
 CONDITIONS = frozenset(described_terms(
     "down errors failing slow latency high low full filling crash looping restarting ready mismatch expiration "
-    "stuck lag behind flapping skew overcommitted exceeded throttling unavailable unreachable degraded missing near"))
+    "stuck lag behind flapping skew overcommitted exceeded throttling unavailable unreachable degraded missing near "
+    "panic panicking"))
 # Words of degree, which name no condition by themselves ("…LatencyHigh", "…TooHigh").
 _DEGREES = frozenset(described_terms("high low near"))
 _DEGREE_ADVERBS = frozenset(("too", "very"))
