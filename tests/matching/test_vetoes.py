@@ -3,8 +3,9 @@ import pytest
 
 from matching.index import RunbookIndex, RunbookRecord
 from matching.matcher import match_alert
+from matching.text import described_terms
 from matching.titles import name_key
-from matching.vetoes import VETOED_SHARE, is_spelled_name, message_flags, spelling_of, vetoed_share
+from matching.vetoes import VETOED_SHARE, conditions_in, is_spelled_name, message_flags, spelling_of, vetoed_share
 
 
 def record(runbook_id, name, meaning, title=None):
@@ -68,3 +69,14 @@ def test_glue_words_count_for_neither_side_of_a_mostly_unknown_alarm_name():
     lambda_alarm = message_flags(INDEX, "lambda invoice pdf steal", "lambda invoice pdf steal")
     assert vetoed_share(INDEX, doc_of("CPUThrottlingHigh"), lambda_alarm, ["lambda", "invoic", "pdf", "steal"]) == \
         VETOED_SHARE
+
+
+
+@pytest.mark.parametrize("words, degrees, conditions", [
+    ("number of coredns panics encountered", True, {"panic"}),
+    ("guest kernel panicking", True, {"panick"}),
+    ("coredns errors high", True, {"error", "high"}),
+    ("coredns errors high", False, {"error"}),
+])
+def test_the_conditions_a_message_says_panics_among_them(words, degrees, conditions):
+    assert conditions_in(described_terms(words), degrees=degrees) == conditions
