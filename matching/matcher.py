@@ -674,9 +674,10 @@ class _Said:
                 and len(mine & theirs) > max(len(mine - theirs), len(theirs - mine)))
 
     def other_band(self, doc: int, other: int) -> bool:
-        """The share of use the message says has reached `doc`'s threshold, and `other` is a sibling whose
-        threshold it has not reached, or a lower one: of CephPoolQuotaBytesNearExhaustion (crossed 70%) and
-        …CriticallyExhausted (crossed 90%), "has used 74% of its byte quota" is the first, "92%" the second."""
+        """The share the message says (of a quota, a disk, requests failing) has reached `doc`'s threshold, and
+        `other` is a sibling whose threshold it has not reached, or a lower one: of CephPoolQuotaBytesNearExhaustion
+        (crossed 70%) and …CriticallyExhausted (crossed 90%), "has used 74% of its byte quota" is the first,
+        "92%" the second."""
         if self.share_used is None or other == doc:
             return False
         mine, theirs = (_firing_share(self.index.runbook(d).record) for d in (doc, other))
