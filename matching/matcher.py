@@ -78,7 +78,8 @@ _VERBATIM_WORD = re.compile(r"[a-z0-9]+")
 # What counts firings and incidents ("[FIRING:2]", "#4821", "Triggered 95357:") says no variant's number.
 _COUNTS = re.compile(r"\[(?:firing|resolved):\s*\d+\]|#\d+|^\W*(?:(?:re-?)?triggered|acknowledged|resolved)\W+\d+(?!\d|\.\d|\s?%)",
                      re.IGNORECASE)
-_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s?%")
+# A share as written in prose ("90%", "12.5 %") and in alarm names ("quota-90pct", "85percent").
+_PERCENT = re.compile(r"(\d+(?:\.\d+)?)(?:\s?%|pct\b|percent\b)", re.IGNORECASE)
 # Whole messages that, in the vocabulary's wording, say a condition of no one component.
 _GENERIC_PLAIN_KEYS = frozenset(("targetdown", "targetsdown"))
 

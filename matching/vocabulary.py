@@ -244,7 +244,9 @@ def _present(text):
 # From this share on a quota is "almost full" (kube-prometheus' KubeQuotaAlmostFull fires above 90 %; a share
 # said as "90%" was rounded from above it).
 ALMOST_FULL_SHARE = 90
-_QUOTA_SHARE = re.compile(r"(\d+(?:\.\d+)?)\s?%\s+of\s+(?:its|the)\s+(?:[\w./-]+\s+){0,3}?quota\b", re.IGNORECASE)
+_QUOTA_SHARE = re.compile(r"(\d+(?:\.\d+)?)\s?%\s+of\s+(?:its|the)\s+(?:[\w./-]+\s+){0,3}?quota\b"
+                          # an alarm name's "ns-payments-quota-90pct", "resourcequota-100pct-used"
+                          r"|quotas?[-_ ](?:usage[-_ ]|used[-_ ]|at[-_ ])?(\d+(?:\.\d+)?)(?:pct|percent)\b", re.IGNORECASE)
 
 
 def quota_condition(title: str) -> str:
@@ -257,6 +259,6 @@ def quota_condition(title: str) -> str:
     found = _QUOTA_SHARE.search(title)
     if not found:
         return ""
-    share = float(found.group(1))
+    share = float(found.group(1) or found.group(2))
     return ("exceeded" if share > 100 else "fully used" if share == 100 else
             "almost full" if share >= ALMOST_FULL_SHARE else "")

@@ -534,6 +534,9 @@ def test_of_siblings_told_apart_by_a_threshold_a_share_used_between_them_is_the_
         match = match_alert(index, f"Ceph pool replicapool at {figure}% of its quota usage")
         assert match.evidence is not None and match.matched == name
         assert match.evidence.margin > 0.5  # the sibling whose band the share is not in is no rival
+    # An alarm name writes the share as "pct".
+    alarm = match_alert(index, 'ALARM: "ceph-pool-replicapool-quota-usage-92pct" in US East (N. Virginia)')
+    assert alarm.matched == "CephPoolQuotaBytesCriticallyExhausted"
     # Below both thresholds, or a share of what is left, tells neither.
     for title in ("Ceph pool replicapool at 40% of its quota usage", "Ceph pool replicapool quota usage: 8% left"):
         assert match_alert(index, title).evidence.margin < 0.5

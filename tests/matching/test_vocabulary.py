@@ -114,6 +114,10 @@ def test_a_rule_window_that_is_the_condition_itself_stays():
     ("OBC has crossed 80% of the quota(bytes) in namespace:cluster data-pipeline:ocs", ""),
     ("The kubernetes apiserver has terminated 21% of its incoming requests.", ""),
     ("Namespace checkout quota is almost full", ""),
+    # As a team's alarm names write it.
+    ("CloudWatch Alarm | ns-data-pipeline-resourcequota-90pct | eu-west-1", "almost full"),
+    ('ALARM: "ns-ml-training-quota-100pct-used" in US West (Oregon)', "fully used"),
+    ("ns-payments-quota-50pct", ""),
 ])
 def test_the_share_of_a_quota_a_title_says_is_the_condition_quota_alerts_name(title, condition):
     assert quota_condition(title) == condition
