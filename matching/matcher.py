@@ -42,7 +42,8 @@ from matching.vocabulary import quota_condition, without_advice, without_circums
 # development set's own limits hold.  With the model fitted on 1,816 alerts with a runbook and 551 without:
 # 14 wrong (0.8 %) and 10 answered (1.8 %) at 0.72, none to spare under 1.9 %; 14 and 9 (1.6 %) at 0.74,
 # where the shipped model answers 1 of the development set's 78 alerts without a runbook (1.3 %) and gives
-# 3 of its 521 with one a wrong runbook (0.6 %); 10 and 8 at 0.76.  The words-only model (no word-meaning
+# 3 of its 521 with one a wrong runbook (0.6 %; 2 through the console, which reads the attachments too);
+# 10 and 8 at 0.76.  The words-only model (no word-meaning
 # package installed) has 17 wrong (0.94 %) at 0.76, and 15 (0.83 %) and 7 answered (1.3 %) at 0.78, where it
 # answers 1 of the development set's 78 and gives 2 a wrong runbook.
 DEFAULT_THRESHOLD = 0.74
@@ -79,7 +80,7 @@ _VERBATIM_WORD = re.compile(r"[a-z0-9]+")
 _COUNTS = re.compile(r"\[(?:firing|resolved):\s*\d+\]|#\d+|^\W*(?:(?:re-?)?triggered|acknowledged|resolved)\W+\d+(?!\d|\.\d|\s?%)",
                      re.IGNORECASE)
 # A share as written in prose ("90%", "12.5 %") and in alarm names ("quota-90pct", "85percent").
-_PERCENT = re.compile(r"(\d+(?:\.\d+)?)(?:\s?%|pct\b|percent\b)", re.IGNORECASE)
+_PERCENT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?(?:%|pct\b|percent\b)", re.IGNORECASE)
 # Whole messages that, in the vocabulary's wording, say a condition of no one component.
 _GENERIC_PLAIN_KEYS = frozenset(("targetdown", "targetsdown"))
 
@@ -438,7 +439,9 @@ def _threshold_said_first(index, scored, said):
     """The candidates with the sibling whose Meaning states the threshold the message says first, when the
     best's Meaning states only others: alerts of one family that differ by threshold often share a name
     but for one word and a Meaning but for the figure (CephPoolQuotaBytesNearExhaustion "has crossed 70%",
-    …CriticallyExhausted "has crossed 90%").  It takes the best's place and confidence."""
+    …CriticallyExhausted "has crossed 90%"); when none states the figure, the sibling whose threshold the share
+    used has reached, the highest such ("at 92% of its quota": …CriticallyExhausted; `_Said.other_band`).  It
+    takes the best's place and confidence."""
     if len(scored) < 2 or not said.percents:
         return scored
     best = index.runbook(scored[0][0]).record
@@ -626,7 +629,8 @@ class _Said:
         """The hits the message tells apart from `doc` by saying `doc`'s own severity, threshold or contrast:
         a variant named for another (NooBaaSystemCapacityWarning95 for …Warning85 when the message says "usage
         is more than 85%", …Warning for …Critical when it says "(critical)"); a sibling whose runbook states
-        only other thresholds than the one the message says and `doc`'s states; a sibling named but for one
+        only other thresholds than the one the message says and `doc`'s states; a sibling whose threshold the
+        share used the message says has not reached, or is below `doc`'s (`other_band`); a sibling named but for one
         word of a contrast the message says `doc`'s side of (…FilesFillingUp for …SpaceFillingUp when it
         says "space").  No rivals then, as the message has chosen between them (see `_variant_said_first`
         and `_threshold_said_first`); nor may they quote the message (`_quoted_first`)."""
@@ -694,20 +698,32 @@ def _meaning_percents(record):
 
 @functools.lru_cache(maxsize=4096)
 def _firing_share(record):
-    """The share of use a runbook says its alert fires at: the lowest its Meaning states ("has crossed 75% and
-    will become read-only at 85%": 75), None when it states none."""
-    stated = _meaning_percents(record)
-    return min(map(float, stated)) if stated else None
+    """The share of use a runbook says its alert fires at: the lowest its Meaning (or its first words) states
+    ("has crossed 75% and will become read-only at 85%": 75); None when it states none, or states what is
+    left ("headroom < 5%"): such an alert fires as the share falls, which a share used does not compare with."""
+    text = " ".join((record.meaning or "", record.body[:MAX_QUOTED_CHARS]))
+    stated = list(_PERCENT.finditer(text))
+    if not stated or any(_says_what_is_left(text, found) for found in stated):
+        return None
+    return min(float(found.group(1)) for found in stated)
 
 
-# What is left, said as a share ("only 8% available", "less than 3% free"), counts down to a threshold, not up.
-_SHARE_LEFT = re.compile(r"\b(?:free|left|remaining|available|less than|below|under)\b", re.IGNORECASE)
+# What is left, said as a share ("only 8% available", "less than 3% free", "3.8% of inodes left", "<3% headroom"),
+# counts down to a threshold, not up: the words just before or after the figure say so.
+_LEFT_BEFORE = re.compile(r"(?:\b(?:less|fewer) than|\bbelow|\bunder|\bonly|<)\s*(?:about\s+)?$", re.IGNORECASE)
+_LEFT_AFTER = re.compile(r"^\s*(?:of\s+(?:its\s+|the\s+)?(?:\w+\s+){0,2}?)?(?:free|left|remaining|available|headroom)\b",
+                         re.IGNORECASE)
+
+
+def _says_what_is_left(text, found):
+    return bool(_LEFT_BEFORE.search(text[max(0, found.start() - 30):found.start()])
+                or _LEFT_AFTER.match(text[found.end():found.end() + 40]))
 
 
 def _share_used(text):
     """The first share the message says, when it says how much is used (not what is left); else None."""
     found = _PERCENT.search(text)
-    if not found or _SHARE_LEFT.search(text):
+    if not found or _says_what_is_left(text, found):
         return None
     return float(found.group(1))
 

@@ -11,7 +11,7 @@ runs: a wrong answer here could only cost time, never a rewrite.
 """
 import re
 
-try:  # the standard library's parser of patterns (sre_parse before Python 3.11)
+try:  # the standard library's parser of patterns, private and so allowed to change
     from re import _constants as _ops
     from re import _parser as _parse
 except ImportError:  # pragma: no cover - another Python: every rule always runs

@@ -17,7 +17,7 @@ from collections.abc import Callable
 # 4: the word after "in checkout namespace" is kept ("… in checkout namespace fails to reconcile").
 # 5: more regions' words are affixes ("prd_persistent_volume_filling_up_ca", "…-me-south-1").
 # 6: a status condition is words ("Degraded=True": Degraded, "Available=False": not Available), no label.
-# 7: a numbered instance of a kind keeps its kind ("osd.4": osd), no host.
+# 7: a numbered instance of a kind is its kind ("osd.4": osd), no longer dropped as a host name.
 ALERT_KEY_VERSION = 7
 # The key of a title without a single word (only emoji, punctuation): many alerts share it.
 UNKNOWN_KEY = "unknown"
@@ -231,8 +231,8 @@ def _kept_token(raw):
     if condition:  # "Available=False" says "not Available"
         return condition.group(1) if condition.group(2).lower() == "true" else f"not {condition.group(1)}"
     instance = _NUMBERED_INSTANCE.match(token)
-    if instance:
-        return instance.group(1)
+    if instance:  # then read as any word: "staging.2" is an environment's, as "staging" is
+        token = instance.group(1)
     if not token or is_varying_part(token) or token.lower() in ENVIRONMENT_WORDS or _LABEL_PAIR.match(token):
         return None
     token = _without_environment(token)

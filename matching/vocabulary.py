@@ -71,9 +71,11 @@ _RULES = [(re.compile(pattern), replacement) for pattern, replacement in (
     # ("unreachable" stays: KubeNodeUnreachable names it).
     (r"\b(?:offline|went down|gone down)\b", "down"),
     # So is "not up", as Ceph says of its daemons ("osd.3 and osd.9 not up"); not "not up to date".
-    (r"\b(?:(?:is|are) )?not up\b(?! to\b)", "down"),
+    (r"\b(?:(?:is|are) )?not up\b(?! to\b| and\b)", "down"),
     # Going down and up again, however it is put, is what names call "Flapping" (NodeNetworkInterfaceFlapping).
-    (r"\b(?:bouncing|bounces|bounce|keeps? bouncing)(?: up down| down up)?\b|\bgoing down and (?:coming )?back up\b",
+    # (Not a mail's bounce: "bounce rate high".)
+    (r"\b(?:keeps? )?bouncing(?: up down| down up)?\b|\bbounces? (?:up down|down up)\b"
+     r"|\bgoing down and (?:coming )?back up\b",
      "flapping"),
     # A container that keeps restarting is crash looping (KubePodCrashLooping), however it is put.
     (r"\b(?:crash ?loop(?:s|ing)?|crashloopbackoff|restart loops?|restarting repeatedly|keeps? restarting)\b",
@@ -245,8 +247,10 @@ def _present(text):
 # said as "90%" was rounded from above it).
 ALMOST_FULL_SHARE = 90
 _QUOTA_SHARE = re.compile(r"(\d+(?:\.\d+)?)\s?%\s+of\s+(?:its|the)\s+(?:[\w./-]+\s+){0,3}?quota\b"
-                          # an alarm name's "ns-payments-quota-90pct", "resourcequota-100pct-used"
-                          r"|quotas?[-_ ](?:usage[-_ ]|used[-_ ]|at[-_ ])?(\d+(?:\.\d+)?)(?:pct|percent)\b", re.IGNORECASE)
+                          # a namespace's quota in an alarm name ("ns-payments-quota-90pct", "resourcequota-100pct-used"),
+                          # not another thing's (a Ceph pool's, a bucket claim's) nor what is left of it ("-10pct-free")
+                          r"|\b(?:resource[-_ ]?quotas?|(?:ns|namespace)[-_][\w-]*?quotas?)[-_ ](?:(?:usage|used|at)[-_ ])?"
+                          r"(\d+(?:\.\d+)?)(?:pct|percent)\b(?![-_ ](?:free|left|remaining|available))", re.IGNORECASE)
 
 
 def quota_condition(title: str) -> str:

@@ -516,6 +516,13 @@ POOL_QUOTA_SIBLINGS = {
     "CephPoolQuotaBytesCriticallyExhausted": ("Storage pool quota usage has crossed 90%. A pool is approaching its "
                                               "quota.", "1. Raise the quota."),
 }
+# Siblings told apart by the headroom each fires below: what is left, which no share used compares with.
+GUEST_MEMORY_SIBLINGS = {
+    "KubeVirtVMGuestMemoryAvailableLow": ("The guest's memory headroom has been low (<3% headroom) for a long "
+                                          "period.", "1. Add memory to the VM."),
+    "KubeVirtVMGuestMemoryPressure": ("The guest is under memory pressure: headroom < 5% with swapping.",
+                                      "1. Add memory to the VM."),
+}
 
 
 def test_of_siblings_told_apart_by_a_threshold_the_one_whose_runbook_states_the_said_one_ranks_first(db):
@@ -534,12 +541,26 @@ def test_of_siblings_told_apart_by_a_threshold_a_share_used_between_them_is_the_
         match = match_alert(index, f"Ceph pool replicapool at {figure}% of its quota usage")
         assert match.evidence is not None and match.matched == name
         assert match.evidence.margin > 0.5  # the sibling whose band the share is not in is no rival
+    # Of three siblings, the highest threshold the share has reached.
+    load_samples(db, {"CephPoolQuotaBytesFull": ("Storage pool quota usage has crossed 100%. A pool is approaching "
+                                                 "its quota.", "1. Raise the quota.")})
+    index = load_index(db)
+    assert match_alert(index, "Ceph pool replicapool at 92% of its quota usage").matched == \
+        "CephPoolQuotaBytesCriticallyExhausted"
+    assert match_alert(index, "Ceph pool replicapool at 100% of its quota usage").matched == "CephPoolQuotaBytesFull"
     # An alarm name writes the share as "pct".
     alarm = match_alert(index, 'ALARM: "ceph-pool-replicapool-quota-usage-92pct" in US East (N. Virginia)')
     assert alarm.matched == "CephPoolQuotaBytesCriticallyExhausted"
     # Below both thresholds, or a share of what is left, tells neither.
     for title in ("Ceph pool replicapool at 40% of its quota usage", "Ceph pool replicapool quota usage: 8% left"):
         assert match_alert(index, title).evidence.margin < 0.5
+
+
+def test_siblings_whose_runbooks_state_what_is_left_are_not_told_apart_by_a_share_used(db):
+    load_samples(db, {**SAMPLE_RUNBOOKS, **GUEST_MEMORY_SIBLINGS})
+    index = load_index(db)
+    match = match_alert(index, "VM guest memory 96% used")
+    assert match.evidence is not None and match.evidence.margin < 0.5  # neither sibling's band holds 96 % used
 
 
 def test_a_sibling_named_for_the_other_side_of_a_contrast_the_message_says_is_no_rival_nor_its_quotation(db):

@@ -19,6 +19,8 @@ DEV_SET = CORPUS_DIR.parent / "matching-dev" / "alerts.jsonl"
     (r"\bno running (.+?) detected\b", {"no running "}),  # the longest needed run of the sequence
     (r"\b(?:is|are|has) t\b", {" t"}),  # one short string over many
     (r"\brestart(?:ed|ing)+\b", {"restart"}),
+    (r"\bnot up\b(?! to\b)", {"not up"}),  # what a look-ahead forbids is needed by no match
+    (r"foo(?i:bar)", {"foo"}),  # nor the letters of a part that matches any case
 ])
 def test_the_strings_every_match_needs(pattern, strings):
     assert required_strings(re.compile(pattern)) == strings
@@ -33,6 +35,24 @@ def test_the_strings_every_match_needs(pattern, strings):
 ])
 def test_no_strings_when_a_match_may_do_without(pattern):
     assert not required_strings(re.compile(pattern))
+
+
+def test_skipping_rules_rewrites_as_running_every_rule_on_made_up_words():
+    # Words of the rules' strings, shuffled into short texts: every rule gets something to try.
+    import random
+
+    words = sorted({word for _, _, required in vocabulary._TRIED for string in required or () for word in string.split()})
+    generator = random.Random(7)
+    for _ in range(2000):
+        text = " ".join(generator.choice(words) for _ in range(generator.randint(1, 8)))
+        assert vocabulary.plain_words.__wrapped__(text) == _every_rule(text), text
+
+
+def _every_rule(words):
+    text = " ".join(words.split())
+    for pattern, replacement in vocabulary._RULES:
+        text = pattern.sub(replacement, text)
+    return " ".join(text.split())
 
 
 def _texts():
@@ -60,15 +80,9 @@ def test_no_rule_matches_a_text_without_its_strings(texts):
 
 
 def test_skipping_rules_rewrites_as_running_every_rule(texts):
-    def every_rule(words):
-        text = " ".join(words.split())
-        for pattern, replacement in vocabulary._RULES:
-            text = pattern.sub(replacement, text)
-        return " ".join(text.split())
-
     rewritten = 0
     for text in texts:
-        expected = every_rule(text)
+        expected = _every_rule(text)
         assert vocabulary.plain_words.__wrapped__(text) == expected, text[:200]
         rewritten += expected != text
     assert rewritten > len(texts) // 4  # the texts give the rules something to rewrite

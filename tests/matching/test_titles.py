@@ -40,6 +40,7 @@ from matching.titles import alert_key, name_key, name_words, names_a_node, norma
     # A numbered instance of a kind is that kind: Ceph's daemons, not hosts.
     ("osd.4 crossed 80% full", "osd crossed full"),
     ("ocs-node-4: osd.3 and osd.9 not up", "osd and osd not up"),
+    ("staging.2 latency high", "latency high"),  # an environment's instance is still the environment's
 ])
 def test_it_strips_what_varies_between_firings(title, expected):
     assert normalise_alert_title(title) == expected

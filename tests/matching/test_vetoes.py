@@ -71,7 +71,6 @@ def test_glue_words_count_for_neither_side_of_a_mostly_unknown_alarm_name():
         VETOED_SHARE
 
 
-
 @pytest.mark.parametrize("words, degrees, conditions", [
     ("number of coredns panics encountered", True, {"panic"}),
     ("guest kernel panicking", True, {"panick"}),

@@ -34,6 +34,8 @@ from matching.vocabulary import plain_words, quota_condition, without_advice, wi
     ("the cluster is not up to date", "the cluster is not up to date"),
     ("a ceph osd keeps going down and coming back up", "a ceph osd keeps flapping"),
     ("nic bond on worker keeps bouncing up down", "nic bond on worker flapping"),
+    ("ses bounce rate high", "ses bounce rate high"),
+    ("the service is not up and running", "the service is not up and running"),
     ("kubelet serving cert expires in days", "kubelet server certificate expiration"),
     ("ocp node rootfs free under pct", "openshift node root filesystem free under pct"),
     ("masters total mem over pct", "masters total memory over pct"),
@@ -118,6 +120,10 @@ def test_a_rule_window_that_is_the_condition_itself_stays():
     ("CloudWatch Alarm | ns-data-pipeline-resourcequota-90pct | eu-west-1", "almost full"),
     ('ALARM: "ns-ml-training-quota-100pct-used" in US West (Oregon)', "fully used"),
     ("ns-payments-quota-50pct", ""),
+    # Not another thing's quota, nor what is left of one.
+    ("ceph-pool-replicapool-quota-100pct", ""),
+    ("obc-photos-quota-100pct-used", ""),
+    ("ns-payments-quota-10pct-free", ""),
 ])
 def test_the_share_of_a_quota_a_title_says_is_the_condition_quota_alerts_name(title, condition):
     assert quota_condition(title) == condition
