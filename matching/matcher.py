@@ -33,7 +33,7 @@ from matching.vetoes import (
     message_flags,
     vetoed_share,
 )
-from matching.vocabulary import quota_condition, without_advice, without_circumstances
+from matching.vocabulary import quota_condition, ready_condition, without_advice, without_circumstances
 
 # Chosen on the out-of-fold curve benchmarks/fit_confidence.py prints, with the limits issue 11 sets for
 # replies: the lowest threshold at which at most 1 % of the alerts with a runbook get a wrong one and at most
@@ -378,7 +378,7 @@ def _ranked_candidates(index, title):
                                         and token.lower() in index.name_vocabulary)
     reading = without_circumstances(reading) or reading
     # The cleaner has dropped the figures; the share of a quota a description says is its condition, in words.
-    reading = f"{reading} {quota_condition(title)}".strip()
+    reading = f"{reading} {quota_condition(title)} {ready_condition(title)}".strip()
     # The cleaner drops a node's host name as a label value; it was the description's subject.
     if names_a_node(spoken) and not OBJECT_WORDS & set(words_of(spoken)):
         reading = f"{reading} node"

@@ -266,3 +266,24 @@ def quota_condition(title: str) -> str:
     share = float(found.group(1) or found.group(2))
     return ("exceeded" if share > 100 else "fully used" if share == 100 else
             "almost full" if share >= ALMOST_FULL_SHARE else "")
+
+
+# A count of ready instances said as a figure ("0/2 Ready", "only 1 of 2 running virt-api pods has been Ready")
+# is what the readiness alerts name in words: none ready (NoReadyVirtAPI), fewer ready than should be
+# (LowReadyVirtAPICount).  The cleaner drops the figures.
+_READY_COUNT = re.compile(r"\b(\d+)\s*(?:/|of|out of)\s*(\d+)\b(?:[^.;]{0,40}?)\bready\b|\bready\b\W{0,3}(\d+)\s*/\s*(\d+)\b",
+                          re.IGNORECASE)
+
+
+def ready_condition(title: str) -> str:
+    """The words for a count of ready instances the title says: "no ready" for none, "low ready" for fewer
+    than all; "" when it says none, or all.
+
+    >>> ready_condition("virt-api only 1/2 ready for 10m")
+    'low ready'
+    """
+    found = _READY_COUNT.search(title)
+    if not found:
+        return ""
+    ready, total = (int(found.group(1)), int(found.group(2))) if found.group(1) else (int(found.group(3)), int(found.group(4)))
+    return "no ready" if ready == 0 < total else "low ready" if 0 < ready < total else ""

@@ -1,7 +1,7 @@
 """On-call synonyms: two wordings of one condition read the same (pure functions)."""
 import pytest
 
-from matching.vocabulary import plain_words, quota_condition, without_advice, without_circumstances
+from matching.vocabulary import plain_words, quota_condition, ready_condition, without_advice, without_circumstances
 
 
 @pytest.mark.parametrize("summary, name", [
@@ -159,3 +159,17 @@ def test_the_share_of_a_quota_a_title_says_is_the_condition_quota_alerts_name(ti
 ])
 def test_a_descriptions_advice_to_the_reader_is_not_part_of_its_condition(text, condition):
     assert without_advice(text) == condition
+
+
+@pytest.mark.parametrize("title, condition", [
+    ("[Opsgenie] P2 - virt-operator pods Running but 0/2 Ready for 10 minutes", "no ready"),
+    ("virt-api only 1/2 ready for 10m?", "low ready"),
+    ("Only 1 of 2 running virt-api pods has been Ready over the last 10 minutes.", "low ready"),
+    ("virt-handler ready: 0/3", "no ready"),
+    # All ready, or no count of ready ones, says nothing.
+    ("virt-api 2/2 ready again", ""),
+    ("3/6 replicas available for checkout-api", ""),
+    ("virt-api pods are not ready", ""),
+])
+def test_a_count_of_ready_instances_is_the_condition_readiness_alerts_name(title, condition):
+    assert ready_condition(title) == condition
