@@ -35,6 +35,8 @@ from matching.vocabulary import plain_words, quota_condition, ready_condition, w
     ("a ceph osd keeps going down and coming back up", "a ceph osd keeps flapping"),
     ("nic bond on worker keeps bouncing up down", "nic bond on worker flapping"),
     ("ses bounce rate high", "ses bounce rate high"),
+    ("traffic dropped by networkpolicy rules", "traffic dropped by netpol rules"),
+    ("denied by network policies", "denied by netpol"),
     ("the service is not up and running", "the service is not up and running"),
     ("kubelet serving cert expires in days", "kubelet server certificate expiration"),
     ("ocp node rootfs free under pct", "openshift node root filesystem free under pct"),
