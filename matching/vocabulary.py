@@ -40,6 +40,8 @@ _RULES = [(re.compile(pattern), replacement) for pattern, replacement in (
     (r"\bhorizontal pod autoscalers?\b", "hpa"),
     (r"\bpod disruption budgets?\b", "pdb"),
     (r"\bnetwork ?polic(?:y|ies)\b", "netpol"),
+    # A disk "busy" most of the time, as iostat's %util says it, is a disk's utilization (ODFDiskUtilizationHigh).
+    (r"\bbusy\b", "utilization"),
     # A contraction's "n't", as the words are split ("isn't": isn t), is "not".
     (r"\b(?:is|are|was|were|does|did|has|have|had|could|would|should|ca|can|won|don|doesn|didn|isn|aren|wasn"
      r"|weren|hasn|haven|hadn|couldn|wouldn|shouldn) t\b", "not"),

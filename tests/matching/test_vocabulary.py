@@ -37,6 +37,7 @@ from matching.vocabulary import plain_words, quota_condition, ready_condition, w
     ("ses bounce rate high", "ses bounce rate high"),
     ("traffic dropped by networkpolicy rules", "traffic dropped by netpol rules"),
     ("denied by network policies", "denied by netpol"),
+    ("disk nvme1n1 has been busy", "disk nvme1n1 has been utilization"),
     ("the service is not up and running", "the service is not up and running"),
     ("kubelet serving cert expires in days", "kubelet server certificate expiration"),
     ("ocp node rootfs free under pct", "openshift node root filesystem free under pct"),
