@@ -112,6 +112,8 @@ _RULES = [(re.compile(pattern), replacement) for pattern, replacement in (
     # A target Prometheus cannot scrape is what the up-metric convention calls "Down" (CollectorNodeDown:
     # "Prometheus could not scrape the collector component").
     (r"\b(?:could not|cannot|can not|couldn't|can't|failed to|unable to) (?:be )?scraped?\b", "down"),
+    # Unavailable a number of times is errors, not down: "has appeared unavailable 6 times" (the figure is gone).
+    (r"\bunavailable (?:(?:on average|averaged|in total) )?times\b", "errors"),
     (r"\b(?:has|have) not been available\b|\b(?:is|are) (?:not available|unavailable)\b|\bunavailable\b", "down"),
     # Kubernetes' *ReplicasMismatch alerts say the object "has not matched the expected number of replicas".
     (r"\b(?:has|have|had) not matched\b|\b(?:does|do|did) not match\b|\bnot matching\b|\bmismatched\b", "mismatch"),

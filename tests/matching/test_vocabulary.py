@@ -38,6 +38,8 @@ from matching.vocabulary import plain_words, quota_condition, ready_condition, w
     ("traffic dropped by networkpolicy rules", "traffic dropped by netpol rules"),
     ("denied by network policies", "denied by netpol"),
     ("disk nvme1n1 has been busy", "disk nvme1n1 has been utilization"),
+    ("it has appeared unavailable times averaged over the past", "it has appeared errors averaged over the past"),
+    ("the aggregated api is unavailable", "the aggregated api down"),
     ("the service is not up and running", "the service is not up and running"),
     ("kubelet serving cert expires in days", "kubelet server certificate expiration"),
     ("ocp node rootfs free under pct", "openshift node root filesystem free under pct"),
