@@ -137,6 +137,9 @@ _RULES = [(re.compile(pattern), replacement) for pattern, replacement in (
     (r"\bless than (?:\w+ )?(\w+) (?:left|free|available|remaining)\b", r"\1 near full"),
     (r"\b(?:is |are )?(?:nearing|running|almost|nearly|going to be|close to|about to be) full\b", "near full"),
     (r"\blow (?:on )?(?:space|disk space|free space)\b", "near full"),
+    # A quota one is getting close to is almost full (KubeQuotaAlmostFull), not yet exceeded.
+    (r"\b(?:(?:is|are) )?(?:getting close to|close to|nearing|approaching) (?:its|the|their) ((?:\w+ )?quotas?)\b",
+     r"\1 almost full"),
     # "has only 28% available inodes left" is almost out of them; "has only 10% free" without what is left
     # is a volume filling up.
     (r"\bonly (?:has )?(?:\w+ )?(?:free|available) (\w+) (?:left|remaining)\b", r"\1 near full"),

@@ -40,6 +40,8 @@ from matching.vocabulary import plain_words, quota_condition, ready_condition, w
     ("disk nvme1n1 has been busy", "disk nvme1n1 has been utilization"),
     ("it has appeared unavailable times averaged over the past", "it has appeared errors averaged over the past"),
     ("the aggregated api is unavailable", "the aggregated api down"),
+    ("a namespace is getting close to its resource quota", "a namespace resource quota almost full"),
+    ("the bucket claim is approaching the quota", "the bucket claim quota almost full"),
     ("the service is not up and running", "the service is not up and running"),
     ("kubelet serving cert expires in days", "kubelet server certificate expiration"),
     ("ocp node rootfs free under pct", "openshift node root filesystem free under pct"),
