@@ -120,6 +120,8 @@ _RULES = [(re.compile(pattern), replacement) for pattern, replacement in (
     # *Inconsistent and *Mismatch names are said as "different" ("instances … have different configurations",
     # "different versions of Ceph OSD components running"): one word for the three.
     (r"\b(?:inconsistent|inconsistency|different|differ|differs|differing)\b", "mismatch"),
+    # So are several versions running at once ("More than one Ceph OSD release is running"): a version mismatch.
+    (r"\b(?:more than one|multiple|several) ((?:\w+ ){0,3}?)(?:releases?|versions?)\b", r"\1version mismatch"),
     # *RolloutStuck: a rollout that "has not finished or progressed" is stuck.
     (r"\b(?:has|have) not (?:finished|progressed|completed)(?: or (?:finished|progressed|completed))?\b", "stuck"),
     # Data not brought up to date "for too long" is what names call "Stale" (NorthboundStale, SouthboundStale).

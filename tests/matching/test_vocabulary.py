@@ -42,6 +42,8 @@ from matching.vocabulary import plain_words, quota_condition, ready_condition, w
     ("the aggregated api is unavailable", "the aggregated api down"),
     ("a namespace is getting close to its resource quota", "a namespace resource quota almost full"),
     ("the bucket claim is approaching the quota", "the bucket claim quota almost full"),
+    ("more than one ceph osd release is running", "ceph osd version mismatch is running"),
+    ("multiple versions of kubernetes components running", "version mismatch of kubernetes components running"),
     ("the service is not up and running", "the service is not up and running"),
     ("kubelet serving cert expires in days", "kubelet server certificate expiration"),
     ("ocp node rootfs free under pct", "openshift node root filesystem free under pct"),
