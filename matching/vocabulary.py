@@ -123,6 +123,8 @@ _RULES = [(re.compile(pattern), replacement) for pattern, replacement in (
     # So are several versions running at once ("More than one Ceph OSD release is running"): a version mismatch.
     (r"\b(?:more than one|multiple|several) ((?:\w+ ){0,3}?)(?:releases?|versions?)\b", r"\1version mismatch"),
     # *RolloutStuck: a rollout that "has not finished or progressed" is stuck.
+    # Not progressed is a Kubernetes rollout's condition (Progressing), what *RolloutStuck names.
+    (r"\b(?:has|have) not (?:finished or progressed|progressed(?: or finished)?)\b", "rollout stuck"),
     (r"\b(?:has|have) not (?:finished|progressed|completed)(?: or (?:finished|progressed|completed))?\b", "stuck"),
     # Data not brought up to date "for too long" is what names call "Stale" (NorthboundStale, SouthboundStale).
     # ("synchronized" is "sync" by now, see above; the words between are few, one clause's).
