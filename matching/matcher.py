@@ -673,8 +673,9 @@ class _Said:
 
     def alike(self, doc: int, other: int) -> bool:
         """Siblings: one product's names, more alike than apart (not CoreDNSErrorsHigh / VirtHandlerRESTErrorsHigh)."""
-        mine_name, their_name = (name_words(self.index.runbook(d).record.display_name) for d in (doc, other))
-        mine, theirs = frozenset(mine_name), frozenset(their_name)
+        # Each name's words are worked out once (cached by name), not again for every pair of candidates.
+        names = [self.index.runbook(d).record.display_name for d in (doc, other)]
+        (mine_name, their_name), (mine, theirs) = map(_name_word_list, names), map(_name_word_set, names)
         return (mine_name[:1] == their_name[:1] and len(mine - theirs) <= 2 and len(theirs - mine) <= 2
                 and len(mine & theirs) > max(len(mine - theirs), len(theirs - mine)))
 
@@ -690,10 +691,14 @@ class _Said:
                 and (theirs > self.share_used or theirs < mine) and self.alike(doc, other))
 
 
+def _thresholds_text(record):
+    # The Meaning as stored may be cut short; its runbook's first words say the thresholds in full.
+    return " ".join((record.meaning or "", record.body[:MAX_QUOTED_CHARS]))
+
+
 @functools.lru_cache(maxsize=4096)
 def _meaning_percents(record):
-    # The Meaning as stored may be cut short; its runbook's first words say the thresholds in full.
-    return _percents(" ".join((record.meaning or "", record.body[:MAX_QUOTED_CHARS])))
+    return _percents(_thresholds_text(record))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -701,7 +706,7 @@ def _firing_share(record):
     """The share of use a runbook says its alert fires at: the lowest its Meaning (or its first words) states
     ("has crossed 75% and will become read-only at 85%": 75); None when it states none, or states what is
     left ("headroom < 5%"): such an alert fires as the share falls, which a share used does not compare with."""
-    text = " ".join((record.meaning or "", record.body[:MAX_QUOTED_CHARS]))
+    text = _thresholds_text(record)
     stated = list(_PERCENT.finditer(text))
     if not stated or any(_says_what_is_left(text, found) for found in stated):
         return None
@@ -735,7 +740,12 @@ def _percents(text):
 
 @functools.lru_cache(maxsize=16384)
 def _name_word_set(name):
-    return frozenset(name_words(name))
+    return frozenset(_name_word_list(name))
+
+
+@functools.lru_cache(maxsize=16384)
+def _name_word_list(name):
+    return tuple(name_words(name))
 
 
 @functools.lru_cache(maxsize=16384)
